@@ -1,0 +1,368 @@
+"""The one entry point into the engine: :class:`WorkflowEngine`.
+
+Verbs change cases (``start_case``, ``claim_task``, ``complete_task``, ``send_message``,
+``pause_case``, ``run_due_timers`` …); queries read them. Everything returned is a frozen view
+from :mod:`engine.views`; everything raised is an :class:`~engine.errors.EngineError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from engine import clock as clock_module
+from engine import events, forms
+from engine.catalog import Catalog, version_view
+from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
+from engine.errors import Conflict, DuplicateCase, InvalidInput, NotFound, Problem, StepFailed
+from engine.persistence import store
+from engine.persistence.db import Database
+from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
+from engine.runner import CaseRunner, Step, new_case_id
+from engine.spiff import runtime
+from engine.spiff.loading import SourceFile
+from engine.views import Case, CaseEvent, FieldOption, Form, FormField, Incident, ProcessVersion, Task, Timer
+
+#: How many occurrences one case may fire in one catch-up before it is treated as a runaway loop.
+MAX_FIRINGS_PER_CASE = 5_000
+
+
+class WorkflowEngine:
+    """Runs the journeys. Thread-safe; any number may share one database."""
+
+    def __init__(self, database: Database | str | None = None, *, clock: Clock | None = None,
+                 allow_scripts: bool | None = None, migrate: bool = True) -> None:
+        self.db = database if isinstance(database, Database) else Database(database)
+        if migrate:
+            self.db.migrate()
+        self.clock: Clock = clock or SystemClock()
+        if allow_scripts is None:
+            allow_scripts = os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1"
+        self.catalog = Catalog(self.db, allow_scripts=allow_scripts)
+        self.runner = CaseRunner(self.db, self.catalog, self.clock, allow_scripts=allow_scripts)
+
+    # --- processes -----------------------------------------------------------------------------
+
+    def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
+        """Every problem in the files (``severity`` "error" or "warning"); none means deployable."""
+        return self.catalog.validate(files)
+
+    def deploy(self, files: Sequence[SourceFile], actor: str) -> list[ProcessVersion]:
+        """Deploy the files as new versions of their process keys; raises InvalidProcess if invalid."""
+        return self.catalog.deploy(files, actor, self.clock.now())
+
+    def processes(self) -> list[ProcessVersion]:
+        """The newest version of every process key."""
+        with self.db.transaction() as session:
+            return [version_view(r) for r in store.latest_versions(session)]
+
+    def versions(self, key: str) -> list[ProcessVersion]:
+        with self.db.transaction() as session:
+            return [version_view(r) for r in store.versions_of(session, key)]
+
+    # --- cases ---------------------------------------------------------------------------------
+
+    def start_case(self, process_key: str, *, participant: Mapping[str, Any] | None = None,
+                   data: Mapping[str, Any] | None = None, participant_key: str | None = None,
+                   actor: str = "system") -> Case:
+        """Start a case on the newest version of ``process_key`` with the given initial data.
+
+        ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
+        case for the same key in the same process raises DuplicateCase.
+        """
+        with self.db.transaction() as session:
+            version = store.latest_version(session, process_key)
+            if version is None:
+                raise NotFound(f"process '{process_key}' is not deployed")
+            version_id = version.id
+        now = self.clock.now()
+        row = CaseRow(
+            id=new_case_id(), process_key=process_key, process_version_id=version_id, status="open",
+            participant_key=participant_key, participant=dict(participant or {}), data={}, state="",
+            serializer_version="", revision=1, created_at=now, updated_at=now,
+        )
+        try:
+            self.runner.create(row, dict(data or {}), actor)
+        except IntegrityError as err:
+            raise DuplicateCase("the participant already has an open case in this intervention") from err
+        return self.case(row.id)
+
+    def case(self, case_id: str) -> Case:
+        with self.db.transaction() as session:
+            row = store.get_case(session, case_id)
+            if row is None:
+                raise NotFound(f"case {case_id} does not exist")
+            version = store.version_by_id(session, row.process_version_id)
+            tasks = [_task_view(t) for t in store.tasks_of_case(session, case_id)]
+            timers = [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.timers_of_case(session, case_id)]
+            return _case_view(row, version.version if version else 0, tasks, timers)
+
+    def cases(self, process_key: str | None = None, status: str | None = None, limit: int = 500) -> list[Case]:
+        with self.db.transaction() as session:
+            rows = store.list_cases(session, process_key, status, limit)
+            versions = {r.process_version_id: store.version_by_id(session, r.process_version_id) for r in rows}
+            return [_case_view(r, getattr(versions[r.process_version_id], "version", 0), [], []) for r in rows]
+
+    def history(self, case_id: str) -> list[CaseEvent]:
+        with self.db.transaction() as session:
+            return [
+                CaseEvent(e.id, e.case_id, e.at, e.event, e.actor, e.element, dict(e.details))
+                for e in store.events_of_case(session, case_id)
+            ]
+
+    def waiting_messages(self, case_id: str) -> list[str]:
+        """The message names the case is waiting for right now."""
+        return list(self.case(case_id).waiting_messages)
+
+    def pause_case(self, case_id: str, reason: str, actor: str) -> Case:
+        """Hold a case: no timer fires and no task can be completed until it is resumed."""
+        def pause(workflow: Any, row: CaseRow, step: Step) -> None:
+            step.status = "paused"
+            step.record(events.CASE_PAUSED, reason=reason)
+
+        self.runner.change(case_id, actor, pause)
+        return self.case(case_id)
+
+    def resume_case(self, case_id: str, actor: str) -> Case:
+        """Resume a paused case; timers that fell due meanwhile fire on the next scheduler tick."""
+        def resume(workflow: Any, row: CaseRow, step: Step) -> None:
+            step.status = "open"
+            step.record(events.CASE_RESUMED)
+
+        self.runner.change(case_id, actor, resume, statuses=("paused",))
+        return self.case(case_id)
+
+    def cancel_case(self, case_id: str, reason: str, actor: str) -> Case:
+        """End a case before its journey does, with the reason recorded."""
+        if not reason or not reason.strip():
+            raise InvalidInput("a reason is needed to cancel a case", {"reason": "required"})
+
+        def cancel(workflow: Any, row: CaseRow, step: Step) -> None:
+            runtime.guarded(row.id, lambda: runtime.cancel(workflow))
+            step.status = "cancelled"
+            step.record(events.CASE_CANCELLED, reason=reason.strip())
+
+        self.runner.change(case_id, actor, cancel, statuses=("open", "paused"))
+        return self.case(case_id)
+
+    def retry_incident(self, case_id: str, actor: str) -> Case:
+        """Clear a case's incident and run what is due again (after the cause was fixed)."""
+        def retry(workflow: Any, row: CaseRow, step: Step) -> None:
+            if row.incident is None:
+                raise Conflict(f"case {case_id} has no incident")
+            row.incident = None
+            step.record(events.INCIDENT_RESOLVED)
+            runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow))
+
+        self.runner.change(case_id, actor, retry)
+        return self.case(case_id)
+
+    def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
+        """Deliver a message (e.g. consent revoked) to a case that waits for it."""
+        payload = dict(data or {})
+
+        def deliver(workflow: Any, row: CaseRow, step: Step) -> None:
+            waiting = runtime.waiting_messages(workflow)
+            if name not in waiting:
+                listed = ", ".join(waiting) or "no message"
+                raise Conflict(f"case {case_id} is not waiting for the message '{name}' (it waits for {listed})")
+            runtime.guarded(row.id, lambda: runtime.deliver_message(workflow, name, payload))
+            row.incident = None
+            step.record(events.MESSAGE_RECEIVED, None, name=name, data=payload)
+
+        self.runner.change(case_id, actor, deliver, statuses=("open", "paused"))
+        return self.case(case_id)
+
+    # --- tasks ----------------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task:
+        with self.db.transaction() as session:
+            row = store.get_task(session, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} is not open")
+            return _task_view(row)
+
+    def tasks(self, *, case_id: str | None = None, process_keys: Sequence[str] | None = None,
+              assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,
+              overdue: bool = False, limit: int = 500) -> list[Task]:
+        """Open human tasks, earliest due first. ``user``/``groups``: what that person may work on."""
+        with self.db.transaction() as session:
+            rows = store.query_tasks(
+                session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
+                groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit,
+            )
+            return [_task_view(r) for r in rows]
+
+    def claim_task(self, task_id: str, user: str) -> Task:
+        """Take a task; a task claimed by someone else raises Conflict."""
+        self._set_assignee(task_id, user, expected=None, event=events.TASK_CLAIMED)
+        return self.task(task_id)
+
+    def unclaim_task(self, task_id: str, user: str) -> Task:
+        self._set_assignee(task_id, None, expected=user, event=events.TASK_UNCLAIMED)
+        return self.task(task_id)
+
+    def assign_task(self, task_id: str, assignee: str | None, actor: str) -> Task:
+        """Give a task to someone, or back to its groups (a team leader's reassignment)."""
+        self._set_assignee(task_id, assignee, expected=None, event=events.TASK_ASSIGNED, actor=actor, force=True)
+        return self.task(task_id)
+
+    def _set_assignee(self, task_id: str, assignee: str | None, expected: str | None, event: str,
+                      actor: str | None = None, force: bool = False) -> None:
+        with self.db.transaction() as session:
+            task = store.get_task(session, task_id)
+            if task is None:
+                raise NotFound(f"task {task_id} is not open")
+            case = store.get_case(session, task.case_id)
+            if case is None or case.status != "open":
+                raise Conflict(f"the case of task {task_id} is {case.status if case else 'gone'}")
+            if task.assignee == assignee:
+                return
+            if not store.set_assignee(session, task_id, assignee, task.assignee if force else expected):
+                raise Conflict(f"task {task_id} is claimed by {task.assignee or 'nobody'}")
+            store.add_event(session, CaseEventRow(
+                case_id=task.case_id, at=self.clock.now(), event=event,
+                actor=actor or expected or assignee or "system", element=task.element,
+                details={"task_id": task_id, "assignee": assignee, "previous": task.assignee},
+            ))
+
+    def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str) -> Case:
+        """Complete a task with form data checked against its form; bad data changes nothing."""
+        with self.db.transaction() as session:
+            row = store.get_task(session, task_id)
+            if row is None:
+                raise Conflict(f"task {task_id} is no longer open")
+            case_id = row.case_id
+            if row.assignee is not None and row.assignee != actor:
+                raise Conflict(f"task {task_id} is claimed by {row.assignee}")
+            form = _form_view(row.form)
+        cleaned = forms.clean(form, dict(data or {}))
+
+        def complete(workflow: Any, case: CaseRow, step: Step) -> None:
+            task = runtime.find_ready_task(workflow, task_id)
+            if task is None:
+                raise Conflict(f"task {task_id} is no longer open")
+            element = runtime.element_of(task.task_spec)
+            runtime.guarded(case.id, lambda: runtime.complete(workflow, task, cleaned), element)
+            case.incident = None
+            step.record(events.TASK_COMPLETED, element, task_id=task_id, data=cleaned)
+
+        self.runner.change(case_id, actor, complete)
+        return self.case(case_id)
+
+    # --- time -----------------------------------------------------------------------------------
+
+    def run_due_timers(self, until: datetime | None = None, *, batch: int = 200) -> int:
+        """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
+
+        A case that slept through several occurrences gets each of them, in order, each run at its
+        own due time so that what follows is timed from when it should have happened.
+        """
+        until = until or self.clock.now()
+        fired = 0
+        while True:
+            with self.db.transaction() as session:
+                due = store.due_case_ids(session, until, batch)
+            if not due:
+                return fired
+            progressed = False
+            for case_id, due_at in due:
+                fired += self._catch_up(case_id, until)
+                progressed = progressed or self._due_moved(case_id, due_at)
+            if not progressed:
+                return fired  # what is left is being handled by another worker
+
+    def _due_moved(self, case_id: str, before: datetime) -> bool:
+        with self.db.transaction() as session:
+            row = store.get_case(session, case_id)
+            return row is None or row.next_due_at is None or row.next_due_at != before
+
+    def _catch_up(self, case_id: str, until: datetime) -> int:
+        count = 0
+
+        def fire(workflow: Any, row: CaseRow, step: Step) -> None:
+            nonlocal count
+            while True:
+                due = [t for t in runtime.waiting_timers(workflow) if t.due_at <= until]
+                if not due:
+                    return
+                moment = due[0].due_at
+                now_due = [t for t in due if t.due_at <= moment]
+                with clock_module.using(PinnedClock(moment)):
+                    runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow), now_due[0].element)
+                for timer in now_due:
+                    step.record(events.TIMER_FIRED, timer.element, due_at=timer.due_at.isoformat())
+                count += len(now_due)
+                if count > MAX_FIRINGS_PER_CASE:
+                    raise StepFailed(row.id, now_due[0].element, "the timer keeps firing: a loop without end")
+
+        try:
+            self.runner.change(case_id, "scheduler", fire)
+        except (NotFound, Conflict):
+            return 0  # another worker got there first, or the case closed meanwhile
+        except StepFailed:
+            return 0  # rolled back; the case is now an incident and out of the schedule
+        return count
+
+    def advance_clock(self, delta: timedelta | None = None, *, to: datetime | None = None) -> int:
+        """Move a simulated clock forward, firing everything that falls due on the way, in order."""
+        if not isinstance(self.clock, SimulatedClock):
+            raise Conflict("the clock can only be moved in simulated-clock mode")
+        if (delta is None) == (to is None):
+            raise InvalidInput("give either a duration or a moment to move the clock to")
+        target = to if to is not None else self.clock.now() + (delta or timedelta())
+        if target < self.clock.now():
+            raise InvalidInput("the clock does not go backwards")
+        fired = 0
+        while True:
+            with self.db.transaction() as session:
+                nxt = store.earliest_due(session)
+            if nxt is None or nxt > target:
+                break
+            if nxt > self.clock.now():
+                self.clock.set(nxt)
+            fired += self.run_due_timers(until=max(nxt, self.clock.now()))
+        self.clock.set(target)
+        return fired + self.run_due_timers(until=target)
+
+    def upcoming_timers(self, limit: int = 100) -> list[Timer]:
+        with self.db.transaction() as session:
+            return [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.upcoming_timers(session, limit)]
+
+
+def _form_view(raw: Mapping[str, Any]) -> Form:
+    return Form(tuple(
+        FormField(
+            id=f["id"], label=f["label"], type=f["type"], required=f["required"],
+            options=tuple(FieldOption(o["id"], o["label"]) for o in f.get("options", [])),
+            default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
+            minlength=f.get("minlength"), maxlength=f.get("maxlength"),
+        )
+        for f in raw.get("fields", [])
+    ))
+
+
+def _task_view(row: HumanTaskRow) -> Task:
+    return Task(
+        id=row.id, case_id=row.case_id, process_key=row.process_key, name=row.element, title=row.title,
+        candidate_groups=tuple(row.candidate_groups), candidate_users=tuple(row.candidate_users),
+        assignee=row.assignee, due_at=row.due_at, follow_up_at=row.follow_up_at, created_at=row.created_at,
+        form=_form_view(row.form), lane=row.lane,
+    )
+
+
+def _case_view(row: CaseRow, version: int, tasks: list[Task], timers: list[Timer]) -> Case:
+    incident = None
+    if row.incident:
+        incident = Incident(row.incident["element"], row.incident["message"],
+                            datetime.fromisoformat(row.incident["at"]))
+    return Case(
+        id=row.id, process_key=row.process_key, process_version=version, status=row.status,
+        participant=dict(row.participant), data=dict(row.data), created_at=row.created_at,
+        updated_at=row.updated_at, next_due_at=row.next_due_at, incident=incident,
+        open_tasks=tuple(tasks), timers=tuple(timers), waiting_messages=tuple(row.waiting_messages or ()),
+    )

@@ -1,0 +1,130 @@
+"""Checking submitted task data against the form the BPMN declares.
+
+The Camunda form vocabulary: field types ``string``, ``long``, ``boolean``, ``date``, ``enum``;
+constraints ``required``, ``readonly``, ``min``/``max`` (numbers, and dates as ISO dates),
+``minlength``/``maxlength`` (text). Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
+stays plain JSON. Every problem is reported per field; nothing is applied unless all fields pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from engine.errors import InvalidFormData
+from engine.views import Form, FormField
+
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+MAX_TEXT = 20_000
+_TRUE = {"true", "1", "ja", "yes", "on"}
+_FALSE = {"false", "0", "nej", "no", "off", ""}
+
+
+def clean(form: Form, submitted: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the submitted values converted to their field types, or raise :class:`InvalidFormData`.
+
+    Values for ids the form does not declare are refused: a form is the whole of what a task may
+    change in the case data.
+    """
+    problems: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key in submitted:
+        if form.field(key) is None:
+            problems[key] = "fältet finns inte i formuläret (unknown field)"
+    for spec in form.fields:
+        raw = submitted.get(spec.id)
+        if spec.readonly:
+            if raw is not None:
+                problems[spec.id] = "fältet är skrivskyddat (read-only)"
+            continue
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if spec.required and spec.type != "boolean":
+                problems[spec.id] = "obligatoriskt fält (required)"
+            elif spec.type == "boolean" and spec.id in submitted:
+                cleaned[spec.id] = False
+            continue
+        try:
+            cleaned[spec.id] = _convert(spec, raw)
+        except ValueError as err:
+            problems[spec.id] = str(err)
+    if problems:
+        raise InvalidFormData(problems)
+    return cleaned
+
+
+def _convert(spec: FormField, raw: Any) -> Any:
+    if spec.type == "long":
+        value = _to_int(raw)
+        _check_range(spec, value)
+        return value
+    if spec.type == "boolean":
+        return _to_bool(raw)
+    if spec.type == "date":
+        day = _to_date(raw)
+        _check_range(spec, day)
+        return day.isoformat()
+    if spec.type == "enum":
+        options = {o.id for o in spec.options}
+        if str(raw) not in options:
+            allowed = ", ".join(sorted(options))
+            raise ValueError(f"ogiltigt val; tillåtna värden: {allowed} (not one of the options)")
+        return str(raw)
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise ValueError("ska vara text (must be text)")
+    text = str(raw)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"texten är för lång, högst {MAX_TEXT} tecken (too long)")
+    if spec.minlength is not None and len(text) < spec.minlength:
+        raise ValueError(f"minst {spec.minlength} tecken (too short)")
+    if spec.maxlength is not None and len(text) > spec.maxlength:
+        raise ValueError(f"högst {spec.maxlength} tecken (too long)")
+    return text
+
+
+def _to_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("ska vara ett heltal (must be a whole number)")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().lstrip("+-").isdigit() and len(raw.strip()) < 19:
+        return int(raw.strip())
+    raise ValueError("ska vara ett heltal (must be a whole number)")
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _TRUE:
+        return True
+    if isinstance(raw, str) and raw.strip().lower() in _FALSE:
+        return False
+    raise ValueError("ska vara ja eller nej (must be true or false)")
+
+
+def _to_date(raw: Any) -> date:
+    if isinstance(raw, date):
+        return raw
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError("ska vara ett datum ÅÅÅÅ-MM-DD (must be a date YYYY-MM-DD)")
+
+
+def _check_range(spec: FormField, value: int | date) -> None:
+    """``min``/``max`` are kept as the BPMN's text: a number for ``long``, an ISO date for ``date``."""
+    def bound(text: str | None) -> Any:
+        if text is None:
+            return None
+        return date.fromisoformat(text) if isinstance(value, date) else float(text)
+
+    low, high = bound(spec.min), bound(spec.max)
+    if low is not None and value < low:
+        raise ValueError(f"minst {spec.min} (must be at least {spec.min})")
+    if high is not None and value > high:
+        raise ValueError(f"högst {spec.max} (must be at most {spec.max})")

@@ -1,0 +1,1 @@
+"""Where the engine keeps its state: SQLAlchemy tables and every query against them."""

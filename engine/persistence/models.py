@@ -1,0 +1,146 @@
+"""The schema. The workflow state is one JSON text per case; the rest are read models that the
+inbox, the scheduler and the history query, written in the same transaction as the state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import text
+
+OPEN_PARTICIPANT = "participant_key IS NOT NULL AND status IN ('open', 'paused')"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProcessVersionRow(Base):
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_versions_key_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{"name", "content"}], BPMN and DMN
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str] = mapped_column(String(200))
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # One open (or paused) case per participant and intervention, enforced by the database too.
+        Index(
+            "uq_cases_open_participant", "process_key", "participant_key", unique=True,
+            sqlite_where=text(OPEN_PARTICIPANT), postgresql_where=text(OPEN_PARTICIPANT),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    participant_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    participant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    incident: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    waiting_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HumanTaskRow(Base):
+    """An open user task. Deleted when completed or cancelled: the inbox only ever scans open work."""
+
+    __tablename__ = "human_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    element: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    lane: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    candidate_groups: Mapped[list[str]] = mapped_column(JSON)
+    candidate_users: Mapped[list[str]] = mapped_column(JSON)
+    assignee: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TaskCandidateRow(Base):
+    """One candidate group or user of an open task, so the inbox finds "my groups' tasks" by index."""
+
+    __tablename__ = "task_candidates"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # group | user
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_task_candidates_kind_name", "kind", "name"),)
+
+
+class TimerRow(Base):
+    """A waiting timer of a case and when it falls due (for the case view and the operations view)."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the waiting event's task id
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    element: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseEventRow(Base):
+    """The append-only history of every case."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(200))
+    element: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,223 @@
+"""Every query the engine runs. Functions take a session inside an open transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.persistence.models import (
+    CaseEventRow,
+    CaseRow,
+    HumanTaskRow,
+    ProcessVersionRow,
+    TaskCandidateRow,
+    TimerRow,
+)
+
+# --- process versions -------------------------------------------------------------------------
+
+
+def latest_version(session: Session, key: str) -> ProcessVersionRow | None:
+    return session.scalars(
+        select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version.desc())
+    ).first()
+
+
+def version_by_id(session: Session, version_id: int) -> ProcessVersionRow | None:
+    return session.get(ProcessVersionRow, version_id)
+
+
+def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
+    return session.scalars(
+        select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version)
+    ).all()
+
+
+def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
+    newest = (
+        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
+        .group_by(ProcessVersionRow.key)
+        .subquery()
+    )
+    return session.scalars(
+        select(ProcessVersionRow)
+        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
+        .order_by(ProcessVersionRow.key)
+    ).all()
+
+
+def next_version_number(session: Session, key: str) -> int:
+    current = session.scalar(select(func.max(ProcessVersionRow.version)).where(ProcessVersionRow.key == key))
+    return (current or 0) + 1
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+def lock_case(session: Session, case_id: str) -> CaseRow | None:
+    """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
+    already held (``BEGIN IMMEDIATE``)."""
+    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+
+
+def get_case(session: Session, case_id: str) -> CaseRow | None:
+    return session.get(CaseRow, case_id)
+
+
+def open_case_for(session: Session, process_key: str, participant_key: str) -> CaseRow | None:
+    return session.scalars(
+        select(CaseRow).where(
+            CaseRow.process_key == process_key,
+            CaseRow.participant_key == participant_key,
+            CaseRow.status.in_(("open", "paused")),
+        )
+    ).first()
+
+
+def list_cases(session: Session, process_key: str | None, status: str | None, limit: int) -> Sequence[CaseRow]:
+    query = select(CaseRow)
+    if process_key:
+        query = query.where(CaseRow.process_key == process_key)
+    if status:
+        query = query.where(CaseRow.status == status)
+    return session.scalars(query.order_by(CaseRow.created_at.desc()).limit(limit)).all()
+
+
+def save_case_state(session: Session, row: CaseRow, expected_revision: int, values: dict[str, Any]) -> None:
+    """Write the new state only if nobody else has since: the optimistic check behind the lock."""
+    result = session.execute(
+        update(CaseRow)
+        .where(CaseRow.id == row.id, CaseRow.revision == expected_revision)
+        .values(revision=expected_revision + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        from engine.errors import ConcurrentModification
+
+        raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
+
+
+def due_case_ids(session: Session, until: datetime, limit: int) -> list[tuple[str, datetime]]:
+    """Cases with a timer due by ``until``, earliest first. Paused cases and incidents have no due time."""
+    rows = session.execute(
+        select(CaseRow.id, CaseRow.next_due_at)
+        .where(CaseRow.next_due_at.is_not(None), CaseRow.next_due_at <= until)
+        .order_by(CaseRow.next_due_at, CaseRow.id)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def earliest_due(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(CaseRow.next_due_at)))
+
+
+# --- open human tasks ------------------------------------------------------------------------------
+
+
+def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:
+    return session.scalars(
+        select(HumanTaskRow).where(HumanTaskRow.case_id == case_id).order_by(HumanTaskRow.created_at)
+    ).all()
+
+
+def get_task(session: Session, task_id: str) -> HumanTaskRow | None:
+    return session.get(HumanTaskRow, task_id)
+
+
+def add_task(session: Session, row: HumanTaskRow) -> None:
+    session.add(row)
+    session.flush([row])
+    for group in row.candidate_groups:
+        session.add(TaskCandidateRow(task_id=row.id, kind="group", name=group))
+    for user in row.candidate_users:
+        session.add(TaskCandidateRow(task_id=row.id, kind="user", name=user))
+
+
+def remove_tasks(session: Session, task_ids: Iterable[str]) -> None:
+    ids = list(task_ids)
+    if ids:
+        session.execute(delete(TaskCandidateRow).where(TaskCandidateRow.task_id.in_(ids)))
+        session.execute(delete(HumanTaskRow).where(HumanTaskRow.id.in_(ids)))
+
+
+def query_tasks(
+    session: Session,
+    *,
+    case_id: str | None = None,
+    process_keys: Sequence[str] | None = None,
+    assignee: str | None = None,
+    user: str | None = None,
+    groups: Sequence[str] | None = None,
+    overdue_at: datetime | None = None,
+    limit: int = 500,
+) -> Sequence[HumanTaskRow]:
+    """The inbox query. ``user``/``groups`` select the tasks that person may work on: assigned to
+    them, or unassigned and offered to them or one of their groups."""
+    query = select(HumanTaskRow)
+    if case_id is not None:
+        query = query.where(HumanTaskRow.case_id == case_id)
+    if process_keys is not None:
+        query = query.where(HumanTaskRow.process_key.in_(list(process_keys)))
+    if assignee is not None:
+        query = query.where(HumanTaskRow.assignee == assignee)
+    if user is not None or groups is not None:
+        offered = select(TaskCandidateRow.task_id).where(
+            or_(
+                and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(groups or ()))),
+                and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == (user or "")),
+            )
+        )
+        query = query.where(
+            or_(
+                HumanTaskRow.assignee == (user or ""),
+                and_(HumanTaskRow.assignee.is_(None), HumanTaskRow.id.in_(offered)),
+            )
+        )
+    if overdue_at is not None:
+        query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < overdue_at)
+    query = query.order_by(HumanTaskRow.due_at.is_(None), HumanTaskRow.due_at, HumanTaskRow.created_at)
+    return session.scalars(query.limit(limit)).all()
+
+
+def set_assignee(session: Session, task_id: str, assignee: str | None, expected: str | None) -> bool:
+    """Claim/unclaim atomically: only if the assignee is still what the caller saw."""
+    condition = HumanTaskRow.assignee.is_(None) if expected is None else HumanTaskRow.assignee == expected
+    result = session.execute(
+        update(HumanTaskRow).where(HumanTaskRow.id == task_id, condition).values(assignee=assignee)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+# --- timers ---------------------------------------------------------------------------------------
+
+
+def timers_of_case(session: Session, case_id: str) -> Sequence[TimerRow]:
+    return session.scalars(select(TimerRow).where(TimerRow.case_id == case_id).order_by(TimerRow.due_at)).all()
+
+
+def replace_timers(session: Session, case_id: str, rows: Iterable[TimerRow]) -> None:
+    session.execute(delete(TimerRow).where(TimerRow.case_id == case_id))
+    session.add_all(list(rows))
+
+
+def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
+    return session.scalars(select(TimerRow).order_by(TimerRow.due_at).limit(limit)).all()
+
+
+# --- history ----------------------------------------------------------------------------------------
+
+
+def add_event(session: Session, row: CaseEventRow) -> None:
+    session.add(row)
+
+
+def events_of_case(session: Session, case_id: str) -> Sequence[CaseEventRow]:
+    return session.scalars(
+        select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
+    ).all()

@@ -1,0 +1,249 @@
+"""One change to one case, as one transaction: lock → load → act → step → save → commit.
+
+The state, the read models (open tasks, timers, due time), the case data and the history are
+written together, so that a crash at any point leaves either all of a step or none of it. A step
+that fails rolls everything back and, in a second transaction, marks the case as an incident.
+
+Recently used workflows stay in memory keyed by case and revision: the database revision is
+checked under the lock, so a workflow changed elsewhere (another process) is loaded afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import clock as clock_module
+from engine import events
+from engine.catalog import Catalog
+from engine.clock import Clock
+from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.persistence import store
+from engine.persistence.db import Database
+from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TimerRow
+from engine.spiff import runtime, state
+from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
+from engine.spiff.specs import camunda_attribute, form_of, title_of
+from engine.task_attributes import assignment
+from engine.views import Form
+
+ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
+
+
+@dataclass
+class Step:
+    """What an action did, for the history: events to append, filled in by the action."""
+
+    actor: str
+    events: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    status: str | None = None
+
+    def record(self, event: str, element: str | None = None, **details: Any) -> None:
+        self.events.append((event, element, details))
+
+
+class WorkflowCache:
+    """Recently used workflows by case id, each with the revision it belongs to."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self._items: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def take(self, case_id: str, revision: int) -> Any | None:
+        """Remove and return the cached workflow if it is at ``revision``: the taker owns it now."""
+        with self._lock:
+            item = self._items.pop(case_id, None)
+        if item is not None and item[0] == revision:
+            return item[1]
+        return None
+
+    def put(self, case_id: str, revision: int, workflow: Any) -> None:
+        with self._lock:
+            self._items[case_id] = (revision, workflow)
+            self._items.move_to_end(case_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class CaseRunner:
+    def __init__(self, db: Database, catalog: Catalog, clock: Clock, *, allow_scripts: bool = False,
+                 cache_size: int = 2000) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.clock = clock
+        self.script_engine = SafeScriptEngine(allow_scripts=allow_scripts)
+        self.cache = WorkflowCache(cache_size)
+
+    # --- the unit of work ------------------------------------------------------------------------
+
+    def create(self, row: CaseRow, data: dict[str, Any], actor: str) -> None:
+        """Start a new case's workflow and store it with its first steps."""
+        bundle = self.catalog.bundle(row.process_version_id)
+        step = Step(actor)
+
+        def begin() -> Any:
+            with clock_module.using(self.clock):
+                workflow = bundle.new_workflow(self.script_engine)
+                runtime.start(workflow, data)
+                return workflow
+
+        with self.db.transaction() as session:
+            if row.participant_key and store.open_case_for(session, row.process_key, row.participant_key):
+                raise DuplicateCase("the participant already has an open case in this intervention")
+            workflow = runtime.guarded(row.id, begin)
+            session.add(row)
+            session.flush([row])
+            step.record(events.CASE_STARTED, None, process=row.process_key)
+            with clock_module.using(self.clock):
+                self._save(session, row, workflow, step, new=True)
+        self.cache.put(row.id, row.revision, workflow)
+
+    def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
+               statuses: tuple[str, ...] = ("open",), clock: Clock | None = None) -> None:
+        """Apply ``action`` to the case's workflow and save everything, or nothing."""
+        try:
+            with self.db.transaction() as session:
+                row = store.lock_case(session, case_id)
+                if row is None:
+                    raise NotFound(f"case {case_id} does not exist")
+                if row.status not in statuses:
+                    raise Conflict(f"case {case_id} is {row.status}")
+                workflow = self._workflow(row)
+                step = Step(actor)
+                with clock_module.using(clock or self.clock):
+                    action(workflow, row, step)
+                    self._save(session, row, workflow, step)
+        except StepFailed as failed:
+            self._record_incident(case_id, failed, actor)
+            raise
+        self.cache.put(case_id, row.revision, workflow)
+
+    def _workflow(self, row: CaseRow) -> Any:
+        cached = self.cache.take(row.id, row.revision)
+        if cached is not None:
+            return cached
+        bundle = self.catalog.bundle(row.process_version_id)
+        return runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, bundle,
+                                                          self.script_engine))
+
+    def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> None:
+        now = clock_module.now()
+        if step.status is not None:
+            row.status = step.status
+        elif workflow.is_completed() and row.status == "open":
+            row.status = "completed"
+            step.record(events.CASE_COMPLETED)
+        if row.status in ("completed", "cancelled") and row.closed_at is None:
+            row.closed_at = now
+        self._sync_tasks(session, row, workflow, step, now)
+        timers = self._sync_timers(session, row, workflow)
+        schedulable = row.status == "open" and row.incident is None
+        values: dict[str, Any] = {
+            "status": row.status,
+            "state": state.dump(workflow),
+            "serializer_version": state.SERIALIZER_VERSION,
+            "data": _json_safe(runtime.case_data(workflow)),
+            "next_due_at": min((t.due_at for t in timers), default=None) if schedulable else None,
+            "incident": row.incident,
+            "waiting_messages": [] if row.status in ("completed", "cancelled") else runtime.waiting_messages(workflow),
+            "updated_at": now,
+            "closed_at": row.closed_at,
+        }
+        if new:
+            for key, value in values.items():
+                setattr(row, key, value)
+        else:
+            store.save_case_state(session, row, row.revision, values)
+            row.revision += 1
+            for key, value in values.items():
+                setattr(row, key, value)
+        for event, element, details in step.events:
+            store.add_event(session, CaseEventRow(case_id=row.id, at=now, event=event, actor=step.actor,
+                                                  element=element, details=_json_safe(details)))
+
+    def _sync_tasks(self, session: Session, row: CaseRow, workflow: Any, step: Step, now: datetime) -> None:
+        existing = {t.id: t for t in store.tasks_of_case(session, row.id)}
+        ready = {} if row.status in ("completed", "cancelled") else {
+            str(t.id): t for t in runtime.ready_user_tasks(workflow)
+        }
+        store.remove_tasks(session, [task_id for task_id in existing if task_id not in ready])
+        for task_id, task in ready.items():
+            if task_id in existing:
+                continue
+            spec = task.task_spec
+            element = runtime.element_of(spec)
+            attributes = {name: camunda_attribute(spec, name) for name in ROLE_ATTRIBUTES}
+            with runtime.step_errors(row.id, element):
+                given = assignment(attributes, task.data, ENGINE_FUNCTIONS, now)
+            store.add_task(session, HumanTaskRow(
+                id=task_id, case_id=row.id, process_key=row.process_key, element=element,
+                title=title_of(spec), lane=getattr(spec, "lane", None),
+                candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
+                assignee=given.assignee, due_at=given.due_at, follow_up_at=given.follow_up_at,
+                created_at=now, form=form_to_json(form_of(spec)),
+            ))
+            step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
+
+    def _sync_timers(self, session: Session, row: CaseRow, workflow: Any) -> list[TimerRow]:
+        waiting = [] if row.status in ("completed", "cancelled") else runtime.waiting_timers(workflow)
+        rows = [TimerRow(id=t.task_id, case_id=row.id, element=t.element, title=t.title, due_at=t.due_at)
+                for t in waiting]
+        store.replace_timers(session, row.id, rows)
+        return rows
+
+    def _record_incident(self, case_id: str, failed: StepFailed, actor: str) -> None:
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            row = store.lock_case(session, case_id)
+            if row is None:
+                return
+            store.save_case_state(session, row, row.revision, {
+                "incident": {"element": failed.element, "message": failed.message, "at": now.isoformat()},
+                "next_due_at": None,
+                "updated_at": now,
+            })
+            store.add_event(session, CaseEventRow(
+                case_id=case_id, at=now, event=events.INCIDENT_RAISED, actor=actor, element=failed.element,
+                details={"message": failed.message},
+            ))
+
+
+def new_case_id() -> str:
+    return str(uuid.uuid4())
+
+
+def form_to_json(form: Form) -> dict[str, Any]:
+    return {"fields": [
+        {
+            "id": f.id, "label": f.label, "type": f.type, "required": f.required,
+            "options": [{"id": o.id, "label": o.label} for o in f.options],
+            "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
+            "minlength": f.minlength, "maxlength": f.maxlength,
+        }
+        for f in form.fields
+    ]}
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)

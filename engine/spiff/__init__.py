@@ -1,0 +1,1 @@
+"""The adapter around SpiffWorkflow. Nothing outside ``engine/spiff`` imports SpiffWorkflow."""

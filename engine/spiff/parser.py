@@ -1,0 +1,190 @@
+"""Our BPMN parser: SpiffWorkflow's Camunda parser, taught what the engine honours and refuses.
+
+- User tasks keep ``camunda:assignee``, ``candidateGroups``, ``candidateUsers``, ``dueDate`` and
+  ``followUpDate`` (SpiffWorkflow drops them) in the task spec's ``extensions``.
+- Timers and messages become the engine's own event definitions (injected clock, calendar months,
+  message payloads into the case data).
+- Script and service tasks are refused unless an operator enabled scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    ScriptTask,
+    ServiceTask,
+    StartEvent,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+from engine.spiff.message_events import EngineMessage
+from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+#: User-task attributes SpiffWorkflow ignores and the engine honours, kept under these keys.
+TASK_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate", "priority")
+
+
+class EngineUserTaskParser(UserTaskParser):
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions: dict[str, Any] = super().parse_extensions(node)
+        for name in TASK_ATTRIBUTES:
+            value = self.attribute(name, "camunda")
+            if value is not None and value.strip():
+                extensions[f"camunda:{name}"] = value.strip()
+        return extensions
+
+
+class _EngineEventParsing:
+    """Mixed into every event parser: our timer and message definitions."""
+
+    node: Any
+    get_event_description: Any
+    raise_validation_exception: Any
+    xpath: Any
+
+    def parse_timer_event(self, event: Any) -> Any:
+        name = self.node.get("name", self.node.get("id"))
+        description = self.get_event_description(event)
+        for tag, cls in (("timeDate", EngineTimeDate), ("timeDuration", EngineDuration), ("timeCycle", EngineCycle)):
+            element = first(event.xpath(f"./bpmn:{tag}", namespaces={"bpmn": BPMN_NS}))
+            if element is not None:
+                text = (element.text or "").strip()
+                if not text:
+                    self.raise_validation_exception(f"the timer's {tag} is empty")
+                return cls(name, text, description=description)
+        self.raise_validation_exception("the timer has no timeDate, timeDuration or timeCycle")
+
+    def parse_message_event(self, message_event: Any) -> Any:
+        parsed = super().parse_message_event(message_event)  # type: ignore[misc]
+        if not parsed.name:
+            self.raise_validation_exception("the message event names no message")
+        return EngineMessage(parsed.name, parsed.correlation_properties, parsed.expression, parsed.result_var)
+
+
+class StartEventParser(_EngineEventParsing, CamundaStartEventParser):
+    pass
+
+
+class EndEventParser(_EngineEventParsing, CamundaEndEventParser):
+    pass
+
+
+class CatchEventParser(_EngineEventParsing, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class ThrowEventParser(_EngineEventParsing, CamundaIntermediateThrowEventParser):
+    pass
+
+
+class BoundaryEventParser(_EngineEventParsing, CamundaBoundaryEventParser):
+    pass
+
+
+class RefusedTaskParser(TaskParser):
+    """Parses nothing: the construct is not allowed in this deployment."""
+
+    reason = "this element is not supported"
+
+    def parse_node(self) -> Any:
+        self.raise_validation_exception(self.reason)
+
+
+class RefusedScriptTaskParser(RefusedTaskParser):
+    reason = (
+        "script tasks are disabled: designers' code does not run on the server "
+        "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)"
+    )
+
+
+class RefusedServiceTaskParser(RefusedTaskParser):
+    reason = (
+        "service tasks are not supported: the engine has no external workers "
+        "(use a user task, a business rule task or a message)"
+    )
+
+
+class EngineParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {  # noqa: RUF012 - SpiffWorkflow's extension point is a class dict
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (EngineUserTaskParser, UserTask),
+        full_tag("startEvent"): (StartEventParser, StartEvent),
+        full_tag("endEvent"): (EndEventParser, EndEvent),
+        full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
+        full_tag("intermediateThrowEvent"): (ThrowEventParser, IntermediateThrowEvent),
+        full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
+        full_tag("scriptTask"): (RefusedScriptTaskParser, ScriptTask),
+        full_tag("serviceTask"): (RefusedServiceTaskParser, ServiceTask),
+    }
+
+    def __init__(self, allow_scripts: bool = False) -> None:
+        super().__init__()
+        if allow_scripts:
+            self.OVERRIDE_PARSER_CLASSES = {
+                **self.OVERRIDE_PARSER_CLASSES,
+                full_tag("scriptTask"): (ScriptTaskParser, ScriptTask),
+            }
+
+
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
+
+
+def add_implicit_gateways(tree: etree._ElementTree | etree._Element) -> None:
+    """Make a task's several outgoing flows explicit, as BPMN defines them.
+
+    BPMN lets an activity or event split the flow by itself: unconditional outgoing flows all run
+    (a parallel split), conditional ones run where their condition holds (an inclusive split).
+    SpiffWorkflow refuses both, so the parsed copy gets the gateway the diagram implies. The
+    designer's file is left as it was.
+    """
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    ns = {"bpmn": BPMN_NS}
+    for container in root.xpath(".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction", namespaces=ns):
+        flows = container.xpath("./bpmn:sequenceFlow", namespaces=ns)
+        by_source: dict[str, list[Any]] = {}
+        for flow in flows:
+            by_source.setdefault(flow.get("sourceRef", ""), []).append(flow)
+        for node in list(container):
+            if not isinstance(node.tag, str) or not node.tag.startswith("{" + BPMN_NS + "}"):
+                continue
+            local = etree.QName(node).localname
+            node_id = node.get("id")
+            outgoing = by_source.get(node_id or "", [])
+            if local in GATEWAYS or local == "sequenceFlow" or len(outgoing) < 2:
+                continue
+            conditional = [f for f in outgoing if first(f.xpath("./bpmn:conditionExpression", namespaces=ns))
+                           is not None]
+            kind = "inclusiveGateway" if conditional else "parallelGateway"
+            gateway_id = f"{node_id}__split"
+            gateway = etree.SubElement(container, f"{{{BPMN_NS}}}{kind}", id=gateway_id, name="")
+            default = node.attrib.pop("default", None)
+            if default and kind == "inclusiveGateway":
+                gateway.set("default", default)
+            for flow in outgoing:
+                flow.set("sourceRef", gateway_id)
+                if kind == "inclusiveGateway" and flow not in conditional and flow.get("id") != default:
+                    condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
+                    condition.text = "True"
+            etree.SubElement(container, f"{{{BPMN_NS}}}sequenceFlow", id=f"{gateway_id}__in",
+                             sourceRef=node_id or "", targetRef=gateway_id)

@@ -1,0 +1,170 @@
+"""Driving one workflow: the small set of moves the engine makes on a SpiffWorkflow instance.
+
+Every SpiffWorkflow exception is turned into :class:`~engine.errors.StepFailed` here, naming the
+BPMN element, so the engine can leave the case unchanged and record an incident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import EngineError, StepFailed
+from engine.spiff import deep
+from engine.spiff.message_events import EngineMessage, message_event
+from engine.spiff.specs import title_of
+from engine.spiff.timer_events import due_time
+
+T = TypeVar("T")
+
+#: A journey that is still stepping after this many engine steps in one go is looping by itself.
+MAX_STEPS = 10_000
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    element: str
+    title: str
+    due_at: datetime
+
+
+def element_of(task_spec: Any) -> str:
+    return getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
+
+
+@contextmanager
+def step_errors(case_id: str, fallback_element: str = "(process)") -> Iterator[None]:
+    """Translate whatever SpiffWorkflow raises into a StepFailed naming the element."""
+    try:
+        yield
+    except StepFailed:
+        raise
+    except SpiffWorkflowException as err:
+        spec = getattr(err, "task_spec", None)
+        element = element_of(spec) if spec is not None else fallback_element
+        raise StepFailed(case_id, element, _describe(err)) from err
+    except EngineError as err:
+        raise StepFailed(case_id, fallback_element, err.message) from err
+    except RecursionError as err:
+        raise StepFailed(case_id, fallback_element, "the process is nested or sequenced too deeply") from err
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as err:
+        raise StepFailed(case_id, fallback_element, f"{type(err).__name__}: {err}") from err
+
+
+def _describe(err: SpiffWorkflowException) -> str:
+    text = str(err).strip().rstrip(".").strip()
+    inner = err.__cause__ or getattr(err, "exception", None)
+    if isinstance(inner, EngineError) and inner.message not in text:
+        text = f"{text}: {inner.message}"
+    return text
+
+
+def run_engine_steps(workflow: BpmnWorkflow) -> None:
+    """Run every automatic step (gateways, events, decisions) until only people or time can move on."""
+    steps = 0
+
+    def count(_task: Any) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_STEPS:
+            raise StepFailed("?", element_of(_task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
+
+    workflow.do_engine_steps(did_complete_task=count)
+
+
+def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    run_engine_steps(workflow)
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return [
+        t for t in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(t.task_spec, UserTaskMixin) or t.task_spec.manual
+    ]
+
+
+def find_ready_task(workflow: BpmnWorkflow, task_id: str) -> Any | None:
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, TypeError):
+        return None
+    except SpiffWorkflowException:
+        return None
+    if task is None or task.state != TaskState.READY:
+        return None
+    return task
+
+
+def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
+    task.data.update(data)
+    task.run()
+    run_engine_steps(workflow)
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    names = []
+    for pending in workflow.waiting_events():
+        if pending.event_type == EngineMessage.__name__ and pending.name not in names:
+            names.append(pending.name)
+    return names
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> None:
+    workflow.send_event(message_event(name, data))
+    run_engine_steps(workflow)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    timers = []
+    for task in workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
+        due = due_time(task)
+        if due is not None:
+            timers.append(WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due))
+    return sorted(timers, key=lambda t: t.due_at)
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> None:
+    """Let every timer that is due now fire (one occurrence each), then run the steps that follow."""
+    workflow.refresh_timers()
+    run_engine_steps(workflow)
+
+
+def cancel(workflow: BpmnWorkflow) -> None:
+    workflow.cancel()
+
+
+def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case's data as the journey has shaped it so far."""
+    if workflow.is_completed():
+        return dict(workflow.data or {}) or dict(_last_data(workflow))
+    return dict(_last_data(workflow))
+
+
+def _last_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    task = workflow.last_task or workflow.task_tree
+    data: dict[str, Any] = {}
+    # Parallel branches each carry their own copy; merge the ready and waiting ones over the last step's.
+    data.update(task.data)
+    for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(t.data)
+    return data
+
+
+def guarded(case_id: str, action: Callable[[], T], element: str = "(process)") -> T:
+    """Run a SpiffWorkflow action on a deep-stack thread, its failures turned into StepFailed."""
+    with step_errors(case_id, element):
+        return deep.call(action)

@@ -1,0 +1,48 @@
+"""Reading what a parsed task spec declares: its form and the Camunda attributes the engine honours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.views import FieldOption, Form, FormField
+
+_CONSTRAINTS = ("min", "max", "minlength", "maxlength")
+
+
+def form_of(task_spec: Any) -> Form:
+    """The form a user task declares (``camunda:formData``), as the engine's view."""
+    form = getattr(task_spec, "form", None)
+    if form is None:
+        return Form()
+    fields = []
+    for raw in form.fields:
+        checks = {v.name: v.config for v in raw.validation}
+        options = tuple(FieldOption(o.id, o.name or o.id) for o in getattr(raw, "options", []))
+        numbers = {name: checks.get(name) for name in _CONSTRAINTS}
+        fields.append(
+            FormField(
+                id=raw.id,
+                label=raw.label or raw.id,
+                type=raw.type or "string",
+                required="required" in checks and str(checks["required"]).lower() != "false",
+                options=options,
+                default=raw.default_value or None,
+                readonly="readonly" in checks and str(checks["readonly"]).lower() != "false",
+                min=numbers["min"],
+                max=numbers["max"],
+                minlength=int(numbers["minlength"]) if numbers["minlength"] else None,
+                maxlength=int(numbers["maxlength"]) if numbers["maxlength"] else None,
+            )
+        )
+    return Form(tuple(fields))
+
+
+def camunda_attribute(task_spec: Any, name: str) -> str | None:
+    """A user-task attribute kept by the parser (``assignee``, ``candidateGroups``, ``dueDate`` …)."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    value = extensions.get(f"camunda:{name}")
+    return value if isinstance(value, str) else None
+
+
+def title_of(task_spec: Any) -> str:
+    return getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None) or task_spec.name

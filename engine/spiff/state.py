@@ -1,0 +1,81 @@
+"""Workflow state in and out of JSON, without the process spec repeated in every case.
+
+A case stores only its task tree and data; the spec belongs to the deployed version and is kept
+once per version (:class:`SpecBundle`). After every load the safe script engine is set again,
+because SpiffWorkflow does not serialize it and would fall back to plain ``eval``.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+
+from engine.spiff.message_events import EngineMessage
+from engine.spiff.script_engine import SafeScriptEngine
+from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
+
+SERIALIZER_VERSION = VERSION
+
+_CONFIG = deepcopy(CAMUNDA_CONFIG)
+_CONFIG[EngineTimeDate] = TimerConditionalEventDefinitionConverter
+_CONFIG[EngineDuration] = TimerConditionalEventDefinitionConverter
+_CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
+_CONFIG[EngineMessage] = MessageEventDefinitionConverter
+
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+
+_SPEC_KEYS = ("spec", "subprocess_specs")
+
+
+@dataclass(frozen=True)
+class SpecBundle:
+    """A deployed version's parsed process spec, as the serializer's dict (built once per version)."""
+
+    process_id: str
+    spec: dict[str, Any]
+    subprocess_specs: dict[str, Any]
+
+    @classmethod
+    def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any]) -> SpecBundle:
+        workflow = BpmnWorkflow(spec, subprocess_specs)
+        full = _serializer.to_dict(workflow)
+        return cls(process_id, full["spec"], full["subprocess_specs"])
+
+    def new_workflow(self, script_engine: SafeScriptEngine) -> BpmnWorkflow:
+        spec = _serializer.from_dict(deepcopy(self.spec))
+        subprocess_specs = {name: _serializer.from_dict(deepcopy(s)) for name, s in self.subprocess_specs.items()}
+        return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as JSON, without its spec."""
+    _serializer.registry._encoder_mode = True
+    try:
+        dct = _serializer.to_dict(workflow)
+    finally:
+        _serializer.registry._encoder_mode = False
+    for key in _SPEC_KEYS:
+        dct.pop(key, None)
+    return json.dumps(dct, separators=(",", ":"), cls=_serializer._encoder_cls)
+
+
+def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: SafeScriptEngine) -> BpmnWorkflow:
+    """Rebuild a workflow from its stored state and its version's spec; sets the safe script engine."""
+    dct = json.loads(text)
+    dct["spec"] = deepcopy(bundle.spec)
+    dct["subprocess_specs"] = deepcopy(bundle.subprocess_specs)
+    dct[_serializer.VERSION_KEY] = serializer_version
+    _serializer.migrate(dct)
+    workflow: BpmnWorkflow = _serializer.from_dict(dct)
+    workflow.script_engine = script_engine
+    for sub in workflow.subprocesses.values():
+        sub.script_engine = script_engine
+    return workflow

@@ -1,0 +1,114 @@
+"""Timer event definitions that read the injected clock and follow the calendar.
+
+SpiffWorkflow's own timers read ``datetime.now`` directly, treat a modeler's plain ``P14D`` as an
+expression (a NameError), and store ``R/P1M`` as a fixed 31-day step so that monthly dates drift.
+These subclasses replace all three behaviours; the parser creates them instead of the originals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+from SpiffWorkflow.bpmn.util import PendingBpmnEvent
+
+from engine import clock, timers
+
+
+def timer_value(kind: str, text: str, task: Any) -> Any:
+    """What a timer element's text means for this task: an ISO literal as is, else an expression."""
+    stripped = (text or "").strip()
+    if timers.looks_literal(kind, stripped):
+        return stripped
+    # SpiffWorkflow's own examples quote the literal ("P14D"); accept that spelling too.
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        inner = stripped[1:-1]
+        if timers.looks_literal(kind, inner):
+            return inner
+    return task.workflow.script_engine.evaluate(task, stripped)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class EngineTimeDate(TimeDateEventDefinition):
+    def has_fired(self, my_task: Any) -> bool:
+        due = my_task._get_internal_data("event_value")
+        if due is None:
+            value = timer_value("date", self.expression, my_task)
+            due = _iso(timers.due_at("date", value, clock.now()))
+            my_task._set_internal_data(event_value=due)
+        if datetime.fromisoformat(due) <= clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class EngineDuration(DurationTimerEventDefinition):
+    def has_fired(self, my_task: Any) -> bool:
+        due = my_task._get_internal_data("event_value")
+        if due is None:
+            value = timer_value("duration", self.expression, my_task)
+            due = _iso(timers.due_at("duration", value, clock.now()))
+            my_task._set_internal_data(event_value=due)
+        if datetime.fromisoformat(due) <= clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class EngineCycle(CycleTimerEventDefinition):
+    """A repeating timer whose n-th occurrence is computed from its anchor, so it never drifts."""
+
+    def cycle_complete(self, my_task: Any) -> bool:
+        state = my_task._get_internal_data("event_value")
+        if state is None:
+            text = timer_value("cycle", self.expression, my_task)
+            if not isinstance(text, str):
+                raise TypeError(f"a cycle timer needs ISO 8601 text such as R/P1M, got {text!r}")
+            cycle = timers.parse_cycle(text)
+            anchor = clock.now()
+            state = {
+                "text": text,
+                "anchor": _iso(anchor),
+                "fired": 0,
+                "cycles": -1 if cycle.repetitions is None else cycle.repetitions,
+                "next": _iso(cycle.occurrence(0, anchor)),
+            }
+        ready = False
+        if state["cycles"] != 0:
+            if datetime.fromisoformat(state["next"]) <= clock.now():
+                cycle = timers.parse_cycle(state["text"])
+                state["fired"] += 1
+                if state["cycles"] > 0:
+                    state["cycles"] -= 1
+                state["next"] = _iso(cycle.occurrence(state["fired"], datetime.fromisoformat(state["anchor"])))
+                ready = True
+        else:
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=state)
+        return ready
+
+    def details(self, my_task: Any) -> PendingBpmnEvent:
+        state = my_task._get_internal_data("event_value")
+        due = state["next"] if state is not None and state["cycles"] != 0 else None
+        return PendingBpmnEvent(self.name, self.__class__.__name__, due)
+
+
+def due_time(task: Any) -> datetime | None:
+    """When a waiting timer task falls due next, or None if it does not (or has not started)."""
+    definition = task.task_spec.event_definition
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, EngineCycle):
+        if value["cycles"] == 0:
+            return None
+        return datetime.fromisoformat(value["next"])
+    if isinstance(definition, (EngineTimeDate, EngineDuration)):
+        return datetime.fromisoformat(value)
+    return None

@@ -1,0 +1,394 @@
+"""What the engine checks in a BPMN or DMN file before SpiffWorkflow sees it.
+
+Each check produces a :class:`~engine.errors.Problem` naming the element (id and name) and what a
+process designer should change. These checks read the XML only; structural checks SpiffWorkflow
+makes while parsing are added by :mod:`engine.spiff.loading`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from engine import expressions, timers
+from engine.errors import EngineError, Problem
+from engine.forms import FIELD_TYPES
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "https://www.omg.org/spec/DMN/20180521/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",
+    "https://www.omg.org/spec/DMN/20211108/MODEL/",
+)
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+
+FLOW_NODES = {
+    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity", "receiveTask",
+    "sendTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+}
+#: Elements that may stand in a process but carry no behaviour the engine needs to run.
+PASSIVE = {
+    "sequenceFlow", "laneSet", "textAnnotation", "association", "dataObject", "dataObjectReference",
+    "dataStoreReference", "extensionElements", "documentation", "group", "ioSpecification", "property",
+    "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation", "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics", "timerEventDefinition", "messageEventDefinition", "errorEventDefinition",
+    "signalEventDefinition", "escalationEventDefinition", "terminateEventDefinition", "cancelEventDefinition",
+    "compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition", "laneSet",
+}
+REFUSED = {
+    "serviceTask": "service tasks are not supported: the engine has no external workers "
+    "(use a user task, a business rule task or a message)",
+    "complexGateway": "complex gateways are not supported (use exclusive, inclusive or parallel gateways)",
+    "adHocSubProcess": "ad-hoc sub-processes are not supported (model the order with gateways)",
+    "transaction": "transaction sub-processes are not supported (use an embedded sub-process)",
+    "scriptTask": "script tasks are disabled: designers' code does not run on the server "
+    "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)",
+}
+REFUSED_EVENTS = {
+    "compensateEventDefinition": "compensation events are not supported",
+    "linkEventDefinition": "link events are not supported (draw the sequence flow instead)",
+    "conditionalEventDefinition": "conditional events are not supported (use a gateway or a message)",
+}
+ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
+CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def kind_of(tree: etree._ElementTree) -> str | None:
+    """'bpmn', 'dmn' or None for any other XML."""
+    root = tree.getroot()
+    qname = etree.QName(root)
+    if qname.namespace == BPMN_NS and qname.localname == "definitions":
+        return "bpmn"
+    if qname.namespace in DMN_NAMESPACES and qname.localname == "definitions":
+        return "dmn"
+    return None
+
+
+def describe_root(tree: etree._ElementTree) -> str:
+    qname = etree.QName(tree.getroot())
+    return f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
+
+
+def _local(node: Any) -> str:
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def label(node: Any) -> str:
+    """How a problem names an element: its id, and its name in quotes when it has one."""
+    node_id = node.get("id") or f"(unnamed {_local(node)})"
+    name = (node.get("name") or "").strip()
+    return f"{node_id} \"{name}\"" if name else node_id
+
+
+def executable_processes(tree: etree._ElementTree) -> list[Any]:
+    return [p for p in tree.getroot().iterfind(f"{{{BPMN_NS}}}process") if p.get("isExecutable") == "true"]
+
+
+def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = False) -> list[Problem]:
+    """Every problem the engine can see in a BPMN file's XML."""
+    problems: list[Problem] = []
+
+    def add(node: Any, message: str, severity: str = "error") -> None:
+        problems.append(Problem(filename, label(node) if node is not None else "(document)", message, severity))
+
+    processes = list(tree.getroot().iterfind(f"{{{BPMN_NS}}}process"))
+    executable = executable_processes(tree)
+    if not processes:
+        add(None, "the file contains no BPMN process")
+        return problems
+    if not executable:
+        for process in processes:
+            add(process, 'the process is not marked executable (isExecutable="true"); nothing could run')
+        return problems
+
+    for process in executable:
+        for node in _walk(process):
+            _lint_node(node, add, allow_scripts)
+    return problems
+
+
+def _walk(container: Any) -> Iterator[Any]:
+    for node in container:
+        if not isinstance(node.tag, str):
+            continue
+        yield node
+        if _local(node) in ("subProcess", "transaction", "adHocSubProcess"):
+            yield from _walk(node)
+
+
+def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
+    kind = _local(node)
+    if etree.QName(node).namespace != BPMN_NS:
+        return
+    if kind in REFUSED and not (kind == "scriptTask" and allow_scripts):
+        add(node, REFUSED[kind])
+        return
+    if kind not in FLOW_NODES and kind not in PASSIVE and kind != "scriptTask":
+        add(node, f"the element <{kind}> is not supported by the engine")
+        return
+    for child in node:
+        child_kind = _local(child)
+        if child_kind in REFUSED_EVENTS:
+            add(node, REFUSED_EVENTS[child_kind])
+        if child_kind == "standardLoopCharacteristics":
+            add(node, "loop markers are not supported (draw the loop with a gateway)")
+        if child_kind == "multiInstanceLoopCharacteristics":
+            _lint_multi_instance(node, child, add)
+    if kind == "sequenceFlow":
+        _lint_condition(node, add)
+    elif kind == "userTask":
+        _lint_user_task(node, add)
+    elif kind == "businessRuleTask":
+        if not node.get(f"{{{CAMUNDA_NS}}}decisionRef"):
+            add(node, "the business rule task names no decision (camunda:decisionRef)")
+    elif kind == "callActivity":
+        if not node.get("calledElement"):
+            add(node, "the call activity names no process to call (calledElement)")
+    elif kind == "exclusiveGateway" or kind == "inclusiveGateway":
+        _lint_gateway(node, add)
+    timer_definitions = node.findall(f"{{{BPMN_NS}}}timerEventDefinition")
+    if timer_definitions:
+        others = [c for c in node if _local(c).endswith("EventDefinition") and _local(c) != "timerEventDefinition"]
+        if others or len(timer_definitions) > 1:
+            add(node, "an event with a timer and other definitions is not supported (use an event-based gateway)")
+        for definition in timer_definitions:
+            _lint_timer(node, definition, add)
+
+
+def _lint_condition(flow: Any, add: Any) -> None:
+    condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+    if condition is None:
+        return
+    language = (condition.get("language") or "").strip().lower()
+    if language and language not in ("python", "juel", "javascript-free", "expression"):
+        add(flow, f"condition language '{condition.get('language')}' is not supported; write an expression")
+        return
+    if condition.get(f"{{{CAMUNDA_NS}}}resource"):
+        add(flow, "conditions loaded from external resources are not supported")
+        return
+    text = (condition.text or "").strip()
+    if not text:
+        add(flow, "the condition is empty")
+        return
+    _check_expression(flow, text, "condition", add)
+
+
+def _check_expression(node: Any, text: str, what: str, add: Any) -> None:
+    if text.lstrip().startswith("="):
+        add(node, f"{what} '{_short(text)}' is a FEEL expression (Camunda 8), which is not supported; "
+                  "write an expression such as approved == True")
+        return
+    try:
+        expressions.check(text)
+    except EngineError as err:
+        add(node, f"{what} '{_short(text)}' is refused: {err.message}")
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 80 else flat[:77] + "..."
+
+
+def _lint_gateway(gateway: Any, add: Any) -> None:
+    root = gateway.getparent()
+    outgoing = [f for f in root.iterfind(f"{{{BPMN_NS}}}sequenceFlow") if f.get("sourceRef") == gateway.get("id")]
+    if len(outgoing) < 2:
+        return
+    default = gateway.get("default")
+    for flow in outgoing:
+        has_condition = flow.find(f"{{{BPMN_NS}}}conditionExpression") is not None
+        if not has_condition and flow.get("id") != default:
+            add(flow, f"the flow out of gateway {label(gateway)} has no condition and is not its default flow")
+
+
+def _lint_multi_instance(node: Any, loop: Any, add: Any) -> None:
+    cardinality = loop.find(f"{{{BPMN_NS}}}loopCardinality")
+    collection = loop.get(f"{{{CAMUNDA_NS}}}collection")
+    if cardinality is None and not collection:
+        add(node, "a multi-instance task needs a loop cardinality or a camunda:collection")
+    if cardinality is not None and (cardinality.text or "").strip():
+        _check_expression(node, cardinality.text.strip(), "loop cardinality", add)
+    if collection:
+        _check_expression(node, collection, "collection", add)
+    completion = loop.find(f"{{{BPMN_NS}}}completionCondition")
+    if completion is not None and (completion.text or "").strip():
+        _check_expression(node, completion.text.strip(), "completion condition", add)
+
+
+def _lint_timer(node: Any, definition: Any, add: Any) -> None:
+    parts = [(k, definition.find(f"{{{BPMN_NS}}}{tag}")) for k, tag in
+             (("date", "timeDate"), ("duration", "timeDuration"), ("cycle", "timeCycle"))]
+    present = [(k, el) for k, el in parts if el is not None]
+    if not present:
+        add(node, "the timer has no time date, duration or cycle")
+        return
+    kind, element = present[0]
+    text = (element.text or "").strip()
+    if not text:
+        add(node, f"the timer's {kind} is empty")
+        return
+    problem = timer_problem(kind, text)
+    if problem:
+        add(node, problem)
+
+
+def timer_problem(kind: str, text: str) -> str | None:
+    """Why a timer text cannot work, or None: an ISO 8601 literal, or an allowed expression."""
+    candidate = text
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        candidate = text[1:-1]
+    if timers.looks_literal(kind, candidate):
+        return None
+    examples = {"date": "2026-03-01T08:00:00+01:00", "duration": "P14D", "cycle": "R/P1M"}[kind]
+    try:
+        expressions.check(text)
+    except EngineError as err:
+        literal_error = _literal_error(kind, candidate)
+        return (f"timer {kind} '{_short(text)}' is neither ISO 8601 (e.g. {examples}) nor an expression "
+                f"({literal_error or err.message})")
+    if not expressions.names_used(text) and not _calls_function(text):
+        return f"timer {kind} '{_short(text)}' is not ISO 8601 (e.g. {examples})"
+    return None
+
+
+def _literal_error(kind: str, text: str) -> str | None:
+    parse = {"date": timers.parse_datetime, "duration": timers.parse_duration, "cycle": timers.parse_cycle}[kind]
+    try:
+        parse(text)
+    except EngineError as err:
+        return err.message
+    return None
+
+
+def _calls_function(text: str) -> bool:
+    return "(" in text
+
+
+def _lint_user_task(task: Any, add: Any) -> None:
+    roles = [task.get(f"{{{CAMUNDA_NS}}}{a}") for a in ROLE_ATTRIBUTES]
+    if not any(r and r.strip() for r in roles):
+        add(task, "the user task has no role: set candidate groups (camunda:candidateGroups) or an assignee")
+    for attribute in ROLE_ATTRIBUTES:
+        value = task.get(f"{{{CAMUNDA_NS}}}{attribute}")
+        if value and ("${" in value or "#{" in value):
+            _check_expression(task, value, attribute, add)
+    for attribute in ("dueDate", "followUpDate"):
+        value = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
+        if value and not (timers.looks_literal("date", value) or timers.looks_literal("duration", value)):
+            _check_expression(task, value, attribute, add)
+    fields = task.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}formData/{{{CAMUNDA_NS}}}formField")
+    if task.get(f"{{{CAMUNDA_NS}}}formKey"):
+        if fields:
+            add(task, "camunda:formKey is ignored; the task shows the fields declared in camunda:formData", "warning")
+        else:
+            add(task, "external forms (camunda:formKey) are not supported; declare the fields (camunda:formData)")
+    elif not fields:
+        add(task, "the user task has no form fields; it can only be marked done", "warning")
+    seen: set[str] = set()
+    for field in fields:
+        _lint_form_field(task, field, seen, add)
+
+
+def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
+    field_id = field.get("id") or ""
+    where = f"form field '{field_id}'"
+    if not _IDENTIFIER.match(field_id):
+        add(task, f"{where}: the id must start with a letter and use only letters, digits and _")
+        return
+    if field_id in seen:
+        add(task, f"{where} is declared twice")
+    seen.add(field_id)
+    field_type = field.get("type") or "string"
+    if field_type not in FIELD_TYPES:
+        add(task, f"{where} has type '{field_type}'; supported: {', '.join(FIELD_TYPES)}")
+    if field_type == "enum" and not field.findall(f"{{{CAMUNDA_NS}}}value"):
+        add(task, f"{where} is an enum without values (camunda:value)")
+    for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
+        name = constraint.get("name") or ""
+        config = constraint.get("config")
+        if name not in CONSTRAINTS:
+            add(task, f"{where}: validation '{name}' is not supported; supported: {', '.join(sorted(CONSTRAINTS))}")
+            continue
+        problem = _constraint_problem(field_type, name, config)
+        if problem:
+            add(task, f"{where}: {problem}")
+
+
+def _constraint_problem(field_type: str, name: str, config: str | None) -> str | None:
+    if name in ("required", "readonly"):
+        return None
+    if config is None or not config.strip():
+        return f"validation '{name}' needs a value"
+    if name in ("minlength", "maxlength"):
+        return None if config.strip().isdigit() else f"validation '{name}' needs a whole number"
+    if field_type == "date":
+        try:
+            timers.parse_datetime(config.strip())
+        except EngineError:
+            return f"validation '{name}' needs an ISO date (YYYY-MM-DD) on a date field"
+        return None
+    try:
+        float(config)
+    except ValueError:
+        return f"validation '{name}' needs a number"
+    return None
+
+
+def lint_dmn(tree: etree._ElementTree, filename: str) -> list[Problem]:
+    """Every input expression and cell of every decision table must be an allowed expression."""
+    problems: list[Problem] = []
+    root = tree.getroot()
+    ns = etree.QName(root).namespace
+    decisions = list(root.iterfind(f"{{{ns}}}decision"))
+    if not decisions:
+        problems.append(Problem(filename, "(document)", "the DMN file contains no decision"))
+    for decision in decisions:
+        table = decision.find(f"{{{ns}}}decisionTable")
+        if table is None:
+            problems.append(Problem(filename, label(decision), "only decision tables are supported"))
+            continue
+        for expression in table.iterfind(f"{{{ns}}}input/{{{ns}}}inputExpression/{{{ns}}}text"):
+            text = (expression.text or "").strip()
+            if text:
+                _dmn_check(problems, filename, decision, text, "input expression", cell=False)
+        for rule in table.iterfind(f"{{{ns}}}rule"):
+            for entry in list(rule.iterfind(f"{{{ns}}}inputEntry")) + list(rule.iterfind(f"{{{ns}}}outputEntry")):
+                text = (entry.findtext(f"{{{ns}}}text") or "").strip()
+                if text and text != "-":
+                    _dmn_check(problems, filename, decision, text, f"cell of rule {rule.get('id')}",
+                               cell=_local(entry) == "inputEntry")
+    return problems
+
+
+def _dmn_check(problems: list[Problem], filename: str, decision: Any, text: str, what: str, cell: bool) -> None:
+    # A cell may be a value ("Nora"), or a comparison with the input left out ("< 5", "? > 3").
+    candidates = [text.replace("?", "dmninputexpr")]
+    if cell:
+        candidates.append("dmninputexpr " + text)
+    errors = []
+    for candidate in candidates:
+        try:
+            expressions.check(candidate)
+            return
+        except EngineError as err:
+            errors.append(err.message)
+    problems.append(Problem(filename, label(decision), f"{what} '{_short(text)}' is refused: {errors[0]}"))
+
+
+def decision_ids(tree: etree._ElementTree) -> set[str]:
+    root = tree.getroot()
+    ns = etree.QName(root).namespace
+    return {d.get("id") for d in root.iterfind(f"{{{ns}}}decision") if d.get("id")}
+
+
+def decision_refs(tree: etree._ElementTree) -> list[tuple[Any, str]]:
+    return [(n, n.get(f"{{{CAMUNDA_NS}}}decisionRef")) for n in tree.getroot().iter(f"{{{BPMN_NS}}}businessRuleTask")
+            if n.get(f"{{{CAMUNDA_NS}}}decisionRef")]
