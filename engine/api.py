@@ -18,7 +18,7 @@ from engine import clock as clock_module
 from engine import events, forms
 from engine.catalog import Catalog, version_view
 from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
-from engine.errors import Conflict, DuplicateCase, InvalidInput, NotFound, Problem, StepFailed
+from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
 from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
@@ -156,14 +156,27 @@ class WorkflowEngine:
                 raise Conflict(f"case {case_id} has no incident")
             row.incident = None
             step.record(events.INCIDENT_RESOLVED)
-            runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow))
+            _fire_due(workflow, row, step, self.clock.now())
 
         self.runner.change(case_id, actor, retry)
         return self.case(case_id)
 
+    def correct_case_data(self, case_id: str, data: Mapping[str, Any], reason: str, actor: str) -> Case:
+        """Correct or complete a case's data (e.g. to clear the cause of an incident), with a reason."""
+        if not reason or not reason.strip():
+            raise InvalidInput("a reason is needed to correct case data", {"reason": "required"})
+        values = _json_values(data)
+
+        def correct(workflow: Any, row: CaseRow, step: Step) -> None:
+            runtime.guarded(row.id, lambda: runtime.correct_data(workflow, values))
+            step.record(events.DATA_CORRECTED, None, data=values, reason=reason.strip())
+
+        self.runner.change(case_id, actor, correct, statuses=("open", "paused"))
+        return self.case(case_id)
+
     def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Deliver a message (e.g. consent revoked) to a case that waits for it."""
-        payload = dict(data or {})
+        payload = _json_values(data or {})
 
         def deliver(workflow: Any, row: CaseRow, step: Step) -> None:
             waiting = runtime.waiting_messages(workflow)
@@ -282,23 +295,11 @@ class WorkflowEngine:
             return row is None or row.next_due_at is None or row.next_due_at != before
 
     def _catch_up(self, case_id: str, until: datetime) -> int:
-        count = 0
+        fired = 0
 
         def fire(workflow: Any, row: CaseRow, step: Step) -> None:
-            nonlocal count
-            while True:
-                due = [t for t in runtime.waiting_timers(workflow) if t.due_at <= until]
-                if not due:
-                    return
-                moment = due[0].due_at
-                now_due = [t for t in due if t.due_at <= moment]
-                with clock_module.using(PinnedClock(moment)):
-                    runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow), now_due[0].element)
-                for timer in now_due:
-                    step.record(events.TIMER_FIRED, timer.element, due_at=timer.due_at.isoformat())
-                count += len(now_due)
-                if count > MAX_FIRINGS_PER_CASE:
-                    raise StepFailed(row.id, now_due[0].element, "the timer keeps firing: a loop without end")
+            nonlocal fired
+            fired = _fire_due(workflow, row, step, until)
 
         try:
             self.runner.change(case_id, "scheduler", fire)
@@ -306,7 +307,7 @@ class WorkflowEngine:
             return 0  # another worker got there first, or the case closed meanwhile
         except StepFailed:
             return 0  # rolled back; the case is now an incident and out of the schedule
-        return count
+        return fired
 
     def advance_clock(self, delta: timedelta | None = None, *, to: datetime | None = None) -> int:
         """Move a simulated clock forward, firing everything that falls due on the way, in order."""
@@ -332,6 +333,49 @@ class WorkflowEngine:
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
         with self.db.transaction() as session:
             return [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.upcoming_timers(session, limit)]
+
+
+def _fire_due(workflow: Any, row: CaseRow, step: Step, until: datetime) -> int:
+    """Fire a case's timers due by ``until``, earliest first, each "at" its own due time."""
+    count = 0
+    while True:
+        due = [t for t in runtime.waiting_timers(workflow) if t.due_at <= until]
+        if not due:
+            return count
+        moment = due[0].due_at
+        now_due = [t for t in due if t.due_at <= moment]
+        with clock_module.using(PinnedClock(moment)):
+            runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow), now_due[0].element)
+        for timer in now_due:
+            step.record(events.TIMER_FIRED, timer.element, due_at=timer.due_at.isoformat())
+        count += len(now_due)
+        if count > MAX_FIRINGS_PER_CASE:
+            raise StepFailed(row.id, now_due[0].element, "the timer keeps firing: a loop without end")
+
+
+def _json_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Data from outside (messages, corrections): plain JSON values under identifier keys only."""
+    problems = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            problems[str(key)] = "names must be identifiers that do not start with _"
+        elif not _is_json_value(value):
+            problems[key] = "only text, numbers, true/false, null, lists and objects are allowed"
+    if problems:
+        raise InvalidFormData(problems)
+    return dict(data)
+
+
+def _is_json_value(value: Any, depth: int = 0) -> bool:
+    if depth > 10:
+        return False
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_is_json_value(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json_value(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _form_view(raw: Mapping[str, Any]) -> Form:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from lxml import etree
+from sqlalchemy.orm import Session
 
 from engine import xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
@@ -67,23 +68,26 @@ class Catalog:
                     sources=sources, deployed_at=now, deployed_by=actor,
                 )
                 session.add(row)
-                session.flush([row])
+                session.flush()
                 with self._lock:
                     self._bundles[row.id] = process.bundle
                 deployed.append(version_view(row))
         return deployed
 
-    def bundle(self, version_id: int) -> SpecBundle:
-        """The parsed spec of one deployed version (parsed from its stored sources on first use)."""
+    def bundle(self, version_id: int, session: Session | None = None) -> SpecBundle:
+        """The parsed spec of one deployed version (parsed from its stored sources on first use).
+
+        Pass the caller's session when inside a transaction: SQLite allows one writer at a time.
+        """
         with self._lock:
             cached = self._bundles.get(version_id)
         if cached is not None:
             return cached
-        with self.db.transaction() as session:
-            row = store.version_by_id(session, version_id)
-            if row is None:
-                raise NotFound(f"process version {version_id} does not exist")
-            key, sources = row.key, row.sources
+        if session is None:
+            with self.db.transaction() as own:
+                key, sources = self._sources(own, version_id)
+        else:
+            key, sources = self._sources(session, version_id)
         files = [SourceFile(s["name"], s["content"].encode("utf-8")) for s in sources]
         # Stored versions were valid when deployed; parse them with scripts allowed so that a
         # version deployed under an operator's permission keeps running.
@@ -94,6 +98,14 @@ class Catalog:
         with self._lock:
             self._bundles[version_id] = match.bundle
         return match.bundle
+
+
+    @staticmethod
+    def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]]]:
+        row = store.version_by_id(session, version_id)
+        if row is None:
+            raise NotFound(f"process version {version_id} does not exist")
+        return row.key, list(row.sources)
 
 
 def _as_text(source: SourceFile) -> str:

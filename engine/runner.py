@@ -105,7 +105,7 @@ class CaseRunner:
                 raise DuplicateCase("the participant already has an open case in this intervention")
             workflow = runtime.guarded(row.id, begin)
             session.add(row)
-            session.flush([row])
+            session.flush()
             step.record(events.CASE_STARTED, None, process=row.process_key)
             with clock_module.using(self.clock):
                 self._save(session, row, workflow, step, new=True)
@@ -121,7 +121,7 @@ class CaseRunner:
                     raise NotFound(f"case {case_id} does not exist")
                 if row.status not in statuses:
                     raise Conflict(f"case {case_id} is {row.status}")
-                workflow = self._workflow(row)
+                workflow = self._workflow(session, row)
                 step = Step(actor)
                 with clock_module.using(clock or self.clock):
                     action(workflow, row, step)
@@ -131,11 +131,11 @@ class CaseRunner:
             raise
         self.cache.put(case_id, row.revision, workflow)
 
-    def _workflow(self, row: CaseRow) -> Any:
+    def _workflow(self, session: Session, row: CaseRow) -> Any:
         cached = self.cache.take(row.id, row.revision)
         if cached is not None:
             return cached
-        bundle = self.catalog.bundle(row.process_version_id)
+        bundle = self.catalog.bundle(row.process_version_id, session)
         return runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, bundle,
                                                           self.script_engine))
 

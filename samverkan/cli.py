@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -96,10 +97,8 @@ def worker(ctx: click.Context, interval: float) -> None:
     engine = _engine(ctx.obj["database"])
     sched, _ = scheduler.blocking(engine, interval)
     click.echo(f"worker running against {engine.db.url.split('@')[-1]}, tick every {interval}s")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @main.command()

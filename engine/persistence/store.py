@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.errors import ConcurrentModification
 from engine.persistence.models import (
     CaseEventRow,
     CaseRow,
@@ -96,8 +97,6 @@ def save_case_state(session: Session, row: CaseRow, expected_revision: int, valu
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        from engine.errors import ConcurrentModification
-
         raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
 
 
@@ -131,7 +130,7 @@ def get_task(session: Session, task_id: str) -> HumanTaskRow | None:
 
 def add_task(session: Session, row: HumanTaskRow) -> None:
     session.add(row)
-    session.flush([row])
+    session.flush()
     for group in row.candidate_groups:
         session.add(TaskCandidateRow(task_id=row.id, kind="group", name=group))
     for user in row.candidate_users:

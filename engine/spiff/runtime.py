@@ -143,6 +143,12 @@ def fire_due_timers(workflow: BpmnWorkflow) -> None:
     run_engine_steps(workflow)
 
 
+def correct_data(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+    """Set values in the data every pending step will see (an operator's correction)."""
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        task.data.update(data)
+
+
 def cancel(workflow: BpmnWorkflow) -> None:
     workflow.cancel()
 

@@ -1,0 +1,52 @@
+"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when configured) and clocks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+POSTGRES_URL = os.environ.get("SAMVERKAN_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+logging.getLogger("spiff").setLevel(logging.WARNING)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or the test PostgreSQL database with a fresh schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'samverkan.sqlite3'}"
+    else:
+        assert POSTGRES_URL is not None
+        _reset_postgres(POSTGRES_URL)
+        yield POSTGRES_URL
+
+
+@pytest.fixture
+def start_of_journey() -> datetime:
+    """A Monday morning in Stockholm (07:00 UTC in winter)."""
+    return datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["straight", "restored"])
+def journey(request: pytest.FixtureRequest, database_url: str, start_of_journey: datetime):  # type: ignore[no-untyped-def]
+    """The engine driven step by step, once straight through and once restored between steps."""
+    from tests.engine.journey import Journey
+
+    driver = Journey(database_url, start_of_journey, restored=request.param == "restored")
+    yield driver
+    driver.db.dispose()

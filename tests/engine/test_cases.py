@@ -1,0 +1,162 @@
+"""Cases as units of work: versions they run on, who may take a task, one winner when two act at
+once, failures that leave the case unchanged, and state stored without the process spec."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine import events
+from engine.api import WorkflowEngine
+from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.persistence.models import CaseRow
+from engine.spiff.loading import SourceFile
+
+BPMN = Path(__file__).parent / "bpmn"
+
+
+def _renamed(xml: bytes, old: str, new: str) -> bytes:
+    return xml.replace(old.encode(), new.encode())
+
+
+def test_open_cases_stay_on_their_version_and_new_cases_take_the_newest(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    old = journey.start("referral_reply")
+    original = (BPMN / "referral_reply.bpmn").read_bytes()
+    changed = _renamed(original, 'name="Registrera remiss"', 'name="Registrera inkommen remiss"')
+    versions = journey.engine.deploy([SourceFile("referral_reply.bpmn", changed)], "designer")
+    assert [(v.key, v.version) for v in versions] == [("referral_reply", 2)]
+
+    new = journey.start("referral_reply")
+
+    assert journey.case(old).process_version == 1
+    assert journey.task(old, "register_referral").title == "Registrera remiss"
+    assert journey.case(new).process_version == 2
+    assert journey.task(new, "register_referral").title == "Registrera inkommen remiss"
+    assert [v.version for v in journey.engine.versions("referral_reply")] == [1, 2]
+    assert [(p.key, p.version) for p in journey.engine.processes()] == [("referral_reply", 2)]
+
+
+def test_deploying_unchanged_content_makes_no_new_version(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    journey.deploy("referral_reply.bpmn")
+    assert [v.version for v in journey.engine.versions("referral_reply")] == [1]
+
+
+def test_starting_an_unknown_process_is_not_found(journey) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        journey.start("finns_inte")
+
+
+def test_one_open_case_per_participant_and_intervention(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    first = journey.start("referral_reply", participant_key="199001011234")
+    with pytest.raises(DuplicateCase):
+        journey.start("referral_reply", participant_key="199001011234")
+    journey.engine.cancel_case(first.id, "felregistrerad", "teamledare")
+    assert journey.start("referral_reply", participant_key="199001011234").status == "open"
+
+
+def test_a_claimed_task_belongs_to_its_claimer(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    task = journey.task(case, "register_referral")
+
+    assert journey.engine.claim_task(task.id, "anna").assignee == "anna"
+    with pytest.raises(Conflict, match="claimed by anna"):
+        journey.engine.claim_task(task.id, "bertil")
+    with pytest.raises(Conflict, match="claimed by anna"):
+        journey.engine.complete_task(task.id, {"remiss_inkom": "2026-01-12"}, "bertil")
+    assert [t.id for t in journey.engine.tasks(user="bertil", groups=["arbetscoach"])] == []
+    assert [t.id for t in journey.engine.tasks(user="anna", groups=[])] == [task.id]
+
+    journey.engine.unclaim_task(task.id, "anna")
+    assert [t.id for t in journey.engine.tasks(user="bertil", groups=["arbetscoach"])] == [task.id]
+    assert [e.event for e in journey.history(case) if e.event.startswith("TaskC") or "claim" in e.event] == [
+        events.TASK_CREATED, events.TASK_CLAIMED, events.TASK_UNCLAIMED]
+
+
+def test_the_inbox_offers_a_task_to_its_candidate_groups_only(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    assert len(journey.engine.tasks(user="x", groups=["arbetscoach"])) == 1
+    assert len(journey.engine.tasks(user="x", groups=["teamledare"])) == 1
+    assert journey.engine.tasks(user="x", groups=["styrgrupp"]) == []
+    assert len(journey.engine.tasks(case_id=case.id)) == 1
+    assert journey.engine.tasks(process_keys=["gemensamma_taget"]) == []
+
+
+def test_two_people_completing_one_task_at_once_one_wins(database_url, start_of_journey) -> None:  # type: ignore[no-untyped-def]
+    from tests.engine.journey import Journey
+
+    journey = Journey(database_url, start_of_journey, restored=False)
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    task = journey.task(case, "register_referral")
+    engines = [WorkflowEngine(journey.db, clock=journey.clock, migrate=False) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def complete(engine: WorkflowEngine, day: str) -> None:
+        barrier.wait()
+        try:
+            engine.complete_task(task.id, {"remiss_inkom": day}, "handläggare")
+            outcomes.append("completed")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=complete, args=(e, d)) for e, d in zip(engines, ("2026-01-12", "2026-01-13"),
+                                                                                  strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["completed", "conflict"]
+    assert len(journey.history(case, events.TASK_COMPLETED)) == 1
+    assert journey.open_task_names(case) == ["assess"]
+    journey.db.dispose()
+
+
+def test_a_failing_step_leaves_the_case_unchanged_and_marks_an_incident(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("broken_after_timer.bpmn")
+    case = journey.start("broken_after_timer")
+    before = journey.case(case)
+
+    journey.advance("P8D")  # the timer fires; the gateway's condition needs 'godkand', which is missing
+
+    after = journey.case(case)
+    assert after.incident is not None
+    assert after.incident.element == "check" and "godkand" in after.incident.message
+    assert after.status == "open" and after.timers == before.timers and after.data == before.data
+    assert after.next_due_at is None  # out of the schedule until retried, but the timer is still there
+    assert journey.history(case, events.TIMER_FIRED) == []
+    assert journey.history(case, events.INCIDENT_RAISED)[0].element == "check"
+
+    with pytest.raises(StepFailed):
+        journey.engine.retry_incident(case.id, "förvaltare")
+    assert journey.case(case).incident is not None
+
+    journey.engine.correct_case_data(case.id, {"godkand": True}, "saknades i remissen", "förvaltare")
+    fixed = journey.engine.retry_incident(case.id, "förvaltare")
+    assert fixed.incident is None
+    assert journey.open_task_names(case) == ["follow_up"]
+    assert [e.event for e in journey.history(case)][-4:] == [
+        events.DATA_CORRECTED, events.INCIDENT_RESOLVED, events.TIMER_FIRED, events.TASK_CREATED]
+
+
+def test_state_is_stored_without_the_process_spec(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    with journey.db.transaction() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.id == case.id)).one()
+        stored = json.loads(row.state)
+        assert row.serializer_version == "1.5"
+    assert "spec" not in stored and "subprocess_specs" not in stored
+    assert "task_specs" not in row.state
+    spec = journey.engine.catalog.bundle(1).spec
+    assert len(row.state) < len(json.dumps(spec))  # the spec alone would more than double every case

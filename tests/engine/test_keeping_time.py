@@ -1,0 +1,104 @@
+"""Deadlines the engine keeps by itself: monthly contacts on calendar months, a 12-month limit,
+catching up after downtime, and a paused case whose clock stands still."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engine import events
+from engine.errors import Conflict
+
+
+@pytest.fixture
+def monthly(journey):  # type: ignore[no-untyped-def]
+    # Enrolled on the 31st, so that every short month has to clamp.
+    journey.clock.set(datetime(2026, 1, 31, 9, 0, tzinfo=UTC))
+    journey.deploy("monthly_contact.bpmn")
+    return journey.start("monthly_contact")
+
+
+def test_a_year_of_monthly_contacts_falls_on_calendar_months(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    journey.advance("P11M")
+
+    fired = [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)
+             if e.element == "every_month"]
+    assert fired == [
+        "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31",
+        "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31",
+    ]
+    assert journey.open_task_names(monthly).count("contact_referrer") == 11
+
+
+def test_each_contact_task_is_due_a_week_after_it_appears(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    journey.advance("P1M")
+    contact = journey.task(monthly, "contact_referrer")
+    assert contact.created_at == datetime(2026, 2, 28, 9, 0, tzinfo=UTC)
+    assert contact.due_at == datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+
+
+def test_the_twelve_month_limit_ends_the_work_and_its_monthly_cycle(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    journey.advance("P12M")
+    case = journey.case(monthly)
+    assert case.status == "completed"
+    limit = journey.history(monthly, events.TIMER_FIRED)[-1]
+    assert limit.element in ("limit", "every_month")
+    assert any(e.element == "limit" for e in journey.history(monthly, events.TIMER_FIRED))
+    assert case.timers == () and case.next_due_at is None
+
+    journey.advance("P3M")
+    assert len(journey.history(monthly, events.TIMER_FIRED)) == 13  # 12 contacts (the last with the limit) + limit
+
+
+def test_after_three_months_of_downtime_every_occurrence_fires_in_order(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    # No ticks while "down": the clock jumps, then one scheduler run catches up.
+    journey.clock.set(datetime(2026, 5, 15, 12, 0, tzinfo=UTC))
+    fired = journey.engine.run_due_timers()
+
+    assert fired == 3
+    occurrences = [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)]
+    assert occurrences == ["2026-02-28", "2026-03-31", "2026-04-30"]
+    # 10:00 in Stockholm every month: 09:00 UTC in winter, 08:00 UTC in summer.
+    assert journey.case(monthly).next_due_at == datetime(2026, 5, 31, 8, 0, tzinfo=UTC)
+    assert journey.engine.run_due_timers() == 0
+
+
+def test_a_paused_case_keeps_its_timers_until_it_is_resumed(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    journey.engine.pause_case(monthly.id, "heltidssjukskriven", "teamledare")
+    paused = journey.case(monthly)
+    assert paused.status == "paused" and paused.next_due_at is None and len(paused.timers) == 2
+
+    journey.advance("P2M")
+    assert journey.history(monthly, events.TIMER_FIRED) == []
+    with pytest.raises(Conflict, match="paused"):
+        journey.complete(monthly, "work", {"klar": True})
+
+    journey.engine.resume_case(monthly.id, "teamledare")
+    journey.advance("PT1M")
+    assert [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)] == [
+        "2026-02-28", "2026-03-31"]
+    assert [e.event for e in journey.history(monthly) if e.event in (events.CASE_PAUSED, events.CASE_RESUMED)] == [
+        events.CASE_PAUSED, events.CASE_RESUMED]
+
+
+def test_cancelling_needs_a_reason_and_clears_tasks_and_timers(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    from engine.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        journey.engine.cancel_case(monthly.id, " ", "teamledare")
+    case = journey.engine.cancel_case(monthly.id, "flyttat från kommunen", "teamledare")
+    assert case.status == "cancelled" and case.open_tasks == () and case.timers == () and case.next_due_at is None
+    assert journey.history(case, events.CASE_CANCELLED)[0].details == {"reason": "flyttat från kommunen"}
+    journey.advance("P2M")
+    assert journey.history(case, events.TIMER_FIRED) == []
+
+
+def test_contacts_worked_off_leave_only_the_main_task_and_its_two_timers(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    journey.advance("P6M")
+    for _ in range(6):
+        journey.complete(monthly, "contact_referrer", {"kontakt_datum": "2026-08-01"})
+    case = journey.case(monthly)
+    assert journey.open_task_names(case) == ["work"]
+    assert case.next_due_at == datetime(2026, 8, 31, 8, 0, tzinfo=UTC)
+    assert len(case.timers) == 2
