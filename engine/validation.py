@@ -7,6 +7,7 @@ makes while parsing are added by :mod:`engine.spiff.loading`.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -40,7 +41,7 @@ PASSIVE = {
     "incoming", "outgoing", "dataInputAssociation", "dataOutputAssociation", "multiInstanceLoopCharacteristics",
     "standardLoopCharacteristics", "timerEventDefinition", "messageEventDefinition", "errorEventDefinition",
     "signalEventDefinition", "escalationEventDefinition", "terminateEventDefinition", "cancelEventDefinition",
-    "compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition", "laneSet",
+    "compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition",
 }
 REFUSED = {
     "serviceTask": "service tasks are not supported: the engine has no external workers "
@@ -56,6 +57,13 @@ REFUSED_EVENTS = {
     "linkEventDefinition": "link events are not supported (draw the sequence flow instead)",
     "conditionalEventDefinition": "conditional events are not supported (use a gateway or a message)",
 }
+#: Elements a boundary event can be attached to.
+ACTIVITIES = {
+    "task", "userTask", "manualTask", "businessRuleTask", "subProcess", "callActivity", "receiveTask",
+    "sendTask", "scriptTask", "serviceTask", "transaction", "adHocSubProcess",
+}
+#: Elements whose children form a flow of their own (sequence flows stay inside one of these).
+CONTAINERS = ("subProcess", "transaction", "adHocSubProcess")
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
 CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -78,14 +86,23 @@ def describe_root(tree: etree._ElementTree) -> str:
 
 
 def _local(node: Any) -> str:
-    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+    return etree.QName(node).localname if node is not None and isinstance(node.tag, str) else ""
 
 
 def label(node: Any) -> str:
-    """How a problem names an element: its id, and its name in quotes when it has one."""
-    node_id = node.get("id") or f"(unnamed {_local(node)})"
-    name = (node.get("name") or "").strip()
+    """How a problem names an element: its id, and its name in quotes when it has one.
+
+    Whitespace is collapsed because modelers wrap long names over several lines, and a problem is
+    printed as one ``file: element: message`` line.
+    """
+    node_id = one_line(node.get("id") or "") or f"(unnamed {_local(node)})"
+    name = one_line(node.get("name") or "")
     return f"{node_id} \"{name}\"" if name else node_id
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) turned into one space, stripped."""
+    return " ".join(text.split())
 
 
 def executable_processes(tree: etree._ElementTree) -> list[Any]:
@@ -110,9 +127,57 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
         return problems
 
     for process in executable:
+        _lint_ids(process, add)
+        for container in (process, *(n for n in _walk(process) if _local(n) in CONTAINERS)):
+            _lint_references(container, add)
         for node in _walk(process):
             _lint_node(node, add, allow_scripts)
     return problems
+
+
+def _lint_ids(process: Any, add: Any) -> None:
+    # SpiffWorkflow keys task specs by id: a second element with the same id silently replaces the
+    # first, so the diagram and what runs would differ. Only BPMN elements count: Camunda form fields
+    # and enum values repeat ids across tasks on purpose (they are data names).
+    seen: set[str] = set()
+    for node in process.iter(f"{{{BPMN_NS}}}*"):
+        node_id = node.get("id")
+        if not node_id:
+            continue
+        if node_id in seen:
+            add(node, f"the id '{node_id}' is used by more than one element; ids must be unique")
+        seen.add(node_id)
+
+
+def _lint_references(container: Any, add: Any) -> None:
+    """Sequence flows, boundary events and default flows must point at elements of the same level.
+
+    SpiffWorkflow either ignores such a dangling reference (a boundary event that never fires) or
+    fails with a message about something else, so the designer is told here what is wrong.
+    """
+    children = [c for c in container if isinstance(c.tag, str) and etree.QName(c).namespace == BPMN_NS]
+    nodes = {c.get("id"): c for c in children if c.get("id") and _local(c) not in PASSIVE}
+    flows = [c for c in children if _local(c) == "sequenceFlow"]
+    outgoing: dict[str, set[str]] = {}
+    for flow in flows:
+        for end, attribute in (("source", "sourceRef"), ("target", "targetRef")):
+            ref = flow.get(attribute) or ""
+            if not ref.strip():
+                add(flow, f"the sequence flow has no {end} ({attribute})")
+            elif ref not in nodes:
+                add(flow, f"the sequence flow's {end} '{one_line(ref)}' is not an element of the same process "
+                          "or sub-process")
+        outgoing.setdefault(flow.get("sourceRef") or "", set()).add(flow.get("id") or "")
+    for node in children:
+        attached = node.get("attachedToRef")
+        if _local(node) == "boundaryEvent" and (attached is None or _local(nodes.get(attached)) not in ACTIVITIES):
+            target = f"'{one_line(attached)}', which is not an activity of the same process or sub-process" \
+                if attached else "no activity (attachedToRef)"
+            add(node, f"the boundary event is attached to {target}")
+        default = node.get("default")
+        if default is not None and _local(node) != "sequenceFlow" and \
+                default not in outgoing.get(node.get("id") or "", set()):
+            add(node, f"the default flow '{one_line(default)}' is not one of the element's outgoing sequence flows")
 
 
 def _walk(container: Any) -> Iterator[Any]:
@@ -120,7 +185,7 @@ def _walk(container: Any) -> Iterator[Any]:
         if not isinstance(node.tag, str):
             continue
         yield node
-        if _local(node) in ("subProcess", "transaction", "adHocSubProcess"):
+        if _local(node) in CONTAINERS:
             yield from _walk(node)
 
 
@@ -251,12 +316,31 @@ def timer_problem(kind: str, text: str) -> str | None:
     try:
         expressions.check(text)
     except EngineError as err:
+        if _written_as_expression(text):
+            # e.g. ${__import__('os')}: the whitelist's reason, not "not ISO 8601", is what to fix.
+            return f"timer {kind} '{_short(text)}' is refused: {err.message}"
         literal_error = _literal_error(kind, candidate)
         return (f"timer {kind} '{_short(text)}' is neither ISO 8601 (e.g. {examples}) nor an expression "
                 f"({literal_error or err.message})")
     if not expressions.names_used(text) and not _calls_function(text):
         return f"timer {kind} '{_short(text)}' is not ISO 8601 (e.g. {examples})"
     return None
+
+
+def _written_as_expression(text: str) -> bool:
+    """True if the text is Python-shaped (it parses), so it was meant as an expression, not ISO 8601.
+
+    Only the syntax is looked at (nothing is evaluated); text longer than an expression may be is
+    not parsed at all.
+    """
+    normalized = expressions.normalize(text)
+    if len(normalized) > expressions.MAX_LENGTH:
+        return False
+    try:
+        ast.parse(normalized, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _literal_error(kind: str, text: str) -> str | None:

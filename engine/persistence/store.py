@@ -108,7 +108,7 @@ def due_case_ids(session: Session, until: datetime, limit: int) -> list[tuple[st
         .order_by(CaseRow.next_due_at, CaseRow.id)
         .limit(limit)
     ).all()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in rows if r[1] is not None]
 
 
 def earliest_due(session: Session) -> datetime | None:

@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import validation, xml_safety
 from engine.errors import InvalidProcess, Problem
-from engine.spiff import deep
+from engine.spiff import deep, outputs
 from engine.spiff.parser import EngineParser, add_implicit_gateways
 from engine.spiff.state import SpecBundle
 
@@ -97,6 +97,7 @@ def _parse(bpmn: list[tuple[SourceFile, Any]], dmn: list[tuple[SourceFile, Any]]
            result: LoadResult) -> None:
     parser = EngineParser(allow_scripts=allow_scripts)
     wanted: list[tuple[SourceFile, Any]] = []
+    tree_of: dict[str, Any] = {}
     for source, tree in dmn:
         if not _guard(result, source.name, "(document)", lambda t=tree, s=source: parser.add_dmn_xml(
                 t.getroot(), filename=s.name)):
@@ -108,14 +109,15 @@ def _parse(bpmn: list[tuple[SourceFile, Any]], dmn: list[tuple[SourceFile, Any]]
                 w, filename=s.name)):
             return
         wanted.extend((source, p) for p in validation.executable_processes(tree))
+        tree_of[source.name] = tree
     for source, process in wanted:
         key = process.get("id")
         name = (process.get("name") or key or "").strip()
         bundle: list[SpecBundle] = []
 
-        def build(k: str = key, out: list[SpecBundle] = bundle) -> None:
+        def build(k: str = key, out: list[SpecBundle] = bundle, tree: Any = tree_of[source.name]) -> None:
             spec = parser.get_spec(k)
-            out.append(SpecBundle.from_parsed(k, spec, parser.get_subprocess_specs(k)))
+            out.append(SpecBundle.from_parsed(k, spec, parser.get_subprocess_specs(k), outputs.collect(tree)))
 
         if _guard(result, source.name, validation.label(process), build):
             result.processes.append(ParsedProcess(key, name or key, source.name, bundle[0]))
@@ -126,13 +128,15 @@ def _guard(result: LoadResult, filename: str, element: str, action: Any) -> bool
         action()
         return True
     except ValidationException as err:
-        where = err.id if getattr(err, "id", "") else element
-        if getattr(err, "name", ""):
-            where = f'{where} "{err.name}"'
+        # Ids and names come from the file: kept on one line, like validation.label() does.
+        where = validation.one_line(str(getattr(err, "id", "") or "")) or element
+        name = validation.one_line(str(getattr(err, "name", "") or ""))
+        if name:
+            where = f'{where} "{name}"'
         result.problems.append(Problem(filename, where, _clean(str(err))))
     except SpiffWorkflowException as err:
         spec = getattr(err, "task_spec", None)
-        where = getattr(spec, "bpmn_id", None) or element
+        where = validation.one_line(str(getattr(spec, "bpmn_id", None) or "")) or element
         result.problems.append(Problem(filename, where, _clean(str(err))))
     except RecursionError:
         result.problems.append(Problem(filename, element, "the process is sequenced or nested too deeply"))

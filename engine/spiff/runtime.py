@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError, StepFailed
 from engine.spiff import deep
+from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event
 from engine.spiff.specs import title_of
 from engine.spiff.timer_events import due_time
@@ -40,7 +41,8 @@ class WaitingTimer:
 
 
 def element_of(task_spec: Any) -> str:
-    return getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
+    """The BPMN element id of a task spec (SpiffWorkflow's own helper specs have only a name)."""
+    return str(getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "(process)"))
 
 
 @contextmanager
@@ -80,7 +82,9 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(_task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
 
-    workflow.do_engine_steps(did_complete_task=count)
+    outputs = getattr(workflow, "engine_outputs", {})
+    workflow.do_engine_steps(will_complete_task=lambda task: output_parameters.apply(task, outputs),
+                             did_complete_task=count)
 
 
 def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
@@ -111,6 +115,7 @@ def find_ready_task(workflow: BpmnWorkflow, task_id: str) -> Any | None:
 
 def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     task.data.update(data)
+    output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     task.run()
     run_engine_steps(workflow)
 

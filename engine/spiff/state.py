@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 
 from engine.spiff.message_events import EngineMessage
+from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
@@ -42,17 +43,21 @@ class SpecBundle:
     process_id: str
     spec: dict[str, Any]
     subprocess_specs: dict[str, Any]
+    outputs: Outputs = field(default_factory=dict)
 
     @classmethod
-    def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any]) -> SpecBundle:
+    def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any],
+                    outputs: Outputs | None = None) -> SpecBundle:
         workflow = BpmnWorkflow(spec, subprocess_specs)
         full = _serializer.to_dict(workflow)
-        return cls(process_id, full["spec"], full["subprocess_specs"])
+        return cls(process_id, full["spec"], full["subprocess_specs"], dict(outputs or {}))
 
     def new_workflow(self, script_engine: SafeScriptEngine) -> BpmnWorkflow:
         spec = _serializer.from_dict(deepcopy(self.spec))
         subprocess_specs = {name: _serializer.from_dict(deepcopy(s)) for name, s in self.subprocess_specs.items()}
-        return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        workflow.engine_outputs = self.outputs
+        return workflow
 
 
 def dump(workflow: BpmnWorkflow) -> str:
@@ -76,6 +81,7 @@ def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: 
     _serializer.migrate(dct)
     workflow: BpmnWorkflow = _serializer.from_dict(dct)
     workflow.script_engine = script_engine
+    workflow.engine_outputs = bundle.outputs
     for sub in workflow.subprocesses.values():
         sub.script_engine = script_engine
     return workflow
