@@ -300,6 +300,7 @@ class WorkflowEngine:
         def fire(workflow: Any, row: CaseRow, step: Step) -> None:
             nonlocal fired
             fired = _fire_due(workflow, row, step, until)
+            step.unchanged = fired == 0 and row.next_due_at is not None and row.next_due_at > until
 
         try:
             self.runner.change(case_id, "scheduler", fire)

@@ -45,6 +45,8 @@ class Step:
     actor: str
     events: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     status: str | None = None
+    #: Set by an action that found nothing to do (e.g. a timer another worker already fired).
+    unchanged: bool = False
 
     def record(self, event: str, element: str | None = None, **details: Any) -> None:
         self.events.append((event, element, details))
@@ -125,7 +127,8 @@ class CaseRunner:
                 step = Step(actor)
                 with clock_module.using(clock or self.clock):
                     action(workflow, row, step)
-                    self._save(session, row, workflow, step)
+                    if not step.unchanged:
+                        self._save(session, row, workflow, step)
         except StepFailed as failed:
             self._record_incident(case_id, failed, actor)
             raise
