@@ -1,0 +1,41 @@
+"""The scheduler is one interval job that fires what the database says is due, and survives failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine import events
+from engine.scheduler import background, blocking
+
+
+def test_one_interval_job_fires_what_is_due(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
+    engine = journey.engine
+    scheduler, ticker = background(engine, interval=1)
+    jobs = scheduler.get_jobs()
+    assert [j.id for j in jobs] == ["fire-due-timers"]
+
+    assert ticker() == 0
+    journey.clock.advance(timedelta(days=15))
+    assert ticker() == 1
+    assert ticker() == 0
+    assert ticker.health.ticks == 3 and ticker.health.last_error is None
+    assert journey.history(case, events.TIMER_FIRED)[0].element == "reply_overdue"
+
+
+def test_a_failing_tick_is_recorded_and_the_next_one_runs(journey) -> None:  # type: ignore[no-untyped-def]
+    engine = journey.engine
+    _, ticker = blocking(engine, interval=1)
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("database went away")
+
+    real = engine.run_due_timers
+    engine.run_due_timers = broken  # type: ignore[method-assign]
+    assert ticker() == 0
+    assert ticker.health.last_error == "RuntimeError: database went away"
+    engine.run_due_timers = real  # type: ignore[method-assign]
+    assert ticker() == 0
+    assert ticker.health.last_error is None and ticker.health.ticks == 2
