@@ -42,6 +42,8 @@ class Ticker:
         try:
             fired = self.engine.run_due_timers()
             error = None
+            if fired:
+                log.info("fired %d timer occurrence(s)", fired)
         except Exception as err:  # the loop must outlive any one failure
             log.exception("scheduler tick failed")
             error = f"{type(err).__name__}: {err}"

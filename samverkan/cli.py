@@ -46,6 +46,7 @@ def main(ctx: click.Context, database: str | None) -> None:
     ctx.obj = {"database": database}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command()
