@@ -31,8 +31,8 @@ NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 
 FLOW_NODES = {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity", "receiveTask",
-    "sendTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+    "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway",
 }
 #: Elements that may stand in a process but carry no behaviour the engine needs to run.
 PASSIVE = {
@@ -51,12 +51,25 @@ REFUSED = {
     "transaction": "transaction sub-processes are not supported (use an embedded sub-process)",
     "scriptTask": "script tasks are disabled: designers' code does not run on the server "
     "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)",
+    # The three below parse, but the runtime lists neither their timers nor their messages, so a
+    # case reaching one would wait for good (or, for a send task, fail to be saved).
+    "eventBasedGateway": "event-based gateways are not supported: a case would wait there for good, as the "
+    "engine neither schedules their timers nor delivers their messages (put a timer and a message boundary "
+    "event on a user task instead)",
+    "receiveTask": "receive tasks are not supported: the engine never delivers their message, so a case would "
+    "wait there for good (use an intermediate message catch event)",
+    "sendTask": "send tasks are not supported: the engine sends no messages (use a user task)",
 }
 REFUSED_EVENTS = {
     "compensateEventDefinition": "compensation events are not supported",
     "linkEventDefinition": "link events are not supported (draw the sequence flow instead)",
     "conditionalEventDefinition": "conditional events are not supported (use a gateway or a message)",
+    # Nothing sends a signal to a case: one waiting for a signal would wait for good.
+    "signalEventDefinition": "signal events are not supported: the engine neither sends nor delivers signals "
+    "(use a message)",
 }
+#: Events that throw a message: the engine has no one to deliver it to.
+MESSAGE_THROWERS = ("intermediateThrowEvent", "endEvent")
 #: Elements a boundary event can be attached to.
 ACTIVITIES = {
     "task", "userTask", "manualTask", "businessRuleTask", "subProcess", "callActivity", "receiveTask",
@@ -145,7 +158,7 @@ def _lint_ids(process: Any, add: Any) -> None:
         if not node_id:
             continue
         if node_id in seen:
-            add(node, f"the id '{node_id}' is used by more than one element; ids must be unique")
+            add(node, f"the id '{one_line(node_id)}' is used by more than one element; ids must be unique")
         seen.add(node_id)
 
 
@@ -203,6 +216,9 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         child_kind = _local(child)
         if child_kind in REFUSED_EVENTS:
             add(node, REFUSED_EVENTS[child_kind])
+        if child_kind == "messageEventDefinition" and kind in MESSAGE_THROWERS:
+            add(node, "throwing a message is not supported: the engine sends no messages (messages come in "
+                      "through the engine's API and are caught by message start, catch or boundary events)")
         if child_kind == "standardLoopCharacteristics":
             add(node, "loop markers are not supported (draw the loop with a gateway)")
         if child_kind == "multiInstanceLoopCharacteristics":
@@ -223,7 +239,8 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
     if timer_definitions:
         others = [c for c in node if _local(c).endswith("EventDefinition") and _local(c) != "timerEventDefinition"]
         if others or len(timer_definitions) > 1:
-            add(node, "an event with a timer and other definitions is not supported (use an event-based gateway)")
+            add(node, "an event with a timer and other definitions is not supported "
+                      "(put a timer and a message boundary event on a user task instead)")
         for definition in timer_definitions:
             _lint_timer(node, definition, add)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def validate(files: tuple[str, ...]) -> None:
 
     sources = _read(files)
     names = {s.name: s.name for s in sources}
-    result = load(sources)
+    result = load(sources, allow_scripts=os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1")
     for problem in result.problems:
         click.echo(_line(problem, names))
     if result.errors:

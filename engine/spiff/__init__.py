@@ -1,1 +1,5 @@
 """The adapter around SpiffWorkflow. Nothing outside ``engine/spiff`` imports SpiffWorkflow."""
+
+from engine.spiff.compat import lift_task_depth_limit
+
+lift_task_depth_limit()

@@ -5,14 +5,10 @@
 - Timers and messages become the engine's own event definitions (injected clock, calendar months,
   message payloads into the case data).
 - Script and service tasks are refused unless an operator enabled scripts.
-- SpiffWorkflow's task iterators see the whole task tree of a long journey (see
-  :func:`lift_task_depth_limit`).
 """
 
 from __future__ import annotations
 
-import inspect
-import sys
 from typing import Any
 
 from lxml import etree
@@ -28,7 +24,6 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     ServiceTask,
     StartEvent,
 )
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -39,43 +34,12 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
-from SpiffWorkflow.util.task import TaskIterator
 
 from engine.spiff.message_events import EngineMessage
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
-def lift_task_depth_limit() -> None:
-    """Let SpiffWorkflow's task iterators walk the whole task tree, however deep.
-
-    SpiffWorkflow 3.2 looks for tasks (``get_tasks``, ``is_completed``, ``do_engine_steps``,
-    ``refresh_timers``, ``cancel``) with iterators whose ``max_depth`` defaults to 1000 and which stop
-    there without a word. A case's task tree grows one level per step, so a journey of more than about
-    a thousand steps in a row (or a loop taken many times) would have its ready tasks hidden: the
-    case would count as completed while a user task was still ahead. The tree is finite and walked
-    without recursion, so the default is lifted rather than raised to another silent cap. Runaway
-    loops are stopped by the engine's own step budget (``runtime.MAX_STEPS``).
-
-    This module is imported by :mod:`engine.spiff.loading`, which every deployed version goes
-    through before a workflow can be built from it, so the limit is lifted before any case runs.
-    """
-    for iterator in (TaskIterator, BpmnTaskIterator):
-        init = iterator.__init__
-        positional = [p.name for p in inspect.signature(init).parameters.values()
-                      if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-        defaults = list(init.__defaults__ or ())
-        if "max_depth" not in positional or not defaults:
-            continue  # another SpiffWorkflow: the long-journey test says whether it still needs this
-        index = positional.index("max_depth") - (len(positional) - len(defaults))
-        if 0 <= index < len(defaults):
-            defaults[index] = sys.maxsize
-            init.__defaults__ = tuple(defaults)
-
-
-lift_task_depth_limit()
 
 #: User-task attributes SpiffWorkflow ignores and the engine honours, kept under these keys.
 TASK_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate", "priority")
