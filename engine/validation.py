@@ -212,6 +212,7 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
     if kind not in FLOW_NODES and kind not in PASSIVE and kind != "scriptTask":
         add(node, f"the element <{kind}> is not supported by the engine")
         return
+    _lint_parameters(node, add)
     for child in node:
         child_kind = _local(child)
         if child_kind in REFUSED_EVENTS:
@@ -243,6 +244,30 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
                       "(put a timer and a message boundary event on a user task instead)")
         for definition in timer_definitions:
             _lint_timer(node, definition, add)
+
+
+def _lint_parameters(node: Any, add: Any) -> None:
+    """Output parameters compute case data: a variable name and an allowed expression each."""
+    io = node.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}inputOutput")
+    if io is None:
+        return
+    if io.find(f"{{{CAMUNDA_NS}}}inputParameter") is not None:
+        add(node, "input parameters are not supported; the task sees the case data (use output parameters to "
+                  "compute new values)")
+    for parameter in io.iterfind(f"{{{CAMUNDA_NS}}}outputParameter"):
+        name = parameter.get("name") or ""
+        where = f"output parameter '{name}'"
+        if not _IDENTIFIER.match(name):
+            add(node, f"{where}: the name must start with a letter and use only letters, digits and _")
+            continue
+        if len(parameter):
+            add(node, f"{where}: only an expression is supported (no script, list or map)")
+            continue
+        text = (parameter.text or "").strip()
+        if not text:
+            add(node, f"{where} has no expression")
+            continue
+        _check_expression(node, text, where, add)
 
 
 def _lint_condition(flow: Any, add: Any) -> None:

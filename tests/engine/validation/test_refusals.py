@@ -520,3 +520,19 @@ def test_a_journey_of_1500_automatic_steps_validates_and_runs(tmp_path: Path, en
     assert open_task_names(case) == {"sista"}
     done = engine.complete_task(case.open_tasks[0].id, {}, "tester")
     assert done.status == "completed"
+
+
+def _with_output(expression: str, name: str = "antal_samtal") -> bytes:
+    model = (Path(__file__).parents[1] / "bpmn" / "conversations.bpmn").read_bytes()
+    return model.replace(b'<camunda:outputParameter name="antal_samtal">${antal_samtal + 1}</camunda:outputParameter>',
+                         f'<camunda:outputParameter name="{name}">{expression}</camunda:outputParameter>'.encode())
+
+
+def test_output_parameters_are_checked_like_every_expression() -> None:
+    from engine.spiff.loading import SourceFile, load
+
+    assert load([SourceFile("ok.bpmn", _with_output("${antal_samtal + 1}"))]).errors == []
+    refused = load([SourceFile("bad.bpmn", _with_output("${().__class__}"))]).errors
+    assert [(p.element, "not allowed" in p.message) for p in refused] == [('conversation "Kartläggningssamtal"', True)]
+    badly_named = load([SourceFile("bad.bpmn", _with_output("1", name="__x"))]).errors
+    assert "output parameter '__x'" in badly_named[0].message
