@@ -1,14 +1,8 @@
-"""What the engine checks in a BPMN or DMN file before SpiffWorkflow sees it.
-
-Each check produces a :class:`~engine.errors.Problem` naming the element (id and name) and what a
-process designer should change. These checks read the XML only; structural checks SpiffWorkflow
-makes while parsing are added by :mod:`engine.spiff.loading`.
-"""
+"""Checks of a BPMN file's processes: supported elements, flows, gateways, timers, expressions."""
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,18 +10,8 @@ from lxml import etree
 
 from engine import expressions, timers
 from engine.errors import EngineError, Problem
-from engine.forms import FIELD_TYPES
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-DMN_NAMESPACES = (
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-    "https://www.omg.org/spec/DMN/20180521/MODEL/",
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
-    "https://www.omg.org/spec/DMN/20230324/MODEL/",
-    "https://www.omg.org/spec/DMN/20211108/MODEL/",
-)
-NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+from engine.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression, label, local, one_line, short
+from engine.validation.user_tasks import lint_user_task
 
 FLOW_NODES = {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
@@ -77,45 +61,6 @@ ACTIVITIES = {
 }
 #: Elements whose children form a flow of their own (sequence flows stay inside one of these).
 CONTAINERS = ("subProcess", "transaction", "adHocSubProcess")
-ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
-CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-
-
-def kind_of(tree: etree._ElementTree) -> str | None:
-    """'bpmn', 'dmn' or None for any other XML."""
-    root = tree.getroot()
-    qname = etree.QName(root)
-    if qname.namespace == BPMN_NS and qname.localname == "definitions":
-        return "bpmn"
-    if qname.namespace in DMN_NAMESPACES and qname.localname == "definitions":
-        return "dmn"
-    return None
-
-
-def describe_root(tree: etree._ElementTree) -> str:
-    qname = etree.QName(tree.getroot())
-    return f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
-
-
-def _local(node: Any) -> str:
-    return etree.QName(node).localname if node is not None and isinstance(node.tag, str) else ""
-
-
-def label(node: Any) -> str:
-    """How a problem names an element: its id, and its name in quotes when it has one.
-
-    Whitespace is collapsed because modelers wrap long names over several lines, and a problem is
-    printed as one ``file: element: message`` line.
-    """
-    node_id = one_line(node.get("id") or "") or f"(unnamed {_local(node)})"
-    name = one_line(node.get("name") or "")
-    return f"{node_id} \"{name}\"" if name else node_id
-
-
-def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines included) turned into one space, stripped."""
-    return " ".join(text.split())
 
 
 def executable_processes(tree: etree._ElementTree) -> list[Any]:
@@ -141,7 +86,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
 
     for process in executable:
         _lint_ids(process, add)
-        for container in (process, *(n for n in _walk(process) if _local(n) in CONTAINERS)):
+        for container in (process, *(n for n in _walk(process) if local(n) in CONTAINERS)):
             _lint_references(container, add)
         for node in _walk(process):
             _lint_node(node, add, allow_scripts)
@@ -169,8 +114,8 @@ def _lint_references(container: Any, add: Any) -> None:
     fails with a message about something else, so the designer is told here what is wrong.
     """
     children = [c for c in container if isinstance(c.tag, str) and etree.QName(c).namespace == BPMN_NS]
-    nodes = {c.get("id"): c for c in children if c.get("id") and _local(c) not in PASSIVE}
-    flows = [c for c in children if _local(c) == "sequenceFlow"]
+    nodes = {c.get("id"): c for c in children if c.get("id") and local(c) not in PASSIVE}
+    flows = [c for c in children if local(c) == "sequenceFlow"]
     outgoing: dict[str, set[str]] = {}
     for flow in flows:
         for end, attribute in (("source", "sourceRef"), ("target", "targetRef")):
@@ -183,12 +128,12 @@ def _lint_references(container: Any, add: Any) -> None:
         outgoing.setdefault(flow.get("sourceRef") or "", set()).add(flow.get("id") or "")
     for node in children:
         attached = node.get("attachedToRef")
-        if _local(node) == "boundaryEvent" and (attached is None or _local(nodes.get(attached)) not in ACTIVITIES):
+        if local(node) == "boundaryEvent" and (attached is None or local(nodes.get(attached)) not in ACTIVITIES):
             target = f"'{one_line(attached)}', which is not an activity of the same process or sub-process" \
                 if attached else "no activity (attachedToRef)"
             add(node, f"the boundary event is attached to {target}")
         default = node.get("default")
-        if default is not None and _local(node) != "sequenceFlow" and \
+        if default is not None and local(node) != "sequenceFlow" and \
                 default not in outgoing.get(node.get("id") or "", set()):
             add(node, f"the default flow '{one_line(default)}' is not one of the element's outgoing sequence flows")
 
@@ -198,12 +143,12 @@ def _walk(container: Any) -> Iterator[Any]:
         if not isinstance(node.tag, str):
             continue
         yield node
-        if _local(node) in CONTAINERS:
+        if local(node) in CONTAINERS:
             yield from _walk(node)
 
 
 def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
-    kind = _local(node)
+    kind = local(node)
     if etree.QName(node).namespace != BPMN_NS:
         return
     if kind in REFUSED and not (kind == "scriptTask" and allow_scripts):
@@ -214,7 +159,7 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         return
     _lint_parameters(node, add)
     for child in node:
-        child_kind = _local(child)
+        child_kind = local(child)
         if child_kind in REFUSED_EVENTS:
             add(node, REFUSED_EVENTS[child_kind])
         if child_kind == "messageEventDefinition" and kind in MESSAGE_THROWERS:
@@ -227,7 +172,7 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
     if kind == "sequenceFlow":
         _lint_condition(node, add)
     elif kind == "userTask":
-        _lint_user_task(node, add)
+        lint_user_task(node, add)
     elif kind == "businessRuleTask":
         if not node.get(f"{{{CAMUNDA_NS}}}decisionRef"):
             add(node, "the business rule task names no decision (camunda:decisionRef)")
@@ -238,7 +183,7 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         _lint_gateway(node, add)
     timer_definitions = node.findall(f"{{{BPMN_NS}}}timerEventDefinition")
     if timer_definitions:
-        others = [c for c in node if _local(c).endswith("EventDefinition") and _local(c) != "timerEventDefinition"]
+        others = [c for c in node if local(c).endswith("EventDefinition") and local(c) != "timerEventDefinition"]
         if others or len(timer_definitions) > 1:
             add(node, "an event with a timer and other definitions is not supported "
                       "(put a timer and a message boundary event on a user task instead)")
@@ -257,7 +202,7 @@ def _lint_parameters(node: Any, add: Any) -> None:
     for parameter in io.iterfind(f"{{{CAMUNDA_NS}}}outputParameter"):
         name = parameter.get("name") or ""
         where = f"output parameter '{name}'"
-        if not _IDENTIFIER.match(name):
+        if not IDENTIFIER.match(name):
             add(node, f"{where}: the name must start with a letter and use only letters, digits and _")
             continue
         if len(parameter):
@@ -267,7 +212,7 @@ def _lint_parameters(node: Any, add: Any) -> None:
         if not text:
             add(node, f"{where} has no expression")
             continue
-        _check_expression(node, text, where, add)
+        check_expression(node, text, where, add)
 
 
 def _lint_condition(flow: Any, add: Any) -> None:
@@ -285,23 +230,7 @@ def _lint_condition(flow: Any, add: Any) -> None:
     if not text:
         add(flow, "the condition is empty")
         return
-    _check_expression(flow, text, "condition", add)
-
-
-def _check_expression(node: Any, text: str, what: str, add: Any) -> None:
-    if text.lstrip().startswith("="):
-        add(node, f"{what} '{_short(text)}' is a FEEL expression (Camunda 8), which is not supported; "
-                  "write an expression such as approved == True")
-        return
-    try:
-        expressions.check(text)
-    except EngineError as err:
-        add(node, f"{what} '{_short(text)}' is refused: {err.message}")
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 80 else flat[:77] + "..."
+    check_expression(flow, text, "condition", add)
 
 
 def _lint_gateway(gateway: Any, add: Any) -> None:
@@ -322,12 +251,12 @@ def _lint_multi_instance(node: Any, loop: Any, add: Any) -> None:
     if cardinality is None and not collection:
         add(node, "a multi-instance task needs a loop cardinality or a camunda:collection")
     if cardinality is not None and (cardinality.text or "").strip():
-        _check_expression(node, cardinality.text.strip(), "loop cardinality", add)
+        check_expression(node, cardinality.text.strip(), "loop cardinality", add)
     if collection:
-        _check_expression(node, collection, "collection", add)
+        check_expression(node, collection, "collection", add)
     completion = loop.find(f"{{{BPMN_NS}}}completionCondition")
     if completion is not None and (completion.text or "").strip():
-        _check_expression(node, completion.text.strip(), "completion condition", add)
+        check_expression(node, completion.text.strip(), "completion condition", add)
 
 
 def _lint_timer(node: Any, definition: Any, add: Any) -> None:
@@ -360,12 +289,12 @@ def timer_problem(kind: str, text: str) -> str | None:
     except EngineError as err:
         if _written_as_expression(text):
             # e.g. ${__import__('os')}: the whitelist's reason, not "not ISO 8601", is what to fix.
-            return f"timer {kind} '{_short(text)}' is refused: {err.message}"
+            return f"timer {kind} '{short(text)}' is refused: {err.message}"
         literal_error = _literal_error(kind, candidate)
-        return (f"timer {kind} '{_short(text)}' is neither ISO 8601 (e.g. {examples}) nor an expression "
+        return (f"timer {kind} '{short(text)}' is neither ISO 8601 (e.g. {examples}) nor an expression "
                 f"({literal_error or err.message})")
     if not expressions.names_used(text) and not _calls_function(text):
-        return f"timer {kind} '{_short(text)}' is not ISO 8601 (e.g. {examples})"
+        return f"timer {kind} '{short(text)}' is not ISO 8601 (e.g. {examples})"
     return None
 
 
@@ -396,125 +325,3 @@ def _literal_error(kind: str, text: str) -> str | None:
 
 def _calls_function(text: str) -> bool:
     return "(" in text
-
-
-def _lint_user_task(task: Any, add: Any) -> None:
-    roles = [task.get(f"{{{CAMUNDA_NS}}}{a}") for a in ROLE_ATTRIBUTES]
-    if not any(r and r.strip() for r in roles):
-        add(task, "the user task has no role: set candidate groups (camunda:candidateGroups) or an assignee")
-    for attribute in ROLE_ATTRIBUTES:
-        value = task.get(f"{{{CAMUNDA_NS}}}{attribute}")
-        if value and ("${" in value or "#{" in value):
-            _check_expression(task, value, attribute, add)
-    for attribute in ("dueDate", "followUpDate"):
-        value = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
-        if value and not (timers.looks_literal("date", value) or timers.looks_literal("duration", value)):
-            _check_expression(task, value, attribute, add)
-    fields = task.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}formData/{{{CAMUNDA_NS}}}formField")
-    if task.get(f"{{{CAMUNDA_NS}}}formKey"):
-        if fields:
-            add(task, "camunda:formKey is ignored; the task shows the fields declared in camunda:formData", "warning")
-        else:
-            add(task, "external forms (camunda:formKey) are not supported; declare the fields (camunda:formData)")
-    elif not fields:
-        add(task, "the user task has no form fields; it can only be marked done", "warning")
-    seen: set[str] = set()
-    for field in fields:
-        _lint_form_field(task, field, seen, add)
-
-
-def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
-    field_id = field.get("id") or ""
-    where = f"form field '{field_id}'"
-    if not _IDENTIFIER.match(field_id):
-        add(task, f"{where}: the id must start with a letter and use only letters, digits and _")
-        return
-    if field_id in seen:
-        add(task, f"{where} is declared twice")
-    seen.add(field_id)
-    field_type = field.get("type") or "string"
-    if field_type not in FIELD_TYPES:
-        add(task, f"{where} has type '{field_type}'; supported: {', '.join(FIELD_TYPES)}")
-    if field_type == "enum" and not field.findall(f"{{{CAMUNDA_NS}}}value"):
-        add(task, f"{where} is an enum without values (camunda:value)")
-    for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
-        name = constraint.get("name") or ""
-        config = constraint.get("config")
-        if name not in CONSTRAINTS:
-            add(task, f"{where}: validation '{name}' is not supported; supported: {', '.join(sorted(CONSTRAINTS))}")
-            continue
-        problem = _constraint_problem(field_type, name, config)
-        if problem:
-            add(task, f"{where}: {problem}")
-
-
-def _constraint_problem(field_type: str, name: str, config: str | None) -> str | None:
-    if name in ("required", "readonly"):
-        return None
-    if config is None or not config.strip():
-        return f"validation '{name}' needs a value"
-    if name in ("minlength", "maxlength"):
-        return None if config.strip().isdigit() else f"validation '{name}' needs a whole number"
-    if field_type == "date":
-        try:
-            timers.parse_datetime(config.strip())
-        except EngineError:
-            return f"validation '{name}' needs an ISO date (YYYY-MM-DD) on a date field"
-        return None
-    try:
-        float(config)
-    except ValueError:
-        return f"validation '{name}' needs a number"
-    return None
-
-
-def lint_dmn(tree: etree._ElementTree, filename: str) -> list[Problem]:
-    """Every input expression and cell of every decision table must be an allowed expression."""
-    problems: list[Problem] = []
-    root = tree.getroot()
-    ns = etree.QName(root).namespace
-    decisions = list(root.iterfind(f"{{{ns}}}decision"))
-    if not decisions:
-        problems.append(Problem(filename, "(document)", "the DMN file contains no decision"))
-    for decision in decisions:
-        table = decision.find(f"{{{ns}}}decisionTable")
-        if table is None:
-            problems.append(Problem(filename, label(decision), "only decision tables are supported"))
-            continue
-        for expression in table.iterfind(f"{{{ns}}}input/{{{ns}}}inputExpression/{{{ns}}}text"):
-            text = (expression.text or "").strip()
-            if text:
-                _dmn_check(problems, filename, decision, text, "input expression", cell=False)
-        for rule in table.iterfind(f"{{{ns}}}rule"):
-            for entry in list(rule.iterfind(f"{{{ns}}}inputEntry")) + list(rule.iterfind(f"{{{ns}}}outputEntry")):
-                text = (entry.findtext(f"{{{ns}}}text") or "").strip()
-                if text and text != "-":
-                    _dmn_check(problems, filename, decision, text, f"cell of rule {rule.get('id')}",
-                               cell=_local(entry) == "inputEntry")
-    return problems
-
-
-def _dmn_check(problems: list[Problem], filename: str, decision: Any, text: str, what: str, cell: bool) -> None:
-    # A cell may be a value ("Nora"), or a comparison with the input left out ("< 5", "? > 3").
-    candidates = [text.replace("?", "dmninputexpr")]
-    if cell:
-        candidates.append("dmninputexpr " + text)
-    errors = []
-    for candidate in candidates:
-        try:
-            expressions.check(candidate)
-            return
-        except EngineError as err:
-            errors.append(err.message)
-    problems.append(Problem(filename, label(decision), f"{what} '{_short(text)}' is refused: {errors[0]}"))
-
-
-def decision_ids(tree: etree._ElementTree) -> set[str]:
-    root = tree.getroot()
-    ns = etree.QName(root).namespace
-    return {d.get("id") for d in root.iterfind(f"{{{ns}}}decision") if d.get("id")}
-
-
-def decision_refs(tree: etree._ElementTree) -> list[tuple[Any, str]]:
-    return [(n, n.get(f"{{{CAMUNDA_NS}}}decisionRef")) for n in tree.getroot().iter(f"{{{BPMN_NS}}}businessRuleTask")
-            if n.get(f"{{{CAMUNDA_NS}}}decisionRef")]

@@ -1,0 +1,83 @@
+"""Checks of user tasks: their roles, dates and form fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import timers
+from engine.errors import EngineError
+from engine.forms import FIELD_TYPES
+from engine.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression
+
+ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
+CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}
+
+
+def lint_user_task(task: Any, add: Any) -> None:
+    roles = [task.get(f"{{{CAMUNDA_NS}}}{a}") for a in ROLE_ATTRIBUTES]
+    if not any(r and r.strip() for r in roles):
+        add(task, "the user task has no role: set candidate groups (camunda:candidateGroups) or an assignee")
+    for attribute in ROLE_ATTRIBUTES:
+        value = task.get(f"{{{CAMUNDA_NS}}}{attribute}")
+        if value and ("${" in value or "#{" in value):
+            check_expression(task, value, attribute, add)
+    for attribute in ("dueDate", "followUpDate"):
+        value = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
+        if value and not (timers.looks_literal("date", value) or timers.looks_literal("duration", value)):
+            check_expression(task, value, attribute, add)
+    fields = task.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}formData/{{{CAMUNDA_NS}}}formField")
+    if task.get(f"{{{CAMUNDA_NS}}}formKey"):
+        if fields:
+            add(task, "camunda:formKey is ignored; the task shows the fields declared in camunda:formData", "warning")
+        else:
+            add(task, "external forms (camunda:formKey) are not supported; declare the fields (camunda:formData)")
+    elif not fields:
+        add(task, "the user task has no form fields; it can only be marked done", "warning")
+    seen: set[str] = set()
+    for field in fields:
+        _lint_form_field(task, field, seen, add)
+
+
+def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
+    field_id = field.get("id") or ""
+    where = f"form field '{field_id}'"
+    if not IDENTIFIER.match(field_id):
+        add(task, f"{where}: the id must start with a letter and use only letters, digits and _")
+        return
+    if field_id in seen:
+        add(task, f"{where} is declared twice")
+    seen.add(field_id)
+    field_type = field.get("type") or "string"
+    if field_type not in FIELD_TYPES:
+        add(task, f"{where} has type '{field_type}'; supported: {', '.join(FIELD_TYPES)}")
+    if field_type == "enum" and not field.findall(f"{{{CAMUNDA_NS}}}value"):
+        add(task, f"{where} is an enum without values (camunda:value)")
+    for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
+        name = constraint.get("name") or ""
+        config = constraint.get("config")
+        if name not in CONSTRAINTS:
+            add(task, f"{where}: validation '{name}' is not supported; supported: {', '.join(sorted(CONSTRAINTS))}")
+            continue
+        problem = _constraint_problem(field_type, name, config)
+        if problem:
+            add(task, f"{where}: {problem}")
+
+
+def _constraint_problem(field_type: str, name: str, config: str | None) -> str | None:
+    if name in ("required", "readonly"):
+        return None
+    if config is None or not config.strip():
+        return f"validation '{name}' needs a value"
+    if name in ("minlength", "maxlength"):
+        return None if config.strip().isdigit() else f"validation '{name}' needs a whole number"
+    if field_type == "date":
+        try:
+            timers.parse_datetime(config.strip())
+        except EngineError:
+            return f"validation '{name}' needs an ISO date (YYYY-MM-DD) on a date field"
+        return None
+    try:
+        float(config)
+    except ValueError:
+        return f"validation '{name}' needs a number"
+    return None
