@@ -166,12 +166,13 @@ def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _last_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    task = workflow.last_task or workflow.task_tree
+    """The newest value of every variable. Parallel branches and waiting events each carry their own
+    copy of the data, so copies are merged oldest first: a value set later wins over a stale copy."""
+    latest = workflow.last_task or workflow.task_tree
+    pending = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
     data: dict[str, Any] = {}
-    # Parallel branches each carry their own copy; merge the ready and waiting ones over the last step's.
-    data.update(task.data)
-    for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-        data.update(t.data)
+    for task in sorted([latest, *pending], key=lambda t: t.last_state_change):
+        data.update(task.data)
     return data
 
 

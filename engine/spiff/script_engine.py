@@ -16,13 +16,19 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from engine import clock, expressions
 from engine.errors import EngineError
+from engine.timers import LOCAL_TZ
 
 
 def _now() -> Any:
     return clock.now()
 
 
-ENGINE_FUNCTIONS = {"now": _now}
+def _today() -> Any:
+    """Today's date where the interventions run (Stockholm), not in UTC."""
+    return clock.now().astimezone(LOCAL_TZ).date()
+
+
+ENGINE_FUNCTIONS = {"now": _now, "today": _today}
 
 
 class SafeScriptEngine(PythonScriptEngine):

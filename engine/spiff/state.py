@@ -82,6 +82,5 @@ def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: 
     workflow: BpmnWorkflow = _serializer.from_dict(dct)
     workflow.script_engine = script_engine
     workflow.engine_outputs = bundle.outputs
-    for sub in workflow.subprocesses.values():
-        sub.script_engine = script_engine
+    # Sub-processes read the script engine of their top workflow: nothing more to set.
     return workflow

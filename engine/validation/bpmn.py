@@ -105,6 +105,14 @@ def _lint_ids(process: Any, add: Any) -> None:
         if node_id in seen:
             add(node, f"the id '{one_line(node_id)}' is used by more than one element; ids must be unique")
         seen.add(node_id)
+    # SpiffWorkflow also finds elements by id anywhere in the file: a form field or an enum value
+    # with an element's id makes it parse the wrong node ("no support for this task type").
+    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+        for item in task.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
+            if item.get("id") in seen:
+                what = "form field" if local(item) == "formField" else "enum value"
+                add(task, f"the {what} '{item.get('id')}' has the same id as an element of the process; "
+                          "rename one of them")
 
 
 def _lint_references(container: Any, add: Any) -> None:

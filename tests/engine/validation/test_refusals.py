@@ -536,3 +536,13 @@ def test_output_parameters_are_checked_like_every_expression() -> None:
     assert [(p.element, "not allowed" in p.message) for p in refused] == [('conversation "Kartläggningssamtal"', True)]
     badly_named = load([SourceFile("bad.bpmn", _with_output("1", name="__x"))]).errors
     assert "output parameter '__x'" in badly_named[0].message
+
+
+def test_a_form_field_named_like_an_element_is_refused_with_a_clear_message() -> None:
+    from engine.spiff.loading import SourceFile, load
+
+    model = (Path(__file__).parents[1] / "bpmn" / "referral_reply.bpmn").read_bytes()
+    clash = model.replace(b'formField id="kommun"', b'formField id="assess"')
+    problems = load([SourceFile("clash.bpmn", clash)]).errors
+    assert [p.element for p in problems] == ['register_referral "Registrera remiss"']
+    assert "form field 'assess' has the same id as an element" in problems[0].message

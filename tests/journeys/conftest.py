@@ -1,0 +1,29 @@
+"""Journey tests run the real process files in processes/, deployed the way `samverkan run` does.
+
+A test module names the files it needs in ``PROCESSES`` (a BPMN file and the DMN files it uses);
+its tests then get the usual journey driver (run straight and restored, on every database) with
+those files deployed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.spiff.loading import SourceFile
+
+PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
+
+
+def process_files(*names: str) -> list[SourceFile]:
+    return [SourceFile(name, (PROCESSES_DIR / name).read_bytes()) for name in names]
+
+
+@pytest.fixture
+def journey(journey, request):  # type: ignore[no-untyped-def]
+    """The driver of tests/conftest.py with the module's PROCESSES deployed."""
+    names = getattr(request.module, "PROCESSES", ())
+    if names:
+        journey.engine.deploy(process_files(*names), "designer")
+    return journey
