@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -83,8 +84,38 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
             raise StepFailed("?", element_of(_task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
 
     outputs = getattr(workflow, "engine_outputs", {})
-    workflow.do_engine_steps(will_complete_task=lambda task: output_parameters.apply(task, outputs),
-                             did_complete_task=count)
+
+    def before(task: Any) -> None:
+        _keep_interrupted_data(task)
+        output_parameters.apply(task, outputs)
+
+    workflow.do_engine_steps(will_complete_task=before, did_complete_task=count)
+
+
+def _keep_interrupted_data(task: Any) -> None:
+    """An interrupting boundary event on a sub-process carries out what was gathered inside it.
+
+    SpiffWorkflow copies a sub-process's data out only when it completes normally; interrupted,
+    everything entered inside it (dates, decisions, contact persons) would vanish from the case.
+    The event's own payload is applied after this, so it still wins.
+    """
+    spec = task.task_spec
+    if not (isinstance(spec, BoundaryEvent) and spec.cancel_activity) or task.parent is None:
+        return
+    subprocesses = task.workflow.top_workflow.subprocesses
+    for sibling in task.parent.children:
+        inner = subprocesses.get(sibling.id)
+        if inner is not None and sibling is not task:
+            task.data.update(_live_data(inner, subprocesses))
+
+
+def _live_data(workflow: Any, subprocesses: dict[Any, Any]) -> dict[str, Any]:
+    data = _last_data(workflow)
+    for task in workflow.get_tasks(state=TaskState.STARTED):
+        nested = subprocesses.get(task.id)
+        if nested is not None and nested is not workflow:
+            data.update(_live_data(nested, subprocesses))
+    return data
 
 
 def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:

@@ -492,6 +492,8 @@ def test_consent_revoked_ends_the_case(journey) -> None:  # type: ignore[no-unty
                     {"aterkallat_datum": "2026-01-22", "avslut_datum": "2026-01-22", "parter_informerade": True})
     assert done.status == "completed" and done.open_tasks == ()
     assert done.data["utfall"] == "samtycke_aterkallat" and done.data["avslut_datum"] == "2026-01-22"
+    # What was gathered inside the interrupted Ärende stays for the follow-up.
+    assert done.data["remiss_inkom"] and done.data["kontaktperson"] and done.data["inskrivning_datum"]
 
 
 def test_consent_matters_from_the_referral_on(journey) -> None:  # type: ignore[no-untyped-def]
