@@ -82,7 +82,7 @@ class WorkflowEngine:
         now = self.clock.now()
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id, status="open",
-            participant_key=participant_key, participant=dict(participant or {}), data={}, state="",
+            participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state="",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         try:
@@ -101,9 +101,12 @@ class WorkflowEngine:
             timers = [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.timers_of_case(session, case_id)]
             return _case_view(row, version.version if version else 0, tasks, timers)
 
-    def cases(self, process_key: str | None = None, status: str | None = None, limit: int = 500) -> list[Case]:
+    def cases(self, process_key: str | None = None, status: str | None = None, limit: int = 500, *,
+              process_keys: Sequence[str] | None = None, started_by: str | None = None) -> list[Case]:
+        """Case summaries, newest first: of one process, of several (a user's teams), or started by someone."""
+        keys = [process_key] if process_key else (list(process_keys) if process_keys is not None else None)
         with self.db.transaction() as session:
-            rows = store.list_cases(session, process_key, status, limit)
+            rows = store.list_cases(session, keys, status, limit, started_by)
             versions = {r.process_version_id: store.version_by_id(session, r.process_version_id) for r in rows}
             return [_case_view(r, getattr(versions[r.process_version_id], "version", 0), [], []) for r in rows]
 
@@ -407,7 +410,7 @@ def _case_view(row: CaseRow, version: int, tasks: list[Task], timers: list[Timer
                             datetime.fromisoformat(row.incident["at"]))
     return Case(
         id=row.id, process_key=row.process_key, process_version=version, status=row.status,
-        participant=dict(row.participant), data=dict(row.data), created_at=row.created_at,
+        participant=dict(row.participant), started_by=row.started_by, data=dict(row.data), created_at=row.created_at,
         updated_at=row.updated_at, next_due_at=row.next_due_at, incident=incident,
         open_tasks=tuple(tasks), timers=tuple(timers), waiting_messages=tuple(row.waiting_messages or ()),
     )

@@ -104,6 +104,7 @@ class Case:
     process_version: int
     status: str  # open | paused | completed | cancelled
     participant: dict[str, Any]
+    started_by: str
     data: dict[str, Any]
     created_at: datetime
     updated_at: datetime

@@ -76,6 +76,7 @@ class CaseRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     participant_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     participant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    started_by: Mapped[str] = mapped_column(String(200), index=True, default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))

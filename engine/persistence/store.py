@@ -79,10 +79,13 @@ def open_case_for(session: Session, process_key: str, participant_key: str) -> C
     ).first()
 
 
-def list_cases(session: Session, process_key: str | None, status: str | None, limit: int) -> Sequence[CaseRow]:
+def list_cases(session: Session, process_keys: Sequence[str] | None, status: str | None, limit: int,
+               started_by: str | None = None) -> Sequence[CaseRow]:
     query = select(CaseRow)
-    if process_key:
-        query = query.where(CaseRow.process_key == process_key)
+    if process_keys is not None:
+        query = query.where(CaseRow.process_key.in_(list(process_keys)))
+    if started_by is not None:
+        query = query.where(CaseRow.started_by == started_by)
     if status:
         query = query.where(CaseRow.status == status)
     return session.scalars(query.order_by(CaseRow.created_at.desc()).limit(limit)).all()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:42:58.220437
+Create Date: 2026-11-25 00:27:50.192757
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('participant_key', sa.String(length=200), nullable=True),
     sa.Column('participant', sa.JSON(), nullable=False),
+    sa.Column('started_by', sa.String(length=200), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('state', sa.Text(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
@@ -58,6 +59,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_next_due_at'), ['next_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_process_key'), ['process_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_process_version_id'), ['process_version_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_started_by'), ['started_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('uq_cases_open_participant', ['process_key', 'participant_key'], unique=True, sqlite_where=sa.text("participant_key IS NOT NULL AND status IN ('open', 'paused')"), postgresql_where=sa.text("participant_key IS NOT NULL AND status IN ('open', 'paused')"))
 
@@ -149,6 +151,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('uq_cases_open_participant', sqlite_where=sa.text("participant_key IS NOT NULL AND status IN ('open', 'paused')"), postgresql_where=sa.text("participant_key IS NOT NULL AND status IN ('open', 'paused')"))
         batch_op.drop_index(batch_op.f('ix_cases_status'))
+        batch_op.drop_index(batch_op.f('ix_cases_started_by'))
         batch_op.drop_index(batch_op.f('ix_cases_process_version_id'))
         batch_op.drop_index(batch_op.f('ix_cases_process_key'))
         batch_op.drop_index(batch_op.f('ix_cases_next_due_at'))
