@@ -21,11 +21,12 @@ from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
 from engine.persistence import store
 from engine.persistence.db import Database
-from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
+from engine.persistence.mapping import case_view, form_view, task_view
+from engine.persistence.models import CaseEventRow, CaseRow
 from engine.runner import CaseRunner, Step, new_case_id
 from engine.spiff import runtime
 from engine.spiff.loading import SourceFile
-from engine.views import Case, CaseEvent, FieldOption, Form, FormField, Incident, ProcessVersion, Task, Timer
+from engine.views import Case, CaseEvent, ProcessVersion, Task, Timer
 
 #: How many occurrences one case may fire in one catch-up before it is treated as a runaway loop.
 MAX_FIRINGS_PER_CASE = 5_000
@@ -74,41 +75,40 @@ class WorkflowEngine:
         ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
         case for the same key in the same process raises DuplicateCase.
         """
+        initial = _json_values(data or {})
         with self.db.transaction() as session:
             version = store.latest_version(session, process_key)
             if version is None:
                 raise NotFound(f"process '{process_key}' is not deployed")
-            version_id = version.id
+            version_id, version_number = version.id, version.version
         now = self.clock.now()
         row = CaseRow(
-            id=new_case_id(), process_key=process_key, process_version_id=version_id, status="open",
+            id=new_case_id(), process_key=process_key, process_version_id=version_id,
+            process_version=version_number, status="open",
             participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state="",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         try:
-            self.runner.create(row, dict(data or {}), actor)
+            return self.runner.create(row, initial, actor)
         except IntegrityError as err:
             raise DuplicateCase("the participant already has an open case in this intervention") from err
-        return self.case(row.id)
+
+    def _changed(self, case_id: str, saved: Case | None) -> Case:
+        return saved if saved is not None else self.case(case_id)
 
     def case(self, case_id: str) -> Case:
         with self.db.transaction() as session:
             row = store.get_case(session, case_id)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
-            version = store.version_by_id(session, row.process_version_id)
-            tasks = [_task_view(t) for t in store.tasks_of_case(session, case_id)]
-            timers = [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.timers_of_case(session, case_id)]
-            return _case_view(row, version.version if version else 0, tasks, timers)
+            return case_view(row, [task_view(t) for t in store.tasks_of_case(session, case_id)])
 
     def cases(self, process_key: str | None = None, status: str | None = None, limit: int = 500, *,
               process_keys: Sequence[str] | None = None, started_by: str | None = None) -> list[Case]:
         """Case summaries, newest first: of one process, of several (a user's teams), or started by someone."""
         keys = [process_key] if process_key else (list(process_keys) if process_keys is not None else None)
         with self.db.transaction() as session:
-            rows = store.list_cases(session, keys, status, limit, started_by)
-            versions = {r.process_version_id: store.version_by_id(session, r.process_version_id) for r in rows}
-            return [_case_view(r, getattr(versions[r.process_version_id], "version", 0), [], []) for r in rows]
+            return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by)]
 
     def history(self, case_id: str) -> list[CaseEvent]:
         with self.db.transaction() as session:
@@ -127,8 +127,7 @@ class WorkflowEngine:
             step.status = "paused"
             step.record(events.CASE_PAUSED, reason=reason)
 
-        self.runner.change(case_id, actor, pause)
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, pause))
 
     def resume_case(self, case_id: str, actor: str) -> Case:
         """Resume a paused case; timers that fell due meanwhile fire on the next scheduler tick."""
@@ -136,8 +135,7 @@ class WorkflowEngine:
             step.status = "open"
             step.record(events.CASE_RESUMED)
 
-        self.runner.change(case_id, actor, resume, statuses=("paused",))
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, resume, statuses=("paused",)))
 
     def cancel_case(self, case_id: str, reason: str, actor: str) -> Case:
         """End a case before its journey does, with the reason recorded."""
@@ -149,8 +147,7 @@ class WorkflowEngine:
             step.status = "cancelled"
             step.record(events.CASE_CANCELLED, reason=reason.strip())
 
-        self.runner.change(case_id, actor, cancel, statuses=("open", "paused"))
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, cancel, statuses=("open", "paused")))
 
     def retry_incident(self, case_id: str, actor: str) -> Case:
         """Clear a case's incident and run what is due again (after the cause was fixed)."""
@@ -161,8 +158,7 @@ class WorkflowEngine:
             step.record(events.INCIDENT_RESOLVED)
             _fire_due(workflow, row, step, self.clock.now())
 
-        self.runner.change(case_id, actor, retry)
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, retry))
 
     def correct_case_data(self, case_id: str, data: Mapping[str, Any], reason: str, actor: str) -> Case:
         """Correct or complete a case's data (e.g. to clear the cause of an incident), with a reason."""
@@ -174,8 +170,7 @@ class WorkflowEngine:
             runtime.guarded(row.id, lambda: runtime.correct_data(workflow, values))
             step.record(events.DATA_CORRECTED, None, data=values, reason=reason.strip())
 
-        self.runner.change(case_id, actor, correct, statuses=("open", "paused"))
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, correct, statuses=("open", "paused")))
 
     def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Deliver a message (e.g. consent revoked) to a case that waits for it."""
@@ -190,8 +185,7 @@ class WorkflowEngine:
             row.incident = None
             step.record(events.MESSAGE_RECEIVED, None, name=name, data=payload)
 
-        self.runner.change(case_id, actor, deliver, statuses=("open", "paused"))
-        return self.case(case_id)
+        return self._changed(case_id, self.runner.change(case_id, actor, deliver, statuses=("open", "paused")))
 
     # --- tasks ----------------------------------------------------------------------------------
 
@@ -200,7 +194,7 @@ class WorkflowEngine:
             row = store.get_task(session, task_id)
             if row is None:
                 raise NotFound(f"task {task_id} is not open")
-            return _task_view(row)
+            return task_view(row)
 
     def tasks(self, *, case_id: str | None = None, process_keys: Sequence[str] | None = None,
               assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,
@@ -211,7 +205,7 @@ class WorkflowEngine:
                 session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
                 groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit,
             )
-            return [_task_view(r) for r in rows]
+            return [task_view(r) for r in rows]
 
     def claim_task(self, task_id: str, user: str) -> Task:
         """Take a task; a task claimed by someone else raises Conflict."""
@@ -248,15 +242,13 @@ class WorkflowEngine:
 
     def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Complete a task with form data checked against its form; bad data changes nothing."""
-        with self.db.transaction() as session:
-            row = store.get_task(session, task_id)
-            if row is None:
-                raise Conflict(f"task {task_id} is no longer open")
-            case_id = row.case_id
+        submitted = dict(data or {})
+        cleaned: dict[str, Any] = {}
+
+        def check(row: Any) -> None:
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
-            form = _form_view(row.form)
-        cleaned = forms.clean(form, dict(data or {}))
+            cleaned.update(forms.clean(form_view(row.form), submitted))
 
         def complete(workflow: Any, case: CaseRow, step: Step) -> None:
             task = runtime.find_ready_task(workflow, task_id)
@@ -267,8 +259,9 @@ class WorkflowEngine:
             case.incident = None
             step.record(events.TASK_COMPLETED, element, task_id=task_id, data=cleaned)
 
-        self.runner.change(case_id, actor, complete)
-        return self.case(case_id)
+        saved = self.runner.change("", actor, complete, task=(task_id, check))
+        assert saved is not None  # completing always saves
+        return saved
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -380,37 +373,3 @@ def _is_json_value(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json_value(v, depth + 1) for k, v in value.items())
     return False
-
-
-def _form_view(raw: Mapping[str, Any]) -> Form:
-    return Form(tuple(
-        FormField(
-            id=f["id"], label=f["label"], type=f["type"], required=f["required"],
-            options=tuple(FieldOption(o["id"], o["label"]) for o in f.get("options", [])),
-            default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
-            minlength=f.get("minlength"), maxlength=f.get("maxlength"),
-        )
-        for f in raw.get("fields", [])
-    ))
-
-
-def _task_view(row: HumanTaskRow) -> Task:
-    return Task(
-        id=row.id, case_id=row.case_id, process_key=row.process_key, name=row.element, title=row.title,
-        candidate_groups=tuple(row.candidate_groups), candidate_users=tuple(row.candidate_users),
-        assignee=row.assignee, due_at=row.due_at, follow_up_at=row.follow_up_at, created_at=row.created_at,
-        form=_form_view(row.form), lane=row.lane,
-    )
-
-
-def _case_view(row: CaseRow, version: int, tasks: list[Task], timers: list[Timer]) -> Case:
-    incident = None
-    if row.incident:
-        incident = Incident(row.incident["element"], row.incident["message"],
-                            datetime.fromisoformat(row.incident["at"]))
-    return Case(
-        id=row.id, process_key=row.process_key, process_version=version, status=row.status,
-        participant=dict(row.participant), started_by=row.started_by, data=dict(row.data), created_at=row.created_at,
-        updated_at=row.updated_at, next_due_at=row.next_due_at, incident=incident,
-        open_tasks=tuple(tasks), timers=tuple(timers), waiting_messages=tuple(row.waiting_messages or ()),
-    )

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from engine.persistence.db import Database
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.loading import SourceFile
-from engine.spiff.state import SpecBundle
+from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
 from engine.views import ProcessVersion
 
 
@@ -65,7 +66,8 @@ class Catalog:
                 row = ProcessVersionRow(
                     key=process.key, name=process.name, content_hash=digest,
                     version=store.next_version_number(session, process.key),
-                    sources=sources, deployed_at=now, deployed_by=actor,
+                    sources=sources, spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION},
+                    deployed_at=now, deployed_by=actor,
                 )
                 session.add(row)
                 session.flush()
@@ -85,9 +87,14 @@ class Catalog:
             return cached
         if session is None:
             with self.db.transaction() as own:
-                key, sources = self._sources(own, version_id)
+                key, sources, stored = self._sources(own, version_id)
         else:
-            key, sources = self._sources(session, version_id)
+            key, sources, stored = self._sources(session, version_id)
+        if stored is not None:
+            bundle = SpecBundle.from_json(stored)
+            with self._lock:
+                self._bundles[version_id] = bundle
+            return bundle
         files = [SourceFile(s["name"], s["content"].encode("utf-8")) for s in sources]
         # Stored versions were valid when deployed; parse them with scripts allowed so that a
         # version deployed under an operator's permission keeps running.
@@ -101,11 +108,13 @@ class Catalog:
 
 
     @staticmethod
-    def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]]]:
+    def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]], dict[str, Any] | None]:
         row = store.version_by_id(session, version_id)
         if row is None:
             raise NotFound(f"process version {version_id} does not exist")
-        return row.key, list(row.sources)
+        # A version stored by an older serializer is parsed again from its sources.
+        stored = row.spec if row.spec and row.spec.get("serializer_version") == SERIALIZER_VERSION else None
+        return row.key, list(row.sources), stored
 
 
 def _as_text(source: SourceFile) -> str:

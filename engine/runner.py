@@ -28,12 +28,13 @@ from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.persistence import store
 from engine.persistence.db import Database
-from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TimerRow
+from engine.persistence.mapping import case_view, task_view
+from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
 from engine.spiff import runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, title_of
 from engine.task_attributes import assignment
-from engine.views import Form
+from engine.views import Case, Form, Task
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
 
@@ -91,7 +92,7 @@ class CaseRunner:
 
     # --- the unit of work ------------------------------------------------------------------------
 
-    def create(self, row: CaseRow, data: dict[str, Any], actor: str) -> None:
+    def create(self, row: CaseRow, data: dict[str, Any], actor: str) -> Case:
         """Start a new case's workflow and store it with its first steps."""
         bundle = self.catalog.bundle(row.process_version_id)
         step = Step(actor)
@@ -110,15 +111,31 @@ class CaseRunner:
             session.flush()
             step.record(events.CASE_STARTED, None, process=row.process_key)
             with clock_module.using(self.clock):
-                self._save(session, row, workflow, step, new=True)
+                saved = self._save(session, row, workflow, step, new=True)
         self.cache.put(row.id, row.revision, workflow)
+        return saved
 
     def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
-               statuses: tuple[str, ...] = ("open",), clock: Clock | None = None) -> None:
-        """Apply ``action`` to the case's workflow and save everything, or nothing."""
+               statuses: tuple[str, ...] = ("open",), clock: Clock | None = None,
+               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None) -> Case | None:
+        """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
+        as saved (None when the action found nothing to do).
+
+        With ``task=(task_id, check)`` the case is the one of that open task, found and locked in
+        the same statement, and ``check`` may refuse the task before anything is loaded.
+        """
+        saved: Case | None = None
         try:
             with self.db.transaction() as session:
-                row = store.lock_case(session, case_id)
+                if task is not None:
+                    found = store.lock_case_of_task(session, task[0])
+                    if found is None:
+                        raise Conflict(f"task {task[0]} is no longer open")
+                    task[1](found[0])
+                    row = found[1]
+                    case_id = row.id
+                else:
+                    row = store.lock_case(session, case_id)  # type: ignore[assignment]
                 if row is None:
                     raise NotFound(f"case {case_id} does not exist")
                 if row.status not in statuses:
@@ -128,11 +145,12 @@ class CaseRunner:
                 with clock_module.using(clock or self.clock):
                     action(workflow, row, step)
                     if not step.unchanged:
-                        self._save(session, row, workflow, step)
+                        saved = self._save(session, row, workflow, step)
         except StepFailed as failed:
             self._record_incident(case_id, failed, actor)
             raise
         self.cache.put(case_id, row.revision, workflow)
+        return saved
 
     def _workflow(self, session: Session, row: CaseRow) -> Any:
         cached = self.cache.take(row.id, row.revision)
@@ -142,56 +160,72 @@ class CaseRunner:
         return runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, bundle,
                                                           self.script_engine))
 
-    def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> None:
+    def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
+        """Write the step: state, read models and history, in the caller's transaction. Returns the
+        case as it now stands, so that nobody has to read it back."""
         now = clock_module.now()
+        seen = runtime.snapshot(workflow)
         if step.status is not None:
             row.status = step.status
-        elif workflow.is_completed() and row.status == "open":
+        elif seen.completed and row.status == "open":
             row.status = "completed"
             step.record(events.CASE_COMPLETED)
-        if row.status in ("completed", "cancelled") and row.closed_at is None:
+        closed = row.status in ("completed", "cancelled")
+        if closed and row.closed_at is None:
             row.closed_at = now
-        self._sync_tasks(session, row, workflow, step, now)
-        timers = self._sync_timers(session, row, workflow)
+        tasks = self._sync_tasks(session, row, [] if closed else seen.ready_user_tasks, step, now, new)
+        timers = [] if closed else [
+            {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
+            for t in seen.timers
+        ]
+        if new or timers != (row.waiting_timers or []):
+            store.replace_timers(session, row.id, [
+                {"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
+                 "due_at": datetime.fromisoformat(t["due_at"])} for t in timers
+            ], new=new)
         schedulable = row.status == "open" and row.incident is None
         values: dict[str, Any] = {
             "status": row.status,
             "state": state.dump(workflow),
             "serializer_version": state.SERIALIZER_VERSION,
-            "data": _json_safe(runtime.case_data(workflow)),
-            "next_due_at": min((t.due_at for t in timers), default=None) if schedulable else None,
+            "data": _json_safe(seen.data),
+            "next_due_at": min((datetime.fromisoformat(t["due_at"]) for t in timers), default=None)
+            if schedulable else None,
             "incident": row.incident,
-            "waiting_messages": [] if row.status in ("completed", "cancelled") else runtime.waiting_messages(workflow),
+            "waiting_messages": [] if closed else seen.messages,
+            "waiting_timers": timers,
             "updated_at": now,
             "closed_at": row.closed_at,
         }
-        if new:
-            for key, value in values.items():
-                setattr(row, key, value)
-        else:
+        if not new:
             store.save_case_state(session, row, row.revision, values)
             row.revision += 1
-            for key, value in values.items():
-                setattr(row, key, value)
-        for event, element, details in step.events:
-            store.add_event(session, CaseEventRow(case_id=row.id, at=now, event=event, actor=step.actor,
-                                                  element=element, details=_json_safe(details)))
+        for key, value in values.items():
+            setattr(row, key, value)
+        store.add_events(session, [
+            {"case_id": row.id, "at": now, "event": event, "actor": step.actor, "element": element,
+             "details": _json_safe(details)}
+            for event, element, details in step.events
+        ])
+        return case_view(row, tasks)
 
-    def _sync_tasks(self, session: Session, row: CaseRow, workflow: Any, step: Step, now: datetime) -> None:
-        existing = {t.id: t for t in store.tasks_of_case(session, row.id)}
-        ready = {} if row.status in ("completed", "cancelled") else {
-            str(t.id): t for t in runtime.ready_user_tasks(workflow)
-        }
-        store.remove_tasks(session, [task_id for task_id in existing if task_id not in ready])
+    def _sync_tasks(self, session: Session, row: CaseRow, ready_tasks: list[Any], step: Step, now: datetime,
+                    new: bool) -> list[Task]:
+        existing = [] if new else list(store.tasks_of_case(session, row.id))
+        ready = {str(t.id): t for t in ready_tasks}
+        store.remove_tasks(session, [t.id for t in existing if t.id not in ready])
+        kept = [task_view(t) for t in existing if t.id in ready]
+        known = {t.id for t in existing}
+        added: list[HumanTaskRow] = []
         for task_id, task in ready.items():
-            if task_id in existing:
+            if task_id in known:
                 continue
             spec = task.task_spec
             element = runtime.element_of(spec)
             attributes = {name: camunda_attribute(spec, name) for name in ROLE_ATTRIBUTES}
             with runtime.step_errors(row.id, element):
                 given = assignment(attributes, task.data, ENGINE_FUNCTIONS, now)
-            store.add_task(session, HumanTaskRow(
+            added.append(HumanTaskRow(
                 id=task_id, case_id=row.id, process_key=row.process_key, element=element,
                 title=title_of(spec), lane=getattr(spec, "lane", None),
                 candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
@@ -199,13 +233,8 @@ class CaseRunner:
                 created_at=now, form=form_to_json(form_of(spec)),
             ))
             step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
-
-    def _sync_timers(self, session: Session, row: CaseRow, workflow: Any) -> list[TimerRow]:
-        waiting = [] if row.status in ("completed", "cancelled") else runtime.waiting_timers(workflow)
-        rows = [TimerRow(id=t.task_id, case_id=row.id, element=t.element, title=t.title, due_at=t.due_at)
-                for t in waiting]
-        store.replace_timers(session, row.id, rows)
-        return rows
+        store.add_tasks(session, added)
+        return sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
 
     def _record_incident(self, case_id: str, failed: StepFailed, actor: str) -> None:
         now = self.clock.now()

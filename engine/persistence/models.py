@@ -56,6 +56,8 @@ class ProcessVersionRow(Base):
     name: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     sources: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{"name", "content"}], BPMN and DMN
+    # The parsed spec as the serializer's dict, so that a new process need not parse the sources.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(200))
 
@@ -73,6 +75,7 @@ class CaseRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(200), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
+    process_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), index=True)
     participant_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     participant: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -84,6 +87,9 @@ class CaseRow(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     waiting_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The waiting timers as the case view shows them ([{"id", "element", "title", "due_at"}]); the
+    # timers table holds the same for queries across cases and is rewritten only when this changes.
+    waiting_timers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

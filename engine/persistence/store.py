@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConcurrentModification
@@ -63,6 +63,15 @@ def lock_case(session: Session, case_id: str) -> CaseRow | None:
     """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
     already held (``BEGIN IMMEDIATE``)."""
     return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+
+
+def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
+    """An open task and its case, the case locked for change, in one round trip."""
+    found = session.execute(
+        select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow)
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def get_case(session: Session, case_id: str) -> CaseRow | None:
@@ -131,20 +140,24 @@ def get_task(session: Session, task_id: str) -> HumanTaskRow | None:
     return session.get(HumanTaskRow, task_id)
 
 
-def add_task(session: Session, row: HumanTaskRow) -> None:
-    session.add(row)
-    session.flush()
-    for group in row.candidate_groups:
-        session.add(TaskCandidateRow(task_id=row.id, kind="group", name=group))
-    for user in row.candidate_users:
-        session.add(TaskCandidateRow(task_id=row.id, kind="user", name=user))
+def add_tasks(session: Session, rows: Sequence[HumanTaskRow]) -> None:
+    """Insert new open tasks and their candidates: two multi-row statements, whatever the number."""
+    if not rows:
+        return
+    columns = [c.key for c in HumanTaskRow.__table__.columns]
+    session.execute(insert(HumanTaskRow), [{c: getattr(r, c) for c in columns} for r in rows])
+    candidates = [{"task_id": r.id, "kind": "group", "name": g} for r in rows for g in r.candidate_groups]
+    candidates += [{"task_id": r.id, "kind": "user", "name": u} for r in rows for u in r.candidate_users]
+    if candidates:
+        session.execute(insert(TaskCandidateRow), candidates)
 
 
 def remove_tasks(session: Session, task_ids: Iterable[str]) -> None:
+    """Delete open tasks that are done; their candidate rows go with them (ON DELETE CASCADE)."""
     ids = list(task_ids)
     if ids:
-        session.execute(delete(TaskCandidateRow).where(TaskCandidateRow.task_id.in_(ids)))
-        session.execute(delete(HumanTaskRow).where(HumanTaskRow.id.in_(ids)))
+        session.execute(delete(HumanTaskRow).where(HumanTaskRow.id.in_(ids)).execution_options(
+            synchronize_session=False))
 
 
 def query_tasks(
@@ -203,9 +216,11 @@ def timers_of_case(session: Session, case_id: str) -> Sequence[TimerRow]:
     return session.scalars(select(TimerRow).where(TimerRow.case_id == case_id).order_by(TimerRow.due_at)).all()
 
 
-def replace_timers(session: Session, case_id: str, rows: Iterable[TimerRow]) -> None:
-    session.execute(delete(TimerRow).where(TimerRow.case_id == case_id))
-    session.add_all(list(rows))
+def replace_timers(session: Session, case_id: str, rows: Sequence[dict[str, Any]], new: bool = False) -> None:
+    if not new:
+        session.execute(delete(TimerRow).where(TimerRow.case_id == case_id))
+    if rows:
+        session.execute(insert(TimerRow), list(rows))
 
 
 def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
@@ -213,6 +228,11 @@ def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
 
 
 # --- history ----------------------------------------------------------------------------------------
+
+
+def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(CaseEventRow), list(rows))
 
 
 def add_event(session: Session, row: CaseEventRow) -> None:

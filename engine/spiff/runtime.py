@@ -125,6 +125,46 @@ def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
     run_engine_steps(workflow)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the read models need from a workflow after a step, from one walk of its task tree."""
+
+    completed: bool
+    ready_user_tasks: list[Any]
+    timers: list[WaitingTimer]
+    messages: list[str]
+    data: dict[str, Any]
+
+
+def snapshot(workflow: BpmnWorkflow) -> Snapshot:
+    ready: list[Any] = []
+    pending: list[Any] = []
+    timers: list[WaitingTimer] = []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        pending.append(task)
+        if task.state == TaskState.READY:
+            if isinstance(task.task_spec, UserTaskMixin) or task.task_spec.manual:
+                ready.append(task)
+        elif isinstance(task.task_spec, CatchingEvent):
+            due = due_time(task)
+            if due is not None:
+                timers.append(WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due))
+    timers.sort(key=lambda t: t.due_at)
+    completed = workflow.is_completed()
+    if completed and workflow.data:
+        data = dict(workflow.data)
+    else:
+        data = _merge_newest([workflow.last_task or workflow.task_tree, *pending])
+    return Snapshot(completed, ready, timers, waiting_messages(workflow), data)
+
+
+def _merge_newest(tasks: list[Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for task in sorted(tasks, key=lambda t: t.last_state_change):
+        data.update(task.data)
+    return data
+
+
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return [
         t for t in workflow.get_tasks(state=TaskState.READY)
@@ -199,12 +239,8 @@ def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 def _last_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The newest value of every variable. Parallel branches and waiting events each carry their own
     copy of the data, so copies are merged oldest first: a value set later wins over a stale copy."""
-    latest = workflow.last_task or workflow.task_tree
     pending = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-    data: dict[str, Any] = {}
-    for task in sorted([latest, *pending], key=lambda t: t.last_state_change):
-        data.update(task.data)
-    return data
+    return _merge_newest([workflow.last_task or workflow.task_tree, *pending])
 
 
 def guarded(case_id: str, action: Callable[[], T], element: str = "(process)") -> T:

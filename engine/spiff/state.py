@@ -45,6 +45,11 @@ class SpecBundle:
     subprocess_specs: dict[str, Any]
     outputs: Outputs = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A fresh copy of the spec dicts is needed for every workflow built (SpiffWorkflow mutates
+        # them while restoring); parsing JSON text is several times faster than deepcopy.
+        object.__setattr__(self, "_text", json.dumps([self.spec, self.subprocess_specs]))
+
     @classmethod
     def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any],
                     outputs: Outputs | None = None) -> SpecBundle:
@@ -52,9 +57,24 @@ class SpecBundle:
         full = _serializer.to_dict(workflow)
         return cls(process_id, full["spec"], full["subprocess_specs"], dict(outputs or {}))
 
+    def to_json(self) -> dict[str, Any]:
+        """What a deployed version stores, so that no later process has to parse the sources."""
+        return {"process_id": self.process_id, "spec": self.spec, "subprocess_specs": self.subprocess_specs,
+                "outputs": {k: [list(p) for p in v] for k, v in self.outputs.items()}}
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> SpecBundle:
+        outputs = {k: tuple((p[0], p[1]) for p in v) for k, v in stored.get("outputs", {}).items()}
+        return cls(stored["process_id"], stored["spec"], stored["subprocess_specs"], outputs)
+
+    def copies(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        spec, subprocess_specs = json.loads(self._text)  # type: ignore[attr-defined]
+        return spec, subprocess_specs
+
     def new_workflow(self, script_engine: SafeScriptEngine) -> BpmnWorkflow:
-        spec = _serializer.from_dict(deepcopy(self.spec))
-        subprocess_specs = {name: _serializer.from_dict(deepcopy(s)) for name, s in self.subprocess_specs.items()}
+        spec_dict, sub_dicts = self.copies()
+        spec = _serializer.from_dict(spec_dict)
+        subprocess_specs = {name: _serializer.from_dict(s) for name, s in sub_dicts.items()}
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         workflow.engine_outputs = self.outputs
         return workflow
@@ -75,8 +95,7 @@ def dump(workflow: BpmnWorkflow) -> str:
 def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: SafeScriptEngine) -> BpmnWorkflow:
     """Rebuild a workflow from its stored state and its version's spec; sets the safe script engine."""
     dct = json.loads(text)
-    dct["spec"] = deepcopy(bundle.spec)
-    dct["subprocess_specs"] = deepcopy(bundle.subprocess_specs)
+    dct["spec"], dct["subprocess_specs"] = bundle.copies()
     dct[_serializer.VERSION_KEY] = serializer_version
     _serializer.migrate(dct)
     workflow: BpmnWorkflow = _serializer.from_dict(dct)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 00:27:50.192757
+Create Date: 2026-11-25 00:30:58.831681
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=500), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=True),
     sa.Column('deployed_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deployed_by', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -38,6 +39,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('process_key', sa.String(length=200), nullable=False),
     sa.Column('process_version_id', sa.Integer(), nullable=False),
+    sa.Column('process_version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('participant_key', sa.String(length=200), nullable=True),
     sa.Column('participant', sa.JSON(), nullable=False),
@@ -49,6 +51,7 @@ def upgrade() -> None:
     sa.Column('next_due_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('incident', sa.JSON(), nullable=True),
     sa.Column('waiting_messages', sa.JSON(), nullable=False),
+    sa.Column('waiting_timers', sa.JSON(), nullable=False),
     sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
