@@ -108,18 +108,104 @@ def worker(ctx: click.Context, interval: float) -> None:
 @click.pass_context
 def run(ctx: click.Context, interval: float) -> None:
     """Deploy processes/*.bpmn (if changed) and run the scheduler."""
-    engine = _engine(ctx.obj["database"])
+    _deploy_processes(_engine(ctx.obj["database"]))
+    ctx.invoke(worker, interval=interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--simulated-clock", is_flag=True, help="Start a clock that only moves through POST /api/v1/clock.")
+@click.option("--threads", default=8, show_default=True, help="Request threads of the WSGI server.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threads: int) -> None:
+    """The web app and JSON API on a production WSGI server (waitress), with the scheduler beside it."""
+    from waitress import serve as waitress_serve
+
+    from engine import scheduler
+    from web import create_app
+
+    app = create_app({"DATABASE_URL": ctx.obj["database"], "SIMULATED_CLOCK": simulated_clock})
+    engine = app.extensions["samverkan.engine"]
+    _deploy_processes(engine)
+    if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
+        sched, _ = scheduler.background(engine)
+        sched.start()
+    kind = "simulated" if simulated_clock else "system"
+    click.echo(f"samverkan on http://{host}:{port}/  (API: /api/v1, clock: {kind})")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for several).")
+@click.option("--team", "teams", multiple=True, help="An intervention's process key (repeat for several).")
+@click.option("--password", default=None, help="Prompted for if omitted and a terminal is attached.")
+@click.option("--name", "display_name", default=None, help="The name shown to others.")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, roles: tuple[str, ...], teams: tuple[str, ...],
+             password: str | None, display_name: str | None) -> None:
+    """Create a user with roles and teams."""
+    from engine.errors import EngineError
+
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        created = _accounts(ctx.obj["database"]).add_user(username, roles, teams, password, display_name)
+    except EngineError as err:
+        raise click.ClickException(err.message) from err
+    teams_text = ", ".join(created.teams) or "-"
+    click.echo(f"user {created.username} created: roles {', '.join(created.roles)}; teams {teams_text}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.pass_context
+def token_create(ctx: click.Context, username: str) -> None:
+    """Print a new API token for USERNAME (the last line of output)."""
+    from engine.errors import EngineError
+
+    try:
+        value = _accounts(ctx.obj["database"]).create_token(username)
+    except EngineError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"API token for {username} (shown once; send it as 'Authorization: Bearer TOKEN'):")
+    click.echo(value)
+
+
+def _accounts(database: str | None):  # type: ignore[no-untyped-def]
+    from engine.persistence.db import Database
+    from web.accounts.migrations import upgrade
+    from web.accounts.users import Accounts
+
+    db = Database(database)
+    db.migrate()
+    upgrade(db.engine)
+    return Accounts(db)
+
+
+def _deploy_processes(engine) -> None:  # type: ignore[no-untyped-def]
     sources = [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES_DIR.glob("*.bpmn"))]
     sources += [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES_DIR.glob("*.dmn"))]
-    if sources:
-        try:
-            for version in engine.deploy(sources, "system"):
-                click.echo(f"{version.key} version {version.version}")
-        except InvalidProcess as invalid:
-            for problem in invalid.problems:
-                click.echo(_line(problem, {}), err=True)
-            sys.exit(1)
-    ctx.invoke(worker, interval=interval)
+    if not sources:
+        return
+    try:
+        for version in engine.deploy(sources, "system"):
+            click.echo(f"{version.key} version {version.version}")
+    except InvalidProcess as invalid:
+        for problem in invalid.problems:
+            click.echo(_line(problem, {}), err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

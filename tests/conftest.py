@@ -17,12 +17,17 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
-def _reset_postgres(url: str) -> None:
+def _fresh_postgres_schema(url: str) -> str:
+    """An empty schema of this test process's own, so that test runs side by side never meet; the URL
+    returned puts it first on the search path."""
+    schema = f"samverkan_test_{os.getpid()}"
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -32,8 +37,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'samverkan.sqlite3'}"
     else:
         assert POSTGRES_URL is not None
-        _reset_postgres(POSTGRES_URL)
-        yield POSTGRES_URL
+        yield _fresh_postgres_schema(POSTGRES_URL)
 
 
 @pytest.fixture
@@ -50,3 +54,13 @@ def journey(request: pytest.FixtureRequest, database_url: str, start_of_journey:
     driver = Journey(database_url, start_of_journey, restored=request.param == "restored")
     yield driver
     driver.db.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema_at_the_end() -> Iterator[None]:
+    yield
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS samverkan_test_{os.getpid()} CASCADE"))
+        engine.dispose()

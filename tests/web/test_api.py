@@ -1,0 +1,180 @@
+"""The JSON API as other systems use it: tokens, the contract's shapes, and who may see what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.web.conftest import BPMN, Api, personnummer
+
+GUNNAR = personnummer("19850312", "123")
+
+
+def _start(api: Api, user: str = "lena", number: str = GUNNAR) -> dict:  # type: ignore[type-arg]
+    answer = api.post("/cases", user, {"process": "referral_reply",
+                                       "participant": {"name": "Gunnar G", "personnummer": number,
+                                                       "municipality": "Nora"},
+                                       "data": {"remittent": "AF Nora"}})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def test_without_a_valid_token_nothing_is_answered(api: Api) -> None:
+    assert api.get("/processes", None).status_code == 401
+    api.tokens["nobody"] = "not-a-token"
+    answer = api.get("/cases", "nobody")
+    assert answer.status_code == 401 and answer.get_json()["error"] == "unauthorized"
+
+
+def test_a_designer_deploys_and_everyone_sees_the_process(deployed: Api) -> None:
+    processes = deployed.get("/processes", "carl").get_json()
+    assert [(p["key"], p["version"]) for p in processes] == [("referral_reply", 1)]
+
+
+def test_only_designers_deploy_and_invalid_files_are_refused_with_their_problems(api: Api) -> None:
+    xml = (BPMN / "referral_reply.bpmn").read_bytes()
+    assert api.post("/processes", "carl", data=xml, content_type="application/xml", json=None).status_code == 403
+    hostile = xml.replace(b"beslut == 'ja'", b"__import__('os').system('id')")
+    answer = api.post("/processes", "designer", data=hostile, content_type="application/xml", json=None)
+    assert answer.status_code == 422
+    problems = answer.get_json()["details"]["problems"]
+    assert problems[0]["element"] == "f_yes" and "not allowed" in problems[0]["message"]
+
+
+def test_a_case_is_started_with_a_checked_personnummer(deployed: Api) -> None:
+    case = _start(deployed)
+    assert case["status"] == "open" and case["process"] == "referral_reply" and case["version"] == 1
+    assert case["participant"] == {"name": "Gunnar G", "personnummer": GUNNAR.replace("-", ""),
+                                   "municipality": "Nora"}
+    assert [t["name"] for t in case["open_tasks"]] == ["register_referral"]
+    assert case["history"][0]["event"] == "CaseStarted" and case["history"][0]["actor"] == "lena"
+
+    wrong = deployed.post("/cases", "lena", {"process": "referral_reply",
+                                             "participant": {"name": "X", "personnummer": "19850312-1230"}})
+    assert wrong.status_code == 422
+    assert "kontrollsiffran" in wrong.get_json()["details"]["fields"]["participant.personnummer"]
+
+
+def test_a_second_open_case_for_the_same_person_is_refused(deployed: Api) -> None:
+    _start(deployed)
+    again = deployed.post("/cases", "carl", {"process": "referral_reply",
+                                             "participant": {"name": "Gunnar", "personnummer": GUNNAR}})
+    assert again.status_code == 409 and again.get_json()["error"] == "duplicate_case"
+
+
+def test_staff_see_their_own_interventions_only_and_referrers_their_own_referrals(deployed: Api) -> None:
+    by_staff = _start(deployed, "lena")
+    by_rita = _start(deployed, "rita", personnummer("19900101", "456"))
+
+    assert deployed.get(f"/cases/{by_staff['id']}", "carl").status_code == 200
+    assert deployed.get(f"/cases/{by_staff['id']}", "otto").status_code == 404
+    assert deployed.get(f"/cases/{by_staff['id']}", "rita").status_code == 404
+    assert deployed.get(f"/cases/{by_rita['id']}", "rita").status_code == 200
+    assert deployed.get(f"/cases/{by_rita['id']}", "rolf").status_code == 404
+    assert deployed.get(f"/cases/{by_rita['id']}", "admin").status_code == 200
+
+    assert {c["id"] for c in deployed.get("/cases", "carl").get_json()} == {by_staff["id"], by_rita["id"]}
+    assert [c["id"] for c in deployed.get("/cases", "rita").get_json()] == [by_rita["id"]]
+    assert deployed.get("/cases", "otto").get_json() == []
+    assert deployed.get("/cases", "rolf").get_json() == []
+
+
+def test_tasks_are_offered_to_their_groups_within_the_team(deployed: Api) -> None:
+    case = _start(deployed)
+    mine = deployed.get("/tasks", "carl").get_json()
+    assert [t["name"] for t in mine] == ["register_referral"]
+    assert mine[0]["candidate_groups"] == ["teamledare", "arbetscoach"]
+    assert mine[0]["form"]["fields"][0] == {
+        "id": "remiss_inkom", "label": "Remissen inkom", "type": "date", "required": True, "options": [],
+        "default": None, "readonly": False, "min": None, "max": None, "minlength": None, "maxlength": None}
+    assert deployed.get("/tasks", "otto").get_json() == []
+    assert [t["case_id"] for t in deployed.get(f"/tasks?case={case['id']}", "lena").get_json()] == [case["id"]]
+    assert deployed.get(f"/tasks?case={case['id']}", "otto").status_code == 404
+
+
+def test_claiming_and_completing_a_task(deployed: Api) -> None:
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+
+    assert deployed.post(f"/tasks/{task['id']}/claim", "carl").get_json()["assignee"] == "carl"
+    taken = deployed.post(f"/tasks/{task['id']}/claim", "cecilia")
+    assert taken.status_code == 409
+    assert deployed.get("/tasks?mine=1", "carl").get_json()[0]["id"] == task["id"]
+    assert deployed.post(f"/tasks/{task['id']}/complete", "cecilia", {"data": {}}).status_code == 403
+
+    refused = deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "igår"}})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["details"]["fields"]) == {"remiss_inkom"}
+    assert deployed.get(f"/cases/{case['id']}", "carl").get_json()["open_tasks"][0]["id"] == task["id"]
+
+    done = deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+    assert done.status_code == 200
+    after = done.get_json()["case"]
+    assert [t["name"] for t in after["open_tasks"]] == ["assess"]
+    assert after["open_tasks"][0]["due_at"] == "2026-01-25T23:00:00+00:00"
+    assert after["data"]["remiss_inkom"] == "2026-01-12"
+
+    again = deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+    assert again.status_code == 409
+
+
+def test_a_message_reaches_a_case_that_waits_for_it(deployed: Api) -> None:
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+    deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+
+    assert deployed.post(f"/cases/{case['id']}/messages", "lena", {"name": "sjukskriven"}).status_code == 409
+    answer = deployed.post(f"/cases/{case['id']}/messages", "lena", {"name": "samtycke_aterkallat", "data": {}})
+    assert answer.status_code == 202
+    assert deployed.get(f"/cases/{case['id']}", "lena").get_json()["status"] == "completed"
+    assert deployed.post("/cases/nope/messages", "lena", {"name": "x"}).status_code == 404
+
+
+def test_the_simulated_clock_moves_and_fires_what_falls_due(deployed: Api) -> None:
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+    deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+
+    assert deployed.get("/clock", "lena").get_json() == {"now": "2026-01-12T07:00:00+00:00"}
+    moved = deployed.post("/clock", "lena", {"advance": "P15D"})
+    assert moved.get_json() == {"now": "2026-01-27T07:00:00+00:00"}
+    overdue = deployed.get("/tasks?overdue=1", "lena").get_json()
+    assert [t["name"] for t in overdue] == ["assess"]
+    names = [t["name"] for t in deployed.get(f"/cases/{case['id']}", "lena").get_json()["open_tasks"]]
+    assert sorted(names) == ["assess", "escalate"]
+    assert deployed.post("/clock", "rita", {"advance": "P1D"}).status_code == 403
+
+
+def test_without_a_simulated_clock_there_is_no_clock_endpoint(database_url: str, tmp_path: Path) -> None:
+    from web import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x"})
+    accounts = app.extensions["samverkan.accounts"]
+    accounts.add_user("lena", ["teamledare"], ["referral_reply"], None)
+    token = accounts.create_token("lena")
+    answer = app.test_client().get("/api/v1/clock", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 404
+    assert "/clock" not in app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    app.extensions["samverkan.engine"].db.dispose()
+
+
+def test_reads_of_personal_data_are_logged(deployed: Api, app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from web.accounts.models import AccessLogRow
+
+    case = _start(deployed)
+    deployed.get(f"/cases/{case['id']}", "carl")
+    with app.extensions["samverkan.accounts"].db.transaction() as session:
+        rows = session.scalars(select(AccessLogRow).order_by(AccessLogRow.id)).all()
+        assert [(r.username, r.action) for r in rows] == [("lena", "case.started"), ("carl", "case.read")]
+
+
+def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {
+        "/processes", "/cases", "/cases/{id}", "/cases/{id}/messages", "/tasks", "/tasks/{id}/claim",
+        "/tasks/{id}/unclaim", "/tasks/{id}/complete", "/clock"}
+    routes = {r.rule.removeprefix("/api/v1").replace("<case_id>", "{id}").replace("<task_id>", "{id}")
+              for r in api.client.application.url_map.iter_rules() if r.rule.startswith("/api/v1")}
+    assert routes - {"/openapi.json"} == set(document["paths"])

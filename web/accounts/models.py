@@ -1,0 +1,58 @@
+"""Account tables. A separate metadata (and Alembic version table) from the engine's: the engine
+knows nothing about who signs in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from engine.persistence.models import UTCDateTime
+
+ROLES = (
+    "teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent", "koordinator", "rekryteringsgrupp",
+    "styrgrupp", "remittent", "processdesigner", "admin",
+)
+
+
+class AccountsBase(DeclarativeBase):
+    pass
+
+
+class UserRow(AccountsBase):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    teams: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenRow(AccountsBase):
+    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccessLogRow(AccountsBase):
+    """Who read or changed which case's personal data, and when (append-only)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(50))

@@ -1,0 +1,249 @@
+"""The JSON API under ``/api/v1`` (bearer tokens). Shapes follow the public contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from engine.api import WorkflowEngine
+from engine.errors import InvalidInput, InvalidProcess, NotFound
+from engine.spiff.loading import SourceFile
+from engine.timers import parse_datetime, parse_duration
+from web import authz, personnummer
+from web.accounts.users import Accounts, User
+from web.api.access_log import log_access
+from web.api.json_views import case_json, case_summary_json, task_json
+from web.errors import Forbidden, Unauthorized
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def engine() -> WorkflowEngine:
+    return current_app.extensions["samverkan.engine"]
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["samverkan.accounts"]
+
+
+def me() -> User:
+    return g.user
+
+
+@blueprint.before_request
+def authenticate() -> None:
+    if request.endpoint == "api.openapi":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = accounts().by_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise Unauthorized("a valid bearer token is needed (Authorization: Bearer TOKEN)")
+    g.user = user
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return body
+
+
+# --- processes -------------------------------------------------------------------------------------
+
+
+@blueprint.get("/processes")
+def list_processes() -> Response:
+    return jsonify([
+        {"key": p.key, "name": p.name, "version": p.version, "deployed_at": p.deployed_at.isoformat()}
+        for p in engine().processes()
+    ])
+
+
+@blueprint.post("/processes")
+def deploy_process() -> tuple[Response, int]:
+    if not authz.may_deploy(me()):
+        raise Forbidden("only process designers may deploy")
+    if "file" in request.files:
+        files = [SourceFile(f.filename or f"upload-{i}.bpmn", f.read())
+                 for i, f in enumerate(request.files.getlist("file"))]
+    else:
+        files = [SourceFile("upload.bpmn", request.get_data())]
+    if not files or not any(f.content for f in files):
+        raise InvalidProcess([])
+    versions = engine().deploy(files, me().username)
+    first = versions[0]
+    return jsonify({"key": first.key, "version": first.version,
+                    "processes": [{"key": v.key, "version": v.version} for v in versions]}), 201
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+@blueprint.post("/cases")
+def start_case() -> tuple[Response, int]:
+    body = _body()
+    process = body.get("process")
+    if not isinstance(process, str) or not process:
+        raise InvalidInput("'process' is required", {"fields": {"process": "required"}})
+    if not authz.may_start_case(me(), process):
+        raise Forbidden(f"{me().username} may not start cases in {process}")
+    participant = body.get("participant")
+    if not isinstance(participant, dict):
+        raise InvalidInput("'participant' is required", {"fields": {"participant": "required"}})
+    fields: dict[str, str] = {}
+    name = participant.get("name")
+    if not isinstance(name, str) or not name.strip():
+        fields["participant.name"] = "namn krävs"
+    try:
+        number = personnummer.normalize(str(participant.get("personnummer") or ""), datetime.now(UTC).date())
+    except ValueError as err:
+        fields["participant.personnummer"] = str(err)
+        number = ""
+    municipality = participant.get("municipality")
+    if municipality is not None and not isinstance(municipality, str):
+        fields["participant.municipality"] = "ska vara text"
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        fields["data"] = "ska vara ett objekt"
+    if fields:
+        from engine.errors import InvalidFormData
+
+        raise InvalidFormData(fields)
+    person = {"name": str(name).strip(), "personnummer": number, "municipality": municipality}
+    case = engine().start_case(process, participant=person, data=data, participant_key=number,
+                               actor=me().username)
+    log_access(me(), case.id, "case.started")
+    return jsonify(case_json(case, engine().history(case.id))), 201
+
+
+@blueprint.get("/cases/<case_id>")
+def get_case(case_id: str) -> Response:
+    case = authz.visible_case(engine(), me(), case_id)
+    log_access(me(), case.id, "case.read")
+    return jsonify(case_json(case, engine().history(case.id)))
+
+
+@blueprint.get("/cases")
+def list_cases() -> Response:
+    user = me()
+    process = request.args.get("process") or None
+    status = request.args.get("status") or None
+    if user.is_admin:
+        cases = engine().cases(process, status)
+    elif user.is_staff:
+        teams = [t for t in user.teams if process in (None, t)]
+        cases = engine().cases(status=status, process_keys=teams)
+    elif user.is_referrer:
+        cases = engine().cases(process, status, started_by=user.username)
+    else:
+        cases = []
+    return jsonify([case_summary_json(c) for c in cases])
+
+
+@blueprint.post("/cases/<case_id>/messages")
+def send_message(case_id: str) -> tuple[Response, int]:
+    case = authz.visible_case(engine(), me(), case_id)
+    body = _body()
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("'name' is required", {"fields": {"name": "required"}})
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
+    engine().send_message(case.id, name, data, me().username)
+    log_access(me(), case.id, f"message.{name}")
+    return jsonify({"case_id": case.id, "name": name}), 202
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+@blueprint.get("/tasks")
+def list_tasks() -> Response:
+    user = me()
+    case_id = request.args.get("case")
+    if case_id:
+        case = authz.visible_case(engine(), user, case_id)
+        tasks = list(case.open_tasks)
+    elif request.args.get("mine"):
+        tasks = engine().tasks(assignee=user.username, process_keys=list(user.teams))
+    else:
+        keys = None if user.is_admin else list(user.teams) if user.is_staff else []
+        if user.is_admin:
+            tasks = engine().tasks(process_keys=keys)
+        else:
+            tasks = engine().tasks(process_keys=keys, user=user.username, groups=list(user.roles))
+    if request.args.get("overdue"):
+        now = engine().clock.now()
+        tasks = [t for t in tasks if t.due_at is not None and t.due_at < now]
+    return jsonify([task_json(t) for t in tasks])
+
+
+def _task(task_id: str) -> Any:
+    task = engine().task(task_id)
+    authz.visible_case(engine(), me(), task.case_id)
+    return task
+
+
+@blueprint.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    task = _task(task_id)
+    if task.assignee is None:
+        authz.require_work(me(), task)
+    return jsonify(task_json(engine().claim_task(task.id, me().username)))
+
+
+@blueprint.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    task = _task(task_id)
+    return jsonify(task_json(engine().unclaim_task(task.id, me().username)))
+
+
+@blueprint.post("/tasks/<task_id>/complete")
+def complete(task_id: str) -> Response:
+    try:
+        task = _task(task_id)
+    except NotFound:
+        from engine.errors import Conflict
+
+        raise Conflict(f"task {task_id} is no longer open") from None
+    authz.require_work(me(), task)
+    body = _body()
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
+    case = engine().complete_task(task.id, data, me().username)
+    log_access(me(), case.id, f"task.completed.{task.name}")
+    return jsonify({"case": case_json(case, engine().history(case.id))})
+
+
+# --- the simulated clock ---------------------------------------------------------------------------
+
+
+@blueprint.route("/clock", methods=["GET", "POST"])
+def clock() -> Response:
+    if not current_app.config.get("SIMULATED_CLOCK"):
+        raise NotFound("the clock can only be read and moved in simulated-clock mode")
+    if request.method == "POST":
+        if not (me().is_admin or me().is_staff or "processdesigner" in me().roles):
+            raise Forbidden("moving the clock needs a staff or admin account")
+        body = _body()
+        if "advance" in body:
+            duration = parse_duration(str(body["advance"]))
+            target = duration.add_to(engine().clock.now())
+            engine().advance_clock(to=target)
+        elif "now" in body:
+            engine().advance_clock(to=parse_datetime(str(body["now"])))
+        else:
+            raise InvalidInput("give 'advance' (ISO 8601 duration) or 'now' (ISO 8601 date-time)")
+    return jsonify({"now": engine().clock.now().isoformat()})
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    from web.api.openapi import document
+
+    return jsonify(document(simulated_clock=bool(current_app.config.get("SIMULATED_CLOCK"))))
