@@ -184,6 +184,7 @@ class CaseRunner:
                  "due_at": datetime.fromisoformat(t["due_at"])} for t in timers
             ], new=new)
         schedulable = row.status == "open" and row.incident is None
+        runtime.prune_finished_cycle_branches(workflow, [] if closed else seen.cycles)
         values: dict[str, Any] = {
             "status": row.status,
             "state": state.dump(workflow),

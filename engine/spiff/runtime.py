@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import EngineError, StepFailed
@@ -25,7 +27,7 @@ from engine.spiff import deep
 from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event
 from engine.spiff.specs import title_of
-from engine.spiff.timer_events import due_time
+from engine.spiff.timer_events import EngineCycle, due_time
 
 T = TypeVar("T")
 
@@ -134,18 +136,22 @@ class Snapshot:
     timers: list[WaitingTimer]
     messages: list[str]
     data: dict[str, Any]
+    cycles: list[Any]  # waiting cycle-timer tasks, for prune_finished_cycle_branches
 
 
 def snapshot(workflow: BpmnWorkflow) -> Snapshot:
     ready: list[Any] = []
     pending: list[Any] = []
     timers: list[WaitingTimer] = []
+    cycles: list[Any] = []
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
         pending.append(task)
         if task.state == TaskState.READY:
             if isinstance(task.task_spec, UserTaskMixin) or task.task_spec.manual:
                 ready.append(task)
         elif isinstance(task.task_spec, CatchingEvent):
+            if isinstance(task.task_spec.event_definition, EngineCycle):
+                cycles.append(task)
             due = due_time(task)
             if due is not None:
                 timers.append(WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due))
@@ -155,7 +161,55 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
         data = dict(workflow.data)
     else:
         data = _merge_newest([workflow.last_task or workflow.task_tree, *pending])
-    return Snapshot(completed, ready, timers, waiting_messages(workflow), data)
+    return Snapshot(completed, ready, timers, waiting_messages(workflow), data, cycles)
+
+
+def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> int:
+    """Drop the finished branches a repeating timer has left behind; returns how many tasks went.
+
+    Every occurrence of a cycle timer (a monthly contact) hangs a new branch under the waiting
+    timer, and SpiffWorkflow never removes one, so an old case carried — and walked and serialized
+    on every step — each month it had lived. A branch whose every task is finished is pruned,
+    unless it holds an input of a join that counts its completed inputs (only the process end,
+    which looks at unfinished tasks alone, is exempt); its data is kept on the timer task first,
+    so nothing set in it is lost to later occurrences or to the case's final data.
+    """
+    if not cycles:
+        return 0
+    counted = _counted_join_inputs(workflow)
+    removed = 0
+    for timer in cycles:
+        for branch in list(timer.children):
+            subtree = list(_subtree(branch))
+            if any(not t.has_state(TaskState.FINISHED_MASK) or t.task_spec.name in counted for t in subtree):
+                continue
+            newest = max(subtree, key=lambda t: t.last_state_change)
+            timer.data.update(newest.data)
+            for task in subtree:
+                task.workflow.tasks.pop(task.id, None)
+                if workflow.last_task is task:
+                    workflow.last_task = timer
+            timer._children.remove(branch.id)
+            removed += len(subtree)
+    return removed
+
+
+def _subtree(task: Any) -> Iterator[Any]:
+    stack = [task]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _counted_join_inputs(workflow: BpmnWorkflow) -> set[str]:
+    names: set[str] = set()
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, Join) and not isinstance(task_spec, _EndJoin):
+                names.update(i.name for i in task_spec.inputs)
+    return names
 
 
 def _merge_newest(tasks: list[Any]) -> dict[str, Any]:

@@ -102,3 +102,28 @@ def test_contacts_worked_off_leave_only_the_main_task_and_its_two_timers(journey
     assert journey.open_task_names(case) == ["work"]
     assert case.next_due_at == datetime(2026, 8, 31, 8, 0, tzinfo=UTC)
     assert len(case.timers) == 2
+
+
+def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from engine.persistence.models import CaseRow
+    from engine.timers import parse_duration
+
+    def stored_size() -> int:
+        with journey.db.transaction() as session:
+            return len(session.scalars(select(CaseRow.state).where(CaseRow.id == monthly.id)).one())
+
+    start = journey.clock.now()
+    sizes = {}
+    for month in range(1, 12):
+        journey.engine.advance_clock(to=parse_duration(f"P{month}M").add_to(start))
+        journey.complete(monthly, "contact_referrer", {"kontakt_datum": f"2026-{month + 1:02d}-01"})
+        sizes[month] = stored_size()
+
+    # Each month's finished contact is pruned: month 11 stores about what month 2 did, not 5 times more.
+    assert sizes[11] < sizes[2] * 1.5, sizes
+    case = journey.case(monthly)
+    assert case.data["kontakt_datum"] == "2026-12-01"
+    assert journey.open_task_names(case) == ["work"]
+    assert len(journey.history(case, events.TIMER_FIRED)) == 11
