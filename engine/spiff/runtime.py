@@ -179,6 +179,7 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
     counted = _counted_join_inputs(workflow)
     removed = 0
     for timer in cycles:
+        removed += _drop_repeated_join_placeholders(timer)
         for branch in list(timer.children):
             subtree = list(_subtree(branch))
             if any(not t.has_state(TaskState.FINISHED_MASK) or t.task_spec.name in counted for t in subtree):
@@ -192,6 +193,24 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
             timer._children.remove(branch.id)
             removed += len(subtree)
     return removed
+
+
+def _drop_repeated_join_placeholders(timer: Any) -> int:
+    """Each occurrence also adds a waiting placeholder of the activity's boundary join beside its
+    branch; they are all cancelled together when the activity ends, and only the newest of each is
+    ever looked at, so the older ones are dropped."""
+    newest: dict[str, Any] = {}
+    dropped = 0
+    for child in sorted(timer.children, key=lambda t: t.last_state_change):
+        if not (isinstance(child.task_spec, Join) and child.state == TaskState.WAITING and not child._children):
+            continue
+        older = newest.get(child.task_spec.name)
+        newest[child.task_spec.name] = child
+        if older is not None:
+            timer._children.remove(older.id)
+            older.workflow.tasks.pop(older.id, None)
+            dropped += 1
+    return dropped
 
 
 def _subtree(task: Any) -> Iterator[Any]:

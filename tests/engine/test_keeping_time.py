@@ -121,8 +121,8 @@ def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) ->
         journey.complete(monthly, "contact_referrer", {"kontakt_datum": f"2026-{month + 1:02d}-01"})
         sizes[month] = stored_size()
 
-    # Each month's finished contact is pruned: month 11 stores about what month 2 did, not 5 times more.
-    assert sizes[11] < sizes[2] * 1.5, sizes
+    # Each month's finished contact is pruned: month 11 stores what month 2 did, not several times more.
+    assert sizes[11] <= sizes[2] * 1.1, sizes
     case = journey.case(monthly)
     assert case.data["kontakt_datum"] == "2026-12-01"
     assert journey.open_task_names(case) == ["work"]
