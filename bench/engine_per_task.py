@@ -1070,7 +1070,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         backends.append(BackendFigures("PostgreSQL", ""))
     say("(b) the engine: WorkflowEngine.complete_task, one durable transaction per step")
     say("  warm = same engine (workflow cache hit); cold (fresh engine) = a new WorkflowEngine per task, so the")
-    say("  state comes from the database and the spec is rebuilt from its stored JSON; cold (state only) = cache emptied, spec kept")
+    say("  state comes from the database and the spec is rebuilt from its stored JSON; cold (state only) =")
+    say("  cache emptied, spec kept")
     say("  ((c) then adds open cases to the same database and measures again)")
     say("  backend    path                         median      p95   vs raw")
     for backend in backends:
