@@ -37,16 +37,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -59,11 +54,9 @@ from engine.persistence.db import Database
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TaskCandidateRow, TimerRow
 from engine.spiff import deep, runtime
 from engine.spiff.loading import SourceFile, load
-from engine.spiff.message_events import EngineMessage
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.specs import form_of
-from engine.spiff.state import SpecBundle
-from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
+from engine.spiff.state import SpecBundle, full_serializer
 from engine.timers import parse_duration
 from engine.views import Form, Task
 
@@ -78,14 +71,9 @@ START = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)  # a Monday morning in Stockholm
 ACTOR = "bench"
 FLAT = 1.20  # "flat": the larger size's median at most 20 % above the smaller's (run-to-run noise is ~10 %)
 
-# The serializer a naive host would use: SpiffWorkflow's own, Camunda config, spec included.
-# The same configuration as engine/spiff/state.py (the engine's timer and message classes).
-_RAW_CONFIG = deepcopy(CAMUNDA_CONFIG)
-_RAW_CONFIG[EngineTimeDate] = TimerConditionalEventDefinitionConverter
-_RAW_CONFIG[EngineDuration] = TimerConditionalEventDefinitionConverter
-_RAW_CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
-_RAW_CONFIG[EngineMessage] = MessageEventDefinitionConverter
-RAW_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_RAW_CONFIG))
+# The serializer a naive host would use: SpiffWorkflow's own, spec included, configured for the
+# engine's timer and message classes.
+RAW_SERIALIZER = full_serializer()
 
 
 # --- how long each part runs ---------------------------------------------------------------------

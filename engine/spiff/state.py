@@ -33,6 +33,12 @@ _CONFIG[EngineMessage] = MessageEventDefinitionConverter
 
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
+
+def full_serializer() -> BpmnWorkflowSerializer:
+    """SpiffWorkflow's serializer configured for the engine's specs, writing the spec into every
+    workflow as SpiffWorkflow does by itself (the benchmark's naive baseline uses it)."""
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(deepcopy(_CONFIG)))
+
 _SPEC_KEYS = ("spec", "subprocess_specs")
 
 

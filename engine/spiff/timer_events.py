@@ -37,28 +37,29 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-class EngineTimeDate(TimeDateEventDefinition):
+class _OneShot:
+    """A timer that falls due once: at a date, or a duration after it started waiting."""
+
+    kind: str
+    expression: str
+
     def has_fired(self, my_task: Any) -> bool:
         due = my_task._get_internal_data("event_value")
         if due is None:
-            value = timer_value("date", self.expression, my_task)
-            due = _iso(timers.due_at("date", value, clock.now()))
+            value = timer_value(self.kind, self.expression, my_task)
+            due = _iso(timers.due_at(self.kind, value, clock.now()))
             my_task._set_internal_data(event_value=due)
         if datetime.fromisoformat(due) <= clock.now():
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class EngineDuration(DurationTimerEventDefinition):
-    def has_fired(self, my_task: Any) -> bool:
-        due = my_task._get_internal_data("event_value")
-        if due is None:
-            value = timer_value("duration", self.expression, my_task)
-            due = _iso(timers.due_at("duration", value, clock.now()))
-            my_task._set_internal_data(event_value=due)
-        if datetime.fromisoformat(due) <= clock.now():
-            my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+class EngineTimeDate(_OneShot, TimeDateEventDefinition):
+    kind = "date"
+
+
+class EngineDuration(_OneShot, DurationTimerEventDefinition):
+    kind = "duration"
 
 
 class EngineCycle(CycleTimerEventDefinition):

@@ -7,9 +7,10 @@ journey needs must have come back from the database.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
@@ -19,6 +20,17 @@ from engine.timers import parse_duration
 from engine.views import Case, CaseEvent, Task
 
 BPMN_DIR = Path(__file__).parent / "bpmn"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def local(day: str, time: str = "00:00") -> datetime:
+    """A Stockholm wall-clock moment, as the engine stores it (UTC)."""
+    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def move_to(journey: Journey, day: str, time: str = "09:00") -> None:
+    """Let time pass until that moment in Stockholm, firing everything that falls due on the way."""
+    journey.advance(local(day, time) - journey.clock.now())
 
 
 class Journey:

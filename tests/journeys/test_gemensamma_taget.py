@@ -11,19 +11,18 @@ plan's section 9 walked as far as the plan describes them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
 
 from engine import events
 from engine.errors import DuplicateCase, InvalidFormData
+from tests.engine.journey import STOCKHOLM, local, move_to
 from tests.journeys.conftest import PROCESSES_DIR, process_files
 
 PROCESSES = ("gemensamma_taget.bpmn", "gemensamma_taget_urval.bpmn", "gemensamma_taget_aldersgrupp.dmn")
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HANDLAGGARE = "maria.holm"
 URVALSMOTE = "2026-02-04"
 GRUPPSTART = "2026-02-16"  # a Monday; two weeks → 2026-03-02, six weeks → 2026-03-30
@@ -45,16 +44,6 @@ REMISS = {
 
 
 # --- how the project works a case ----------------------------------------------------------------
-
-
-def local(day: str, time: str = "00:00") -> datetime:
-    """A Stockholm wall-clock moment, as the engine stores it (UTC)."""
-    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=STOCKHOLM).astimezone(UTC)
-
-
-def move_to(journey, day: str, time: str = "09:00") -> None:  # type: ignore[no-untyped-def]
-    """Let time pass until that moment in Stockholm, firing everything that falls due on the way."""
-    journey.advance(local(day, time) - journey.clock.now())
 
 
 def complete(journey, case, task: str, data: dict | None = None):  # type: ignore[no-untyped-def]

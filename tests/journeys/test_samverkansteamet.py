@@ -8,16 +8,15 @@ outcome; the 12-month limit, the steering group's extension, consent revoked and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 
 from engine import events
 from engine.errors import Conflict, InvalidFormData
+from tests.engine.journey import STOCKHOLM, local, move_to
 
 PROCESSES = ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 KONTAKTPERSON = "anna.karlsson"
 ANDRA_KONTAKTPERSON = "bo.lind"
 TEAM = ("teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent")
@@ -33,16 +32,6 @@ INFORMATIONSMOTE_BOKAT = {
 
 
 # --- how the team works a case ------------------------------------------------------------------
-
-
-def local(day: str, time: str = "00:00") -> datetime:
-    """A Stockholm wall-clock moment, as the engine stores it (UTC)."""
-    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=STOCKHOLM).astimezone(UTC)
-
-
-def move_to(journey, day: str, time: str = "09:00") -> None:  # type: ignore[no-untyped-def]
-    """Let time pass until that morning in Stockholm, firing everything that falls due on the way."""
-    journey.advance(local(day, time) - journey.clock.now())
 
 
 def complete(journey, case, task: str, data: dict | None = None):  # type: ignore[no-untyped-def]

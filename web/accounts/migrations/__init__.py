@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+
+from engine.persistence import migrations
 
 HERE = Path(__file__).parent
 VERSION_TABLE = "web_alembic_version"
 
 
 def config(engine: Engine | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(HERE))
-    if engine is not None:
-        cfg.attributes["engine"] = engine
-    return cfg
+    return migrations.config(engine, HERE)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(config(engine), revision)
+    migrations.upgrade(engine, revision, HERE)
