@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from engine import clock as clock_module
-from engine import events, forms
+from engine import deadlines, events, forms
 from engine.catalog import Catalog, version_view
 from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
@@ -26,7 +26,7 @@ from engine.persistence.models import CaseEventRow, CaseRow
 from engine.runner import CaseRunner, Step, new_case_id
 from engine.spiff import runtime
 from engine.spiff.loading import SourceFile
-from engine.views import Case, CaseEvent, ProcessVersion, Task, Timer
+from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, Task, Timer
 
 #: How many occurrences one case may fire in one catch-up before it is treated as a runaway loop.
 MAX_FIRINGS_PER_CASE = 5_000
@@ -265,6 +265,29 @@ class WorkflowEngine:
 
     # --- time -----------------------------------------------------------------------------------
 
+    def run_due(self, until: datetime | None = None) -> DueRun:
+        """Everything the scheduler does in one tick: fire the timers, then send the reminders and
+        escalations of tasks whose follow-up or due date has passed, all due by ``until``."""
+        until = until or self.clock.now()
+        timers = self.run_due_timers(until)
+        reminders = escalations = 0
+        while True:
+            with self.db.transaction() as session:
+                handled = deadlines.handle_due(session, until)
+            reminders += handled.reminders
+            escalations += handled.escalations
+            if handled.reminders + handled.escalations == 0:
+                return DueRun(timers, reminders, escalations)
+
+    def notifications(self, *, user: str | None = None, groups: Sequence[str] | None = None,
+                      process_keys: Sequence[str] | None = None, limit: int = 200) -> list[Notification]:
+        """Reminders and escalations addressed to a person (by name or through their roles in their
+        interventions), newest first; all of them when ``user`` is None."""
+        with self.db.transaction() as session:
+            rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit)
+            return [Notification(r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
+                                 r.subject, r.created_at) for r in rows]
+
     def run_due_timers(self, until: datetime | None = None, *, batch: int = 200) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
 
@@ -323,9 +346,9 @@ class WorkflowEngine:
                 break
             if nxt > self.clock.now():
                 self.clock.set(nxt)
-            fired += self.run_due_timers(until=max(nxt, self.clock.now()))
+            fired += self.run_due(until=max(nxt, self.clock.now())).timers
         self.clock.set(target)
-        return fired + self.run_due_timers(until=target)
+        return fired + self.run_due(until=target).timers
 
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
         with self.db.transaction() as session:

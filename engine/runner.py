@@ -32,11 +32,17 @@ from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
 from engine.spiff import runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
-from engine.spiff.specs import camunda_attribute, form_of, title_of
+from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.task_attributes import assignment
 from engine.views import Case, Form, Task
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
+#: The task property naming the roles an overdue task is escalated to (default: its candidate groups).
+ESCALATE_TO = "eskalera_till"
+
+
+def _names(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
 @dataclass
@@ -232,6 +238,8 @@ class CaseRunner:
                 candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
                 assignee=given.assignee, due_at=given.due_at, follow_up_at=given.follow_up_at,
                 created_at=now, form=form_to_json(form_of(spec)),
+                remind_at=given.follow_up_at, escalate_at=given.due_at,
+                escalate_to=_names(task_property(spec, ESCALATE_TO)) or list(given.candidate_groups),
             ))
             step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
         store.add_tasks(session, added)

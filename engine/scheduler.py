@@ -40,10 +40,12 @@ class Ticker:
     def __call__(self) -> int:
         fired = 0
         try:
-            fired = self.engine.run_due_timers()
+            run = self.engine.run_due()
+            fired = run.timers
             error = None
-            if fired:
-                log.info("fired %d timer occurrence(s)", fired)
+            if run.timers or run.reminders or run.escalations:
+                log.info("fired %d timer occurrence(s); %d reminder(s), %d escalation(s)",
+                         run.timers, run.reminders, run.escalations)
         except Exception as err:  # the loop must outlive any one failure
             log.exception("scheduler tick failed")
             error = f"{type(err).__name__}: {err}"

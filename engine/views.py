@@ -113,3 +113,27 @@ class Case:
     open_tasks: tuple[Task, ...] = field(default=())
     timers: tuple[Timer, ...] = field(default=())
     waiting_messages: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A reminder, an escalation or a notice, to a user or to a role of an intervention."""
+
+    id: str
+    kind: str  # reminder | escalation | info
+    case_id: str
+    task_id: str | None
+    process_key: str
+    recipient_kind: str  # user | group
+    recipient: str
+    subject: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DueRun:
+    """What one scheduler run did."""
+
+    timers: int
+    reminders: int
+    escalations: int

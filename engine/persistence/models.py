@@ -113,6 +113,11 @@ class HumanTaskRow(Base):
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The deadline watcher's to-do: set from follow_up_at/due_at, cleared once the reminder or the
+    # escalation has been written, so each is sent once.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    escalate_to: Mapped[list[str]] = mapped_column(JSON, default=list)  # role names
 
 
 class TaskCandidateRow(Base):
@@ -151,3 +156,24 @@ class CaseEventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     element: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NotificationRow(Base):
+    """A reminder, an escalation or a notice to a user or to a role of an intervention.
+
+    The unique key makes "at most once" a property of the table, whatever the workers do.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | info
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    recipient_kind: Mapped[str] = mapped_column(String(10))  # user | group
+    recipient: Mapped[str] = mapped_column(String(200), index=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300))

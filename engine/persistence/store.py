@@ -14,6 +14,7 @@ from engine.persistence.models import (
     CaseEventRow,
     CaseRow,
     HumanTaskRow,
+    NotificationRow,
     ProcessVersionRow,
     TaskCandidateRow,
     TimerRow,
@@ -124,7 +125,16 @@ def due_case_ids(session: Session, until: datetime, limit: int) -> list[tuple[st
 
 
 def earliest_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(CaseRow.next_due_at)))
+    """The next moment anything falls due: a timer, a task's reminder or its escalation."""
+    moments = [
+        session.scalar(select(func.min(CaseRow.next_due_at))),
+        session.scalar(select(func.min(HumanTaskRow.remind_at)).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+                       .where(CaseRow.status == "open")),
+        session.scalar(select(func.min(HumanTaskRow.escalate_at)).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+                       .where(CaseRow.status == "open")),
+    ]
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
 
 
 # --- open human tasks ------------------------------------------------------------------------------
@@ -233,6 +243,25 @@ def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
 def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(CaseEventRow), list(rows))
+
+
+def add_notifications(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(NotificationRow), list(rows))
+
+
+def notifications_for(session: Session, *, user: str | None, groups: Sequence[str] | None,
+                      process_keys: Sequence[str] | None, limit: int) -> Sequence[NotificationRow]:
+    """Newest first. ``user``/``groups`` select what is addressed to that person (to them by name,
+    or to one of their roles within ``process_keys``); None for all of them (admins)."""
+    query = select(NotificationRow)
+    if user is not None:
+        to_groups = and_(NotificationRow.recipient_kind == "group",
+                         NotificationRow.recipient.in_(list(groups or ())),
+                         NotificationRow.process_key.in_(list(process_keys or ())))
+        to_user = and_(NotificationRow.recipient_kind == "user", NotificationRow.recipient == user)
+        query = query.where(or_(to_user, to_groups))
+    return session.scalars(query.order_by(NotificationRow.created_at.desc(), NotificationRow.id).limit(limit)).all()
 
 
 def add_event(session: Session, row: CaseEventRow) -> None:

@@ -46,3 +46,10 @@ def camunda_attribute(task_spec: Any, name: str) -> str | None:
 
 def title_of(task_spec: Any) -> str:
     return getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None) or task_spec.name
+
+
+def task_property(task_spec: Any, name: str) -> str | None:
+    """A ``camunda:property`` of the task (``<camunda:properties><camunda:property name= value=>``)."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    value = extensions.get(name)
+    return value if isinstance(value, str) else None

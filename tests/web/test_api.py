@@ -144,6 +144,21 @@ def test_the_simulated_clock_moves_and_fires_what_falls_due(deployed: Api) -> No
     assert deployed.post("/clock", "rita", {"advance": "P1D"}).status_code == 403
 
 
+def test_reminders_and_escalations_reach_the_team_leader_and_no_one_else(deployed: Api) -> None:
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+    deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+    deployed.post("/clock", "lena", {"advance": "P15D"})
+
+    seen = deployed.get("/notifications", "lena").get_json()
+    assert [(n["kind"], n["recipient"]) for n in seen] == [
+        ("escalation", "teamledare (referral_reply)"), ("reminder", "teamledare (referral_reply)")]
+    assert seen[0]["case_id"] == case["id"] and seen[0]["subject"].startswith("Försenad: Bedömning")
+    assert deployed.get("/notifications", "carl").get_json() == []
+    assert deployed.get("/notifications", "otto").get_json() == []
+    assert len(deployed.get("/notifications", "admin").get_json()) == 3  # + the styrgrupp's escalation
+
+
 def test_without_a_simulated_clock_there_is_no_clock_endpoint(database_url: str, tmp_path: Path) -> None:
     from web import create_app
 
@@ -174,7 +189,7 @@ def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
         "/processes", "/cases", "/cases/{id}", "/cases/{id}/messages", "/tasks", "/tasks/{id}/claim",
-        "/tasks/{id}/unclaim", "/tasks/{id}/complete", "/clock"}
+        "/tasks/{id}/unclaim", "/tasks/{id}/complete", "/notifications", "/clock"}
     routes = {r.rule.removeprefix("/api/v1").replace("<case_id>", "{id}").replace("<task_id>", "{id}")
               for r in api.client.application.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes - {"/openapi.json"} == set(document["paths"])

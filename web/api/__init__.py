@@ -220,6 +220,24 @@ def complete(task_id: str) -> Response:
     return jsonify({"case": case_json(case, engine().history(case.id))})
 
 
+# --- notifications -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/notifications")
+def notifications() -> Response:
+    user = me()
+    if user.is_admin:
+        found = engine().notifications()
+    else:
+        found = engine().notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams))
+    return jsonify([
+        {"id": n.id, "kind": n.kind, "case_id": n.case_id, "task_id": n.task_id,
+         "recipient": n.recipient if n.recipient_kind == "user" else f"{n.recipient} ({n.process_key})",
+         "created_at": n.created_at.isoformat(), "subject": n.subject}
+        for n in found
+    ])
+
+
 # --- the simulated clock ---------------------------------------------------------------------------
 
 

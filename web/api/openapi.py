@@ -62,6 +62,13 @@ SCHEMAS: dict[str, Any] = {
             "form": {"type": "object", "properties": {"fields": {"type": "array", "items": _ref("FormField")}}},
         },
     },
+    "Notification": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "kind": {"enum": ["reminder", "escalation", "info"]},
+                       "case_id": {"type": "string"}, "task_id": {"type": ["string", "null"]},
+                       "recipient": {"type": "string", "description": "a user, or a role with its intervention"},
+                       "created_at": {"type": "string", "format": "date-time"}, "subject": {"type": "string"}},
+    },
     "Participant": {
         "type": "object", "required": ["name", "personnummer"],
         "properties": {"name": {"type": "string"},
@@ -152,6 +159,9 @@ def document(simulated_clock: bool) -> dict[str, Any]:
                               {"200": _json({"type": "array", "items": _ref("Task")}, "tasks")},
                               params=[_query("case", "a case id"), _query("mine", "1: assigned to me"),
                                       _query("overdue", "1: past their due date")])},
+        "/notifications": {"get": _op(
+            "Reminders and escalations addressed to the caller (all of them for admins), newest first",
+            {"200": _json({"type": "array", "items": _ref("Notification")}, "notifications")})},
         "/tasks/{id}/claim": {"post": _op("Take a task", task_ok, params=[_path_param("id")])},
         "/tasks/{id}/unclaim": {"post": _op("Give a task back to its groups", task_ok, params=[_path_param("id")])},
         "/tasks/{id}/complete": {"post": _op(

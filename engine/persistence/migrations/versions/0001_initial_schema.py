@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 00:30:58.831681
+Create Date: 2026-11-25 01:06:04.554612
 """
 from __future__ import annotations
 
@@ -94,6 +94,9 @@ def upgrade() -> None:
     sa.Column('follow_up_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('form', sa.JSON(), nullable=False),
+    sa.Column('remind_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalate_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalate_to', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -101,7 +104,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_human_tasks_assignee'), ['assignee'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_human_tasks_escalate_at'), ['escalate_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_process_key'), ['process_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_human_tasks_remind_at'), ['remind_at'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('case_id', sa.String(length=36), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('process_key', sa.String(length=200), nullable=False),
+    sa.Column('recipient_kind', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key', name='uq_notifications_dedupe_key')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_process_key'), ['process_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_recipient'), ['recipient'], unique=False)
 
     op.create_table('timers',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -140,8 +166,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_timers_case_id'))
 
     op.drop_table('timers')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_recipient'))
+        batch_op.drop_index(batch_op.f('ix_notifications_process_key'))
+        batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
+        batch_op.drop_index(batch_op.f('ix_notifications_case_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_human_tasks_remind_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_process_key'))
+        batch_op.drop_index(batch_op.f('ix_human_tasks_escalate_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_due_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_case_id'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_assignee'))

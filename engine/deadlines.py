@@ -1,0 +1,90 @@
+"""Reminders before a task's follow-up date and escalations after its due date, each sent once.
+
+Every open task carries its to-do (``remind_at``, ``escalate_at``); the watcher takes the due ones
+(row locks, skipping rows another worker holds), writes the notifications and the case history,
+and clears the to-do — all in one transaction, so a crash sends nothing or everything, and the
+unique key of a notification makes a second write impossible.
+
+Who is told: a reminder goes to the task's assignee, or else to its candidate groups; an
+escalation goes to the roles the task names in its ``eskalera_till`` property (default: its
+candidate groups) and to its assignee.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine import events
+from engine.persistence import store
+from engine.persistence.models import CaseRow, HumanTaskRow
+from engine.timers import LOCAL_TZ
+
+
+@dataclass(frozen=True)
+class Handled:
+    reminders: int = 0
+    escalations: int = 0
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def handle_due(session: Session, until: datetime, limit: int = 500) -> Handled:
+    """Write the reminders and escalations due by ``until``; each notification is dated at its
+    deadline, so that what was missed while the system was down is still told in order."""
+    tasks = session.scalars(
+        select(HumanTaskRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+        .where(CaseRow.status == "open",
+               or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until))
+        .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=HumanTaskRow)
+    ).all()
+    reminders = escalations = 0
+    notifications: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    for task in tasks:
+        if task.remind_at is not None and task.remind_at <= until:
+            recipients = [("user", task.assignee)] if task.assignee else [("group", g) for g in task.candidate_groups]
+            deadline = task.due_at or task.remind_at
+            subject = f"Påminnelse: {task.title} ska vara klar {_when(deadline)}"
+            notifications += _rows(task, "reminder", recipients, subject, task.remind_at)
+            history.append(_event(task, events.TASK_REMINDED, task.remind_at, recipients))
+            task.remind_at = None
+            reminders += 1
+        if task.escalate_at is not None and task.escalate_at <= until:
+            recipients = [("group", g) for g in (task.escalate_to or task.candidate_groups)]
+            if task.assignee:
+                recipients.append(("user", task.assignee))
+            subject = f"Försenad: {task.title} skulle ha varit klar {_when(task.escalate_at)}"
+            notifications += _rows(task, "escalation", recipients, subject, task.escalate_at)
+            history.append(_event(task, events.TASK_ESCALATED, task.escalate_at, recipients))
+            task.escalate_at = None
+            escalations += 1
+    store.add_notifications(session, notifications)
+    store.add_events(session, history)
+    return Handled(reminders, escalations)
+
+
+def _rows(task: HumanTaskRow, kind: str, recipients: Sequence[tuple[str, str | None]], subject: str,
+          at: datetime) -> list[dict[str, Any]]:
+    return [
+        {"id": str(uuid.uuid4()), "kind": kind, "case_id": task.case_id, "task_id": task.id,
+         "process_key": task.process_key, "recipient_kind": recipient_kind, "recipient": name,
+         "subject": subject, "created_at": at, "dedupe_key": f"{task.id}:{kind}:{recipient_kind}:{name}"}
+        for recipient_kind, name in dict.fromkeys(recipients) if name
+    ]
+
+
+def _event(task: HumanTaskRow, event: str, at: datetime,
+           recipients: Sequence[tuple[str, str | None]]) -> dict[str, Any]:
+    return {"case_id": task.case_id, "at": at, "event": event, "actor": "scheduler", "element": task.element,
+            "details": {"task_id": task.id, "to": [f"{k}:{n}" for k, n in recipients if n]}}
