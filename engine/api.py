@@ -322,7 +322,7 @@ class WorkflowEngine:
             step.unchanged = fired == 0 and row.next_due_at is not None and row.next_due_at > until
 
         try:
-            self.runner.change(case_id, "scheduler", fire)
+            self.runner.change(case_id, "scheduler", fire, skip_locked=True)
         except (NotFound, Conflict):
             return 0  # another worker got there first, or the case closed meanwhile
         except StepFailed:

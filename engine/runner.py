@@ -59,6 +59,10 @@ class Step:
         self.events.append((event, element, details))
 
 
+class CaseBusy(Conflict):
+    """Another worker holds the case right now (only raised when asked not to wait)."""
+
+
 class WorkflowCache:
     """Recently used workflows by case id, each with the revision it belongs to."""
 
@@ -123,12 +127,14 @@ class CaseRunner:
 
     def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
                statuses: tuple[str, ...] = ("open",), clock: Clock | None = None,
-               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None) -> Case | None:
+               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None,
+               skip_locked: bool = False) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do).
 
         With ``task=(task_id, check)`` the case is the one of that open task, found and locked in
-        the same statement, and ``check`` may refuse the task before anything is loaded.
+        the same statement, and ``check`` may refuse the task before anything is loaded. With
+        ``skip_locked`` a case another worker is changing raises CaseBusy at once instead of waiting.
         """
         saved: Case | None = None
         try:
@@ -141,7 +147,9 @@ class CaseRunner:
                     row = found[1]
                     case_id = row.id
                 else:
-                    row = store.lock_case(session, case_id)  # type: ignore[assignment]
+                    row = store.lock_case(session, case_id, skip_locked)  # type: ignore[assignment]
+                    if row is None and skip_locked and store.get_case(session, case_id) is not None:
+                        raise CaseBusy(f"case {case_id} is being changed by another worker")
                 if row is None:
                     raise NotFound(f"case {case_id} does not exist")
                 if row.status not in statuses:

@@ -60,10 +60,13 @@ def next_version_number(session: Session, key: str) -> int:
 # --- cases --------------------------------------------------------------------------------------
 
 
-def lock_case(session: Session, case_id: str) -> CaseRow | None:
-    """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
-    already held (``BEGIN IMMEDIATE``)."""
-    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+def lock_case(session: Session, case_id: str, skip_locked: bool = False) -> CaseRow | None:
+    """Load a case for change. PostgreSQL holds a row lock until commit (with ``skip_locked``, a case
+    another transaction holds is returned as None); SQLite's writer lock is already held
+    (``BEGIN IMMEDIATE``)."""
+    return session.scalars(
+        select(CaseRow).where(CaseRow.id == case_id).with_for_update(skip_locked=skip_locked)
+    ).first()
 
 
 def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:

@@ -127,3 +127,35 @@ def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) ->
     assert case.data["kontakt_datum"] == "2026-12-01"
     assert journey.open_task_names(case) == ["work"]
     assert len(journey.history(case, events.TIMER_FIRED)) == 11
+
+
+def test_two_workers_fire_every_occurrence_exactly_once(database_url, start_of_journey) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from engine.api import WorkflowEngine
+    from tests.engine.journey import Journey
+
+    journey = Journey(database_url, start_of_journey, restored=False)
+    journey.deploy("monthly_contact.bpmn")
+    cases = [journey.start("monthly_contact") for _ in range(30)]
+    journey.clock.set(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))  # three months due for every case
+    workers = [WorkflowEngine(journey.db, clock=journey.clock, migrate=False) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    fired: list[int] = []
+
+    def work(engine: WorkflowEngine) -> None:
+        barrier.wait()
+        fired.append(engine.run_due().timers)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sum(fired) == 90
+    for case in cases:
+        occurrences = [e.details["due_at"] for e in journey.history(case, events.TIMER_FIRED)]
+        assert len(occurrences) == 3 and len(set(occurrences)) == 3
+        assert journey.open_task_names(case).count("contact_referrer") == 3
+    journey.db.dispose()
