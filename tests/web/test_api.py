@@ -193,3 +193,10 @@ def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
     routes = {r.rule.removeprefix("/api/v1").replace("<case_id>", "{id}").replace("<task_id>", "{id}")
               for r in api.client.application.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes - {"/openapi.json"} == set(document["paths"])
+
+
+def test_a_task_of_another_intervention_is_not_found_not_just_in_conflict(deployed: Api) -> None:
+    task = _start(deployed)["open_tasks"][0]
+    assert deployed.post(f"/tasks/{task['id']}/complete", "otto", {"data": {}}).status_code == 404
+    assert deployed.post(f"/tasks/{task['id']}/claim", "otto").status_code == 404
+    assert deployed.post("/tasks/no-such-task/complete", "carl", {"data": {}}).status_code == 409

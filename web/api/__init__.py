@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
-from engine.errors import InvalidInput, InvalidProcess, NotFound
+from engine.errors import Conflict, InvalidInput, InvalidProcess, NotFound
 from engine.spiff.loading import SourceFile
 from engine.timers import parse_datetime, parse_duration
 from web import authz, personnummer
@@ -182,8 +182,12 @@ def list_tasks() -> Response:
     return jsonify([task_json(t) for t in tasks])
 
 
-def _task(task_id: str) -> Any:
-    task = engine().task(task_id)
+def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
+    """An open task of a case the caller may see; ``gone`` is raised for a task no longer open."""
+    try:
+        task = engine().task(task_id)
+    except NotFound:
+        raise gone(f"task {task_id} is no longer open") from None
     authz.visible_case(engine(), me(), task.case_id)
     return task
 
@@ -204,12 +208,7 @@ def unclaim(task_id: str) -> Response:
 
 @blueprint.post("/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
-    try:
-        task = _task(task_id)
-    except NotFound:
-        from engine.errors import Conflict
-
-        raise Conflict(f"task {task_id} is no longer open") from None
+    task = _task(task_id, gone=Conflict)
     authz.require_work(me(), task)
     body = _body()
     data = body.get("data") or {}
