@@ -29,7 +29,7 @@ from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, task_view
-from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow
+from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanTaskRow
 from engine.spiff import runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
@@ -245,7 +245,7 @@ class CaseRunner:
                 title=title_of(spec), lane=getattr(spec, "lane", None),
                 candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
                 assignee=given.assignee, due_at=given.due_at, follow_up_at=given.follow_up_at,
-                created_at=now, form=form_to_json(form_of(spec)),
+                created_at=now, form=form_to_json(form_of(spec)), inbox_order=given.due_at or NO_DUE_DATE,
                 remind_at=given.follow_up_at, escalate_at=given.due_at,
                 escalate_to=_names(task_property(spec, ESCALATE_TO)) or list(given.candidate_groups),
             ))

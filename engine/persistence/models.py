@@ -112,12 +112,21 @@ class HumanTaskRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The inbox order as one indexed key: the due date, or NO_DUE_DATE for tasks without one (last),
+    # so that both databases can walk the index in order and stop at the page's end.
+    inbox_order: Mapped[datetime] = mapped_column(UTCDateTime)
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The deadline watcher's to-do: set from follow_up_at/due_at, cleared once the reminder or the
     # escalation has been written, so each is sent once.
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     escalate_to: Mapped[list[str]] = mapped_column(JSON, default=list)  # role names
+
+
+Index("ix_human_tasks_inbox_order", HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
+
+#: Sorts after every real due date.
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class TaskCandidateRow(Base):

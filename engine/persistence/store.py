@@ -208,7 +208,7 @@ def query_tasks(
         )
     if overdue_at is not None:
         query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < overdue_at)
-    query = query.order_by(HumanTaskRow.due_at.is_(None), HumanTaskRow.due_at, HumanTaskRow.created_at)
+    query = query.order_by(HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
     return session.scalars(query.limit(limit)).all()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 01:06:04.554612
+Create Date: 2026-11-25 01:12:38.722673
 """
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ def upgrade() -> None:
     sa.Column('due_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('follow_up_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('inbox_order', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('form', sa.JSON(), nullable=False),
     sa.Column('remind_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('escalate_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
@@ -105,6 +106,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_human_tasks_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_escalate_at'), ['escalate_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_inbox_order', ['inbox_order', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_process_key'), ['process_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_remind_at'), ['remind_at'], unique=False)
 
@@ -176,6 +178,7 @@ def downgrade() -> None:
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_human_tasks_remind_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_process_key'))
+        batch_op.drop_index('ix_human_tasks_inbox_order')
         batch_op.drop_index(batch_op.f('ix_human_tasks_escalate_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_due_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_case_id'))
