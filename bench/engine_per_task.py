@@ -671,8 +671,11 @@ def measure_point(driver: EngineDriver, model: Model, plan: Plan, bulk: Bulk, op
     figures, _ = measure_engine(driver, model, plan, plan.size_warm_journeys, plan.size_cold_journeys,
                                 with_state=False)
     groups = [bulk.group] if bulk.group else []
-    rows = len(driver.engine.tasks(user="bench-user", groups=groups))
-    inbox = time_calls(lambda: driver.engine.tasks(user="bench-user", groups=groups), plan.inbox_reps)
+    # As the inbox asks: the tasks offered to the user or their role, within their intervention(s).
+    keys = list(model.keys)
+    rows = len(driver.engine.tasks(user="bench-user", groups=groups, process_keys=keys))
+    inbox = time_calls(lambda: driver.engine.tasks(user="bench-user", groups=groups, process_keys=keys),
+                       plan.inbox_reps)
     tick = time_calls(driver.engine.run_due_timers, plan.tick_reps)
     return SizeFigures(open_cases, figures.warm, figures.fresh, inbox, rows, tick, load_seconds, figures.failures)
 
@@ -1072,7 +1075,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if plan.sizes:
         say("(c) per task with other open cases in the database (each with its human_tasks, task_candidates,")
-        say("    timers and case_events rows); inbox = engine.tasks(user, groups) (at most 500 rows);")
+        say("    timers and case_events rows); inbox = engine.tasks(user, groups, process_keys) (at most 500 rows);")
         say("    tick = engine.run_due_timers() with nothing due")
         say("  backend     open cases   warm med      p95   cold med      p95   inbox ms            tick ms   "
             "vs first row")

@@ -102,7 +102,7 @@ class HumanTaskRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))  # indexed with the inbox order, below
     element: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(500))
     lane: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -124,6 +124,9 @@ class HumanTaskRow(Base):
 
 
 Index("ix_human_tasks_inbox_order", HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
+# The same order within one intervention: what a staff member's inbox asks for.
+Index("ix_human_tasks_process_inbox_order", HumanTaskRow.process_key, HumanTaskRow.inbox_order,
+      HumanTaskRow.created_at, HumanTaskRow.id)
 
 #: Sorts after every real due date.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 01:12:38.722673
+Create Date: 2026-11-25 01:17:28.449181
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_human_tasks_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_escalate_at'), ['escalate_at'], unique=False)
         batch_op.create_index('ix_human_tasks_inbox_order', ['inbox_order', 'created_at', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_human_tasks_process_key'), ['process_key'], unique=False)
+        batch_op.create_index('ix_human_tasks_process_inbox_order', ['process_key', 'inbox_order', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_remind_at'), ['remind_at'], unique=False)
 
     op.create_table('notifications',
@@ -177,7 +177,7 @@ def downgrade() -> None:
     op.drop_table('notifications')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_human_tasks_remind_at'))
-        batch_op.drop_index(batch_op.f('ix_human_tasks_process_key'))
+        batch_op.drop_index('ix_human_tasks_process_inbox_order')
         batch_op.drop_index('ix_human_tasks_inbox_order')
         batch_op.drop_index(batch_op.f('ix_human_tasks_escalate_at'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_due_at'))
