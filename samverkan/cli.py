@@ -118,8 +118,9 @@ def run(ctx: click.Context, interval: float) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--simulated-clock", is_flag=True, help="Start a clock that only moves through POST /api/v1/clock.")
 @click.option("--threads", default=8, show_default=True, help="Request threads of the WSGI server.")
+@click.option("--demo", is_flag=True, help="Add demo users for every role (passwords printed) and demo cases.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threads: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threads: int, demo: bool) -> None:
     """The web app and JSON API on a production WSGI server (waitress), with the scheduler beside it."""
     from waitress import serve as waitress_serve
 
@@ -129,6 +130,12 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
     app = create_app({"DATABASE_URL": ctx.obj["database"], "SIMULATED_CLOCK": simulated_clock})
     engine = app.extensions["samverkan.engine"]
     _deploy_processes(engine)
+    if demo:
+        from web.demo import seed
+
+        passwords = seed(engine, app.extensions["samverkan.accounts"])
+        for username, password in passwords.items():
+            click.echo(f"demo user {username:<22} password {password}")
     if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
         sched, _ = scheduler.background(engine)
         sched.start()

@@ -10,9 +10,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.models import UTCDateTime
 
+#: The roles of the issue's list, plus Gemensamma taget's handlers and employer-contact lead, whom
+#: its journey offers tasks to.
 ROLES = (
     "teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent", "koordinator", "rekryteringsgrupp",
-    "styrgrupp", "remittent", "processdesigner", "admin",
+    "handlaggare", "arbetsgivarkontakt", "styrgrupp", "remittent", "processdesigner", "admin",
 )
 
 

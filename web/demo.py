@@ -1,0 +1,131 @@
+"""Demo data for ``samverkan serve --demo``: a user for every role and about thirty fictional cases
+spread over the stages of both journeys, some of them overdue, so that a newcomer sees a living
+inbox at once. Everything here is invented; nothing resembles a real person.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from engine.api import WorkflowEngine
+from engine.errors import Conflict, EngineError
+from engine.views import Task
+from web.accounts.users import Accounts
+
+#: username → (display name, roles, teams)
+DEMO_USERS: dict[str, tuple[str, list[str], list[str]]] = {
+    "tove.teamledare": ("Tove Lind", ["teamledare"], ["samverkansteamet"]),
+    "arvid.arbetscoach": ("Arvid Berg", ["arbetscoach"], ["samverkansteamet"]),
+    "elin.arbetsterapeut": ("Elin Sund", ["arbetsterapeut"], ["samverkansteamet"]),
+    "sam.sius": ("Sam Holm", ["sius-konsulent"], ["samverkansteamet"]),
+    "karin.koordinator": ("Karin Dahl", ["koordinator"], ["gemensamma_taget", "gemensamma_taget_urval"]),
+    "hanna.handlaggare": ("Hanna Wik", ["handlaggare"], ["gemensamma_taget"]),
+    "axel.arbetsgivarkontakt": ("Axel Strand", ["arbetsgivarkontakt"], ["gemensamma_taget"]),
+    "rasmus.rekrytering": ("Rasmus Ek", ["rekryteringsgrupp"], ["gemensamma_taget", "gemensamma_taget_urval"]),
+    "stina.styrgrupp": ("Stina Ahl", ["styrgrupp"], ["samverkansteamet", "gemensamma_taget"]),
+    "rebecka.remittent": ("Rebecka Falk", ["remittent"], []),
+    "david.designer": ("David Nord", ["processdesigner"], []),
+    "admin": ("Administratör", ["admin"], []),
+}
+
+FIRST_NAMES = ("Alva", "Bror", "Cornelia", "Dennis", "Ebba", "Filip", "Greta", "Hampus", "Idun", "Jonas",
+               "Klara", "Leo", "Maja", "Nils", "Olivia", "Pontus", "Rut", "Sixten", "Tilda", "Ville")
+LAST_NAMES = ("Ask", "Björk", "Ceder", "Dahlin", "Eng", "Fors", "Gran", "Hed", "Isaksson", "Kvist")
+
+#: Answers that keep a journey moving forward where the first option of a form would loop or end it.
+CHOICES: dict[str, Any] = {
+    "teammedlem_1": "Tove Lind", "teammedlem_2": "Arvid Berg",
+    "kontaktperson": "arvid.arbetscoach", "andra_kontaktperson": "elin.arbetsterapeut",
+    "deltagarens_svar": "ja", "beslut": "antagen", "mal_uppfyllt": "nej", "arbetstraning": True,
+    "fler_samtal": False, "utvald": True, "tidigare_deltagit": False, "har_samtycke": True,
+    "deltagaren_deltog": True, "handlaggare": "hanna.handlaggare",
+    "kand_af": True, "kand_fk": True, "fodelsear": 1988, "forandring_dokumenterad": "ja",
+}
+
+
+def seed(engine: WorkflowEngine, accounts: Accounts, cases: int = 30, rng_seed: int = 7) -> dict[str, str]:
+    """Create the demo users (with fresh passwords, returned) and, if the database has no cases
+    yet, the demo cases. Users that exist already are left as they are."""
+    passwords: dict[str, str] = {}
+    for username, (name, roles, teams) in DEMO_USERS.items():
+        password = secrets.token_urlsafe(9)
+        try:
+            accounts.add_user(username, roles, teams, password, display_name=name)
+        except Conflict:
+            continue
+        passwords[username] = password
+    if not engine.cases(limit=1):
+        _cases(engine, cases, random.Random(rng_seed))
+    return passwords
+
+
+def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
+    journeys = [key for key in ("samverkansteamet", "gemensamma_taget") if any(
+        p.key == key for p in engine.processes())]
+    if not journeys:
+        return
+    today = engine.clock.now().date()
+    for n in range(count):
+        process = journeys[n % len(journeys)]
+        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}"
+        number = _personnummer(date(1975 + n % 25, 1 + n % 12, 1 + n % 28), 100 + n)
+        # Every fifth case was referred three weeks ago: its reply deadline has passed.
+        started = today - timedelta(days=21 if n % 5 == 0 else rng.randint(0, 6))
+        try:
+            case = engine.start_case(process, participant={"name": name, "personnummer": number,
+                                                           "municipality": "Nora"},
+                                     participant_key=number, actor="rebecka.remittent")
+        except EngineError:
+            continue
+        for _ in range(rng.randint(0, 9)):
+            open_tasks = sorted(case.open_tasks, key=lambda t: (t.created_at, t.name))
+            if not open_tasks:
+                break
+            task = open_tasks[0]
+            try:
+                case = engine.complete_task(task.id, _answers(task, started), _actor(task))
+            except EngineError:
+                break
+
+
+def _answers(task: Task, day: date) -> dict[str, Any]:
+    return {f.id: value for f in task.form.fields if (value := _answer(f, day)) is not None}
+
+
+def _answer(field: Any, day: date) -> Any:
+    if field.readonly:
+        return None
+    if field.id in CHOICES and (field.type != "enum" or any(o.id == CHOICES[field.id] for o in field.options)):
+        return CHOICES[field.id]
+    if field.type == "enum":
+        return field.options[0].id if field.options else None
+    if field.type == "boolean":
+        return False
+    if field.type == "long":
+        low = int(float(field.min)) if field.min is not None else 1
+        return low
+    if field.type == "date":
+        chosen = day
+        if field.min is not None:
+            chosen = max(chosen, date.fromisoformat(field.min))
+        if field.max is not None:
+            chosen = min(chosen, date.fromisoformat(field.max))
+        return chosen.isoformat()
+    return ("Exempeltext. " * ((field.minlength or 0) // 12 + 1)).strip()
+
+
+def _actor(task: Task) -> str:
+    return task.assignee or "demo"
+
+
+def _personnummer(born: date, serial: int) -> str:
+    digits = born.strftime("%y%m%d") + f"{serial % 1000:03d}"
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return f"{born.strftime('%Y%m%d')}{serial % 1000:03d}{(10 - total % 10) % 10}"
+
