@@ -58,7 +58,7 @@ def seed(engine: WorkflowEngine, accounts: Accounts, cases: int = 30, rng_seed: 
             continue
         passwords[username] = password
     if not engine.cases(limit=1):
-        _cases(engine, cases, random.Random(rng_seed))
+        _cases(engine, cases, random.Random(rng_seed))  # noqa: S311 - demo data, not secrets
     return passwords
 
 
