@@ -50,6 +50,7 @@ from engine import xml_safety
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.errors import EngineError
+from engine.forms import sample_answers
 from engine.persistence.db import Database
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TaskCandidateRow, TimerRow
 from engine.spiff import deep, runtime
@@ -143,9 +144,9 @@ class Model:
     choices: dict[str, Any] = field(default_factory=dict)  # the model's happy path, where first options loop
 
 
-#: The happy path through processes/samverkansteamet.bpmn. With the generic data ("x" everywhere) the
-#: journey would loop for ever: two team members or two contact persons must be different people, and
-#: the inclusive gateway after the action plan needs at least one measure chosen.
+#: The happy path through processes/samverkansteamet.bpmn. With the generic data (the same example
+#: text everywhere) the journey would loop for ever: two team members or two contact persons must be
+#: different people, and the inclusive gateway after the action plan needs at least one measure chosen.
 TEAM_CHOICES: dict[str, Any] = {
     "teammedlem_1": "Anna", "teammedlem_2": "Bo",
     "kontaktperson": "anna", "andra_kontaktperson": "bo",
@@ -211,33 +212,9 @@ class Choices:
 
 
 def form_data(form: Form, choices: Choices, today: date) -> dict[str, Any]:
-    """Data for a form: first enum option, False, the minimum (or 1), today's date, "x"."""
-    data: dict[str, Any] = {}
-    for f in form.fields:
-        if f.readonly:
-            continue
-        if f.id in choices.fields:
-            data[f.id] = choices.fields[f.id]
-        elif f.type == "enum":
-            if f.options:
-                data[f.id] = f.options[0].id
-        elif f.type == "boolean":
-            data[f.id] = False
-        elif f.type == "long":
-            value = int(float(f.min)) if f.min is not None else 1
-            if f.max is not None:
-                value = min(value, int(float(f.max)))
-            data[f.id] = value
-        elif f.type == "date":
-            day = today
-            if f.min is not None:
-                day = max(day, date.fromisoformat(f.min))
-            if f.max is not None:
-                day = min(day, date.fromisoformat(f.max))
-            data[f.id] = day.isoformat()
-        else:
-            data[f.id] = "x" * max(1, f.minlength or 1)
-    return data
+    """Data for a form: the run's choices, else the engine's sample answers (first enum option,
+    false, the minimum or 1, today's date, example text)."""
+    return sample_answers(form, today, choices.fields)
 
 
 def pick(tasks: Sequence[Task]) -> Task:
@@ -1039,7 +1016,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in machine_facts(pg):
         say(line)
     say(f"journey     {model.label} — processes {', '.join(model.keys)} ({model.note})")
-    say("form data   first enum option, booleans False, longs at min or 1, dates = simulated today, text 'x'"
+    say("form data   first enum option, booleans False, longs at min or 1, dates = simulated today, example text"
         + (f"; choices {choices.fields}" if choices.fields else ""))
     say("timings     time.perf_counter_ns, medians and p95 in ms, after warm-up journeys")
     say()

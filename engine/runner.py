@@ -28,13 +28,13 @@ from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.persistence import store
 from engine.persistence.db import Database
-from engine.persistence.mapping import case_view, task_view
+from engine.persistence.mapping import case_view, form_to_json, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanTaskRow
 from engine.spiff import runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.task_attributes import assignment
-from engine.views import Case, Form, Task
+from engine.views import Case, Task
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
 #: The task property naming the roles an overdue task is escalated to (default: its candidate groups).
@@ -126,7 +126,7 @@ class CaseRunner:
         return saved
 
     def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
-               statuses: tuple[str, ...] = ("open",), clock: Clock | None = None,
+               statuses: tuple[str, ...] = ("open",),
                task: tuple[str, Callable[[HumanTaskRow], None]] | None = None,
                skip_locked: bool = False) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
@@ -156,7 +156,7 @@ class CaseRunner:
                     raise Conflict(f"case {case_id} is {row.status}")
                 workflow = self._workflow(session, row)
                 step = Step(actor)
-                with clock_module.using(clock or self.clock):
+                with clock_module.using(self.clock):
                     action(workflow, row, step)
                     if not step.unchanged:
                         saved = self._save(session, row, workflow, step)
@@ -272,18 +272,6 @@ class CaseRunner:
 
 def new_case_id() -> str:
     return str(uuid.uuid4())
-
-
-def form_to_json(form: Form) -> dict[str, Any]:
-    return {"fields": [
-        {
-            "id": f.id, "label": f.label, "type": f.type, "required": f.required,
-            "options": [{"id": o.id, "label": o.label} for o in f.options],
-            "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
-            "minlength": f.minlength, "maxlength": f.maxlength,
-        }
-        for f in form.fields
-    ]}
 
 
 def _json_safe(value: Any) -> Any:

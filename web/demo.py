@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, EngineError
+from engine.forms import sample_answers
 from engine.views import Task
 from web.accounts.users import Accounts
 
@@ -86,35 +87,9 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
                 break
             task = open_tasks[0]
             try:
-                case = engine.complete_task(task.id, _answers(task, started), _actor(task))
+                case = engine.complete_task(task.id, sample_answers(task.form, started, CHOICES), _actor(task))
             except EngineError:
                 break
-
-
-def _answers(task: Task, day: date) -> dict[str, Any]:
-    return {f.id: value for f in task.form.fields if (value := _answer(f, day)) is not None}
-
-
-def _answer(field: Any, day: date) -> Any:
-    if field.readonly:
-        return None
-    if field.id in CHOICES and (field.type != "enum" or any(o.id == CHOICES[field.id] for o in field.options)):
-        return CHOICES[field.id]
-    if field.type == "enum":
-        return field.options[0].id if field.options else None
-    if field.type == "boolean":
-        return False
-    if field.type == "long":
-        low = int(float(field.min)) if field.min is not None else 1
-        return low
-    if field.type == "date":
-        chosen = day
-        if field.min is not None:
-            chosen = max(chosen, date.fromisoformat(field.min))
-        if field.max is not None:
-            chosen = min(chosen, date.fromisoformat(field.max))
-        return chosen.isoformat()
-    return ("Exempeltext. " * ((field.minlength or 0) // 12 + 1)).strip()
 
 
 def _actor(task: Task) -> str:

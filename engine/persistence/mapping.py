@@ -22,6 +22,19 @@ def form_view(raw: Mapping[str, Any]) -> Form:
     ))
 
 
+def form_to_json(form: Form) -> dict[str, Any]:
+    """A form as stored with its task and as the API shows it (the inverse of :func:`form_view`)."""
+    return {"fields": [
+        {
+            "id": f.id, "label": f.label, "type": f.type, "required": f.required,
+            "options": [{"id": o.id, "label": o.label} for o in f.options],
+            "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
+            "minlength": f.minlength, "maxlength": f.maxlength,
+        }
+        for f in form.fields
+    ]}
+
+
 def task_view(row: HumanTaskRow) -> Task:
     return Task(
         id=row.id, case_id=row.case_id, process_key=row.process_key, name=row.element, title=row.title,

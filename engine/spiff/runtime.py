@@ -147,14 +147,14 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
         pending.append(task)
         if task.state == TaskState.READY:
-            if isinstance(task.task_spec, UserTaskMixin) or task.task_spec.manual:
+            if _is_user_task(task):
                 ready.append(task)
         elif isinstance(task.task_spec, CatchingEvent):
             if isinstance(task.task_spec.event_definition, EngineCycle):
                 cycles.append(task)
-            due = due_time(task)
-            if due is not None:
-                timers.append(WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due))
+            timer = _waiting_timer(task)
+            if timer is not None:
+                timers.append(timer)
     timers.sort(key=lambda t: t.due_at)
     completed = workflow.is_completed()
     if completed and workflow.data:
@@ -238,11 +238,19 @@ def _merge_newest(tasks: list[Any]) -> dict[str, Any]:
     return data
 
 
+def _is_user_task(task: Any) -> bool:
+    return isinstance(task.task_spec, UserTaskMixin) or bool(task.task_spec.manual)
+
+
+def _waiting_timer(task: Any) -> WaitingTimer | None:
+    due = due_time(task)
+    if due is None:
+        return None
+    return WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due)
+
+
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return [
-        t for t in workflow.get_tasks(state=TaskState.READY)
-        if isinstance(t.task_spec, UserTaskMixin) or t.task_spec.manual
-    ]
+    return [t for t in workflow.get_tasks(state=TaskState.READY) if _is_user_task(t)]
 
 
 def find_ready_task(workflow: BpmnWorkflow, task_id: str) -> Any | None:
@@ -278,12 +286,8 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> 
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
-    timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent):
-        due = due_time(task)
-        if due is not None:
-            timers.append(WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due))
-    return sorted(timers, key=lambda t: t.due_at)
+    found = (_waiting_timer(t) for t in workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent))
+    return sorted((t for t in found if t is not None), key=lambda t: t.due_at)
 
 
 def fire_due_timers(workflow: BpmnWorkflow) -> None:
@@ -300,13 +304,6 @@ def correct_data(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
 
 def cancel(workflow: BpmnWorkflow) -> None:
     workflow.cancel()
-
-
-def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The case's data as the journey has shaped it so far."""
-    if workflow.is_completed():
-        return dict(workflow.data or {}) or dict(_last_data(workflow))
-    return dict(_last_data(workflow))
 
 
 def _last_data(workflow: BpmnWorkflow) -> dict[str, Any]:

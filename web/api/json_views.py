@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from engine.persistence.mapping import form_to_json
 from engine.views import Case, CaseEvent, Task
 
 
@@ -26,15 +27,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "due_at": _iso(task.due_at),
         "follow_up_at": _iso(task.follow_up_at),
         "created_at": _iso(task.created_at),
-        "form": {"fields": [
-            {
-                "id": f.id, "label": f.label, "type": f.type, "required": f.required,
-                "options": [{"id": o.id, "label": o.label} for o in f.options],
-                "default": f.default, "readonly": f.readonly,
-                "min": f.min, "max": f.max, "minlength": f.minlength, "maxlength": f.maxlength,
-            }
-            for f in task.form.fields
-        ]},
+        "form": form_to_json(task.form),
     }
 
 
