@@ -23,7 +23,7 @@ from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_view, task_view
 from engine.persistence.models import CaseEventRow, CaseRow
-from engine.runner import CaseRunner, Step, new_case_id
+from engine.runner import CaseBusy, CaseRunner, Step, new_case_id
 from engine.spiff import runtime
 from engine.spiff.loading import SourceFile
 from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, Task, Timer
@@ -302,18 +302,17 @@ class WorkflowEngine:
             if not due:
                 return fired
             progressed = False
-            for case_id, due_at in due:
-                fired += self._catch_up(case_id, until)
-                progressed = progressed or self._due_moved(case_id, due_at)
+            for case_id, _ in due:
+                caught_up = self._catch_up(case_id, until)
+                if caught_up is not None:
+                    fired += caught_up
+                    progressed = True
             if not progressed:
                 return fired  # what is left is being handled by another worker
 
-    def _due_moved(self, case_id: str, before: datetime) -> bool:
-        with self.db.transaction() as session:
-            row = store.get_case(session, case_id)
-            return row is None or row.next_due_at is None or row.next_due_at != before
-
-    def _catch_up(self, case_id: str, until: datetime) -> int:
+    def _catch_up(self, case_id: str, until: datetime) -> int | None:
+        """How many occurrences fired; None while another worker holds the case. Every other outcome
+        moves the case's due time on (fired, found already done, closed, or made an incident)."""
         fired = 0
 
         def fire(workflow: Any, row: CaseRow, step: Step) -> None:
@@ -323,8 +322,10 @@ class WorkflowEngine:
 
         try:
             self.runner.change(case_id, "scheduler", fire, skip_locked=True)
+        except CaseBusy:
+            return None
         except (NotFound, Conflict):
-            return 0  # another worker got there first, or the case closed meanwhile
+            return 0  # the case closed meanwhile
         except StepFailed:
             return 0  # rolled back; the case is now an incident and out of the schedule
         return fired

@@ -225,10 +225,6 @@ def set_assignee(session: Session, task_id: str, assignee: str | None, expected:
 # --- timers ---------------------------------------------------------------------------------------
 
 
-def timers_of_case(session: Session, case_id: str) -> Sequence[TimerRow]:
-    return session.scalars(select(TimerRow).where(TimerRow.case_id == case_id).order_by(TimerRow.due_at)).all()
-
-
 def replace_timers(session: Session, case_id: str, rows: Sequence[dict[str, Any]], new: bool = False) -> None:
     if not new:
         session.execute(delete(TimerRow).where(TimerRow.case_id == case_id))
