@@ -15,6 +15,7 @@ from engine.errors import Conflict, EngineError
 from engine.forms import sample_answers
 from engine.views import Task
 from web.accounts.users import Accounts
+from web.personnummer import check_digit
 
 #: username → (display name, roles, teams)
 DEMO_USERS: dict[str, tuple[str, list[str], list[str]]] = {
@@ -98,9 +99,5 @@ def _actor(task: Task) -> str:
 
 def _personnummer(born: date, serial: int) -> str:
     digits = born.strftime("%y%m%d") + f"{serial % 1000:03d}"
-    total = 0
-    for index, char in enumerate(digits):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return f"{born.strftime('%Y%m%d')}{serial % 1000:03d}{(10 - total % 10) % 10}"
+    return f"{born.strftime('%Y%m%d')}{serial % 1000:03d}{check_digit(digits)}"
 

@@ -30,12 +30,13 @@ def normalize(text: str, today: date) -> str:
         raise ValueError("personnumret innehåller inget giltigt datum") from err
     if born > today:
         raise ValueError("personnumret ligger i framtiden")
-    if _luhn(f"{yy}{mm}{dd}{serial}") != int(check):
+    if check_digit(f"{yy}{mm}{dd}{serial}") != int(check):
         raise ValueError("kontrollsiffran stämmer inte")
     return f"{year:04d}{mm}{dd}{serial}{check}"
 
 
-def _luhn(digits: str) -> int:
+def check_digit(digits: str) -> int:
+    """The Luhn check digit of the nine digits YYMMDDNNN."""
     total = 0
     for index, char in enumerate(digits):
         value = int(char) * (2 if index % 2 == 0 else 1)
