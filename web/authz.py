@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from engine.api import WorkflowEngine
+from engine.errors import NotFound
 from engine.views import Case, Task
 from web.accounts.users import User
 from web.errors import Forbidden
@@ -25,8 +26,6 @@ def can_see(user: User, case: Case) -> bool:
 
 def visible_case(engine: WorkflowEngine, user: User, case_id: str) -> Case:
     """The case if the user may see it; otherwise NotFound, exactly as if it did not exist."""
-    from engine.errors import NotFound
-
     try:
         case = engine.case(case_id)
     except NotFound:
