@@ -155,16 +155,18 @@ def user() -> None:
 @click.option("--team", "teams", multiple=True, help="An intervention's process key (repeat for several).")
 @click.option("--password", default=None, help="Prompted for if omitted and a terminal is attached.")
 @click.option("--name", "display_name", default=None, help="The name shown to others.")
+@click.option("--email", default=None, help="Where reminders and escalations are mailed.")
 @click.pass_context
 def user_add(ctx: click.Context, username: str, roles: tuple[str, ...], teams: tuple[str, ...],
-             password: str | None, display_name: str | None) -> None:
+             password: str | None, display_name: str | None, email: str | None) -> None:
     """Create a user with roles and teams."""
     from engine.errors import EngineError
 
     if password is None and sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        created = _accounts(ctx.obj["database"]).add_user(username, roles, teams, password, display_name)
+        created = _accounts(ctx.obj["database"]).add_user(username, roles, teams, password, display_name,
+                                                                email=email)
     except EngineError as err:
         raise click.ClickException(err.message) from err
     teams_text = ", ".join(created.teams) or "-"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.models import UTCDateTime
@@ -29,6 +29,7 @@ class UserRow(AccountsBase):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     teams: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -58,3 +59,57 @@ class AccessLogRow(AccountsBase):
     username: Mapped[str] = mapped_column(String(100), index=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(50))
+
+
+class CaseNoteRow(AccountsBase):
+    """A signed note on a case, or a comment on one of its tasks (``task_id`` set). Append-only:
+    a note is never edited; a correction is a new note that says so."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    author_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SavedFilterRow(AccountsBase):
+    """An inbox filter saved by a user, shared with an intervention's team when ``team`` is set."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailureRow(AccountsBase):
+    """A failed sign-in, kept to slow down password guessing (per user name and per address)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class AuditLogRow(AccountsBase):
+    """Who changed the system's set-up, and why: publishing a process version, migrating cases,
+    creating users (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

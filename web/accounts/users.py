@@ -29,6 +29,7 @@ class User:
     display_name: str
     roles: tuple[str, ...]
     teams: tuple[str, ...]
+    email: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -44,7 +45,7 @@ class User:
 
 
 def _view(row: UserRow) -> User:
-    return User(row.id, row.username, row.display_name, tuple(row.roles), tuple(row.teams))
+    return User(row.id, row.username, row.display_name, tuple(row.roles), tuple(row.teams), row.email)
 
 
 def _token_hash(token: str) -> str:
@@ -56,7 +57,7 @@ class Accounts:
         self.db = db
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
-                 display_name: str | None = None) -> User:
+                 display_name: str | None = None, *, email: str | None = None) -> User:
         username = username.strip()
         if not username or len(username) > 100 or not username.replace(".", "").replace("-", "").replace(
                 "_", "").isalnum():
@@ -65,13 +66,17 @@ class Accounts:
         if unknown or not roles:
             raise InvalidInput(f"unknown role(s): {', '.join(unknown) or '(none given)'}; roles: {', '.join(ROLES)}",
                                {"role": "invalid"})
+        email = (email or "").strip() or None
+        if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email
+                                  or not all(email.split("@"))):
+            raise InvalidInput(f"not an e-mail address: {email}", {"email": "invalid"})
         if password is not None and len(password) < 10:
             raise InvalidInput("a password needs at least 10 characters", {"password": "too short"})
         with self.db.transaction() as session:
             if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
                 raise Conflict(f"the user {username} exists already")
             row = UserRow(username=username, display_name=display_name or username, roles=list(roles),
-                          teams=list(teams), password_hash=_hasher.hash(password) if password else None,
+                          teams=list(teams), password_hash=_hasher.hash(password) if password else None, email=email,
                           active=True, created_at=datetime.now(UTC))
             session.add(row)
             session.flush()

@@ -2,7 +2,7 @@
 
 Revision ID: w0001
 Revises: 
-Create Date: 2026-11-25 00:28:57.294978
+Create Date: 2026-11-25 01:39:16.760252
 """
 from __future__ import annotations
 
@@ -32,11 +32,65 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_access_log_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_log_username'), ['username'], unique=False)
 
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=50), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_username'), ['username'], unique=False)
+
+    op.create_table('case_notes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('case_id', sa.String(length=36), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('author', sa.String(length=100), nullable=False),
+    sa.Column('author_name', sa.String(length=200), nullable=False),
+    sa.Column('at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_notes_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_notes_task_id'), ['task_id'], unique=False)
+
+    op.create_table('login_failures',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_failures_address'), ['address'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_failures_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_failures_username'), ['username'], unique=False)
+
+    op.create_table('saved_filters',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('owner', sa.String(length=100), nullable=False),
+    sa.Column('team', sa.String(length=100), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('query', sa.JSON(), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('saved_filters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_filters_owner'), ['owner'], unique=False)
+        batch_op.create_index(batch_op.f('ix_saved_filters_team'), ['team'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=100), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=300), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('teams', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -68,6 +122,27 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('users')
+    with op.batch_alter_table('saved_filters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_filters_team'))
+        batch_op.drop_index(batch_op.f('ix_saved_filters_owner'))
+
+    op.drop_table('saved_filters')
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_failures_username'))
+        batch_op.drop_index(batch_op.f('ix_login_failures_at'))
+        batch_op.drop_index(batch_op.f('ix_login_failures_address'))
+
+    op.drop_table('login_failures')
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_notes_task_id'))
+        batch_op.drop_index(batch_op.f('ix_case_notes_case_id'))
+
+    op.drop_table('case_notes')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_username'))
+        batch_op.drop_index(batch_op.f('ix_audit_log_at'))
+
+    op.drop_table('audit_log')
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_log_username'))
         batch_op.drop_index(batch_op.f('ix_access_log_case_id'))
