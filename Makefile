@@ -3,9 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install assets run test lint typecheck unit bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web/static/build/manifest.json
 
 $(VENV)/.installed: pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,16 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Deploy the journeys in processes/ into the embedded database and run the scheduler.
+# The browser code (docs/frontend.md): bundled from node_modules into web/static/build/ (git-ignored).
+assets: web/static/build/manifest.json
+
+web/static/build/manifest.json: $(VENV)/.installed tools/build_assets.mjs $(wildcard web/assets/*.js web/assets/*.css web/assets/*/*.js web/assets/*/*.css)
+	npm run build --silent
+
+# The web app on http://localhost:8000 with both journeys deployed, demo users (passwords printed)
+# and demo cases, on the embedded database in instance/.
 run: install
-	$(BIN)/samverkan run
+	$(BIN)/samverkan serve --demo
 
 lint: install
 	$(BIN)/ruff check .

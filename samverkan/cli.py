@@ -140,7 +140,8 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
         sched, _ = scheduler.background(engine)
         sched.start()
     kind = "simulated" if simulated_clock else "system"
-    click.echo(f"samverkan on http://{host}:{port}/  (API: /api/v1, clock: {kind})")
+    shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    click.echo(f"samverkan on http://{shown}:{port}/  (sign in there; API: /api/v1, clock: {kind})")
     waitress_serve(app, host=host, port=port, threads=threads)
 
 

@@ -13,10 +13,12 @@ from flask import Flask
 
 from engine.api import WorkflowEngine
 from engine.clock import Clock, SimulatedClock, SystemClock
+from engine.inbox import Inbox
 from engine.persistence.db import Database
 from web import errors
 from web.accounts.migrations import upgrade as upgrade_accounts
 from web.accounts.users import Accounts
+from web.teamwork import Teamwork
 
 
 def _secret_key(instance: Path) -> str:
@@ -43,8 +45,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SIMULATED_CLOCK=False,
+        # The interventions participants are registered in (a selection meeting is not one).
+        PARTICIPANT_PROCESSES=("samverkansteamet", "gemensamma_taget"),
     )
     app.config.update(settings)
+    app.config["SECURITY_SETTINGS_CHOSEN"] = tuple(settings)
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
@@ -56,11 +61,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clock: Clock = SystemClock()
     if app.config["SIMULATED_CLOCK"]:
         clock = SimulatedClock(settings.get("CLOCK_START") or datetime.now(UTC))
-    app.extensions["samverkan.engine"] = WorkflowEngine(database, clock=clock, migrate=False)
+    engine = WorkflowEngine(database, clock=clock, migrate=False)
+    app.extensions["samverkan.engine"] = engine
     app.extensions["samverkan.accounts"] = Accounts(database)
+    app.extensions["samverkan.teamwork"] = Teamwork(database)
+    app.extensions["samverkan.inbox"] = Inbox(database, engine.clock)
 
+    from web import ui
     from web.api import blueprint as api
 
     app.register_blueprint(api)
+    ui.register(app)
     errors.register(app)
     return app

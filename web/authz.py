@@ -54,3 +54,27 @@ def may_start_case(user: User, process_key: str) -> bool:
 
 def may_deploy(user: User) -> bool:
     return user.is_admin or "processdesigner" in user.roles
+
+
+#: Who hands out work: a team leader (Samverkansteamet) or a coordinator (Gemensamma taget).
+LEADER_ROLES = frozenset({"teamledare", "koordinator"})
+
+
+def may_assign(user: User, task: Task) -> bool:
+    """Reassign or delegate a task of one's own intervention to someone else."""
+    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and task.process_key in user.teams)
+
+
+def may_see_personnummer(user: User, case: Case) -> bool:
+    """The full personnummer is shown (on request, and logged) to those who register and coordinate
+    participants, and to the referrer of the case; everyone else sees it masked."""
+    if user.is_admin:
+        return True
+    if user.is_referrer and case.started_by == user.username:
+        return True
+    return bool({"teamledare", "koordinator", "handlaggare"} & set(user.roles)) and case.process_key in user.teams
+
+
+def may_change_case(user: User, case: Case) -> bool:
+    """Report events, pause, resume and close: staff of the case's intervention."""
+    return user.is_admin or (user.is_staff and case.process_key in user.teams)

@@ -49,15 +49,16 @@ CHOICES: dict[str, Any] = {
 
 
 def seed(engine: WorkflowEngine, accounts: Accounts, cases: int = 30, rng_seed: int = 7) -> dict[str, str]:
-    """Create the demo users (with fresh passwords, returned) and, if the database has no cases
-    yet, the demo cases. Users that exist already are left as they are."""
+    """Create the demo users and, if the database has no cases yet, the demo cases. Every demo
+    user gets a fresh password on each start (returned, to be printed), so that whoever starts the
+    demo can always sign in."""
     passwords: dict[str, str] = {}
     for username, (name, roles, teams) in DEMO_USERS.items():
-        password = secrets.token_urlsafe(9)
+        password = secrets.token_urlsafe(12)
         try:
             accounts.add_user(username, roles, teams, password, display_name=name)
         except Conflict:
-            continue
+            accounts.set_password(username, password)
         passwords[username] = password
     if not engine.cases(limit=1):
         _cases(engine, cases, random.Random(rng_seed))  # noqa: S311 - demo data, not secrets

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -66,12 +68,45 @@ def api_error(code: str, message: str, status: int, details: dict[str, Any] | No
     return response
 
 
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_error(status: int) -> Any:
+    """The page people see instead: in their language, never a stack trace or an engine id."""
+    titles = {
+        400: (_("Något blev fel i förfrågan"), _("Försök igen från föregående sida.")),
+        403: (_("Du har inte behörighet"), _("Du saknar behörighet för det här. Kontakta din teamledare om du "
+                                             "behöver den.")),
+        404: (_("Hittades inte"), _("Sidan eller ärendet finns inte, eller så har du inte behörighet att se det.")),
+        405: (_("Något blev fel i förfrågan"), _("Försök igen från föregående sida.")),
+        409: (_("Någon annan hann före"), _("Ärendet har ändrats sedan du öppnade sidan. Ladda om och försök igen.")),
+        413: (_("Filen är för stor"), _("Det du skickade är större än vad som tas emot.")),
+        422: (_("Uppgifterna kunde inte tas emot"), _("Kontrollera det du skrev och försök igen.")),
+        429: (_("För många försök"), _("Vänta en stund och försök igen.")),
+    }
+    title, message = titles.get(status, (_("Något gick fel"), _("Försök igen om en stund.")))
+    return render_template("error.html", title=title, message=message, user=g.get("user")), status
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError) -> Any:
+        if not _wants_json():
+            return page_error(status_of(error))
         return api_error(error.code, error.message, status_of(error), details_of(error))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        if _wants_json():
+            return api_error("csrf", error.description, 400)
+        title = _("Formuläret hade gått ut")
+        message = _("Av säkerhetsskäl togs formuläret inte emot. Ladda om sidan och försök igen.")
+        return render_template("error.html", title=title, message=message, user=g.get("user")), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
+        if not _wants_json():
+            return page_error(error.code or 500)
         code = (error.name or "error").lower().replace(" ", "_")
         return api_error(code, error.description or error.name, error.code or 500)

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from web import create_app
 
 BPMN = Path(__file__).parents[1] / "engine" / "bpmn"
+PASSWORD = "correct horse battery"
 PEOPLE = {
     # username: (roles, teams)
     "admin": (["admin"], []),
@@ -57,7 +58,7 @@ class Api:
 @pytest.fixture
 def app(database_url: str, start_of_journey: datetime) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": database_url, "SIMULATED_CLOCK": True, "CLOCK_START": start_of_journey,
-                      "SECRET_KEY": "test", "TESTING": True})
+                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",)})
     yield app
     app.extensions["samverkan.engine"].db.dispose()
 
@@ -67,7 +68,7 @@ def api(app: Flask) -> Api:
     accounts = app.extensions["samverkan.accounts"]
     tokens = {}
     for username, (roles, teams) in PEOPLE.items():
-        accounts.add_user(username, roles, teams, password=None)
+        accounts.add_user(username, roles, teams, password=PASSWORD, display_name=username.capitalize())
         tokens[username] = accounts.create_token(username)
     return Api(app.test_client(), tokens)
 

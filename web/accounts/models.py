@@ -30,6 +30,8 @@ class UserRow(AccountsBase):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # When the user last opened the notifications page: the badge counts what came after.
+    notifications_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     teams: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -113,3 +115,25 @@ class AuditLogRow(AccountsBase):
     subject: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ProcessDraftRow(AccountsBase):
+    """A process designer's draft of a journey: the BPMN file and the DMN files deployed with it.
+
+    Saving a draft changes nothing that runs; publishing deploys its files as the process's next
+    version (the engine's ``process_versions``), after which the draft is kept, marked published.
+    """
+
+    __tablename__ = "process_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the version it started from
+    files: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{"name", "content"}], the BPMN file first
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open | published | discarded
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revision: Mapped[int] = mapped_column(Integer, default=1)

@@ -89,6 +89,15 @@ class Accounts:
                 raise NotFound(f"no user {username}")
             return _view(row)
 
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < 10:
+            raise InvalidInput("a password needs at least 10 characters", {"password": "too short"})
+        with self.db.transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                raise NotFound(f"no user {username}")
+            row.password_hash = _hasher.hash(password)
+
     def create_token(self, username: str) -> str:
         """A new API token for the user; shown once, stored only as a hash."""
         token = secrets.token_urlsafe(32)
@@ -127,3 +136,20 @@ class Accounts:
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
             return _view(row)
+
+    def colleagues(self, teams: Sequence[str]) -> list[User]:
+        """Active staff sharing at least one of these interventions: whom a task can be given to."""
+        with self.db.transaction() as session:
+            rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.display_name))
+            users = [_view(r) for r in rows]
+        return [u for u in users if set(u.teams) & set(teams) and u.is_staff]
+
+    def mark_notifications_seen(self, username: str, at: datetime) -> None:
+        with self.db.transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is not None:
+                row.notifications_seen_at = at
+
+    def notifications_seen_at(self, username: str) -> datetime | None:
+        with self.db.transaction() as session:
+            return session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))

@@ -2,7 +2,7 @@
 
 Revision ID: w0001
 Revises: 
-Create Date: 2026-11-25 01:39:16.760252
+Create Date: 2026-11-25 02:04:16.042837
 """
 from __future__ import annotations
 
@@ -72,6 +72,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_login_failures_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_failures_username'), ['username'], unique=False)
 
+    op.create_table('process_drafts',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('process_key', sa.String(length=200), nullable=False),
+    sa.Column('base_version', sa.Integer(), nullable=True),
+    sa.Column('files', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('published_version', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
+    sa.Column('updated_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('process_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_drafts_process_key'), ['process_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_drafts_status'), ['status'], unique=False)
+
     op.create_table('saved_filters',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('owner', sa.String(length=100), nullable=False),
@@ -91,6 +109,7 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=300), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('notifications_seen_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('teams', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -127,6 +146,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_saved_filters_owner'))
 
     op.drop_table('saved_filters')
+    with op.batch_alter_table('process_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_drafts_status'))
+        batch_op.drop_index(batch_op.f('ix_process_drafts_process_key'))
+
+    op.drop_table('process_drafts')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_failures_username'))
         batch_op.drop_index(batch_op.f('ix_login_failures_at'))

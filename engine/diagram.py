@@ -1,0 +1,67 @@
+"""What a case's diagram shows: the BPMN file of its version, where the case is now, and the path it
+has taken (the elements its history names, and the sequence flows between them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine import events, xml_safety
+from engine.errors import NotFound
+from engine.persistence import store
+from engine.persistence.db import Database
+from engine.views import Case, CaseEvent
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#: History events whose element the case has passed through.
+PASSED = (events.TASK_COMPLETED, events.TIMER_FIRED, events.MESSAGE_RECEIVED)
+
+
+@dataclass(frozen=True)
+class CaseDiagram:
+    xml: str
+    current: tuple[str, ...]  # open tasks, waiting timers and messages
+    done: tuple[str, ...]  # elements and sequence flows passed
+    incident: tuple[str, ...]
+    names: dict[str, str]  # element id → its name in the model
+
+
+def process_xml(db: Database, key: str, version: int) -> str:
+    """The BPMN file of one deployed version that holds the process ``key``."""
+    with db.transaction() as session:
+        row = next((v for v in store.versions_of(session, key) if v.version == version), None)
+        if row is None:
+            raise NotFound(f"process {key} has no version {version}")
+        sources = list(row.sources)
+    for source in sources:
+        tree = xml_safety.parse_xml(source["content"].encode("utf-8"), source["name"])
+        if tree.getroot().find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
+            return str(source["content"])
+    raise NotFound(f"process {key} version {version} has no BPMN file")
+
+
+def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent]) -> CaseDiagram:
+    xml = process_xml(db, case.process_key, case.process_version)
+    root = xml_safety.parse_xml(xml.encode("utf-8"), f"{case.process_key}.bpmn").getroot()
+    tasks = {t.name for t in case.open_tasks}
+    # A timer on the edge of a waiting task is part of that task's wait, not a place of its own.
+    attached = {b.get("id"): b.get("attachedToRef") for b in root.iter(f"{{{BPMN_NS}}}boundaryEvent")}
+    current = tasks | {t.element for t in case.timers if attached.get(t.element) not in tasks}
+    passed = {e.element for e in history if e.event in PASSED and e.element}
+    flows = [(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")]
+    starts = {s.get("id") for s in root.iter(f"{{{BPMN_NS}}}startEvent")}
+    # Gateways and start events leave no history: one is passed when the case went on past it.
+    # A few rounds mark chains of gateways.
+    for _ in range(4):
+        reached = passed | current
+        into = {dst for _, src, dst in flows if src in passed}
+        out_of = {src for _, src, dst in flows if dst in reached}
+        more = {n for n in out_of - reached if n in into or n in starts}
+        if not more:
+            break
+        passed |= more
+    done = {fid for fid, src, dst in flows if fid and src in passed and (dst in passed or dst in current)}
+    incident = (case.incident.element,) if case.incident is not None else ()
+    names = {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+    return CaseDiagram(xml, tuple(sorted(current)), tuple(sorted(passed | done)), incident,
+                       {str(k): str(v) for k, v in names.items()})

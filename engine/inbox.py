@@ -1,0 +1,81 @@
+"""The task inbox: a person's open tasks by tab (mine, my groups', all of my interventions), with
+filters, counts per tab and paging, earliest due first, each with its participant's name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from engine.clock import Clock
+from engine.persistence import inbox_store
+from engine.persistence.db import Database
+from engine.persistence.inbox_store import TaskFilter
+from engine.persistence.mapping import task_view
+from engine.views import Task
+
+TABS = ("mine", "group", "all")
+#: A task falls "due soon" this long before its due date.
+DUE_SOON = timedelta(days=3)
+
+__all__ = ["DUE_SOON", "TABS", "Inbox", "InboxPage", "InboxRow", "TaskFilter", "TaskKind"]
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task: Task
+    participant_name: str
+    case_status: str
+
+    def urgency(self, now: datetime) -> str:
+        """overdue | soon | later | none: what the inbox marks the row with."""
+        due = self.task.due_at
+        if due is None:
+            return "none"
+        if due < now:
+            return "overdue"
+        return "soon" if due < now + DUE_SOON else "later"
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    process_key: str
+    element: str
+    title: str
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: tuple[InboxRow, ...]
+    counts: dict[str, int]  # per tab, with the same filters
+    total: int  # rows in this tab
+    offset: int
+    limit: int
+    now: datetime
+
+
+class Inbox:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def page(self, query: TaskFilter, *, due: str | None = None, limit: int = 50, offset: int = 0) -> InboxPage:
+        """One page of a tab. ``due``: overdue | soon | None (any)."""
+        now = self.clock.now()
+        if due == "overdue":
+            query = replace(query, due_before=now)
+        elif due == "soon":
+            query = replace(query, due_from=now, due_before=now + DUE_SOON)
+        limit = max(1, min(limit, 200))
+        offset = max(0, offset)
+        with self.db.transaction() as session:
+            found = inbox_store.page(session, query, limit, offset)
+            counts = {tab: inbox_store.count(session, query, tab) for tab in TABS}
+            rows = tuple(
+                InboxRow(task_view(t), str((c.participant or {}).get("name") or ""), c.status) for t, c in found
+            )
+        return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now)
+
+    def task_kinds(self, process_keys: Sequence[str] | None) -> list[TaskKind]:
+        with self.db.transaction() as session:
+            return [TaskKind(*row) for row in inbox_store.task_names(session, process_keys)]

@@ -1,0 +1,170 @@
+"""The case view (participant, consent, diagram, history, deadlines, data, notes) and its actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from engine.diagram import case_diagram, process_xml
+from engine.errors import Conflict, EngineError, InvalidFormData
+from engine.views import Case
+from web import authz, personnummer
+from web.api.access_log import log_access
+from web.errors import Forbidden
+from web.ui.pages import engine, me, now, page_context, require_user, teamwork
+
+blueprint = Blueprint("cases", __name__, url_prefix="/cases")
+blueprint.before_request(require_user)
+blueprint.context_processor(page_context)
+
+MAX_REASON = 1000
+
+
+@blueprint.get("")
+def index() -> str:
+    user = me()
+    status = request.args.get("status") or None
+    if status not in (None, "open", "paused", "completed", "cancelled"):
+        status = None
+    if user.is_admin:
+        cases = engine().cases(status=status, limit=200)
+    elif user.is_staff:
+        cases = engine().cases(status=status, process_keys=list(user.teams), limit=200)
+    elif user.is_referrer:
+        cases = engine().cases(status=status, started_by=user.username, limit=200)
+    else:
+        cases = []
+    return render_template("cases.html", cases=cases, status=status, masked=personnummer.masked)
+
+
+def _case(case_id: str) -> Case:
+    return authz.visible_case(engine(), me(), case_id)
+
+
+def _render(case: Case, show_personnummer: bool = False) -> str:
+    history = engine().history(case.id)
+    diagram = case_diagram(engine().db, case, history)
+    number = str(case.participant.get("personnummer") or "")
+    consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
+                          for e in history)
+    return render_template(
+        "case.html", case=case, history=list(reversed(history)), diagram=diagram,
+        personnummer=number if show_personnummer else personnummer.masked(number),
+        may_reveal=not show_personnummer and authz.may_see_personnummer(me(), case),
+        may_change=authz.may_change_case(me(), case), notes=teamwork().notes(case.id),
+        consent_revoked=consent_revoked, now=now(),
+        current_names=", ".join(diagram.names.get(e, e) for e in diagram.current),
+        may_work=lambda t: authz.may_work_on(me(), t),
+    )
+
+
+@blueprint.get("/<case_id>")
+def show(case_id: str) -> str:
+    case = _case(case_id)
+    log_access(me(), case.id, "case.read")
+    return _render(case)
+
+
+@blueprint.post("/<case_id>/personnummer")
+def reveal(case_id: str) -> str:
+    case = _case(case_id)
+    if not authz.may_see_personnummer(me(), case):
+        raise Forbidden(f"{me().username} may not see the personnummer of case {case.id}")
+    log_access(me(), case.id, "personnummer.shown")
+    return _render(case, show_personnummer=True)
+
+
+@blueprint.get("/<case_id>/diagram.bpmn")
+def diagram(case_id: str) -> Response:
+    case = _case(case_id)
+    xml = process_xml(engine().db, case.process_key, case.process_version)
+    return Response(xml, mimetype="application/xml")
+
+
+def _changeable(case_id: str) -> Case:
+    case = _case(case_id)
+    if not authz.may_change_case(me(), case):
+        raise Forbidden(f"{me().username} may not change case {case.id}")
+    return case
+
+
+def _reason() -> str | None:
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(_("Skriv en anledning."), "error")
+        return None
+    return reason[:MAX_REASON]
+
+
+@blueprint.post("/<case_id>/messages")
+def report(case_id: str) -> WerkzeugResponse:
+    """Report an event (sick leave, consent revoked, …) that the case is waiting for."""
+    case = _changeable(case_id)
+    name = request.form.get("name", "")
+    if name not in case.waiting_messages:
+        flash(_("Ärendet väntar inte på den händelsen just nu."), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    note = request.form.get("note", "").strip()
+    try:
+        engine().send_message(case.id, name, {}, me().username)
+        if note:
+            teamwork().add_note(case.id, me(), note, now())
+    except EngineError:
+        flash(_("Händelsen kunde inte rapporteras: ärendet har ändrats. Se efter och försök igen."), "error")
+    else:
+        log_access(me(), case.id, f"message.{name}")
+        flash(_("Händelsen är rapporterad."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@blueprint.post("/<case_id>/pause")
+def pause(case_id: str) -> WerkzeugResponse:
+    case = _changeable(case_id)
+    reason = _reason()
+    if reason is not None:
+        try:
+            engine().pause_case(case.id, reason, me().username)
+            flash(_("Ärendet är pausat. Inga tidsgränser löper förrän det återupptas."), "success")
+        except Conflict:
+            flash(_("Bara ett pågående ärende kan pausas."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@blueprint.post("/<case_id>/resume")
+def resume(case_id: str) -> WerkzeugResponse:
+    case = _changeable(case_id)
+    try:
+        engine().resume_case(case.id, me().username)
+        flash(_("Ärendet är återupptaget."), "success")
+    except Conflict:
+        flash(_("Bara ett pausat ärende kan återupptas."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@blueprint.post("/<case_id>/close")
+def close(case_id: str) -> WerkzeugResponse:
+    case = _changeable(case_id)
+    reason = _reason()
+    if reason is not None:
+        try:
+            engine().cancel_case(case.id, reason, me().username)
+            flash(_("Ärendet är stängt."), "success")
+        except Conflict:
+            flash(_("Ärendet är redan avslutat."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@blueprint.post("/<case_id>/notes")
+def add_note(case_id: str) -> WerkzeugResponse:
+    case = _case(case_id)
+    if not (authz.may_change_case(me(), case)):
+        raise Forbidden(f"{me().username} may not write notes on case {case.id}")
+    try:
+        teamwork().add_note(case.id, me(), request.form.get("text", ""), now())
+    except InvalidFormData as err:
+        flash(_("Anteckningen sparades inte: %(why)s", why="; ".join(err.fields.values())), "error")
+    else:
+        log_access(me(), case.id, "case.noted")
+        flash(_("Anteckningen är sparad."), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#notes")

@@ -1,0 +1,73 @@
+"""Task forms in HTML: the BPMN's form fields as inputs, and the posted form back to task data.
+
+Types map to inputs the way people expect: ``long`` → number, ``date`` → date picker, ``boolean`` →
+checkbox, ``enum`` → select, ``string`` → text (a text area when it may be long).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from engine.views import Form, FormField
+
+LONG_TEXT = 200  # a string field allowed more than this gets a text area
+
+
+@dataclass(frozen=True)
+class Input:
+    field: FormField
+    widget: str  # text | textarea | number | date | checkbox | select
+    value: str
+    checked: bool
+    error: str | None
+
+
+def widget_of(field: FormField) -> str:
+    if field.type == "long":
+        return "number"
+    if field.type == "date":
+        return "date"
+    if field.type == "boolean":
+        return "checkbox"
+    if field.type == "enum":
+        return "select"
+    if field.maxlength is None or field.maxlength > LONG_TEXT:
+        return "textarea"
+    return "text"
+
+
+def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str]) -> list[Input]:
+    """The fields to draw, filled with what was posted (after an error) or the field's default."""
+    drawn = []
+    for field in form.fields:
+        raw = values.get(field.id, field.default)
+        value = "" if raw is None else str(raw)
+        checked = field.type == "boolean" and value.lower() in ("true", "on", "1", "ja")
+        drawn.append(Input(field, widget_of(field), value, checked, errors.get(field.id)))
+    return drawn
+
+
+def submitted(form: Form, posted: MultiDict[str, str]) -> dict[str, Any]:
+    """The task data from a posted form: only the form's own, writable fields; an unticked
+    checkbox is false."""
+    data: dict[str, Any] = {}
+    for field in form.fields:
+        if field.readonly:
+            continue
+        if field.type == "boolean":
+            data[field.id] = "true" if posted.get(field.id) else "false"
+        elif field.id in posted:
+            data[field.id] = posted.get(field.id, "")
+    return data
+
+
+def message_in(text: str, locale: str) -> str:
+    """The engine's field messages are "svensk text (English text)": the half in the reader's language."""
+    head, sep, tail = text.rpartition(" (")
+    if not sep or not tail.endswith(")"):
+        return text
+    return tail[:-1] if locale == "en" else head

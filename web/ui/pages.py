@@ -1,0 +1,81 @@
+"""What every page uses: the signed-in user, the app's services, and the badge counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from engine.api import WorkflowEngine
+from engine.errors import NotFound
+from engine.inbox import Inbox
+from web.accounts.users import Accounts, User
+from web.teamwork import Teamwork
+
+
+def engine() -> WorkflowEngine:
+    return current_app.extensions["samverkan.engine"]
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["samverkan.accounts"]
+
+
+def teamwork() -> Teamwork:
+    return current_app.extensions["samverkan.teamwork"]
+
+
+def inbox() -> Inbox:
+    return current_app.extensions["samverkan.inbox"]
+
+
+def now() -> datetime:
+    return engine().clock.now()
+
+
+def me() -> User:
+    return g.user
+
+
+def require_user() -> Response | None:
+    """A blueprint's ``before_request``: the signed-in user in ``g.user``, or off to sign in."""
+    username = session.get("user")
+    user = None
+    if isinstance(username, str):
+        try:
+            user = accounts().user(username)
+        except NotFound:
+            session.clear()  # the account was removed or deactivated
+    if user is None:
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    g.user = user
+    return None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def unseen_notifications(user: User) -> int:
+    seen = accounts().notifications_seen_at(user.username)
+    found = engine().notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
+                                   limit=100)
+    return sum(1 for n in found if seen is None or n.created_at > seen)
+
+
+def page_context() -> dict[str, Any]:
+    user = g.get("user")
+    if user is None:
+        return {"user": None}
+    return {"user": user, "unseen": unseen_notifications(user), "simulated_clock": bool(
+        current_app.config.get("SIMULATED_CLOCK")), "clock_now": now()}

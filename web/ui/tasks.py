@@ -1,0 +1,149 @@
+"""One task: its form beside the case, claim and release, reassignment, comments, completion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from engine.errors import Conflict, EngineError, InvalidFormData, NotFound, StepFailed
+from engine.views import Task
+from web import authz
+from web.api.access_log import log_access
+from web.errors import Forbidden
+from web.ui import form_fields
+from web.ui.i18n import locale
+from web.ui.pages import accounts, engine, me, now, page_context, require_user, safe_next, teamwork
+
+blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
+blueprint.before_request(require_user)
+blueprint.context_processor(page_context)
+
+
+def _open_task(task_id: str) -> Task | None:
+    """The task if it is open and its case visible to me; None (with a message) if it is no longer open."""
+    try:
+        task = engine().task(task_id)
+    except NotFound:
+        flash(_("Uppgiften är redan slutförd eller finns inte längre. Någon annan kan ha hunnit före."), "info")
+        return None
+    authz.visible_case(engine(), me(), task.case_id)
+    return task
+
+
+def _gone() -> Response:
+    return redirect(safe_next(request.form.get("next") or request.args.get("next"), url_for("inbox.index")))
+
+
+def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], status: int = 200) -> tuple[str, int]:
+    case = engine().case(task.case_id)
+    log_access(me(), case.id, "task.read")
+    shown_errors = {k: form_fields.message_in(v, locale()) for k, v in errors.items()}
+    unknown = {k: v for k, v in shown_errors.items() if task.form.field(k) is None}
+    notes = [n for n in teamwork().notes(case.id) if n.task_id == task.id]
+    return render_template(
+        "task.html", task=task, case=case, inputs=form_fields.inputs(task.form, values, shown_errors),
+        form_errors=unknown, may_work=authz.may_work_on(me(), task), may_assign=authz.may_assign(me(), task),
+        colleagues=accounts().colleagues((task.process_key,)), comments=notes,
+        history=engine().history(case.id)[-8:], now=now(),
+    ), status
+
+
+@blueprint.get("/<task_id>")
+def show(task_id: str) -> Response | tuple[str, int]:
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    return _render(task, {}, {})
+
+
+@blueprint.post("/<task_id>/complete")
+def complete(task_id: str) -> Response | tuple[str, int]:
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    authz.require_work(me(), task)
+    data = form_fields.submitted(task.form, request.form)
+    try:
+        case = engine().complete_task(task.id, data, me().username)
+    except InvalidFormData as err:
+        flash(_("Formuläret har fel. Rätta de markerade fälten."), "error")
+        return _render(task, request.form, err.fields, 422)
+    except (Conflict, NotFound):
+        flash(_("Uppgiften hann slutföras eller tas av någon annan. Inget av det du skrev sparades."), "info")
+        return redirect(url_for("cases.show", case_id=task.case_id))
+    except StepFailed:
+        flash(_("Uppgiften sparades, men nästa steg i processen stannade på ett fel. Ärendet visar felet; "
+                "en administratör kan försöka igen."), "error")
+        return redirect(url_for("cases.show", case_id=task.case_id))
+    log_access(me(), case.id, f"task.completed.{task.name}")
+    flash(_("Klart: %(task)s.", task=task.title), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@blueprint.post("/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    authz.require_work(me(), task)
+    try:
+        engine().claim_task(task.id, me().username)
+    except (Conflict, NotFound):
+        flash(_("Någon annan tog uppgiften innan dig."), "info")
+    else:
+        flash(_("Du har tagit uppgiften."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task.id)))
+
+
+@blueprint.post("/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    try:
+        engine().unclaim_task(task.id, me().username)
+    except (Conflict, NotFound):
+        flash(_("Uppgiften är inte din att lämna tillbaka."), "error")
+    else:
+        flash(_("Uppgiften är tillbaka hos gruppen."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
+
+
+@blueprint.post("/<task_id>/assign")
+def assign(task_id: str) -> Response:
+    """A team leader gives a task to a colleague (delegates), or back to its groups."""
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    if not authz.may_assign(me(), task):
+        raise Forbidden(f"{me().username} may not reassign task {task.id}")
+    target = request.form.get("assignee") or None
+    if target is not None and target not in {u.username for u in accounts().colleagues((task.process_key,))}:
+        flash(_("Välj en person i teamet."), "error")
+        return redirect(url_for("tasks.show", task_id=task.id))
+    try:
+        engine().assign_task(task.id, target, me().username)
+    except EngineError:
+        flash(_("Uppgiften kunde inte tilldelas: den är inte längre öppen."), "error")
+    else:
+        flash(_("Uppgiften är tilldelad.") if target else _("Uppgiften är tillbaka hos gruppen."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@blueprint.post("/<task_id>/comments")
+def comment(task_id: str) -> Response:
+    task = _open_task(task_id)
+    if task is None:
+        return _gone()
+    try:
+        teamwork().add_note(task.case_id, me(), request.form.get("text", ""), now(), task_id=task.id)
+    except InvalidFormData as err:
+        flash(_("Kommentaren sparades inte: %(why)s", why="; ".join(err.fields.values())), "error")
+    else:
+        log_access(me(), task.case_id, "task.commented")
+        flash(_("Kommentaren är sparad."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id) + "#comments")
