@@ -19,6 +19,7 @@ from engine import deadlines, events, forms
 from engine.catalog import Catalog, version_view
 from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
+from engine.operations import OperationsVerbs
 from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_view, task_view
@@ -32,8 +33,12 @@ from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, 
 MAX_FIRINGS_PER_CASE = 5_000
 
 
-class WorkflowEngine:
-    """Runs the journeys. Thread-safe; any number may share one database."""
+class WorkflowEngine(OperationsVerbs):
+    """Runs the journeys. Thread-safe; any number may share one database.
+
+    The operations verbs (``operations``, ``deliveries``, ``retry_delivery``, ``discard_delivery``,
+    ``record_tick``) are in :mod:`engine.operations`.
+    """
 
     def __init__(self, database: Database | str | None = None, *, clock: Clock | None = None,
                  allow_scripts: bool | None = None, migrate: bool = True) -> None:
@@ -273,7 +278,7 @@ class WorkflowEngine:
         reminders = escalations = 0
         while True:
             with self.db.transaction() as session:
-                handled = deadlines.handle_due(session, until)
+                handled = deadlines.handle_due(session, until, self.clock.now())
             reminders += handled.reminders
             escalations += handled.escalations
             if handled.reminders + handled.escalations == 0:
@@ -286,7 +291,7 @@ class WorkflowEngine:
         with self.db.transaction() as session:
             rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit)
             return [Notification(r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
-                                 r.subject, r.created_at) for r in rows]
+                                 r.subject, r.created_at, r.body) for r in rows]
 
     def run_due_timers(self, until: datetime | None = None, *, batch: int = 200) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
@@ -321,7 +326,8 @@ class WorkflowEngine:
             step.unchanged = fired == 0 and row.next_due_at is not None and row.next_due_at > until
 
         try:
-            self.runner.change(case_id, "scheduler", fire, skip_locked=True)
+            self.runner.change(case_id, "scheduler", fire, skip_locked=True,
+                               unless=lambda row: row.next_due_at is None or row.next_due_at > until)
         except CaseBusy:
             return None
         except (NotFound, Conflict):

@@ -7,12 +7,12 @@ unique key of a notification makes a second write impossible.
 
 Who is told: a reminder goes to the task's assignee, or else to its candidate groups; an
 escalation goes to the roles the task names in its ``eskalera_till`` property (default: its
-candidate groups) and to its assignee.
+candidate groups) and to its assignee. Each notification leaves through the outbox
+(:mod:`engine.outbox`), whose deliveries are written in the same transaction.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine import events
+from engine import events, outbox
 from engine.persistence import store
 from engine.persistence.models import CaseRow, HumanTaskRow
 from engine.timers import LOCAL_TZ
@@ -37,7 +37,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def handle_due(session: Session, until: datetime, limit: int = 500) -> Handled:
+def handle_due(session: Session, until: datetime, now: datetime, limit: int = 500) -> Handled:
     """Write the reminders and escalations due by ``until``; each notification is dated at its
     deadline, so that what was missed while the system was down is still told in order."""
     tasks = session.scalars(
@@ -56,7 +56,8 @@ def handle_due(session: Session, until: datetime, limit: int = 500) -> Handled:
             recipients = [("user", task.assignee)] if task.assignee else [("group", g) for g in task.candidate_groups]
             deadline = task.due_at or task.remind_at
             subject = f"Påminnelse: {task.title} ska vara klar {_when(deadline)}"
-            notifications += _rows(task, "reminder", recipients, subject, task.remind_at)
+            body = f"Uppgiften \"{task.title}\" ska vara klar {_when(deadline)}."
+            notifications += _rows(task, "reminder", recipients, subject, body, task.remind_at)
             history.append(_event(task, events.TASK_REMINDED, task.remind_at, recipients))
             task.remind_at = None
             reminders += 1
@@ -65,21 +66,22 @@ def handle_due(session: Session, until: datetime, limit: int = 500) -> Handled:
             if task.assignee:
                 recipients.append(("user", task.assignee))
             subject = f"Försenad: {task.title} skulle ha varit klar {_when(task.escalate_at)}"
-            notifications += _rows(task, "escalation", recipients, subject, task.escalate_at)
+            body = f"Uppgiften \"{task.title}\" skulle ha varit klar {_when(task.escalate_at)} och är inte gjord."
+            notifications += _rows(task, "escalation", recipients, subject, body, task.escalate_at)
             history.append(_event(task, events.TASK_ESCALATED, task.escalate_at, recipients))
             task.escalate_at = None
             escalations += 1
-    store.add_notifications(session, notifications)
+    outbox.write(session, notifications, now)
     store.add_events(session, history)
     return Handled(reminders, escalations)
 
 
-def _rows(task: HumanTaskRow, kind: str, recipients: Sequence[tuple[str, str | None]], subject: str,
+def _rows(task: HumanTaskRow, kind: str, recipients: Sequence[tuple[str, str | None]], subject: str, body: str,
           at: datetime) -> list[dict[str, Any]]:
     return [
-        {"id": str(uuid.uuid4()), "kind": kind, "case_id": task.case_id, "task_id": task.id,
-         "process_key": task.process_key, "recipient_kind": recipient_kind, "recipient": name,
-         "subject": subject, "created_at": at, "dedupe_key": f"{task.id}:{kind}:{recipient_kind}:{name}"}
+        outbox.notification(kind=kind, case_id=task.case_id, task_id=task.id, process_key=task.process_key,
+                            recipient=(recipient_kind, name), subject=subject, body=body, at=at,
+                            dedupe_key=f"{task.id}:{kind}:{recipient_kind}:{name}", topic=f"{task.id}:{kind}")
         for recipient_kind, name in dict.fromkeys(recipients) if name
     ]
 

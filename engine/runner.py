@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import clock as clock_module
-from engine import events
+from engine import events, notifying, outbox
 from engine.catalog import Catalog
 from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.notices import Notices
 from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_to_json, task_view
@@ -99,6 +100,7 @@ class CaseRunner:
         self.clock = clock
         self.script_engine = SafeScriptEngine(allow_scripts=allow_scripts)
         self.cache = WorkflowCache(cache_size)
+        self._process_names: dict[int, str] = {}  # a version's name never changes
 
     # --- the unit of work ------------------------------------------------------------------------
 
@@ -128,13 +130,15 @@ class CaseRunner:
     def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
                statuses: tuple[str, ...] = ("open",),
                task: tuple[str, Callable[[HumanTaskRow], None]] | None = None,
-               skip_locked: bool = False) -> Case | None:
+               skip_locked: bool = False, unless: Callable[[CaseRow], bool] | None = None) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do).
 
         With ``task=(task_id, check)`` the case is the one of that open task, found and locked in
         the same statement, and ``check`` may refuse the task before anything is loaded. With
         ``skip_locked`` a case another worker is changing raises CaseBusy at once instead of waiting.
+        ``unless`` looks at the locked row first: if it says so, nothing is loaded and nothing changes
+        (a timer another worker fired meanwhile costs one statement, not a deserialized workflow).
         """
         saved: Case | None = None
         try:
@@ -154,6 +158,8 @@ class CaseRunner:
                     raise NotFound(f"case {case_id} does not exist")
                 if row.status not in statuses:
                     raise Conflict(f"case {case_id} is {row.status}")
+                if unless is not None and unless(row):
+                    return None
                 workflow = self._workflow(session, row)
                 step = Step(actor)
                 with clock_module.using(self.clock):
@@ -169,6 +175,7 @@ class CaseRunner:
     def _workflow(self, session: Session, row: CaseRow) -> Any:
         cached = self.cache.take(row.id, row.revision)
         if cached is not None:
+            runtime.take_notices(cached)  # nothing from an earlier, unsaved attempt is sent
             return cached
         bundle = self.catalog.bundle(row.process_version_id, session)
         return runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, bundle,
@@ -179,6 +186,8 @@ class CaseRunner:
         case as it now stands, so that nobody has to read it back."""
         now = clock_module.now()
         seen = runtime.snapshot(workflow)
+        existing = [] if new else list(store.tasks_of_case(session, row.id))
+        written = self._notices(session, row, workflow, step, existing, new)
         if step.status is not None:
             row.status = step.status
         elif seen.completed and row.status == "open":
@@ -187,7 +196,8 @@ class CaseRunner:
         closed = row.status in ("completed", "cancelled")
         if closed and row.closed_at is None:
             row.closed_at = now
-        tasks = self._sync_tasks(session, row, [] if closed else seen.ready_user_tasks, step, now, new)
+        tasks = self._sync_tasks(session, row, [] if closed else seen.ready_user_tasks, step, now, existing, written,
+                                 getattr(workflow, "engine_notices", {}))
         timers = [] if closed else [
             {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
             for t in seen.timers
@@ -222,16 +232,48 @@ class CaseRunner:
              "details": _json_safe(details)}
             for event, element, details in step.events
         ])
+        outbox.write(session, written, now)
         return case_view(row, tasks)
 
+    def _notices(self, session: Session, row: CaseRow, workflow: Any, step: Step, existing: list[HumanTaskRow],
+                 new: bool) -> list[dict[str, Any]]:
+        """The notifications of the notices (``meddela``) of the elements this step did."""
+        pending = runtime.take_notices(workflow)
+        if not pending:
+            return []
+        specs = getattr(workflow, "engine_notices", {})
+        revision = row.revision if new else row.revision + 1  # unique to this step: the revision it saves
+        context = self._context(session, row)
+        holders = {t.id: t for t in existing}
+        written: list[dict[str, Any]] = []
+        for index, done in enumerate(pending):
+            spec = specs[done.element]
+            task = holders.get(done.task_id)
+            rows, details = notifying.notice(
+                spec, context=context, task_id=done.task_id, at=done.at, data=done.data,
+                holder=step.actor if spec.user_task else None,
+                candidate_groups=task.candidate_groups if task is not None else (),
+                key=f"notice:{row.id}:{revision}:{index}",
+            )
+            written += rows
+            step.record(events.NOTICE_SENT, done.element, **details)
+        return written
+
+    def _context(self, session: Session, row: CaseRow) -> notifying.CaseContext:
+        name = self._process_names.get(row.process_version_id)
+        if name is None:
+            name = store.version_name(session, row.process_version_id) or row.process_key
+            self._process_names[row.process_version_id] = name
+        return notifying.CaseContext(row, name)
+
     def _sync_tasks(self, session: Session, row: CaseRow, ready_tasks: list[Any], step: Step, now: datetime,
-                    new: bool) -> list[Task]:
-        existing = [] if new else list(store.tasks_of_case(session, row.id))
+                    existing: list[HumanTaskRow], written: list[dict[str, Any]], specs: Notices) -> list[Task]:
         ready = {str(t.id): t for t in ready_tasks}
         store.remove_tasks(session, [t.id for t in existing if t.id not in ready])
         kept = [task_view(t) for t in existing if t.id in ready]
         known = {t.id for t in existing}
         added: list[HumanTaskRow] = []
+        meetings = {element: spec for element, spec in specs.items() if spec.calendar}
         for task_id, task in ready.items():
             if task_id in known:
                 continue
@@ -250,6 +292,11 @@ class CaseRunner:
                 escalate_to=_names(task_property(spec, ESCALATE_TO)) or list(given.candidate_groups),
             ))
             step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
+            if element in meetings:
+                rows, event, details = notifying.invitation(meetings[element], context=self._context(session, row),
+                                                            task=added[-1], data=task.data, at=now)
+                written += rows
+                step.record(event, element, **details)
         store.add_tasks(session, added)
         return sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
 

@@ -1,7 +1,9 @@
-"""The scheduler: one APScheduler interval job that fires what the database says is due.
+"""The scheduler: one APScheduler interval job that fires what the database says is due, and
+hands the outbox to the mail server.
 
-APScheduler holds no state of its own here: due times live in the ``cases.next_due_at`` column,
-so a restart loses nothing and catches up on whatever fell due while it was down.
+APScheduler holds no state of its own here: due times live in the ``cases.next_due_at`` column and
+the outbox in ``deliveries``, so a restart loses nothing and catches up on whatever fell due while
+it was down. Every tick leaves a heartbeat in ``workers``, which the operations view reads.
 """
 
 from __future__ import annotations
@@ -15,46 +17,80 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.api import WorkflowEngine
+from engine.delivery import DeliveryWorker, worker_id
 
 log = logging.getLogger("samverkan.scheduler")
 
 
 @dataclass
 class Health:
-    """What the operations view shows about the scheduler."""
+    """What the operations view shows about this process's scheduler."""
 
     last_tick: datetime | None = None
     last_fired: int = 0
     last_error: str | None = None
     ticks: int = 0
+    #: Whether the last tick found anything to do (a worker run ``--until-idle`` stops when not).
+    last_busy: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class Ticker:
-    """One tick: fire everything due. Never raises (a failing tick is logged and retried next time)."""
+    """One tick: fire everything due, then deliver. Never raises (a failing tick is logged, recorded
+    and retried next time)."""
 
-    def __init__(self, engine: WorkflowEngine) -> None:
+    def __init__(self, engine: WorkflowEngine, delivery: DeliveryWorker | None = None) -> None:
         self.engine = engine
+        self.delivery = delivery
+        self.worker_id = delivery.owner if delivery is not None else worker_id()
         self.health = Health()
 
     def __call__(self) -> int:
         fired = 0
+        busy = False
+        errors: list[str] = []
         try:
             run = self.engine.run_due()
             fired = run.timers
-            error = None
-            if run.timers or run.reminders or run.escalations:
+            busy = bool(run.timers or run.reminders or run.escalations)
+            if busy:
                 log.info("fired %d timer occurrence(s); %d reminder(s), %d escalation(s)",
                          run.timers, run.reminders, run.escalations)
         except Exception as err:  # the loop must outlive any one failure
             log.exception("scheduler tick failed")
-            error = f"{type(err).__name__}: {err}"
+            errors.append(f"{type(err).__name__}: {err}")
+        if self.delivery is not None:
+            try:
+                delivered = self.delivery.run()
+                busy = busy or delivered.busy
+                if delivered.busy:
+                    log.info("mail: %d expanded, %d digest(s), %d sent, %d to retry, %d failed", delivered.expanded,
+                             delivered.digests, delivered.sent, delivered.retried, delivered.failed)
+            except Exception as err:
+                log.exception("delivery failed")
+                errors.append(f"{type(err).__name__}: {err}")
+        error = "; ".join(errors) or None
+        try:
+            self.engine.record_tick(self.worker_id, error)
+        except Exception:
+            log.exception("could not record the heartbeat")
         with self.health._lock:
             self.health.last_tick = self.engine.clock.now()
             self.health.last_fired = fired
             self.health.last_error = error
+            self.health.last_busy = busy
             self.health.ticks += 1
         return fired
+
+    def until_idle(self, max_ticks: int = 100_000) -> int:
+        """Tick until a tick finds nothing to do (the catch-up of a worker started by cron or a
+        script); returns how many ticks ran. A failing tick counts as idle: its error is in
+        ``health.last_error``."""
+        for ticks in range(1, max_ticks + 1):
+            self()
+            if not self.health.last_busy:
+                return ticks
+        return max_ticks
 
 
 def _configure(scheduler: BackgroundScheduler | BlockingScheduler, ticker: Ticker, interval: float) -> None:
@@ -62,17 +98,19 @@ def _configure(scheduler: BackgroundScheduler | BlockingScheduler, ticker: Ticke
                       coalesce=True, misfire_grace_time=None, next_run_time=datetime.now().astimezone())
 
 
-def background(engine: WorkflowEngine, interval: float = 5.0) -> tuple[BackgroundScheduler, Ticker]:
+def background(engine: WorkflowEngine, interval: float = 5.0, delivery: DeliveryWorker | None = None,
+               ) -> tuple[BackgroundScheduler, Ticker]:
     """A scheduler running beside a web app in the same process."""
-    ticker = Ticker(engine)
+    ticker = Ticker(engine, delivery)
     scheduler = BackgroundScheduler(timezone="UTC")
     _configure(scheduler, ticker, interval)
     return scheduler, ticker
 
 
-def blocking(engine: WorkflowEngine, interval: float = 5.0) -> tuple[BlockingScheduler, Ticker]:
+def blocking(engine: WorkflowEngine, interval: float = 5.0, delivery: DeliveryWorker | None = None,
+             ) -> tuple[BlockingScheduler, Ticker]:
     """A scheduler that is the whole process (``samverkan worker``)."""
-    ticker = Ticker(engine)
+    ticker = Ticker(engine, delivery)
     scheduler = BlockingScheduler(timezone="UTC")
     _configure(scheduler, ticker, interval)
     return scheduler, ticker

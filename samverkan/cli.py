@@ -92,16 +92,54 @@ def deploy(ctx: click.Context, files: tuple[str, ...], actor: str) -> None:
 
 @main.command()
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between scheduler ticks.")
+@click.option("--until-idle", is_flag=True, help="Tick until nothing is left to do, then exit (cron, scripts).")
 @click.pass_context
-def worker(ctx: click.Context, interval: float) -> None:
-    """Run the scheduler without the web app: fire every timer as it falls due."""
+def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
+    """Run the scheduler without the web app: fire every timer as it falls due, send the reminders,
+    escalations and notices, and mail them (when SAMVERKAN_SMTP_HOST is set).
+
+    Start as many as you like against one PostgreSQL database: they share the work. Each catches
+    up on start with whatever fell due while none was running.
+    """
     from engine import scheduler
 
     engine = _engine(ctx.obj["database"])
-    sched, _ = scheduler.blocking(engine, interval)
-    click.echo(f"worker running against {engine.db.url.split('@')[-1]}, tick every {interval}s")
+    delivery = _delivery(engine)
+    where = engine.db.url.split("@")[-1]
+    mail = f"mail via {delivery.mailer.settings.host}" if delivery else "no mail (SAMVERKAN_SMTP_HOST not set)"
+    if until_idle:
+        ticker = scheduler.Ticker(engine, delivery)
+        ticks = ticker.until_idle()
+        click.echo(f"worker against {where}: {ticks} tick(s), {mail}; nothing more to do")
+        if ticker.health.last_error:
+            raise click.ClickException(ticker.health.last_error)
+        return
+    sched, _ = scheduler.blocking(engine, interval, delivery)
+    click.echo(f"worker running against {where}, tick every {interval}s, {mail}")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         sched.start()
+
+
+def _delivery(engine):  # type: ignore[no-untyped-def]
+    """The delivery worker, if mail is configured in the environment (else None)."""
+    from engine.delivery import DeliveryWorker
+    from engine.mail import SmtpMailer
+    from samverkan.mail_settings import SettingsError, delivery_from_env, smtp_from_env
+    from web.accounts.directory import AccountsDirectory
+    from web.accounts.migrations import upgrade
+
+    try:
+        smtp = smtp_from_env(os.environ)
+        settings = delivery_from_env(os.environ)
+    except (SettingsError, OSError) as err:
+        raise click.ClickException(f"mail settings: {err}") from err
+    if smtp is None:
+        return None
+    if settings.lease.total_seconds() < 2 * smtp.timeout:
+        raise click.ClickException("mail settings: SAMVERKAN_MAIL_LEASE_SECONDS must be at least twice "
+                                   "SAMVERKAN_SMTP_TIMEOUT, or a slow server could make a mail go out twice")
+    upgrade(engine.db.engine)  # the directory reads the accounts
+    return DeliveryWorker(engine.db, engine.clock, AccountsDirectory(engine.db), SmtpMailer(smtp), settings)
 
 
 @main.command()
@@ -110,7 +148,7 @@ def worker(ctx: click.Context, interval: float) -> None:
 def run(ctx: click.Context, interval: float) -> None:
     """Deploy processes/*.bpmn (if changed) and run the scheduler."""
     _deploy_processes(_engine(ctx.obj["database"]))
-    ctx.invoke(worker, interval=interval)
+    ctx.invoke(worker, interval=interval, until_idle=False)
 
 
 @main.command()
@@ -135,9 +173,9 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
 
         passwords = seed(engine, app.extensions["samverkan.accounts"])
         for username, password in passwords.items():
-            click.echo(f"demo user {username:<22} password {password}")
+            click.echo(f"demo user {username:<24} password {password}")
     if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
-        sched, _ = scheduler.background(engine)
+        sched, _ = scheduler.background(engine, delivery=_delivery(engine))
         sched.start()
     kind = "simulated" if simulated_clock else "system"
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.mailbox import Mailbox
+
 POSTGRES_URL = os.environ.get("SAMVERKAN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
@@ -64,3 +66,11 @@ def _drop_postgres_schema_at_the_end() -> Iterator[None]:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS samverkan_test_{os.getpid()} CASCADE"))
         engine.dispose()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 keeping what it receives (see tests/mailbox.py)."""
+    box = Mailbox().up()
+    yield box
+    box.down()

@@ -180,12 +180,76 @@ class NotificationRow(Base):
     __table_args__ = (UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | info
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | notice | invitation
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     process_key: Mapped[str] = mapped_column(String(200), index=True)
     recipient_kind: Mapped[str] = mapped_column(String(10))  # user | group
     recipient: Mapped[str] = mapped_column(String(200), index=True)
     subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     dedupe_key: Mapped[str] = mapped_column(String(300))
+
+
+class DeliveryRow(Base):
+    """The outbox: one row per notification and channel, written in the notification's transaction,
+    and one row per mail once the delivery worker has looked up who the recipient is.
+
+    A notification's row (``address`` NULL) is *expanded* into one row per person with an e-mail
+    address; those rows are what is sent. ``dedupe_key`` is unique: a person gets one mail per
+    topic (a task's escalation, a model notice, a day's digest), however many ways it was addressed.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_deliveries_dedupe_key"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    notification_id: Mapped[str | None] = mapped_column(ForeignKey("notifications.id"), nullable=True, index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | notice | invitation | digest
+    channel: Mapped[str] = mapped_column(String(10))  # email
+    topic: Mapped[str] = mapped_column(String(200))
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    process_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    recipient_kind: Mapped[str] = mapped_column(String(10))  # user | group
+    recipient: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    # A meeting for a calendar invitation: {"uid", "start", "all_day", "summary", "location"}.
+    calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # pending | sent | failed | discarded | expanded (into one row per person) | skipped (no one to mail)
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set just before the message itself is handed to the SMTP server, cleared once its answer is
+    # known. Found set under an expired lease, it means a worker died not knowing whether the
+    # server took the mail: the retry counts as uncertain (the mail may arrive twice).
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    uncertain_sends: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who retried or discarded it
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+
+
+class WorkerRow(Base):
+    """A scheduler process's heartbeat, for the operations view (rows of long-gone workers are pruned)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ticks: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -33,6 +33,10 @@ def version_by_id(session: Session, version_id: int) -> ProcessVersionRow | None
     return session.get(ProcessVersionRow, version_id)
 
 
+def version_name(session: Session, version_id: int) -> str | None:
+    return session.scalar(select(ProcessVersionRow.name).where(ProcessVersionRow.id == version_id))
+
+
 def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
     return session.scalars(
         select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version)
@@ -50,6 +54,20 @@ def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
         .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
         .order_by(ProcessVersionRow.key)
     ).all()
+
+
+def process_names(session: Session) -> dict[str, str]:
+    """The name of every process key's newest version (without loading the versions' sources)."""
+    newest = (
+        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
+        .group_by(ProcessVersionRow.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessVersionRow.key, ProcessVersionRow.name)
+        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
+    ).all()
+    return {r[0]: r[1] for r in rows}
 
 
 def next_version_number(session: Session, key: str) -> int:

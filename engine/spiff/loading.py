@@ -14,7 +14,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import validation, xml_safety
+from engine import notices, validation, xml_safety
 from engine.errors import InvalidProcess, Problem
 from engine.spiff import deep, outputs
 from engine.spiff.parser import EngineParser, add_implicit_gateways
@@ -117,7 +117,8 @@ def _parse(bpmn: list[tuple[SourceFile, Any]], dmn: list[tuple[SourceFile, Any]]
 
         def build(k: str = key, out: list[SpecBundle] = bundle, tree: Any = tree_of[source.name]) -> None:
             spec = parser.get_spec(k)
-            out.append(SpecBundle.from_parsed(k, spec, parser.get_subprocess_specs(k), outputs.collect(tree)))
+            out.append(SpecBundle.from_parsed(k, spec, parser.get_subprocess_specs(k), outputs.collect(tree),
+                                              notices.collect(tree)))
 
         if _guard(result, source.name, validation.label(process), build):
             result.processes.append(ParsedProcess(key, name or key, source.name, bundle[0]))

@@ -22,6 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
+from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
 from engine.spiff import deep
 from engine.spiff import outputs as output_parameters
@@ -90,8 +91,36 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
     def before(task: Any) -> None:
         _keep_interrupted_data(task)
         output_parameters.apply(task, outputs)
+        _note_notice(workflow, task)
 
     workflow.do_engine_steps(will_complete_task=before, did_complete_task=count)
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """An element with a notice (``meddela``) was done: what the notice needs from that moment."""
+
+    element: str
+    task_id: str
+    at: datetime
+    data: dict[str, Any]
+
+
+def _note_notice(workflow: BpmnWorkflow, task: Any) -> None:
+    spec = getattr(workflow, "engine_notices", {}).get(element_of(task.task_spec))
+    if spec is None or not spec.recipients:
+        return
+    pending: list[PendingNotice] = workflow.__dict__.setdefault("engine_pending_notices", [])
+    pending.append(PendingNotice(spec.element, str(task.id), clock_module.now(),
+                                 {name: task.data.get(name) for name in spec.data_names}))
+
+
+def take_notices(workflow: BpmnWorkflow) -> list[PendingNotice]:
+    """The notices of the elements done since the last call, oldest first (they are written with
+    the step that did them, in its transaction)."""
+    pending: list[PendingNotice] = workflow.__dict__.get("engine_pending_notices") or []
+    workflow.__dict__["engine_pending_notices"] = []
+    return pending
 
 
 def _keep_interrupted_data(task: Any) -> None:
@@ -268,6 +297,7 @@ def find_ready_task(workflow: BpmnWorkflow, task_id: str) -> Any | None:
 def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     task.data.update(data)
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
+    _note_notice(workflow, task)
     task.run()
     run_engine_steps(workflow)
 

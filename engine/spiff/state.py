@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 
+from engine.notices import Notices, NoticeSpec
 from engine.spiff.message_events import EngineMessage
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
@@ -50,6 +51,7 @@ class SpecBundle:
     spec: dict[str, Any]
     subprocess_specs: dict[str, Any]
     outputs: Outputs = field(default_factory=dict)
+    notices: Notices = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A fresh copy of the spec dicts is needed for every workflow built (SpiffWorkflow mutates
@@ -58,20 +60,22 @@ class SpecBundle:
 
     @classmethod
     def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any],
-                    outputs: Outputs | None = None) -> SpecBundle:
+                    outputs: Outputs | None = None, notices: Notices | None = None) -> SpecBundle:
         workflow = BpmnWorkflow(spec, subprocess_specs)
         full = _serializer.to_dict(workflow)
-        return cls(process_id, full["spec"], full["subprocess_specs"], dict(outputs or {}))
+        return cls(process_id, full["spec"], full["subprocess_specs"], dict(outputs or {}), dict(notices or {}))
 
     def to_json(self) -> dict[str, Any]:
         """What a deployed version stores, so that no later process has to parse the sources."""
         return {"process_id": self.process_id, "spec": self.spec, "subprocess_specs": self.subprocess_specs,
-                "outputs": {k: [list(p) for p in v] for k, v in self.outputs.items()}}
+                "outputs": {k: [list(p) for p in v] for k, v in self.outputs.items()},
+                "notices": {k: v.to_json() for k, v in self.notices.items()}}
 
     @classmethod
     def from_json(cls, stored: dict[str, Any]) -> SpecBundle:
         outputs = {k: tuple((p[0], p[1]) for p in v) for k, v in stored.get("outputs", {}).items()}
-        return cls(stored["process_id"], stored["spec"], stored["subprocess_specs"], outputs)
+        notices = {k: NoticeSpec.from_json(v) for k, v in stored.get("notices", {}).items()}
+        return cls(stored["process_id"], stored["spec"], stored["subprocess_specs"], outputs, notices)
 
     def copies(self) -> tuple[dict[str, Any], dict[str, Any]]:
         spec, subprocess_specs = json.loads(self._text)  # type: ignore[attr-defined]
@@ -83,6 +87,7 @@ class SpecBundle:
         subprocess_specs = {name: _serializer.from_dict(s) for name, s in sub_dicts.items()}
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         workflow.engine_outputs = self.outputs
+        workflow.engine_notices = self.notices
         return workflow
 
 
@@ -107,5 +112,6 @@ def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: 
     workflow: BpmnWorkflow = _serializer.from_dict(dct)
     workflow.script_engine = script_engine
     workflow.engine_outputs = bundle.outputs
+    workflow.engine_notices = bundle.notices
     # Sub-processes read the script engine of their top workflow: nothing more to set.
     return workflow

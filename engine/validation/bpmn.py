@@ -11,6 +11,7 @@ from lxml import etree
 from engine import expressions, timers
 from engine.errors import EngineError, Problem
 from engine.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression, label, local, one_line, short
+from engine.validation.notices import lint_notices
 from engine.validation.user_tasks import lint_user_task
 
 FLOW_NODES = {
@@ -90,6 +91,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
             _lint_references(container, add)
         for node in _walk(process):
             _lint_node(node, add, allow_scripts)
+        lint_notices(process, add)
     return problems
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.ui import auth, cases, i18n, inbox, labels, notifications, registration, security, tasks
+    from web.ui import auth, cases, i18n, inbox, labels, notifications, operations, registration, security, tasks
 
     i18n.init(app)
     security.init(app)
@@ -20,5 +20,5 @@ def register(app: Flask) -> None:
         message_label=lambda key: labels.label(labels.MESSAGES, key),
         kind_label=lambda key: labels.label(labels.NOTIFICATION_KINDS, key),
     )
-    for module in (auth, inbox, tasks, cases, registration, notifications):
+    for module in (auth, inbox, tasks, cases, registration, notifications, operations):
         app.register_blueprint(module.blueprint)

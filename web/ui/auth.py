@@ -16,7 +16,7 @@ blueprint = Blueprint("auth", __name__)
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     next_page = safe_next(request.values.get("next"), url_for("inbox.index"))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("login.html", next=next_page, username="", error=None, user=None)
     username = request.form.get("username", "")
     password = request.form.get("password", "")

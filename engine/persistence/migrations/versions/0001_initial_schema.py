@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 01:17:28.449181
+Create Date: 2026-11-25 01:51:39.984263
 """
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('process_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_versions_key'), ['key'], unique=False)
+
+    op.create_table('workers',
+    sa.Column('id', sa.String(length=100), nullable=False),
+    sa.Column('started_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_tick_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ticks', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workers_last_tick_at'), ['last_tick_at'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -119,6 +130,7 @@ def upgrade() -> None:
     sa.Column('recipient_kind', sa.String(length=10), nullable=False),
     sa.Column('recipient', sa.String(length=200), nullable=False),
     sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('dedupe_key', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
@@ -144,6 +156,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_timers_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_timers_due_at'), ['due_at'], unique=False)
 
+    op.create_table('deliveries',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('notification_id', sa.String(length=36), nullable=True),
+    sa.Column('parent_id', sa.String(length=36), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('case_id', sa.String(length=36), nullable=True),
+    sa.Column('process_key', sa.String(length=200), nullable=True),
+    sa.Column('recipient_kind', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('username', sa.String(length=200), nullable=True),
+    sa.Column('display_name', sa.String(length=200), nullable=True),
+    sa.Column('address', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('calendar', sa.JSON(), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_owner', sa.String(length=100), nullable=True),
+    sa.Column('lease_until', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sending_since', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('uncertain_sends', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('handled_by', sa.String(length=200), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key', name='uq_deliveries_dedupe_key')
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deliveries_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_notification_id'), ['notification_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index('ix_deliveries_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('task_candidates',
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
@@ -163,6 +216,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_candidates_kind_name')
 
     op.drop_table('task_candidates')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_status_next_attempt_at')
+        batch_op.drop_index(batch_op.f('ix_deliveries_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_notification_id'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_case_id'))
+
+    op.drop_table('deliveries')
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_timers_due_at'))
         batch_op.drop_index(batch_op.f('ix_timers_case_id'))
@@ -198,6 +259,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_next_due_at'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('workers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workers_last_tick_at'))
+
+    op.drop_table('workers')
     with op.batch_alter_table('process_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_versions_key'))
 

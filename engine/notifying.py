@@ -1,0 +1,121 @@
+"""A case step's notices and meeting invitations, as notifications for the outbox.
+
+The runner calls these while saving a step, so the notifications are written in the step's
+transaction: a notice is sent exactly when the step that did its element is committed, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from engine import events, notices, outbox
+from engine.notices import NoticeSpec
+from engine.persistence.models import CaseRow, HumanTaskRow
+from engine.timers import LOCAL_TZ
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What notices may tell about the case (with the case data of the moment)."""
+
+    case: CaseRow
+    process_name: str
+
+    def values(self, spec: NoticeSpec, data: Mapping[str, Any], at: datetime) -> dict[str, str]:
+        found = {
+            "deltagare": str(self.case.participant.get("name") or "–"),
+            "insats": self.process_name,
+            "uppgift": spec.title,
+            "arende": short_id(self.case.id),
+            "datum": at.astimezone(LOCAL_TZ).date().isoformat(),
+        }
+        for name in notices.placeholders(spec.template):
+            if name not in found:
+                found[name] = notices.shown(data.get(name), spec.labels.get(name))
+        return found
+
+
+def short_id(case_id: str) -> str:
+    """How a case is named in mails: the start of its id (the link leads to the case itself)."""
+    return case_id[:8]
+
+
+def notice(spec: NoticeSpec, *, context: CaseContext, task_id: str, at: datetime, data: Mapping[str, Any],
+           holder: str | None, candidate_groups: Sequence[str], key: str,
+           ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The notifications of one done element, and the details its history event records."""
+    case = context.case
+    recipients = notices.resolve(spec.recipients, started_by=case.started_by, data=data, holder=holder,
+                                 candidate_groups=candidate_groups)
+    body = notices.render(spec.template, context.values(spec, data, at))
+    subject = f"{spec.title} – {context.process_name}"
+    rows = [
+        outbox.notification(kind="notice", case_id=case.id, task_id=task_id if spec.user_task else None,
+                            process_key=case.process_key, recipient=r, subject=subject, body=body, at=at,
+                            dedupe_key=f"{key}:{r[0]}:{r[1]}", topic=key)
+        for r in recipients
+    ]
+    return rows, {"to": [f"{k}:{n}" for k, n in recipients], "subject": subject}
+
+
+def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, data: Mapping[str, Any],
+               at: datetime) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+    """A meeting task's invitations, and the history event (sent, or skipped for want of a date)."""
+    start = meeting_start(spec, data, task.due_at)
+    if start is None:
+        source = f"'{spec.calendar}'" if spec.calendar != notices.DUE_DATE else "the due date"
+        return [], events.INVITATION_SKIPPED, {"task_id": task.id, "reason": f"no date in {source}"}
+    wanted = spec.calendar_recipients or (("tilldelad",) if task.assignee else ("kandidatgrupper",))
+    case = context.case
+    recipients = notices.resolve(wanted, started_by=case.started_by, data=data, holder=task.assignee,
+                                 candidate_groups=task.candidate_groups)
+    when = start if isinstance(start, date) and not isinstance(start, datetime) else \
+        start.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    subject = f"Kallelse: {task.title} {when}"
+    body = (f"Du är kallad till \"{task.title}\" {when}.\n\nInsats: {context.process_name}\n"
+            f"Ärende: {short_id(case.id)}")
+    meeting = {"uid": f"{task.id}@samverkan", "start": start.isoformat(),
+               "summary": f"{task.title} ({context.process_name})", "description": f"Ärende {short_id(case.id)}"}
+    rows = [
+        outbox.notification(kind="invitation", case_id=case.id, task_id=task.id, process_key=case.process_key,
+                            recipient=r, subject=subject, body=body, at=at,
+                            dedupe_key=f"invitation:{task.id}:{r[0]}:{r[1]}", topic=f"invitation:{task.id}",
+                            calendar=meeting)
+        for r in recipients
+    ]
+    return rows, events.INVITATION_SENT, {"task_id": task.id, "to": [f"{k}:{n}" for k, n in recipients],
+                                          "start": start.isoformat()}
+
+
+def meeting_start(spec: NoticeSpec, data: Mapping[str, Any], due_at: datetime | None) -> date | datetime | None:
+    """When the meeting is: the named date (or date-time) in the case data, else the task's due
+    date; a due date at midnight in Stockholm is a day, not a time."""
+    if spec.calendar and spec.calendar != notices.DUE_DATE:
+        value = data.get(spec.calendar)
+        parsed = _moment(value)
+        if parsed is not None:
+            return parsed
+    if due_at is None:
+        return None
+    local = due_at.astimezone(LOCAL_TZ)
+    return local.date() if local.time() == time(0, 0) else due_at
+
+
+def _moment(value: Any) -> date | datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text)
+            return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,87 @@
+"""What the operations page shows and the operator's verbs on the outbox.
+
+Mixed into :class:`engine.api.WorkflowEngine` (one entry point, kept in files of a readable size):
+``operations()`` is the whole picture — timers due and not yet fired, mails waiting, mails that
+failed with their error, and whether the scheduler keeps up (every worker's last tick, and how long
+the oldest due timer and mail have waited); ``retry_delivery``/``discard_delivery`` act on one mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from engine import outbox
+from engine.clock import Clock
+from engine.errors import NotFound
+from engine.persistence import outbox_store
+from engine.persistence.db import Database
+from engine.views import Delivery, OperationsOverview, SchedulerHealth, Timer, Worker
+
+log = logging.getLogger("samverkan.operations")
+
+
+class OperationsVerbs:
+    db: Database
+    clock: Clock
+
+    def operations(self, limit: int = 100) -> OperationsOverview:
+        """The operations page: due timers, pending and failed mails, the scheduler's health."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            timers = tuple(Timer(t.case_id, t.element, t.title, t.due_at)
+                           for t in outbox_store.due_timers(session, now, limit))
+            due_count = outbox_store.count_due_timers(session, now)
+            pending = tuple(outbox.view(r) for r in outbox_store.list_deliveries(
+                session, statuses=[outbox_store.PENDING], mails_only=False, limit=limit))
+            failed = tuple(outbox.view(r) for r in outbox_store.list_deliveries(
+                session, statuses=["failed"], limit=limit))
+            counts = outbox_store.count_by_status(session)
+            oldest_timer = outbox_store.oldest_due_case(session, now)
+            oldest_mail = outbox_store.oldest_due_delivery(session, now)
+            workers = tuple(Worker(w.id, w.started_at, w.last_tick_at, w.ticks, w.last_error)
+                            for w in outbox_store.workers(session))
+        health = SchedulerHealth(
+            last_tick_at=max((w.last_tick_at for w in workers), default=None),
+            timer_lag=now - oldest_timer if oldest_timer is not None else timedelta(0),
+            delivery_lag=now - oldest_mail if oldest_mail is not None else timedelta(0),
+            workers=workers,
+        )
+        return OperationsOverview(now, timers, due_count, pending, failed, counts, health)
+
+    def deliveries(self, *, status: str | None = None, case_id: str | None = None, mails_only: bool = True,
+                   limit: int = 100) -> list[Delivery]:
+        """Mails (one per person; with ``mails_only=False`` also the notifications' deliveries they
+        were expanded from), pending ones next-due first, others newest first."""
+        statuses: Sequence[str] | None = [status] if status else None
+        with self.db.transaction() as session:
+            rows = outbox_store.list_deliveries(session, statuses=statuses, case_id=case_id, mails_only=mails_only,
+                                                limit=limit)
+            return [outbox.view(r) for r in rows]
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        with self.db.transaction() as session:
+            row = outbox_store.get_delivery(session, delivery_id)
+            if row is None:
+                raise NotFound(f"delivery {delivery_id} does not exist")
+            return outbox.view(row)
+
+    def retry_delivery(self, delivery_id: str, actor: str) -> Delivery:
+        """Send a failed or discarded mail again from its first attempt (after fixing the cause)."""
+        with self.db.transaction() as session:
+            done = outbox.retry(session, delivery_id, actor, self.clock.now())
+        log.info("%s retried delivery %s", actor, delivery_id)
+        return done
+
+    def discard_delivery(self, delivery_id: str, actor: str) -> Delivery:
+        """Give up on a pending or failed mail; the notification stays in the app."""
+        with self.db.transaction() as session:
+            done = outbox.discard(session, delivery_id, actor, self.clock.now())
+        log.info("%s discarded delivery %s", actor, delivery_id)
+        return done
+
+    def record_tick(self, worker_id: str, error: str | None = None) -> None:
+        """A worker's heartbeat: what ``operations().scheduler`` reports."""
+        with self.db.transaction() as session:
+            outbox_store.heartbeat(session, worker_id, self.clock.now(), error)

@@ -1,0 +1,61 @@
+"""Every morning each person gets one mail of what is overdue and what is due that day — once a
+day, however many workers tick, and none when nothing is due."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.journey import Journey, move_to
+from tests.engine.post import PostOffice, person
+from tests.mailbox import text_of
+
+LENA = "lena.teamledare@samverkan.test"
+
+
+@pytest.fixture
+def journey(database_url, start_of_journey):  # type: ignore[no-untyped-def]
+    driver = Journey(database_url, start_of_journey, restored=False)
+    yield driver
+    driver.db.dispose()
+
+
+@pytest.fixture
+def post(journey, mailbox) -> PostOffice:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})  # the reply is due 26 Jan 00:00
+    return PostOffice(journey, mailbox, [
+        person("lena.teamledare", "teamledare", teams=("referral_reply",)),
+        person("otto.teamledare", "teamledare", teams=("referral_reply",), email=False),
+        person("stina.styrgrupp", "styrgrupp", teams=("referral_reply",)),
+    ], digest_hour=7)
+
+
+def test_nothing_due_means_no_digest(journey, post) -> None:  # type: ignore[no-untyped-def]
+    assert post.deliver().digests == 0
+    assert post.mailbox.messages == []
+
+
+def test_the_day_the_reply_is_due_the_team_leader_is_told_once(journey, post) -> None:  # type: ignore[no-untyped-def]
+    move_to(journey, "2026-01-25", "06:59")
+    assert post.deliver().digests == 0
+    move_to(journey, "2026-01-25", "07:00")
+    assert post.deliver("worker-1").digests == 1
+    assert post.deliver("worker-2").digests == 0
+    move_to(journey, "2026-01-25", "16:00")
+    assert post.deliver().digests == 0
+
+    [digest] = [m for m in post.mailbox.to(LENA) if m["Subject"].startswith("Dina uppgifter")]
+    assert digest["Subject"] == "Dina uppgifter 2026-01-25: 0 försenade, 1 att göra i dag"
+    assert "Ska vara klara i dag (1):\n- Bedömning (Svar på remiss), 2026-01-26 00:00, ärende" in text_of(digest)
+    assert post.mailbox.to("stina.styrgrupp@samverkan.test") == []  # nothing of hers is due
+
+
+def test_the_next_morning_it_is_overdue(journey, post) -> None:  # type: ignore[no-untyped-def]
+    move_to(journey, "2026-01-26", "07:30")
+    post.deliver()
+    move_to(journey, "2026-01-27", "07:30")
+    post.deliver()
+    subjects = [s for s in post.mailbox.subjects(LENA) if s.startswith("Dina uppgifter")]
+    assert subjects == ["Dina uppgifter 2026-01-26: 1 försenade, 0 att göra i dag",
+                        "Dina uppgifter 2026-01-27: 1 försenade, 0 att göra i dag"]

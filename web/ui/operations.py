@@ -1,0 +1,49 @@
+"""The administrators' operations view: due timers, mails waiting and failed (retry or discard),
+and whether the scheduler keeps time."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from engine.errors import EngineError
+from web.errors import Forbidden
+from web.ui.pages import engine, me, page_context, require_user
+
+blueprint = Blueprint("operations", __name__, url_prefix="/operations")
+blueprint.before_request(require_user)
+blueprint.context_processor(page_context)
+
+
+@blueprint.before_request
+def admins_only() -> None:
+    if not me().is_admin:
+        raise Forbidden(f"{me().username} is not an administrator")
+
+
+@blueprint.get("")
+def index() -> str:
+    return render_template("operations.html", overview=engine().operations())
+
+
+@blueprint.post("/deliveries/<delivery_id>/retry")
+def retry(delivery_id: str) -> Response:
+    try:
+        engine().retry_delivery(delivery_id, me().username)
+    except EngineError:
+        flash(_("Utskicket kan inte skickas om i sitt nuvarande läge."), "error")
+    else:
+        flash(_("Utskicket skickas om vid nästa körning."), "success")
+    return redirect(url_for("operations.index"))
+
+
+@blueprint.post("/deliveries/<delivery_id>/discard")
+def discard(delivery_id: str) -> Response:
+    try:
+        engine().discard_delivery(delivery_id, me().username)
+    except EngineError:
+        flash(_("Utskicket kan inte slängas i sitt nuvarande läge."), "error")
+    else:
+        flash(_("Utskicket är slängt. Notisen finns kvar i appen."), "success")
+    return redirect(url_for("operations.index"))
