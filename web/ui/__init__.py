@@ -22,3 +22,7 @@ def register(app: Flask) -> None:
     )
     for module in (auth, inbox, tasks, cases, registration, notifications, operations):
         app.register_blueprint(module.blueprint)
+
+    from web import designer
+
+    designer.register(app)

@@ -22,6 +22,10 @@ EVENTS = {
     "DataCorrected": _l("Uppgifter rättade"),
     "IncidentRaised": _l("Fel i processen"),
     "IncidentResolved": _l("Fel åtgärdat"),
+    "NoticeSent": _l("Meddelande skickat"),
+    "InvitationSent": _l("Kalenderinbjudan skickad"),
+    "InvitationSkipped": _l("Kalenderinbjudan kunde inte skickas (inget datum)"),
+    "CaseMigrated": _l("Ärendet flyttades till en ny version av processen"),
 }
 
 STATUSES = {

@@ -1,0 +1,238 @@
+"""What changed between two versions of a model: elements added, removed and changed.
+
+Compares two BPMN (or two DMN) files element by element, by id, the way a process designer thinks
+of them: a task, a gateway, a sequence flow, a boundary event, a decision rule. A change inside an
+element — an attribute such as ``camunda:dueDate``, a timer's text, a form field's label, a flow's
+condition — is reported on the element that holds it, with the old and the new value, so the list
+reads "bedom_remiss: camunda:dueDate ${… days(14)} → ${… days(10)}".
+
+Only the model is compared. Moving shapes in the diagram changes no behaviour and is listed apart
+(``moved``), and whitespace around text is ignored. The files are parsed with the engine's safe
+XML parser; nothing in them is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from engine import xml_safety
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DI_NAMESPACES = {
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DMN/20180521/DMNDI/",
+    "https://www.omg.org/spec/DMN/20191111/DMNDI/",
+    "https://www.omg.org/spec/DMN/20230324/DMNDI/",
+}
+PREFIXES = {
+    "http://camunda.org/schema/1.0/bpmn": "camunda",
+    "http://camunda.org/schema/1.0/dmn": "camunda",
+    "http://www.w3.org/2001/XMLSchema-instance": "xsi",
+}
+#: Elements whose children are elements of their own (compared one by one, not as part of them).
+CONTAINERS = {"definitions", "process", "subProcess", "transaction", "adHocSubProcess", "laneSet", "lane",
+              "decision", "decisionTable", "collaboration"}
+#: BPMN 2.0's default attribute values: modelers leave them out (bpmn-js drops them when it saves), so
+#: ``cancelActivity="true"`` and no ``cancelActivity`` mean the same.
+DEFAULTS = {
+    ("cancelActivity", "true"), ("isInterrupting", "true"), ("parallelMultiple", "false"),
+    ("isForCompensation", "false"), ("startQuantity", "1"), ("completionQuantity", "1"),
+    ("gatewayDirection", "Unspecified"), ("isClosed", "false"), ("processType", "None"),
+    ("triggeredByEvent", "false"), ("isSequential", "false"), ("behavior", "All"),
+    ("waitForCompletion", "true"), ("instantiate", "false"), ("eventGatewayType", "Exclusive"),
+    ("implementation", "##unspecified"), ("implementation", "##WebService"),
+}
+#: Inner parts whose id is chosen by the designer and names them (other inner ids are generated).
+NAMED_BY_ID = {"formField", "value"}
+#: Children that only repeat what the sequence flows say.
+REDUNDANT = {"incoming", "outgoing", "flowNodeRef"}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One difference inside an element: where (e.g. ``@camunda:dueDate``, ``timeDate``), before, after."""
+
+    where: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    id: str
+    name: str
+    type: str  # the element's tag: userTask, sequenceFlow, rule …
+    kind: str  # added | removed | changed
+    details: tuple[Detail, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelDiff:
+    changes: tuple[ElementChange, ...] = ()
+    moved: tuple[str, ...] = field(default=())  # ids whose shape or path moved in the diagram only
+
+    @property
+    def added(self) -> tuple[ElementChange, ...]:
+        return tuple(c for c in self.changes if c.kind == "added")
+
+    @property
+    def removed(self) -> tuple[ElementChange, ...]:
+        return tuple(c for c in self.changes if c.kind == "removed")
+
+    @property
+    def changed(self) -> tuple[ElementChange, ...]:
+        return tuple(c for c in self.changes if c.kind == "changed")
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def ids(self, kind: str) -> list[str]:
+        return [c.id for c in self.changes if c.kind == kind]
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: str
+    name: str
+    type: str
+    facts: dict[str, str]
+
+
+def diff_models(old: bytes | str | None, new: bytes | str | None, filename: str = "model") -> ModelDiff:
+    """The differences between two versions of one BPMN or DMN file (``None``: the file is new or gone)."""
+    before = _items(old, filename) if old is not None else {}
+    after = _items(new, filename) if new is not None else {}
+    changes: list[ElementChange] = []
+    for item_id, item in after.items():
+        if item_id not in before:
+            changes.append(ElementChange(item_id, item.name, item.type, "added"))
+    for item_id, item in before.items():
+        other = after.get(item_id)
+        if other is None:
+            changes.append(ElementChange(item_id, item.name, item.type, "removed"))
+            continue
+        details = _compare(item, other)
+        if details:
+            changes.append(ElementChange(item_id, other.name or item.name, other.type, "changed", details))
+    order = {item_id: index for index, item_id in enumerate([*before, *after])}
+    changes.sort(key=lambda c: (order.get(c.id, 0), c.kind))
+    moved = _moved(old, new, filename, {c.id for c in changes}) if old is not None and new is not None else ()
+    return ModelDiff(tuple(changes), moved)
+
+
+def _compare(old: _Item, new: _Item) -> tuple[Detail, ...]:
+    details = []
+    if old.type != new.type:
+        details.append(Detail("type", old.type, new.type))
+    for key in sorted(set(old.facts) | set(new.facts)):
+        before, after = old.facts.get(key), new.facts.get(key)
+        if before != after:
+            details.append(Detail(key, before, after))
+    return tuple(details)
+
+
+def _parse(content: bytes | str, filename: str) -> Any:
+    return xml_safety.parse_xml(content, filename).getroot()
+
+
+def _local(node: Any) -> str:
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def _qualified(name: str) -> str:
+    """An attribute's name as modelers write it: ``camunda:dueDate``, ``name``."""
+    if name.startswith("{"):
+        namespace, _, local = name[1:].partition("}")
+        prefix = PREFIXES.get(namespace)
+        return f"{prefix}:{local}" if prefix else local
+    return name
+
+
+def _is_item(node: Any) -> bool:
+    parent = node.getparent()
+    return (parent is not None and bool(node.get("id")) and _local(parent) in CONTAINERS
+            and etree.QName(node).namespace not in DI_NAMESPACES)
+
+
+def _items(content: bytes | str, filename: str) -> dict[str, _Item]:
+    root = _parse(content, filename)
+    found: dict[str, _Item] = {}
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not _is_item(node):
+            continue
+        facts: dict[str, str] = {}
+        _facts(node, "", facts, top=True)
+        item_id = str(node.get("id"))
+        found.setdefault(item_id, _Item(item_id, " ".join((node.get("name") or "").split()), _local(node), facts))
+    return found
+
+
+def _facts(node: Any, path: str, facts: dict[str, str], *, top: bool = False) -> None:
+    """Flatten an element into ``path → value``: its attributes, its text, and its children's, except
+    children that are elements of their own (and the ids of inner parts such as event definitions,
+    which modelers generate and nobody reads)."""
+    for name, value in sorted(node.attrib.items()):
+        qualified = _qualified(name)
+        text = " ".join(str(value).split())
+        if qualified == "id" or (qualified, text) in DEFAULTS:
+            continue
+        facts[f"{path}@{qualified}"] = text
+    text = " ".join((node.text or "").split())
+    if text and not top:
+        facts[path.rstrip("/")] = text
+    seen: dict[str, int] = {}
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        local = _local(child)
+        if local in REDUNDANT or etree.QName(child).namespace in DI_NAMESPACES:
+            continue
+        if _is_item(child):
+            continue
+        prefix = PREFIXES.get(etree.QName(child).namespace or "")
+        label = f"{prefix}:{local}" if prefix else local
+        # Repeated children are told apart by what names them (a form field's id, a property's name).
+        key = child.get("name") or (child.get("id") if local in NAMED_BY_ID else None)
+        if key is None:
+            seen[label] = seen.get(label, 0) + 1
+            step = label if seen[label] == 1 else f"{label}[{seen[label]}]"
+        else:
+            step = f"{label}[{' '.join(str(key).split())}]"
+        _facts(child, f"{path}{step}/", facts)
+
+
+def _moved(old: bytes | str, new: bytes | str, filename: str, changed: set[str]) -> tuple[str, ...]:
+    before = dict(_layout(_parse(old, filename)))
+    after = dict(_layout(_parse(new, filename)))
+    return tuple(sorted(k for k in before.keys() & after.keys() if before[k] != after[k] and k not in changed))
+
+
+def _layout(root: Any) -> Iterator[tuple[str, str]]:
+    """Every diagram shape and edge as (the element it draws, its bounds or waypoints)."""
+    for node in root.iter():
+        if not isinstance(node.tag, str) or etree.QName(node).namespace not in DI_NAMESPACES:
+            continue
+        element = node.get("bpmnElement") or node.get("dmnElementRef")
+        if not element:
+            continue
+        points = [" ".join(f"{k}={v}" for k, v in sorted(child.attrib.items()))
+                  for child in node if isinstance(child.tag, str) and _local(child) in ("Bounds", "waypoint")]
+        yield element, ";".join(points)
+
+
+def diff_sources(old: list[dict[str, str]], new: list[dict[str, str]]) -> dict[str, ModelDiff]:
+    """The differences file by file between two sets of sources (``[{"name", "content"}]``): BPMN and
+    DMN files deployed together. Files with nothing changed are left out."""
+    before = {s["name"]: s["content"] for s in old}
+    after = {s["name"]: s["content"] for s in new}
+    result = {}
+    for name in [*before, *(n for n in after if n not in before)]:
+        diff = diff_models(before.get(name), after.get(name), name)
+        if not diff.empty or diff.moved:
+            result[name] = diff
+    return result

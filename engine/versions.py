@@ -1,0 +1,22 @@
+"""Reading deployed versions as process designers need them: their files and their open cases."""
+
+from __future__ import annotations
+
+from engine.errors import NotFound
+from engine.persistence import version_store
+from engine.persistence.db import Database
+
+
+def sources(db: Database, key: str, version: int) -> list[dict[str, str]]:
+    """The files of one deployed version (``[{"name", "content"}]``: the BPMN and its DMN files)."""
+    with db.transaction() as session:
+        row = version_store.version_row(session, key, version)
+        if row is None:
+            raise NotFound(f"process {key} has no version {version}")
+        return [dict(s) for s in row.sources]
+
+
+def open_case_counts(db: Database, key: str) -> dict[int, int]:
+    """Version number → how many open (or paused) cases it has."""
+    with db.transaction() as session:
+        return version_store.open_case_counts(session, key)

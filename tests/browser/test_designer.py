@@ -1,0 +1,182 @@
+"""A process designer at the bpmn-js designer in a real browser: opens Samverkansteamet, renames a
+task and changes the escalation timer in the properties panel, sees the server's validation mark an
+invalid timer on the diagram, fixes it, saves, publishes with a change note, and finds version 2
+in the list with that note.
+
+The app runs on a database of its own (publishing changes the process, which the other browser
+tests' shared demo must not see). Nothing sleeps: every wait is for something on the page.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from engine.spiff.loading import SourceFile
+from tests.browser.conftest import CSP_LISTENER, ROOT, new_context, screenshot
+
+PASSWORD = "designers own password"
+DESIGNER_BUNDLE = ROOT / "web" / "static" / "build" / "designer.js"
+
+
+@dataclass
+class Studio:
+    url: str
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    """The app with Samverkansteamet deployed as version 1 and one process designer, on a free port."""
+    from waitress import create_server
+
+    from web import create_app
+
+    assert DESIGNER_BUNDLE.exists(), f"{DESIGNER_BUNDLE} is missing: run `npm ci && npm run build`"
+    folder = tmp_path_factory.mktemp("designer")
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "SIMULATED_CLOCK": True,
+                      "CLOCK_START": datetime(2026, 1, 12, 7, tzinfo=UTC), "SECRET_KEY": "designer-browser-test",
+                      "SANDBOX_DIR": folder / "sandbox"})
+    engine = app.extensions["samverkan.engine"]
+    processes = ROOT / "processes"
+    engine.deploy([SourceFile(name, (processes / name).read_bytes())
+                   for name in ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")], "system")
+    app.extensions["samverkan.accounts"].add_user("david.designer", ["processdesigner"], [], password=PASSWORD,
+                                                  display_name="David Nord")
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="designer-browser-test", daemon=True)
+    thread.start()
+    yield Studio(f"http://localhost:{server.effective_port}")
+    server.close()
+    thread.join(timeout=5)
+    engine.db.dispose()
+
+
+@pytest.fixture
+def designer_page(browser: Browser, studio: Studio) -> Iterator[Page]:
+    context = new_context(browser, studio)  # type: ignore[arg-type]
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Användarnamn").fill("david.designer")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    yield page
+    context.close()
+
+
+def select(page: Page, element_id: str) -> None:
+    """Click an element of the diagram, as a designer does, so the properties panel shows it."""
+    page.locator(f'#designer-canvas .djs-element.djs-shape[data-element-id="{element_id}"]').click()
+    expect(page.locator("#designer-properties .bio-properties-panel-header-label")).to_be_visible()
+
+
+def open_group(page: Page, group_id: str) -> None:
+    header = page.locator(f'#designer-properties [data-group-id="group-{group_id}"] .bio-properties-panel-group-header')
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def test_a_designer_changes_a_task_and_a_timer_sees_an_invalid_timer_marked_fixes_it_and_publishes(
+        designer_page: Page, tmp_path: Path) -> None:
+    page = designer_page
+    page.goto("/design/processes/samverkansteamet")
+    page.get_by_role("button", name="Ändra processen (nytt utkast från version 1)").click()
+    designer = page.locator("#designer")
+    expect(designer).to_have_attribute("data-state", "ready")
+    expect(page.locator("#designer-problems")).to_contain_text("Inga problem hittades.")
+
+    # The task's name, in the panel's General group.
+    select(page, "bedom_remiss")
+    open_group(page, "general")
+    name = page.locator("#bio-properties-panel-name")
+    name.fill("Bedöma remissen på teammöte inom tio dagar")
+    expect(page.locator('#designer-canvas [data-element-id="bedom_remiss"]')).to_contain_text("tio dagar")
+
+    # The escalation timer, in the panel's Timer group: first something that is no time at all.
+    select(page, "eskalering_svarstid")
+    open_group(page, "timer")
+    value = page.locator("#bio-properties-panel-timerEventDefinitionValue")
+    value.fill("om tio dagar")
+    marked = page.locator('#designer-canvas .djs-element.has-problem[data-element-id="eskalering_svarstid"]')
+    expect(marked).to_have_count(1)
+    expect(page.locator("#designer-problems")).to_contain_text("1 problem att rätta")
+    expect(page.locator("#designer-problems")).to_contain_text("om tio dagar")
+    expect(page.locator(".designer-problem-badge")).to_have_count(1)
+    screenshot(page, "designer-invalid-timer")
+
+    # Fixed: ten days after the referral came in. The marker goes away.
+    value.fill("${iso(date(remiss_inkom) + days(10))}")
+    expect(marked).to_have_count(0)
+    expect(page.locator("#designer-problems")).to_contain_text("Inga problem hittades.")
+
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page.locator("#designer-status")).to_have_text("Utkastet är sparat.")
+    screenshot(page, "designer-fixed-and-saved")
+
+    page.get_by_label("Ändringsanteckning (obligatorisk)").fill("Svarstiden till remittenten är tio dagar")
+    page.get_by_role("button", name="Publicera som ny version").click()
+    page.wait_for_url("**/design/processes/samverkansteamet")
+    expect(page.locator(".flash-success")).to_contain_text("Version 2 är publicerad.")
+    version_2 = page.locator("#version-2")
+    expect(version_2).to_contain_text("Svarstiden till remittenten är tio dagar")
+    expect(version_2).to_contain_text("david.designer")
+    screenshot(page, "designer-version-2-published")
+
+    # What changed, side by side.
+    version_2.get_by_role("link", name="Ändringar mot version 1").click()
+    expect(page.locator(".designer-change")).to_have_count(2)
+    expect(page.locator(".case-diagram")).to_have_count(2)
+    for diagram in page.locator(".case-diagram").all():
+        expect(diagram).to_have_attribute("data-state", "ready")
+    expect(page.locator('.designer-diff-new .case-current[data-element-id="eskalering_svarstid"]')).to_have_count(1)
+    screenshot(page, "designer-changes-side-by-side")
+    assert page.evaluate("window.__cspViolations.filter(v => v.directive.startsWith('script'))") == []
+
+
+def test_a_designer_tries_a_draft_in_the_sandbox_with_test_data_and_moves_its_clock(designer_page: Page) -> None:
+    page = designer_page
+    page.goto("/design/processes/samverkansteamet")
+    page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
+    page.get_by_role("link", name="Prova i sandlådan").click()
+    expect(page.locator("#sandbox-now")).to_have_text("2026-01-12 08:00")
+    page.get_by_role("button", name="Starta testärende").click()
+
+    first = page.locator('form.sandbox-task[data-element="registrera_informationsmote"]')
+    first.get_by_label("Deltagarens hemkommun").select_option("Nora")
+    first.get_by_label("Remitterande myndighet").select_option("FK")
+    first.get_by_label("Remittent").fill("Karin Ek, Försäkringskassan")
+    first.get_by_label("Deltagarens kön").select_option("kvinna")
+    first.get_by_label("Deltagarens födelseår").fill("2002")
+    first.get_by_label("Datum för informationsmötet").fill("2026-01-14")
+    first.get_by_role("button", name="Slutför med testdata").click()
+
+    expect(page.locator(".flash-success")).to_contain_text("Klart: Registrera bokat informationsmöte.")
+    expect(page.locator('form.sandbox-task[data-element="informationsmote"]')).to_be_visible()
+    # The meeting place came from the draft's decision table.
+    expect(page.locator("#sandbox-case dl")).to_contain_text("Arbetsförmedlingen i Nora")
+
+    page.get_by_label("Dagar").fill("3")
+    page.get_by_role("button", name="Flytta tiden", exact=True).click()
+    expect(page.locator("#sandbox-now")).to_have_text("2026-01-15 08:00")
+    expect(page.locator("header .clock")).to_contain_text("2026-01-12 08:00")  # the real (simulated) clock stood
+    screenshot(page, "designer-sandbox")
+
+
+def test_the_decision_table_of_a_draft_opens_in_the_dmn_editor_and_is_checked(designer_page: Page) -> None:
+    page = designer_page
+    page.goto("/design/processes/samverkansteamet")
+    page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
+    page.get_by_role("link", name="Beslutstabell: samverkansteamet_motesplats.dmn").click()
+    expect(page.locator("#dmn-designer")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#dmn-designer-problems")).to_contain_text("Inga problem hittades.")
+    page.locator("#dmn-designer-views").get_by_role("button", name="Mötesplats för informationsmöte").click()
+    expect(page.locator("#dmn-designer-canvas")).to_contain_text("Arbetsförmedlingen i Nora")
+    screenshot(page, "designer-decision-table")

@@ -1,0 +1,191 @@
+"""The process list, a process's page (versions, drafts, audit log), downloads, new drafts, uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from engine import validation, xml_safety
+from engine import versions as deployed
+from engine.diagram import process_xml
+from engine.errors import InvalidProcess, NotFound
+from engine.model_diff import diff_sources
+from engine.spiff.loading import SourceFile
+from engine.views import ProcessVersion
+from web.designer.common import (
+    PUBLISHED,
+    blueprint,
+    drafts,
+    marks,
+    process_keys,
+    safe_filename,
+    subject,
+)
+from web.designer.drafts import DraftFile, normalised
+from web.ui.pages import engine, me, now, teamwork
+
+#: Uploads: at most this many files (a BPMN file and the DMN files it uses).
+MAX_UPLOAD_FILES = 10
+
+
+@blueprint.get("/")
+def index() -> str:
+    processes = engine().processes()
+    counts = {p.key: sum(deployed.open_case_counts(engine().db, p.key).values()) for p in processes}
+    open_drafts = drafts().open_drafts()
+    return render_template("designer/index.html", processes=processes, counts=counts, drafts=open_drafts)
+
+
+def _versions(key: str) -> list[ProcessVersion]:
+    found = engine().versions(key)
+    if not found:
+        raise NotFound(f"process {key} is not deployed")
+    return found
+
+
+@blueprint.get("/processes/<key>")
+def process(key: str) -> str:
+    versions = _versions(key)
+    counts = deployed.open_case_counts(engine().db, key)
+    log = teamwork().audit_log(subject=subject(key))
+    notes: dict[int, Any] = {}
+    for entry in log:
+        if entry.action == PUBLISHED and isinstance(entry.details.get("version"), int):
+            notes.setdefault(entry.details["version"], entry)
+    latest = versions[-1]
+    behind = sum(n for v, n in counts.items() if v < latest.version)
+    return render_template("designer/process.html", key=key, versions=list(reversed(versions)), latest=latest,
+                           counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind)
+
+
+@blueprint.get("/processes/<key>/versions/<int:version>/files/<name>")
+def version_file(key: str, version: int, name: str) -> Response:
+    """A deployed version's file; ``?download=1`` as an attachment (what Camunda Modeler opens)."""
+    source = next((s for s in deployed.sources(engine().db, key, version) if s["name"] == name), None)
+    if source is None:
+        raise NotFound(f"process {key} version {version} has no file {name}")
+    response = Response(source["content"], mimetype="application/xml")
+    if request.args.get("download"):
+        kind = "dmn" if name.lower().endswith(".dmn") else "bpmn"
+        stem = safe_filename(name, kind).rsplit(".", 1)[0]
+        response.headers["Content-Disposition"] = f'attachment; filename="{stem}-v{version}.{kind}"'
+    return response
+
+
+@blueprint.get("/processes/<key>/versions/<int:version>.bpmn")
+def version_bpmn(key: str, version: int) -> Response:
+    """The BPMN file of a version, as a download (what Camunda Modeler opens)."""
+    response = Response(process_xml(engine().db, key, version), mimetype="application/xml")
+    stem = safe_filename(key, "bpmn").rsplit(".", 1)[0]
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}-v{version}.bpmn"'
+    return response
+
+
+@blueprint.get("/processes/<key>/versions/<int:version>/changes")
+def version_changes(key: str, version: int) -> str:
+    """What changed from the version before to this one."""
+    if version < 2:
+        raise NotFound(f"version {version} of {key} has no version before it")
+    old = deployed.sources(engine().db, key, version - 1)
+    new = deployed.sources(engine().db, key, version)
+    diffs = diff_sources(old, new)
+    return render_template(
+        "designer/changes.html", key=key, title_from=_("version %(n)s", n=version - 1),
+        title_to=_("version %(n)s", n=version), diffs=diffs, marks=marks(diffs, _bpmn_name(new)),
+        old_url=_bpmn_url(key, version - 1, old), new_url=_bpmn_url(key, version, new),
+        back=url_for("designer.process", key=key),
+    )
+
+
+def _bpmn_name(sources: list[dict[str, str]]) -> str | None:
+    return next((s["name"] for s in sources if not s["name"].lower().endswith(".dmn")), None)
+
+
+def _bpmn_url(key: str, version: int, sources: list[dict[str, str]]) -> str | None:
+    name = _bpmn_name(sources)
+    return url_for("designer.version_file", key=key, version=version, name=name) if name else None
+
+
+@blueprint.post("/processes/<key>/drafts")
+def new_draft(key: str) -> WerkzeugResponse:
+    """A draft of ``key`` made from one of its versions (the newest if none is named)."""
+    versions = _versions(key)
+    try:
+        version = int(request.form.get("version") or versions[-1].version)
+    except ValueError:
+        version = versions[-1].version
+    files = []
+    for source in deployed.sources(engine().db, key, version):
+        text, kind = normalised(source["content"], source["name"])
+        files.append(DraftFile(source["name"], text, kind))
+    draft = drafts().create(key, version, files, me().username, now())
+    flash(_("Ett utkast från version %(n)s är skapat. Inget som körs påverkas förrän det publiceras.", n=version),
+          "success")
+    return redirect(url_for("designer.editor", draft_id=draft.id))
+
+
+@blueprint.post("/upload")
+def upload() -> WerkzeugResponse | tuple[str, int]:
+    """A .bpmn made in Camunda Modeler (or another tool), with its .dmn files, as a new draft."""
+    uploaded = [f for f in request.files.getlist("file") if f and f.filename][:MAX_UPLOAD_FILES]
+    if not uploaded:
+        flash(_("Välj en .bpmn-fil att ladda upp."), "error")
+        return redirect(url_for("designer.index"))
+    files: list[DraftFile] = []
+    try:
+        for item in uploaded:
+            text, kind = normalised(item.read(), item.filename or "upload")
+            files.append(DraftFile(safe_filename(item.filename or "", kind), text, kind))
+    except InvalidProcess as refused:
+        return _refused(refused.problems)
+    bpmn = [f for f in files if f.kind == "bpmn"]
+    keys = process_keys(SourceFile(bpmn[0].name, bpmn[0].content.encode())) if len(bpmn) == 1 else []
+    if len(bpmn) != 1 or len(keys) != 1:
+        flash(_("Ladda upp precis en .bpmn-fil med precis en körbar process (isExecutable), och de .dmn-filer "
+                "den använder."), "error")
+        return redirect(url_for("designer.index"))
+    key = keys[0]
+    versions = engine().versions(key)
+    base = versions[-1].version if versions else None
+    if base is not None:
+        files = _as_files_of(files, deployed.sources(engine().db, key, base))
+    draft = drafts().create(key, base, files, me().username, now())
+    if base is None:
+        flash(_("Ett utkast till den nya processen %(key)s är skapat.", key=key), "success")
+    else:
+        flash(_("Filen är uppladdad som ett utkast till %(key)s (från version %(n)s).", key=key, n=base), "success")
+    return redirect(url_for("designer.editor", draft_id=draft.id))
+
+
+def _as_files_of(uploaded: list[DraftFile], base: list[dict[str, str]]) -> list[DraftFile]:
+    """Uploaded files as the new content of the version's files: the BPMN file keeps its name, a
+    decision file the name of the one with the same decisions; decision files the upload does not
+    bring are taken from the version as they are."""
+    base_files = [DraftFile(s["name"], *normalised(s["content"], s["name"])) for s in base]
+    base_bpmn = next((f for f in base_files if f.kind == "bpmn"), None)
+    decided = {f.name: _decisions(f) for f in base_files if f.kind == "dmn"}
+    files: list[DraftFile] = []
+    for file in uploaded:
+        name = file.name
+        if file.kind == "bpmn" and base_bpmn is not None:
+            name = base_bpmn.name
+        elif file.kind == "dmn":
+            name = next((n for n, ids in decided.items() if ids and ids == _decisions(file)), name)
+        files.append(DraftFile(name, file.content, file.kind))
+    names = {f.name for f in files}
+    return files + [f for f in base_files if f.kind == "dmn" and f.name not in names]
+
+
+def _decisions(file: DraftFile) -> set[str]:
+    return set(validation.decision_ids(xml_safety.parse_xml(file.content.encode("utf-8"), file.name)))
+
+
+def _refused(problems: tuple[Any, ...]) -> tuple[str, int]:
+    flash(_("Filen kunde inte läsas och sparades inte."), "error")
+    processes = engine().processes()
+    counts = {p.key: sum(deployed.open_case_counts(engine().db, p.key).values()) for p in processes}
+    return render_template("designer/index.html", processes=processes, counts=counts, drafts=drafts().open_drafts(),
+                           upload_problems=problems), 422
