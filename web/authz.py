@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
-from engine.views import Case, Task
+from engine.views import Case, Notification, Task
 from web.accounts.users import User
 from web.errors import Forbidden
 
@@ -33,6 +33,29 @@ def visible_case(engine: WorkflowEngine, user: User, case_id: str) -> Case:
     if not can_see(user, case):
         raise NotFound(f"case {case_id} does not exist")
     return case
+
+
+def visible_cases(engine: WorkflowEngine, user: User, *, process: str | None = None, status: str | None = None,
+                  limit: int = 500) -> list[Case]:
+    """The case summaries the user may see (newest first): all for admins, their interventions' for
+    staff, their own referrals for a referrer, none for anyone else."""
+    if user.is_admin:
+        return engine.cases(process, status, limit)
+    if user.is_staff:
+        teams = [t for t in user.teams if process in (None, t)]
+        return engine.cases(status=status, process_keys=teams, limit=limit)
+    if user.is_referrer:
+        return engine.cases(process, status, limit, started_by=user.username)
+    return []
+
+
+def visible_notifications(engine: WorkflowEngine, user: User, limit: int = 200) -> list[Notification]:
+    """Reminders and escalations addressed to the user, by name or through a role in one of their
+    interventions; every one for admins."""
+    if user.is_admin:
+        return engine.notifications(limit=limit)
+    return engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
+                                limit=limit)
 
 
 def may_work_on(user: User, task: Task) -> bool:

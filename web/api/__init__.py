@@ -128,18 +128,8 @@ def get_case(case_id: str) -> Response:
 
 @blueprint.get("/cases")
 def list_cases() -> Response:
-    user = me()
-    process = request.args.get("process") or None
-    status = request.args.get("status") or None
-    if user.is_admin:
-        cases = engine().cases(process, status)
-    elif user.is_staff:
-        teams = [t for t in user.teams if process in (None, t)]
-        cases = engine().cases(status=status, process_keys=teams)
-    elif user.is_referrer:
-        cases = engine().cases(process, status, started_by=user.username)
-    else:
-        cases = []
+    cases = authz.visible_cases(engine(), me(), process=request.args.get("process") or None,
+                                status=request.args.get("status") or None)
     return jsonify([case_summary_json(c) for c in cases])
 
 
@@ -224,11 +214,7 @@ def complete(task_id: str) -> Response:
 
 @blueprint.get("/notifications")
 def notifications() -> Response:
-    user = me()
-    if user.is_admin:
-        found = engine().notifications()
-    else:
-        found = engine().notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams))
+    found = authz.visible_notifications(engine(), me())
     return jsonify([
         {"id": n.id, "kind": n.kind, "case_id": n.case_id, "task_id": n.task_id,
          "recipient": n.recipient if n.recipient_kind == "user" else f"{n.recipient} ({n.process_key})",

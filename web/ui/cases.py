@@ -23,18 +23,10 @@ MAX_REASON = 1000
 
 @blueprint.get("")
 def index() -> str:
-    user = me()
     status = request.args.get("status") or None
     if status not in (None, "open", "paused", "completed", "cancelled"):
         status = None
-    if user.is_admin:
-        cases = engine().cases(status=status, limit=200)
-    elif user.is_staff:
-        cases = engine().cases(status=status, process_keys=list(user.teams), limit=200)
-    elif user.is_referrer:
-        cases = engine().cases(status=status, started_by=user.username, limit=200)
-    else:
-        cases = []
+    cases = authz.visible_cases(engine(), me(), status=status, limit=200)
     return render_template("cases.html", cases=cases, status=status, masked=personnummer.masked)
 
 

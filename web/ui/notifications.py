@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from web import authz
 from web.ui.pages import accounts, engine, me, now, page_context, require_user
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -15,10 +16,6 @@ blueprint.context_processor(page_context)
 def index() -> str:
     user = me()
     seen = accounts().notifications_seen_at(user.username)
-    if user.is_admin:
-        found = engine().notifications()
-    else:
-        found = engine().notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams))
+    found = authz.visible_notifications(engine(), user)
     accounts().mark_notifications_seen(user.username, now())
-    page = render_template("notifications.html", notifications=found, seen=seen)
-    return page
+    return render_template("notifications.html", notifications=found, seen=seen)

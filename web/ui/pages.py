@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
 from engine.inbox import Inbox
+from web import authz
 from web.accounts.users import Accounts, User
 from web.teamwork import Teamwork
 
@@ -68,8 +69,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 def unseen_notifications(user: User) -> int:
     seen = accounts().notifications_seen_at(user.username)
-    found = engine().notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
-                                   limit=100)
+    found = authz.visible_notifications(engine(), user, limit=100)
     return sum(1 for n in found if seen is None or n.created_at > seen)
 
 
