@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from engine import events, outbox
@@ -40,10 +40,12 @@ def _when(moment: datetime) -> str:
 def handle_due(session: Session, until: datetime, now: datetime, limit: int = 500) -> Handled:
     """Write the reminders and escalations due by ``until``; each notification is dated at its
     deadline, so that what was missed while the system was down is still told in order."""
+    # Driven by the two deadline indexes (a handful of rows), the case's status checked per row
+    # found: a join let SQLite walk every open case instead (186 ms at 100,000 open cases).
+    case_open = exists().where(CaseRow.id == HumanTaskRow.case_id, CaseRow.status == "open")
     tasks = session.scalars(
-        select(HumanTaskRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(CaseRow.status == "open",
-               or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until))
+        select(HumanTaskRow)
+        .where(or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until), case_open)
         .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=HumanTaskRow)
