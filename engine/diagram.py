@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from engine import events, xml_safety
+from engine import events, versions, xml_safety
 from engine.errors import NotFound
-from engine.persistence import store
 from engine.persistence.db import Database
 from engine.views import Case, CaseEvent
 
@@ -28,21 +28,20 @@ class CaseDiagram:
 
 def process_xml(db: Database, key: str, version: int) -> str:
     """The BPMN file of one deployed version that holds the process ``key``."""
-    with db.transaction() as session:
-        row = next((v for v in store.versions_of(session, key) if v.version == version), None)
-        if row is None:
-            raise NotFound(f"process {key} has no version {version}")
-        sources = list(row.sources)
-    for source in sources:
-        tree = xml_safety.parse_xml(source["content"].encode("utf-8"), source["name"])
-        if tree.getroot().find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
-            return str(source["content"])
+    return _bpmn_file(db, key, version)[0]
+
+
+def _bpmn_file(db: Database, key: str, version: int) -> tuple[str, Any]:
+    """The BPMN file holding the process ``key`` of that version, as text and as its parsed root."""
+    for source in versions.sources(db, key, version):
+        root = xml_safety.parse_xml(source["content"].encode("utf-8"), source["name"]).getroot()
+        if root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
+            return str(source["content"]), root
     raise NotFound(f"process {key} version {version} has no BPMN file")
 
 
 def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent]) -> CaseDiagram:
-    xml = process_xml(db, case.process_key, case.process_version)
-    root = xml_safety.parse_xml(xml.encode("utf-8"), f"{case.process_key}.bpmn").getroot()
+    xml, root = _bpmn_file(db, case.process_key, case.process_version)
     tasks = {t.name for t in case.open_tasks}
     # A timer on the edge of a waiting task is part of that task's wait, not a place of its own.
     attached = {b.get("id"): b.get("attachedToRef") for b in root.iter(f"{{{BPMN_NS}}}boundaryEvent")}
