@@ -154,8 +154,8 @@ def worker(url: str, until: datetime, interval: float, ready: Any, go: Any, stop
     """One worker process: ``samverkan worker``'s loop on a clock standing at ``until``.
 
     Counted on the side (by wrapping the engine object's methods, not by changing the engine):
-    each case a tick tried, and whether it fired, was already done, or was busy elsewhere, and how
-    many case states were loaded.
+    the batches a tick claimed, the cases in them and the timers they fired, and how many case
+    states were loaded.
     """
     logging.getLogger("spiff").setLevel(logging.WARNING)
     # "skipped: maximum number of running instances reached": the long first tick is still running
@@ -167,26 +167,25 @@ def worker(url: str, until: datetime, interval: float, ready: Any, go: Any, stop
         engine.catalog.bundle(version)
     outcomes: Counter[str] = Counter()
     moments: dict[str, float] = {}
-    catch_up = engine._catch_up
+    fire_next_due = engine._fire_next_due
     load = engine.runner._workflow
 
-    def counted_catch_up(case_id: str, moment: datetime) -> int | None:
-        fired = catch_up(case_id, moment)
-        if fired is None:
-            outcomes["busy"] += 1
-        elif fired == 0:
-            outcomes["already done"] += 1  # fired by another worker meanwhile (or closed)
-        else:
+    def counted_fire_next_due(moment: datetime, batch: int, passed_over: set[str]) -> tuple[int, int]:
+        claimed, fired = fire_next_due(moment, batch, passed_over)
+        if claimed:
+            outcomes["batches"] += 1
+            outcomes["claimed"] += claimed
+        if fired:
             outcomes["fired"] += fired
             moments.setdefault("first", time.perf_counter())
             moments["last"] = time.perf_counter()
-        return fired
+        return claimed, fired
 
     def counted_load(session: Any, row: Any) -> Any:
         outcomes["loaded"] += 1
         return load(session, row)
 
-    engine._catch_up = counted_catch_up  # type: ignore[method-assign, assignment]
+    engine._fire_next_due = counted_fire_next_due  # type: ignore[method-assign]
     engine.runner._workflow = counted_load  # type: ignore[method-assign]
     sched, ticker = scheduler.blocking(engine, interval)
 
@@ -413,14 +412,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.profile:
             profile(db, burst, args.profile)
     say()
-    say("all fired = from release to the last timer's commit; busy-skips = cases found locked by another worker;")
-    say("loaded = case states loaded (deserialized); already done = a case locked after another worker had fired it")
-    say("  workers   all fired (s)   timers/s   nothing due (s)   fired   busy-skips   loaded   "
-        "already done   worker CPU s   postgres CPU s   CPU ms/timer   machine busy   checks")
+    say("all fired = from release to the last timer's commit; batches = transactions that claimed due cases;")
+    say("claimed = cases in them; loaded = case states loaded (deserialized)")
+    say("  workers   all fired (s)   timers/s   nothing due (s)   fired   batches   claimed   loaded   "
+        "worker CPU s   postgres CPU s   CPU ms/timer   machine busy   checks")
     for r in runs:
         say(f"  {r.workers:>7}   {r.fired_seconds:13.1f}   {r.fired / r.fired_seconds:8.0f}   {r.done_seconds:15.1f}   "
-            f"{r.fired:>5,}   {r.outcomes['busy']:>10,}   {r.outcomes['loaded']:>6,}   "
-            f"{r.outcomes['already done']:>12,}   {r.worker_cpu:12.1f}   {r.postgres_cpu:14.1f}   "
+            f"{r.fired:>5,}   {r.outcomes['batches']:>7,}   {r.outcomes['claimed']:>7,}   {r.outcomes['loaded']:>6,}   "
+            f"{r.worker_cpu:12.1f}   {r.postgres_cpu:14.1f}   "
             f"{(r.worker_cpu + r.postgres_cpu) / max(1, r.fired) * 1000:12.1f}   "
             f"{r.machine_busy * 100:11.0f}%   {'ok' if r.ok else 'FAILED'}")
     say("  (CPU ms/timer = worker and postgres CPU seconds over timers fired: what a timer costs whatever else runs;")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine import clock as clock_module
 from engine import deadlines, events, forms
@@ -24,13 +25,15 @@ from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_view, task_view
 from engine.persistence.models import CaseEventRow, CaseRow
-from engine.runner import CaseBusy, CaseRunner, Step, new_case_id
+from engine.runner import CaseRunner, Step, new_case_id
 from engine.spiff import runtime
 from engine.spiff.loading import SourceFile
 from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, Task, Timer
 
 #: How many occurrences one case may fire in one catch-up before it is treated as a runaway loop.
 MAX_FIRINGS_PER_CASE = 5_000
+#: Cases whose due timers one scheduler transaction fires (and holds locked meanwhile).
+TIMER_BATCH = 25
 
 
 class WorkflowEngine(OperationsVerbs):
@@ -293,48 +296,41 @@ class WorkflowEngine(OperationsVerbs):
             return [Notification(r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
                                  r.subject, r.created_at, r.body) for r in rows]
 
-    def run_due_timers(self, until: datetime | None = None, *, batch: int = 200) -> int:
+    def run_due_timers(self, until: datetime | None = None, *, batch: int = TIMER_BATCH) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
 
         A case that slept through several occurrences gets each of them, in order, each run at its
-        own due time so that what follows is timed from when it should have happened.
+        own due time so that what follows is timed from when it should have happened. Cases are
+        taken ``batch`` at a time, each batch one transaction; workers running side by side each
+        take batches the others do not hold.
         """
         until = until or self.clock.now()
         fired = 0
+        passed_over: set[str] = set()
         while True:
-            with self.db.transaction() as session:
-                due = store.due_case_ids(session, until, batch)
-            if not due:
-                return fired
-            progressed = False
-            for case_id, _ in due:
-                caught_up = self._catch_up(case_id, until)
-                if caught_up is not None:
-                    fired += caught_up
-                    progressed = True
-            if not progressed:
-                return fired  # what is left is being handled by another worker
+            claimed, count = self._fire_next_due(until, batch, passed_over)
+            fired += count
+            if not claimed:
+                return fired  # nothing due, or what is left is being handled by another worker
 
-    def _catch_up(self, case_id: str, until: datetime) -> int | None:
-        """How many occurrences fired; None while another worker holds the case. Every other outcome
-        moves the case's due time on (fired, found already done, closed, or made an incident)."""
-        fired = 0
+    def _fire_next_due(self, until: datetime, batch: int, passed_over: set[str]) -> tuple[int, int]:
+        """Claim the next batch of due cases and fire their timers: (cases claimed, timers fired).
+        A case whose step fails becomes an incident (out of the schedule); a case still due after
+        its turn is passed over for the rest of this run rather than taken again and again."""
+        claimed: list[str] = []
+        fired: dict[str, int] = {}
+
+        def claim(session: Session) -> Sequence[CaseRow]:
+            rows = store.claim_due_cases(session, until, batch, passed_over)
+            claimed.extend(row.id for row in rows)
+            return rows
 
         def fire(workflow: Any, row: CaseRow, step: Step) -> None:
-            nonlocal fired
-            fired = _fire_due(workflow, row, step, until)
-            step.unchanged = fired == 0 and row.next_due_at is not None and row.next_due_at > until
+            fired[row.id] = _fire_due(workflow, row, step, until)
 
-        try:
-            self.runner.change(case_id, "scheduler", fire, skip_locked=True,
-                               unless=lambda row: row.next_due_at is None or row.next_due_at > until)
-        except CaseBusy:
-            return None
-        except (NotFound, Conflict):
-            return 0  # the case closed meanwhile
-        except StepFailed:
-            return 0  # rolled back; the case is now an incident and out of the schedule
-        return fired
+        saved = self.runner.change_many(claim, "scheduler", fire)
+        passed_over.update(case.id for case in saved if case.next_due_at is not None and case.next_due_at <= until)
+        return len(claimed), sum(fired[case.id] for case in saved)
 
     def advance_clock(self, delta: timedelta | None = None, *, to: datetime | None = None) -> int:
         """Move a simulated clock forward, firing everything that falls due on the way, in order."""

@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,8 +60,25 @@ class Step:
         self.events.append((event, element, details))
 
 
-class CaseBusy(Conflict):
-    """Another worker holds the case right now (only raised when asked not to wait)."""
+@dataclass
+class Planned:
+    """What saving one case's step writes, worked out before anything is written."""
+
+    row: CaseRow
+    workflow: Any
+    new: bool
+    values: dict[str, Any]  # the case row's new columns
+    history: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    now: datetime
+    removed_tasks: list[str]
+    added_tasks: list[HumanTaskRow]
+    timers: list[dict[str, Any]] | None  # None: the waiting timers did not change
+    tasks: list[Task]  # the open tasks after the step
+
+    @property
+    def case(self) -> Case:
+        return case_view(self.row, self.tasks)
 
 
 class WorkflowCache:
@@ -129,16 +146,12 @@ class CaseRunner:
 
     def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
                statuses: tuple[str, ...] = ("open",),
-               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None,
-               skip_locked: bool = False, unless: Callable[[CaseRow], bool] | None = None) -> Case | None:
+               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do).
 
         With ``task=(task_id, check)`` the case is the one of that open task, found and locked in
-        the same statement, and ``check`` may refuse the task before anything is loaded. With
-        ``skip_locked`` a case another worker is changing raises CaseBusy at once instead of waiting.
-        ``unless`` looks at the locked row first: if it says so, nothing is loaded and nothing changes
-        (a timer another worker fired meanwhile costs one statement, not a deserialized workflow).
+        the same statement, and ``check`` may refuse the task before anything is loaded.
         """
         saved: Case | None = None
         try:
@@ -151,15 +164,11 @@ class CaseRunner:
                     row = found[1]
                     case_id = row.id
                 else:
-                    row = store.lock_case(session, case_id, skip_locked)  # type: ignore[assignment]
-                    if row is None and skip_locked and store.get_case(session, case_id) is not None:
-                        raise CaseBusy(f"case {case_id} is being changed by another worker")
+                    row = store.lock_case(session, case_id)  # type: ignore[assignment]
                 if row is None:
                     raise NotFound(f"case {case_id} does not exist")
                 if row.status not in statuses:
                     raise Conflict(f"case {case_id} is {row.status}")
-                if unless is not None and unless(row):
-                    return None
                 workflow = self._workflow(session, row)
                 step = Step(actor)
                 with clock_module.using(self.clock):
@@ -181,36 +190,72 @@ class CaseRunner:
         return runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, bundle,
                                                           self.script_engine))
 
+    def change_many(self, claim: Callable[[Session], Sequence[CaseRow]], actor: str,
+                    action: Callable[[Any, CaseRow, Step], None]) -> list[Case]:
+        """Apply ``action`` to each case ``claim`` finds and locks, and write them all in one
+        transaction, a few statements for the lot (the scheduler's way through a burst of timers).
+        A case whose step fails is left out and marked as an incident in the same transaction; the
+        others are saved. Returns the cases as saved."""
+        plans: list[Planned] = []
+        with self.db.transaction() as session:
+            rows = list(claim(session))
+            if not rows:
+                return []
+            existing = store.tasks_of_cases(session, [row.id for row in rows])
+            failures: list[tuple[CaseRow, StepFailed]] = []
+            for row in rows:
+                try:
+                    workflow = self._workflow(session, row)
+                    step = Step(actor)
+                    with clock_module.using(self.clock):
+                        action(workflow, row, step)
+                        if not step.unchanged:
+                            plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []), new=False))
+                except StepFailed as error:
+                    failures.append((row, error))
+            self._write(session, plans)
+            for row, failed in failures:
+                self._incident(session, row, failed, actor)
+        for plan in plans:
+            self.cache.put(plan.row.id, plan.row.revision, plan.workflow)
+        return [plan.case for plan in plans]
+
     def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
         """Write the step: state, read models and history, in the caller's transaction. Returns the
         case as it now stands, so that nobody has to read it back."""
+        existing = [] if new else list(store.tasks_of_case(session, row.id))
+        plan = self._plan(session, row, workflow, step, existing, new)
+        self._write(session, [plan])
+        return plan.case
+
+    def _plan(self, session: Session, row: CaseRow, workflow: Any, step: Step, existing: list[HumanTaskRow],
+              new: bool) -> Planned:
+        """Everything saving the step writes, worked out before anything is written (the session is
+        only read), so that a step that fails here leaves nothing behind and a batch of cases can be
+        written together."""
         now = clock_module.now()
         seen = runtime.snapshot(workflow)
-        existing = [] if new else list(store.tasks_of_case(session, row.id))
         written = self._notices(session, row, workflow, step, existing, new)
+        status = row.status
         if step.status is not None:
-            row.status = step.status
-        elif seen.completed and row.status == "open":
-            row.status = "completed"
+            status = step.status
+        elif seen.completed and status == "open":
+            status = "completed"
             step.record(events.CASE_COMPLETED)
-        closed = row.status in ("completed", "cancelled")
-        if closed and row.closed_at is None:
-            row.closed_at = now
-        tasks = self._sync_tasks(session, row, [] if closed else seen.ready_user_tasks, step, now, existing, written,
-                                 getattr(workflow, "engine_notices", {}))
+        closed = status in ("completed", "cancelled")
+        closed_at = now if closed and row.closed_at is None else row.closed_at
+        ready = {} if closed else {str(t.id): t for t in seen.ready_user_tasks}
+        added = self._new_tasks(session, row, ready, existing, step, now, written,
+                                getattr(workflow, "engine_notices", {}))
+        kept = [task_view(t) for t in existing if t.id in ready]
         timers = [] if closed else [
             {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
             for t in seen.timers
         ]
-        if new or timers != (row.waiting_timers or []):
-            store.replace_timers(session, row.id, [
-                {"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
-                 "due_at": datetime.fromisoformat(t["due_at"])} for t in timers
-            ], new=new)
-        schedulable = row.status == "open" and row.incident is None
+        schedulable = status == "open" and row.incident is None
         runtime.prune_finished_cycle_branches(workflow, [] if closed else seen.cycles)
         values: dict[str, Any] = {
-            "status": row.status,
+            "status": status,
             "state": state.dump(workflow),
             "serializer_version": state.SERIALIZER_VERSION,
             "data": _json_safe(seen.data),
@@ -220,20 +265,41 @@ class CaseRunner:
             "waiting_messages": [] if closed else seen.messages,
             "waiting_timers": timers,
             "updated_at": now,
-            "closed_at": row.closed_at,
+            "closed_at": closed_at,
         }
-        if not new:
-            store.save_case_state(session, row, row.revision, values)
-            row.revision += 1
-        for key, value in values.items():
-            setattr(row, key, value)
-        store.add_events(session, [
+        history = [
             {"case_id": row.id, "at": now, "event": event, "actor": step.actor, "element": element,
              "details": _json_safe(details)}
             for event, element, details in step.events
-        ])
-        outbox.write(session, written, now)
-        return case_view(row, tasks)
+        ]
+        tasks = sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
+        return Planned(
+            row=row, workflow=workflow, new=new, values=values, history=history, notifications=written, now=now,
+            removed_tasks=[t.id for t in existing if t.id not in ready], added_tasks=added,
+            timers=[{"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
+                     "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
+            if new or timers != (row.waiting_timers or []) else None,
+            tasks=tasks,
+        )
+
+    def _write(self, session: Session, plans: Sequence[Planned]) -> None:
+        """Write planned steps: one statement per table for all of them."""
+        if not plans:
+            return
+        store.remove_tasks(session, [task_id for plan in plans for task_id in plan.removed_tasks])
+        store.add_tasks(session, [task for plan in plans for task in plan.added_tasks])
+        store.replace_timers_of(session, [p.row.id for p in plans if p.timers is not None and not p.new],
+                                [timer for plan in plans for timer in plan.timers or ()])
+        store.save_case_states(session, [(p.row, p.values) for p in plans if not p.new])
+        for plan in plans:
+            if plan.new:  # an added row: the ORM writes it at commit
+                for key, value in plan.values.items():
+                    setattr(plan.row, key, value)
+            else:  # already written: the row object takes the values without becoming dirty again
+                store.saved(plan.row, plan.values)
+        store.add_events(session, [event for plan in plans for event in plan.history])
+        for plan in plans:
+            outbox.write(session, plan.notifications, plan.now)
 
     def _notices(self, session: Session, row: CaseRow, workflow: Any, step: Step, existing: list[HumanTaskRow],
                  new: bool) -> list[dict[str, Any]]:
@@ -266,11 +332,9 @@ class CaseRunner:
             self._process_names[row.process_version_id] = name
         return notifying.CaseContext(row, name)
 
-    def _sync_tasks(self, session: Session, row: CaseRow, ready_tasks: list[Any], step: Step, now: datetime,
-                    existing: list[HumanTaskRow], written: list[dict[str, Any]], specs: Notices) -> list[Task]:
-        ready = {str(t.id): t for t in ready_tasks}
-        store.remove_tasks(session, [t.id for t in existing if t.id not in ready])
-        kept = [task_view(t) for t in existing if t.id in ready]
+    def _new_tasks(self, session: Session, row: CaseRow, ready: dict[str, Any], existing: list[HumanTaskRow],
+                   step: Step, now: datetime, written: list[dict[str, Any]], specs: Notices) -> list[HumanTaskRow]:
+        """Rows for the user tasks that became ready in this step (and meeting invitations for them)."""
         known = {t.id for t in existing}
         added: list[HumanTaskRow] = []
         meetings = {element: spec for element, spec in specs.items() if spec.calendar}
@@ -297,24 +361,26 @@ class CaseRunner:
                                                             task=added[-1], data=task.data, at=now)
                 written += rows
                 step.record(event, element, **details)
-        store.add_tasks(session, added)
-        return sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
+        return added
 
     def _record_incident(self, case_id: str, failed: StepFailed, actor: str) -> None:
-        now = self.clock.now()
         with self.db.transaction() as session:
             row = store.lock_case(session, case_id)
-            if row is None:
-                return
-            store.save_case_state(session, row, row.revision, {
-                "incident": {"element": failed.element, "message": failed.message, "at": now.isoformat()},
-                "next_due_at": None,
-                "updated_at": now,
-            })
-            store.add_event(session, CaseEventRow(
-                case_id=case_id, at=now, event=events.INCIDENT_RAISED, actor=actor, element=failed.element,
-                details={"message": failed.message},
-            ))
+            if row is not None:
+                self._incident(session, row, failed, actor)
+
+    def _incident(self, session: Session, row: CaseRow, failed: StepFailed, actor: str) -> None:
+        """Mark the (locked) case as an incident: out of the schedule until someone looks at it."""
+        now = self.clock.now()
+        store.save_case_state(session, row, row.revision, {
+            "incident": {"element": failed.element, "message": failed.message, "at": now.isoformat()},
+            "next_due_at": None,
+            "updated_at": now,
+        })
+        store.add_event(session, CaseEventRow(
+            case_id=row.id, at=now, event=events.INCIDENT_RAISED, actor=actor, element=failed.element,
+            details={"message": failed.message},
+        ))
 
 
 def new_case_id() -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification
 from engine.persistence.models import (
@@ -78,13 +79,10 @@ def next_version_number(session: Session, key: str) -> int:
 # --- cases --------------------------------------------------------------------------------------
 
 
-def lock_case(session: Session, case_id: str, skip_locked: bool = False) -> CaseRow | None:
-    """Load a case for change. PostgreSQL holds a row lock until commit (with ``skip_locked``, a case
-    another transaction holds is returned as None); SQLite's writer lock is already held
-    (``BEGIN IMMEDIATE``)."""
-    return session.scalars(
-        select(CaseRow).where(CaseRow.id == case_id).with_for_update(skip_locked=skip_locked)
-    ).first()
+def lock_case(session: Session, case_id: str) -> CaseRow | None:
+    """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
+    already held (``BEGIN IMMEDIATE``)."""
+    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
 
 
 def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
@@ -122,6 +120,44 @@ def list_cases(session: Session, process_keys: Sequence[str] | None, status: str
     return session.scalars(query.order_by(CaseRow.created_at.desc()).limit(limit)).all()
 
 
+def claim_due_cases(session: Session, until: datetime, limit: int, skip: Iterable[str] = ()) -> Sequence[CaseRow]:
+    """Lock up to ``limit`` cases with a timer due by ``until``, earliest first, passing over the
+    cases other workers hold (``SKIP LOCKED``: several workers split a burst between them instead
+    of queueing for the same rows) and the ``skip`` ids. Paused cases and incidents have no due
+    time. On SQLite the writer lock of ``BEGIN IMMEDIATE`` already keeps other writers out."""
+    query = select(CaseRow).where(CaseRow.next_due_at.is_not(None), CaseRow.next_due_at <= until)
+    skipped = list(skip)
+    if skipped:
+        query = query.where(CaseRow.id.not_in(skipped))
+    return session.scalars(
+        # By due time alone, as the index on it yields them: a tie-breaker would make PostgreSQL sort
+        # every due case for each batch (33 ms with 10,000 due, against 0.1 ms).
+        query.order_by(CaseRow.next_due_at).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+
+
+def save_case_states(session: Session, changes: Sequence[tuple[CaseRow, dict[str, Any]]]) -> None:
+    """Write the new state of locked cases, one statement for all of them, each only if its revision
+    is still the one its row object holds (the optimistic check behind the lock)."""
+    if not changes:
+        return
+    table = cast(Table, CaseRow.__table__)
+    statement = update(table).where(table.c.id == bindparam("_id"), table.c.revision == bindparam("_revision"))
+    result = session.connection().execute(statement, [
+        {"_id": row.id, "_revision": row.revision, "revision": row.revision + 1, **values} for row, values in changes
+    ])
+    if result.rowcount != len(changes) and session.get_bind().dialect.supports_sane_multi_rowcount:
+        raise ConcurrentModification("a case was changed by someone else; try again")
+
+
+def saved(row: CaseRow, values: dict[str, Any]) -> None:
+    """Give a row object the values :func:`save_case_states` wrote, without making it dirty again
+    (which would have the session write the whole state a second time at commit)."""
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    set_committed_value(row, "revision", row.revision + 1)
+
+
 def save_case_state(session: Session, row: CaseRow, expected_revision: int, values: dict[str, Any]) -> None:
     """Write the new state only if nobody else has since: the optimistic check behind the lock."""
     result = session.execute(
@@ -132,17 +168,6 @@ def save_case_state(session: Session, row: CaseRow, expected_revision: int, valu
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
-
-
-def due_case_ids(session: Session, until: datetime, limit: int) -> list[tuple[str, datetime]]:
-    """Cases with a timer due by ``until``, earliest first. Paused cases and incidents have no due time."""
-    rows = session.execute(
-        select(CaseRow.id, CaseRow.next_due_at)
-        .where(CaseRow.next_due_at.is_not(None), CaseRow.next_due_at <= until)
-        .order_by(CaseRow.next_due_at, CaseRow.id)
-        .limit(limit)
-    ).all()
-    return [(r[0], r[1]) for r in rows if r[1] is not None]
 
 
 def earliest_due(session: Session) -> datetime | None:
@@ -167,6 +192,17 @@ def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:
     ).all()
 
 
+def tasks_of_cases(session: Session, case_ids: Sequence[str]) -> dict[str, list[HumanTaskRow]]:
+    """The open tasks of several cases, by case, in one statement."""
+    found: dict[str, list[HumanTaskRow]] = {case_id: [] for case_id in case_ids}
+    for task in session.scalars(
+        select(HumanTaskRow).where(HumanTaskRow.case_id.in_(list(case_ids)))
+        .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
+    ):
+        found[task.case_id].append(task)
+    return found
+
+
 def get_task(session: Session, task_id: str) -> HumanTaskRow | None:
     return session.get(HumanTaskRow, task_id)
 
@@ -176,11 +212,10 @@ def add_tasks(session: Session, rows: Sequence[HumanTaskRow]) -> None:
     if not rows:
         return
     columns = [c.key for c in HumanTaskRow.__table__.columns]
-    session.execute(insert(HumanTaskRow), [{c: getattr(r, c) for c in columns} for r in rows])
+    _insert(session, HumanTaskRow, [{c: getattr(r, c) for c in columns} for r in rows])
     candidates = [{"task_id": r.id, "kind": "group", "name": g} for r in rows for g in r.candidate_groups]
     candidates += [{"task_id": r.id, "kind": "user", "name": u} for r in rows for u in r.candidate_users]
-    if candidates:
-        session.execute(insert(TaskCandidateRow), candidates)
+    _insert(session, TaskCandidateRow, candidates)
 
 
 def remove_tasks(session: Session, task_ids: Iterable[str]) -> None:
@@ -243,11 +278,11 @@ def set_assignee(session: Session, task_id: str, assignee: str | None, expected:
 # --- timers ---------------------------------------------------------------------------------------
 
 
-def replace_timers(session: Session, case_id: str, rows: Sequence[dict[str, Any]], new: bool = False) -> None:
-    if not new:
-        session.execute(delete(TimerRow).where(TimerRow.case_id == case_id))
-    if rows:
-        session.execute(insert(TimerRow), list(rows))
+def replace_timers_of(session: Session, case_ids: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Drop the waiting timers of ``case_ids`` and insert ``rows`` (of those cases and new ones)."""
+    if case_ids:
+        session.execute(delete(TimerRow).where(TimerRow.case_id.in_(list(case_ids))))
+    _insert(session, TimerRow, rows)
 
 
 def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
@@ -258,13 +293,17 @@ def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
 
 
 def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(CaseEventRow), list(rows))
+    _insert(session, CaseEventRow, rows)
 
 
 def add_notifications(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    _insert(session, NotificationRow, rows)
+
+
+def _insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert plain rows as one statement, past the ORM's unit of work (nothing here needs it)."""
     if rows:
-        session.execute(insert(NotificationRow), list(rows))
+        session.connection().execute(model.__table__.insert(), list(rows))
 
 
 def notifications_for(session: Session, *, user: str | None, groups: Sequence[str] | None,

@@ -316,7 +316,11 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> 
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
-    found = (_waiting_timer(t) for t in workflow.get_tasks(state=TaskState.WAITING, spec_class=CatchingEvent))
+    # SpiffWorkflow keeps its waiting catch events (of sub-processes too) in the event manager, the
+    # index refresh_timers() works from: no need to walk the whole task tree for them.
+    waiting = (t for t in workflow.event_manager.tasks.values()
+               if t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent))
+    found = (_waiting_timer(t) for t in waiting)
     return sorted((t for t in found if t is not None), key=lambda t: t.due_at)
 
 

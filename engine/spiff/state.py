@@ -3,17 +3,29 @@
 A case stores only its task tree and data; the spec belongs to the deployed version and is kept
 once per version (:class:`SpecBundle`). After every load the safe script engine is set again,
 because SpiffWorkflow does not serialize it and would fall back to plain ``eval``.
+
+The spec objects themselves are built once per version and shared by every workflow of it, unless
+the version uses something SpiffWorkflow changes its spec for while running (an event
+sub-process, an ad hoc sub-process): then each workflow gets a set of its own, built from the
+stored dicts. Rebuilding about a hundred task specs for every loaded case was most of the cost
+of loading one (docs/benchmarks.md, the timer burst).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
@@ -32,15 +44,44 @@ _CONFIG[EngineDuration] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineMessage] = MessageEventDefinitionConverter
 
-_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+
+
+class _StateConverter(BpmnWorkflowConverter):
+    """A top workflow as the engine stores it: task tree, data and sub-workflows, no spec.
+
+    SpiffWorkflow's own converter writes the whole spec into every workflow (which the engine then
+    threw away) and rebuilds it on every restore. This one leaves it out, and restores onto spec
+    objects handed in (``dct["spec"]`` already built); spec dicts, as a state migrated from an
+    older format carries them, are still restored the usual way.
+    """
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        spec, subprocess_specs = dct.pop("spec"), dct.pop("subprocess_specs", {})
+        if isinstance(spec, dict):
+            spec, subprocess_specs = self.registry.restore(spec), self.mapping_from_dict(subprocess_specs)
+        # The same steps as BpmnWorkflowConverter.from_dict after its specs are restored.
+        workflow = self.target_class(spec, dict(subprocess_specs), deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**_CONFIG, BpmnWorkflow: _StateConverter}))
 
 
 def full_serializer() -> BpmnWorkflowSerializer:
     """SpiffWorkflow's serializer configured for the engine's specs, writing the spec into every
     workflow as SpiffWorkflow does by itself (the benchmark's naive baseline uses it)."""
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(deepcopy(_CONFIG)))
-
-_SPEC_KEYS = ("spec", "subprocess_specs")
 
 
 @dataclass(frozen=True)
@@ -54,16 +95,19 @@ class SpecBundle:
     notices: Notices = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # A fresh copy of the spec dicts is needed for every workflow built (SpiffWorkflow mutates
-        # them while restoring); parsing JSON text is several times faster than deepcopy.
+        # A fresh copy of the spec dicts is needed for every set of spec objects built (SpiffWorkflow
+        # mutates them while restoring); parsing JSON text is several times faster than deepcopy.
         object.__setattr__(self, "_text", json.dumps([self.spec, self.subprocess_specs]))
+        # The shared spec objects: None until first asked for, False if the version may not share.
+        object.__setattr__(self, "_shared", None)
+        object.__setattr__(self, "_shared_lock", threading.Lock())
 
     @classmethod
     def from_parsed(cls, process_id: str, spec: Any, subprocess_specs: dict[str, Any],
                     outputs: Outputs | None = None, notices: Notices | None = None) -> SpecBundle:
-        workflow = BpmnWorkflow(spec, subprocess_specs)
-        full = _serializer.to_dict(workflow)
-        return cls(process_id, full["spec"], full["subprocess_specs"], dict(outputs or {}), dict(notices or {}))
+        registry = _serializer.registry
+        subprocesses = {name: registry.convert(s) for name, s in subprocess_specs.items()}
+        return cls(process_id, registry.convert(spec), subprocesses, dict(outputs or {}), dict(notices or {}))
 
     def to_json(self) -> dict[str, Any]:
         """What a deployed version stores, so that no later process has to parse the sources."""
@@ -81,14 +125,50 @@ class SpecBundle:
         spec, subprocess_specs = json.loads(self._text)  # type: ignore[attr-defined]
         return spec, subprocess_specs
 
-    def new_workflow(self, script_engine: SafeScriptEngine) -> BpmnWorkflow:
+    def build(self) -> tuple[Any, dict[str, Any]]:
+        """A set of spec objects of this version of its own: the top process and its sub-processes."""
         spec_dict, sub_dicts = self.copies()
-        spec = _serializer.from_dict(spec_dict)
-        subprocess_specs = {name: _serializer.from_dict(s) for name, s in sub_dicts.items()}
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        return _serializer.from_dict(spec_dict), {name: _serializer.from_dict(s) for name, s in sub_dicts.items()}
+
+    def specs(self) -> tuple[Any, dict[str, Any]]:
+        """The spec objects a workflow of this version runs on: one set shared by all of them, or a
+        set of its own where SpiffWorkflow would change the spec while the workflow runs."""
+        shared = self._shared  # type: ignore[attr-defined]
+        if shared is False:
+            return self.build()
+        if shared is not None:
+            return shared
+        with self._shared_lock:  # type: ignore[attr-defined]
+            if self._shared is None:  # type: ignore[attr-defined]
+                built = self.build()
+                object.__setattr__(self, "_shared", built if _shareable(*built) else False)
+        return self.specs()
+
+    def new_workflow(self, script_engine: SafeScriptEngine) -> BpmnWorkflow:
+        spec, subprocess_specs = self.specs()
+        workflow = BpmnWorkflow(spec, dict(subprocess_specs), script_engine=script_engine)
         workflow.engine_outputs = self.outputs
         workflow.engine_notices = self.notices
         return workflow
+
+
+def _shareable(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
+    """Whether workflows may share these spec objects: SpiffWorkflow changes a spec at run time
+    only for event sub-processes (``BpmnStartTask.trigger_wf`` connects the start to the triggered
+    sub-process, so later workflows would start it too), ad hoc sub-processes (``add_path``), and
+    loops and multi-instance tasks (connecting the child's completion to ``merge_child``, the same
+    for every workflow: done here, once, so that nothing changes later)."""
+    for process in (spec, *subprocess_specs.values()):
+        if isinstance(process, AdHocSubprocessSpec):
+            return False
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, BpmnStartTask) and task_spec.trigger_specs:
+                return False
+            if isinstance(task_spec, LoopTask):
+                child = process.task_specs[task_spec.task_spec]
+                if not child.completed_event.is_connected(task_spec.merge_child):
+                    child.completed_event.connect(task_spec.merge_child)
+    return True
 
 
 def dump(workflow: BpmnWorkflow) -> str:
@@ -98,17 +178,18 @@ def dump(workflow: BpmnWorkflow) -> str:
         dct = _serializer.to_dict(workflow)
     finally:
         _serializer.registry._encoder_mode = False
-    for key in _SPEC_KEYS:
-        dct.pop(key, None)
     return json.dumps(dct, separators=(",", ":"), cls=_serializer._encoder_cls)
 
 
 def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: SafeScriptEngine) -> BpmnWorkflow:
     """Rebuild a workflow from its stored state and its version's spec; sets the safe script engine."""
     dct = json.loads(text)
-    dct["spec"], dct["subprocess_specs"] = bundle.copies()
-    dct[_serializer.VERSION_KEY] = serializer_version
-    _serializer.migrate(dct)
+    if serializer_version == SERIALIZER_VERSION:
+        dct["spec"], dct["subprocess_specs"] = bundle.specs()
+    else:  # an older format: migrated together with dicts of the spec, as SpiffWorkflow expects
+        dct["spec"], dct["subprocess_specs"] = bundle.copies()
+        dct[_serializer.VERSION_KEY] = serializer_version
+        _serializer.migrate(dct)
     workflow: BpmnWorkflow = _serializer.from_dict(dct)
     workflow.script_engine = script_engine
     workflow.engine_outputs = bundle.outputs

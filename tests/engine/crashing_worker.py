@@ -83,8 +83,8 @@ def _wrap(owner: Any, name: str, checkpoint: Callable[[], None], *, before: bool
 
 def install(after: int, only: str | None, ms: int) -> None:
     reached = Checkpoints(after, only)
-    _wrap(WorkflowEngine, "_catch_up", lambda: reached("case"))
-    _wrap(store, "save_case_state", lambda: reached("case_uncommitted"))
+    _wrap(WorkflowEngine, "_fire_next_due", lambda: reached("case"))
+    _wrap(store, "save_case_states", lambda: reached("case_uncommitted"))
     _wrap(outbox_store, "lock_unresolved", lambda: reached("expand_uncommitted"))
     _wrap(mail.SmtpMailer, "connect", lambda: reached("claimed"), before=True)
     _wrap(mail.SmtpConnection, "envelope", lambda: reached("handing_over"), before=True)
