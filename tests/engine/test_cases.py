@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,30 @@ def test_a_failing_step_leaves_the_case_unchanged_and_marks_an_incident(journey)
     assert journey.open_task_names(case) == ["follow_up"]
     assert [e.event for e in journey.history(case)][-4:] == [
         events.DATA_CORRECTED, events.INCIDENT_RESOLVED, events.TIMER_FIRED, events.TASK_CREATED]
+
+
+def test_a_case_failing_among_many_due_at_once_holds_back_none_of_the_others(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("broken_after_timer.bpmn")
+    approved = [journey.start("broken_after_timer", {"godkand": True}) for _ in range(4)]
+    broken = journey.start("broken_after_timer")  # all five due at the same moment: one batch
+
+    journey.advance("P8D")
+
+    assert [journey.open_task_names(case) for case in approved] == [["follow_up"]] * 4
+    assert [len(journey.history(case, events.TIMER_FIRED)) for case in approved] == [1] * 4
+    failed = journey.case(broken)
+    assert failed.incident is not None and failed.incident.element == "check" and failed.next_due_at is None
+    assert journey.history(broken, events.TIMER_FIRED) == []
+
+
+def test_a_burst_is_fired_batch_by_batch_each_case_once(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("broken_after_timer.bpmn")
+    cases = [journey.start("broken_after_timer", {"godkand": True}) for _ in range(7)]
+    journey.clock.set(journey.clock.now() + timedelta(days=8))
+
+    assert journey.engine.run_due_timers(batch=3) == 7
+    assert journey.engine.run_due_timers(batch=3) == 0
+    assert [len(journey.history(case, events.TIMER_FIRED)) for case in cases] == [1] * 7
 
 
 def test_state_is_stored_without_the_process_spec(journey) -> None:  # type: ignore[no-untyped-def]
