@@ -1,10 +1,16 @@
-"""A deployed version's spec objects are built once and shared by its cases, except where
-SpiffWorkflow would change them while a case runs (then each case gets its own)."""
+"""How a case's workflow is stored and rebuilt: a deployed version's spec objects are built once
+and shared by its cases, except where SpiffWorkflow would change them while a case runs (then each
+case gets its own); the task tree is read and written in SpiffWorkflow's own format."""
 
 from __future__ import annotations
 
+import json
+
 from engine import events
-from engine.spiff.state import _serializer
+from engine.persistence.models import CaseRow
+from engine.spiff import state
+from engine.spiff.script_engine import SafeScriptEngine
+from engine.spiff.state import _serializer, full_serializer
 
 
 def _specs_as_stored(bundle):  # type: ignore[no-untyped-def]
@@ -37,3 +43,26 @@ def test_a_version_with_an_event_sub_process_gives_each_case_a_spec_of_its_own(j
 
     first, second = journey.start("event_subprocess"), journey.start("event_subprocess")
     assert journey.open_task_names(first) == journey.open_task_names(second) == ["work"]
+
+
+def test_a_state_reads_and_writes_exactly_as_with_spiffworkflows_own_converters(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("monthly_contact.bpmn")
+    case = journey.start("monthly_contact")
+    journey.advance("P2M")  # timers fired, contacts opened: data deltas, waiting events, a sub-process
+    with journey.db.transaction() as session:
+        stored = session.get(CaseRow, case.id).state
+    bundle = journey.engine.catalog.bundle(1)
+
+    ours = state.load(stored, state.SERIALIZER_VERSION, bundle, SafeScriptEngine())
+    stock = full_serializer()
+    dct = json.loads(stored)
+    dct["spec"], dct["subprocess_specs"] = bundle.copies()
+    theirs = stock.from_dict(dct)
+
+    def as_stock_writes_it(workflow):  # type: ignore[no-untyped-def]
+        written = stock.to_dict(workflow)
+        del written["spec"], written["subprocess_specs"]
+        return written
+
+    assert as_stock_writes_it(ours) == as_stock_writes_it(theirs) == json.loads(stored)
+    assert state.dump(theirs) == state.dump(ours) == stored
