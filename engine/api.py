@@ -277,6 +277,9 @@ class WorkflowEngine(OperationsVerbs):
         """Everything the scheduler does in one tick: fire the timers, then send the reminders and
         escalations of tasks whose follow-up or due date has passed, all due by ``until``."""
         until = until or self.clock.now()
+        with self.db.transaction() as session:  # the idle tick: this one statement and nothing more
+            if not store.anything_due(session, until):
+                return DueRun(0, 0, 0)
         timers = self.run_due_timers(until)
         reminders = escalations = 0
         while True:

@@ -81,7 +81,8 @@ class OperationsVerbs:
         log.info("%s discarded delivery %s", actor, delivery_id)
         return done
 
-    def record_tick(self, worker_id: str, error: str | None = None) -> None:
-        """A worker's heartbeat: what ``operations().scheduler`` reports."""
+    def record_tick(self, worker_id: str, error: str | None = None, *, prune: bool = True) -> None:
+        """A worker's heartbeat: what ``operations().scheduler`` reports. ``prune`` also drops the
+        rows of workers long silent (a worker does that now and then, not on every tick)."""
         with self.db.transaction() as session:
-            outbox_store.heartbeat(session, worker_id, self.clock.now(), error)
+            outbox_store.heartbeat(session, worker_id, self.clock.now(), error, prune=prune)

@@ -20,6 +20,8 @@ from engine.api import WorkflowEngine
 from engine.delivery import DeliveryWorker, worker_id
 
 log = logging.getLogger("samverkan.scheduler")
+#: Ticks between two looks for long-silent workers' heartbeat rows (at 5 s a tick: every 10 minutes).
+PRUNE_EVERY = 120
 
 
 @dataclass
@@ -71,7 +73,8 @@ class Ticker:
                 errors.append(f"{type(err).__name__}: {err}")
         error = "; ".join(errors) or None
         try:
-            self.engine.record_tick(self.worker_id, error)
+            # Forgetting long-silent workers is a query of its own: once in PRUNE_EVERY ticks.
+            self.engine.record_tick(self.worker_id, error, prune=self.health.ticks % PRUNE_EVERY == 0)
         except Exception:
             log.exception("could not record the heartbeat")
         with self.health._lock:

@@ -29,13 +29,13 @@ def test_a_failing_tick_is_recorded_and_the_next_one_runs(journey) -> None:  # t
     engine = journey.engine
     _, ticker = blocking(engine, interval=1)
 
-    def broken(*_args: object, **_kwargs: object) -> int:
+    def broken(*_args: object, **_kwargs: object) -> object:
         raise RuntimeError("database went away")
 
-    real = engine.run_due_timers
-    engine.run_due_timers = broken  # type: ignore[method-assign]
+    real = engine.run_due
+    engine.run_due = broken  # type: ignore[method-assign]
     assert ticker() == 0
     assert ticker.health.last_error == "RuntimeError: database went away"
-    engine.run_due_timers = real  # type: ignore[method-assign]
+    engine.run_due = real  # type: ignore[method-assign]
     assert ticker() == 0
     assert ticker.health.last_error is None and ticker.health.ticks == 2
