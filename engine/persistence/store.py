@@ -171,12 +171,16 @@ def save_case_state(session: Session, row: CaseRow, expected_revision: int, valu
 
 
 def anything_due(session: Session, until: datetime) -> bool:
-    """Whether a timer, a reminder or an escalation is due by ``until``: one statement, answered from
-    the three due-time indexes. A paused case's task counts too: the full look then finds nothing."""
-    timers = select(CaseRow.id).where(CaseRow.next_due_at <= until).exists()
-    deadlines = select(HumanTaskRow.id).where(
-        or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until)).exists()
-    return bool(session.scalar(select(or_(timers, deadlines))))
+    """Whether a timer, a reminder or an escalation is due by ``until``: one statement of three
+    ``EXISTS``, each answered from its own due-time index (one ``EXISTS`` with an ``OR`` inside let
+    PostgreSQL scan every open task). A paused case's task counts too: the full look then finds
+    nothing to do."""
+    checks = [
+        select(CaseRow.id).where(CaseRow.next_due_at <= until).exists(),
+        select(HumanTaskRow.id).where(HumanTaskRow.remind_at <= until).exists(),
+        select(HumanTaskRow.id).where(HumanTaskRow.escalate_at <= until).exists(),
+    ]
+    return bool(session.scalar(select(or_(*checks))))
 
 
 def earliest_due(session: Session) -> datetime | None:
