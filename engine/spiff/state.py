@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import json
 import threading
-from copy import copy, deepcopy
+from copy import deepcopy
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
-from SpiffWorkflow.task import Task, TaskState
-from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.task import Task
 
 from engine.notices import Notices, NoticeSpec
+from engine.spiff import task_tree
 from engine.spiff.message_events import EngineMessage
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
@@ -49,6 +47,18 @@ _CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineMessage] = MessageEventDefinitionConverter
 
 
+def _workflow_to_dict(registry: Any, workflow: Any) -> dict[str, Any]:
+    """``WorkflowConverter.to_dict``, its tasks written by :func:`task_tree.write_tasks`."""
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": task_tree.write_tasks(workflow, registry.convert),
+        "root": str(workflow.task_tree.id),
+    }
+
 
 class _StateConverter(BpmnWorkflowConverter):
     """A top workflow as the engine stores it: task tree, data and sub-workflows, no spec.
@@ -60,7 +70,7 @@ class _StateConverter(BpmnWorkflowConverter):
     """
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct = _workflow_to_dict(self.registry, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -71,86 +81,34 @@ class _StateConverter(BpmnWorkflowConverter):
             spec, subprocess_specs = self.registry.restore(spec), self.mapping_from_dict(subprocess_specs)
         # The same steps as BpmnWorkflowConverter.from_dict after its specs are restored.
         workflow = self.target_class(spec, dict(subprocess_specs), deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        task_tree.read_tasks(workflow, dct["tasks"], self.registry.restore)
+        workflow.task_tree = workflow.tasks.get(task_tree.parse_id(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
 
-_SCALARS = (str, int, float, bool, type(None))
+class _SubStateConverter(BpmnSubWorkflowConverter):
+    """A sub-process's workflow (inside a stored state), its tasks read and written the same way."""
 
+    def to_dict(self, workflow: BpmnSubWorkflow) -> dict[str, Any]:
+        dct = _workflow_to_dict(self.registry, workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
 
-@lru_cache(maxsize=16_384)
-def _task_id(text: str) -> UUID:
-    """A task id from its text. Each id is written three times in a state (the task's own, its
-    parent's list of children, its children's parent), and UUID() is slow: parsed once."""
-    return UUID(text)
-
-
-@lru_cache(maxsize=16_384)
-def _task_id_text(task_id: UUID) -> str:
-    return str(task_id)
-
-
-class _TaskConverter(TaskConverter):
-    """SpiffWorkflow's ``TaskConverter`` (the same format, the same result), with each id parsed and
-    formatted once and plain values not walked by the registry: a quarter of the cost of loading a
-    case, and of storing one (measured on the team's journey, docs/benchmarks.md)."""
-
-    def to_dict(self, task: Task) -> dict[str, Any]:
-        parent = task.parent
-        if parent is None:
-            data, delta = task.data, {}
-        else:
-            data = {}
-            delta = {"updates": DeepMerge.get_updated_keys(parent.data, task.data),
-                     "deletions": DeepMerge.get_deleted_keys(parent.data, task.data)}
-        return {
-            "id": _task_id_text(task.id),
-            "parent": _task_id_text(task._parent) if parent is not None else None,
-            "children": [_task_id_text(child) for child in task._children],
-            "last_state_change": task.last_state_change,
-            "state": task.state,
-            "task_spec": task.task_spec.name,
-            "triggered": task.triggered,
-            "internal_data": self.registry.convert(task.internal_data),
-            "data": data,
-            "delta": delta,
-        }
-
-    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Task:
-        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
-        task = self.target_class(workflow, task_spec, state=dct["state"], id=_task_id(dct["id"]))
-        task._parent = _task_id(dct["parent"]) if dct["parent"] is not None else None
-        task._children = [_task_id(child) for child in dct["children"]]
-        task.last_state_change = dct["last_state_change"]
-        task.triggered = dct["triggered"]
-        internal = dct["internal_data"]
-        task.internal_data = self.registry.restore(internal) if internal else {}
-        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-            task.workflow.top_workflow.event_manager.add_task(task)
-        delta = dct.get("delta") or {}
-        parent = task.parent if delta else None
-        if parent is not None:
-            # DeepMerge.merge({}, parent.data): a copy whose dicts, lists and sets are copied too.
-            data = {k: copy(v) if isinstance(v, dict | list | set) else v for k, v in parent.data.items()}
-            updates = delta.get("updates", {})
-            if all(isinstance(v, _SCALARS) for v in updates.values()):
-                data.update(updates)
-            else:
-                data.update(self.registry.restore(updates))
-            for key in delta.get("deletions", ()):
-                data.pop(key, None)
-        else:
-            data = self.registry.restore(dct["data"])
-        task.data = data
-        return task
+    def from_dict(self, dct: dict[str, Any], task: Task, top_workflow: BpmnWorkflow) -> BpmnSubWorkflow:
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        task_tree.read_tasks(subprocess, dct["tasks"], self.registry.restore)
+        subprocess.task_tree = subprocess.tasks.get(task_tree.parse_id(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
 
 
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
-    {**_CONFIG, BpmnWorkflow: _StateConverter, Task: _TaskConverter}))
+    {**_CONFIG, BpmnWorkflow: _StateConverter, BpmnSubWorkflow: _SubStateConverter}))
 
 
 def full_serializer() -> BpmnWorkflowSerializer:

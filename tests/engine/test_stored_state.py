@@ -5,10 +5,14 @@ case gets its own); the task tree is read and written in SpiffWorkflow's own for
 from __future__ import annotations
 
 import json
+import uuid
+
+import pytest
+from SpiffWorkflow.task import Task
 
 from engine import events
 from engine.persistence.models import CaseRow
-from engine.spiff import state
+from engine.spiff import state, task_tree
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.state import _serializer, full_serializer
 
@@ -66,3 +70,29 @@ def test_a_state_reads_and_writes_exactly_as_with_spiffworkflows_own_converters(
 
     assert as_stock_writes_it(ours) == as_stock_writes_it(theirs) == json.loads(stored)
     assert state.dump(theirs) == state.dump(ours) == stored
+
+
+def test_a_task_read_from_a_state_has_exactly_what_spiffworkflow_gives_a_task(journey) -> None:  # type: ignore[no-untyped-def]
+    # The reader sets a task's attributes itself instead of running Task.__init__: if SpiffWorkflow
+    # gave tasks another attribute, this is where it would show.
+    journey.deploy("monthly_contact.bpmn")
+    case = journey.start("monthly_contact")
+    journey.advance("P1M")
+    with journey.db.transaction() as session:
+        stored = session.get(CaseRow, case.id).state
+    workflow = state.load(stored, state.SERIALIZER_VERSION, journey.engine.catalog.bundle(1), SafeScriptEngine())
+    read = next(iter(workflow.tasks.values()))
+    made = Task(workflow, read.task_spec, state=read.state, id=uuid.uuid4())
+    del workflow.tasks[made.id]
+    assert set(vars(read)) == set(vars(made))
+    assert all(type(getattr(read, name)) is type(getattr(made, name)) for name in ("id", "_children", "data"))
+
+
+def test_stored_task_ids_are_read_as_the_uuids_they_were_written_from() -> None:
+    written = uuid.uuid4()
+    read = task_tree.parse_id(str(written))
+    assert read == written and hash(read) == hash(written) and str(read) == str(written)
+    text = str(written)
+    for bad in ("", "not-a-uuid", written.hex, f"{{{text}}}", text.replace("-", "_"), text[:-1] + "g"):
+        with pytest.raises(ValueError):
+            task_tree.parse_id(bad)
