@@ -31,7 +31,7 @@ from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_to_json, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanTaskRow
-from engine.spiff import runtime, state
+from engine.spiff import deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.task_attributes import assignment
@@ -82,7 +82,11 @@ class Planned:
 
 
 class WorkflowCache:
-    """Recently used workflows by case id, each with the revision it belongs to."""
+    """Recently used workflows by case id, each with the revision it belongs to.
+
+    A workflow in the cache is used by nobody (a taker removes it), so one dropped from it, for
+    being old or the least recently used, is taken apart (:func:`runtime.discard`) rather than left
+    for the cyclic garbage collector."""
 
     def __init__(self, size: int = 2000) -> None:
         self._items: OrderedDict[str, tuple[int, Any]] = OrderedDict()
@@ -93,20 +97,31 @@ class WorkflowCache:
         """Remove and return the cached workflow if it is at ``revision``: the taker owns it now."""
         with self._lock:
             item = self._items.pop(case_id, None)
-        if item is not None and item[0] == revision:
+        if item is None:
+            return None
+        if item[0] == revision:
             return item[1]
+        runtime.discard(item[1])
         return None
 
     def put(self, case_id: str, revision: int, workflow: Any) -> None:
+        dropped = []
         with self._lock:
+            replaced = self._items.pop(case_id, None)
+            if replaced is not None and replaced[1] is not workflow:
+                dropped.append(replaced[1])
             self._items[case_id] = (revision, workflow)
-            self._items.move_to_end(case_id)
             while len(self._items) > self._size:
-                self._items.popitem(last=False)
+                dropped.append(self._items.popitem(last=False)[1][1])
+        for old in dropped:
+            runtime.discard(old)
 
     def clear(self) -> None:
         with self._lock:
+            dropped = [workflow for _revision, workflow in self._items.values()]
             self._items.clear()
+        for old in dropped:
+            runtime.discard(old)
 
 
 class CaseRunner:
@@ -203,21 +218,29 @@ class CaseRunner:
                 return []
             existing = store.tasks_of_cases(session, [row.id for row in rows])
             failures: list[tuple[CaseRow, StepFailed]] = []
-            for row in rows:
-                try:
-                    workflow = self._workflow(session, row)
-                    step = Step(actor)
-                    with clock_module.using(self.clock):
-                        action(workflow, row, step)
-                        if not step.unchanged:
-                            plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []), new=False))
-                except StepFailed as error:
-                    failures.append((row, error))
+
+            def step_each() -> None:
+                for row in rows:
+                    try:
+                        workflow = self._workflow(session, row)
+                        step = Step(actor)
+                        with clock_module.using(self.clock):
+                            action(workflow, row, step)
+                            if not step.unchanged:
+                                plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []),
+                                                        new=False))
+                    except StepFailed as error:
+                        failures.append((row, error))
+
+            deep.call(step_each)  # one hand-over to a deep-stack thread for the batch, not two per case
             self._write(session, plans)
             for row, failed in failures:
                 self._incident(session, row, failed, actor)
         for plan in plans:
-            self.cache.put(plan.row.id, plan.row.revision, plan.workflow)
+            # Not kept: a case whose timer fired is seldom touched again soon by this process (a
+            # worker's next look at it is its next timer), and a cache of them is what made the
+            # cyclic garbage collector walk hundreds of thousands of objects (docs/benchmarks.md).
+            runtime.discard(plan.workflow)
         return [plan.case for plan in plans]
 
     def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:

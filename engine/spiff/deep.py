@@ -37,6 +37,7 @@ def _serve() -> None:
             future.set_result(fn())
         except BaseException as err:  # handed to the caller, who re-raises it
             future.set_exception(err)
+        del fn, future  # what the job held (a batch of workflows) is not kept until the next job
 
 
 def _start() -> None:

@@ -347,6 +347,25 @@ def _last_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return _merge_newest([workflow.last_task or workflow.task_tree, *pending])
 
 
+def discard(workflow: BpmnWorkflow) -> None:
+    """Take apart a workflow nobody will use again, so that its memory is freed at once.
+
+    A workflow and its tasks point at each other (and so do a sub-workflow and its top workflow,
+    a workflow and its event manager), so left alone they are freed only by Python's cyclic
+    collector, and only once they have reached its oldest generation, whose every collection walks
+    all objects alive. Emptying their attributes breaks every such cycle.
+    """
+    for sub in list(workflow.subprocesses.values()):
+        _take_apart(sub)
+    _take_apart(workflow)
+
+
+def _take_apart(workflow: Any) -> None:
+    for task in workflow.tasks.values():
+        task.__dict__.clear()
+    workflow.__dict__.clear()
+
+
 def guarded(case_id: str, action: Callable[[], T], element: str = "(process)") -> T:
     """Run a SpiffWorkflow action on a deep-stack thread, its failures turned into StepFailed."""
     with step_errors(case_id, element):
