@@ -81,8 +81,9 @@ class OperationsVerbs:
         log.info("%s discarded delivery %s", actor, delivery_id)
         return done
 
-    def record_tick(self, worker_id: str, error: str | None = None, *, prune: bool = True) -> None:
-        """A worker's heartbeat: what ``operations().scheduler`` reports. ``prune`` also drops the
-        rows of workers long silent (a worker does that now and then, not on every tick)."""
+    def record_tick(self, worker_id: str, error: str | None = None, *, ticks: int = 1, prune: bool = True) -> None:
+        """A worker's heartbeat: its last tick and the ``ticks`` since its last heartbeat, what
+        ``operations().scheduler`` reports. ``prune`` also drops the rows of workers long silent (a
+        worker does that now and then, not on every heartbeat)."""
         with self.db.transaction() as session:
-            outbox_store.heartbeat(session, worker_id, self.clock.now(), error, prune=prune)
+            outbox_store.heartbeat(session, worker_id, self.clock.now(), error, ticks=ticks, prune=prune)

@@ -3,7 +3,9 @@ hands the outbox to the mail server.
 
 APScheduler holds no state of its own here: due times live in the ``cases.next_due_at`` column and
 the outbox in ``deliveries``, so a restart loses nothing and catches up on whatever fell due while
-it was down. Every tick leaves a heartbeat in ``workers``, which the operations view reads.
+it was down. A worker leaves a heartbeat in ``workers``, which the operations view reads: after
+every tick that did something or whose outcome changed, and otherwise every 30 seconds (an idle
+tick is then one statement; the heartbeat had been half of its cost).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -20,8 +22,10 @@ from engine.api import WorkflowEngine
 from engine.delivery import DeliveryWorker, worker_id
 
 log = logging.getLogger("samverkan.scheduler")
-#: Ticks between two looks for long-silent workers' heartbeat rows (at 5 s a tick: every 10 minutes).
-PRUNE_EVERY = 120
+#: The longest an idle, healthy worker goes without writing its heartbeat.
+HEARTBEAT_EVERY = timedelta(seconds=30)
+#: Heartbeats between two looks for long-silent workers' rows (idle: every 10 minutes).
+PRUNE_EVERY = 20
 
 
 @dataclass
@@ -46,6 +50,11 @@ class Ticker:
         self.delivery = delivery
         self.worker_id = delivery.owner if delivery is not None else worker_id()
         self.health = Health()
+        # The heartbeat as last written: when, with which error, how many ticks since, how many written.
+        self._beat_at: datetime | None = None
+        self._beat_error: str | None = None
+        self._unrecorded = 0
+        self._beats = 0
 
     def __call__(self) -> int:
         fired = 0
@@ -72,11 +81,7 @@ class Ticker:
                 log.exception("delivery failed")
                 errors.append(f"{type(err).__name__}: {err}")
         error = "; ".join(errors) or None
-        try:
-            # Forgetting long-silent workers is a query of its own: once in PRUNE_EVERY ticks.
-            self.engine.record_tick(self.worker_id, error, prune=self.health.ticks % PRUNE_EVERY == 0)
-        except Exception:
-            log.exception("could not record the heartbeat")
+        self._heartbeat(busy, error)
         with self.health._lock:
             self.health.last_tick = self.engine.clock.now()
             self.health.last_fired = fired
@@ -84,6 +89,25 @@ class Ticker:
             self.health.last_busy = busy
             self.health.ticks += 1
         return fired
+
+    def _heartbeat(self, busy: bool, error: str | None) -> None:
+        """Write the heartbeat when the tick did something, its outcome changed, or the last one is
+        HEARTBEAT_EVERY old; a heartbeat that cannot be written is tried again next tick."""
+        self._unrecorded += 1
+        now = self.engine.clock.now()
+        due = (busy or self._beat_at is None or error != self._beat_error
+               or now - self._beat_at >= HEARTBEAT_EVERY)
+        if not due:
+            return
+        try:
+            # Forgetting long-silent workers is a query of its own: once in PRUNE_EVERY heartbeats.
+            self.engine.record_tick(self.worker_id, error, ticks=self._unrecorded,
+                                    prune=self._beats % PRUNE_EVERY == 0)
+        except Exception:
+            log.exception("could not record the heartbeat")
+            return
+        self._beat_at, self._beat_error, self._unrecorded = now, error, 0
+        self._beats += 1
 
     def until_idle(self, max_ticks: int = 100_000) -> int:
         """Tick until a tick finds nothing to do (the catch-up of a worker started by cron or a

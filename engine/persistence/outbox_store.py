@@ -182,21 +182,22 @@ def oldest_due_case(session: Session, now: datetime) -> datetime | None:
 # --- workers ----------------------------------------------------------------------------------------
 
 
-def heartbeat(session: Session, worker_id: str, now: datetime, error: str | None, *, prune: bool = True,
-              forget_after: timedelta = timedelta(days=1)) -> None:
-    """Record a worker's tick: one statement when its row exists. With ``prune``, rows of workers
-    silent for ``forget_after`` are dropped too. On PostgreSQL the commit does not wait for the
-    write-ahead log to reach the disk: a heartbeat lost in a crash is harmless (the next tick writes
-    another), and waiting for the flush was half the cost of an idle tick."""
+def heartbeat(session: Session, worker_id: str, now: datetime, error: str | None, *, ticks: int = 1,
+              prune: bool = True, forget_after: timedelta = timedelta(days=1)) -> None:
+    """Record a worker's last tick and the ``ticks`` it ran since its last heartbeat: one statement
+    when its row exists. With ``prune``, rows of workers silent for ``forget_after`` are dropped
+    too. On PostgreSQL the commit does not wait for the write-ahead log to reach the disk: a
+    heartbeat lost in a crash is harmless (the next one is written within seconds), and waiting for
+    the flush was half the cost of writing one."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit = off"))
     table = cast(Table, WorkerRow.__table__)
     updated = session.execute(
         update(table).where(table.c.id == worker_id)
-        .values(last_tick_at=now, ticks=table.c.ticks + 1, last_error=error)
+        .values(last_tick_at=now, ticks=table.c.ticks + ticks, last_error=error)
     )
     if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(WorkerRow(id=worker_id, started_at=now, last_tick_at=now, ticks=1, last_error=error))
+        session.add(WorkerRow(id=worker_id, started_at=now, last_tick_at=now, ticks=ticks, last_error=error))
     if not prune:
         return
     gone = session.scalars(  # rows another worker is pruning right now are left to it
