@@ -3,9 +3,11 @@
     python -m bench.scheduler_tick [--postgres URL] [--sizes 1000 10000 100000] [--ticks 300]
 
 A tick is what ``samverkan worker`` runs every few seconds: :class:`engine.scheduler.Ticker`, i.e.
-``WorkflowEngine.run_due()`` — the due-timer query (then nothing to fire), and the reminder and
-escalation query (then nothing to send). Measured with nothing due, at each size, on SQLite (a
-file in a temporary directory) and PostgreSQL (a schema of its own, dropped at the end).
+``WorkflowEngine.run_due()`` — one statement asking whether any timer, reminder or escalation is
+due (then nothing to fire or send). An idle worker writes its heartbeat every 30 seconds, i.e. on
+one tick in six at the default 5-second interval: that write is timed on its own, and the verdict
+is given for a tick that writes it. Measured with nothing due, at each size, on SQLite (a file in
+a temporary directory) and PostgreSQL (a schema of its own, dropped at the end).
 
 The open cases are the team's journey (``processes/samverkansteamet.bpmn``): a few hundred real
 cases, each stopped at a random point of the journey where it waits at timers, then working copies
@@ -48,9 +50,11 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.persistence.db import Database
 from engine.persistence.models import CaseRow
-from engine.scheduler import Ticker
+from engine.scheduler import HEARTBEAT_EVERY, Ticker
 
 TARGET_MS = 5.0
+#: An idle worker's heartbeat is written every 30 seconds: one tick in six at the default interval.
+TICKS_PER_HEARTBEAT = int(HEARTBEAT_EVERY.total_seconds() // 5)
 #: Where a case of the team's journey waits at timers: after this many completed tasks (3: the
 #: referral's assessment with its reminder and escalation timers; 7–14: the participation
 #: sub-process with its monthly cycle, its one-month warning and its time limit).
@@ -65,6 +69,7 @@ class Point:
     waiting_timers: int
     pending_deadlines: int  # open tasks with a reminder or escalation still to send
     tick: Stat
+    heartbeat: Stat  # the heartbeat an idle worker writes every 30 seconds, alone
     parts: list[tuple[str, Stat]]  # each transaction of a tick: what it queries, its time
     statements: int
     transactions: int
@@ -111,8 +116,8 @@ def time_calls(fn: Callable[[], Any], reps: int, warmup: int = 5) -> Stat:
 
 
 def time_transactions(db: Database, ticker: Ticker, log: StatementLog, reps: int) -> list[tuple[str, Stat]]:
-    """Each transaction of a tick timed on its own (as the engine is written now: the due-timer
-    query, the reminder and escalation query, the worker's heartbeat), by wrapping the database's
+    """Each transaction of a tick timed on its own (as the engine is written now: one, asking
+    whether anything is due), by wrapping the database's
     ``transaction()``, so that nothing inside the engine is called directly. Each is named by the
     table its first SELECT reads."""
     original = db.transaction
@@ -225,32 +230,49 @@ def measure_backend(name: str, context: AbstractContextManager[Database], sizes:
             settle(db)
             settle_seconds = time.perf_counter() - t0
             open_cases, timers, pending, history = counts(db)
+            ticker()  # the first tick after a pause writes the heartbeat: the one recorded is a plain idle tick
             with log.recording():
                 fired = ticker()
             if fired or ticker.health.last_error:
                 raise SystemExit(f"the tick was not idle: fired {fired}, error {ticker.health.last_error}")
             statements = list(log.statements)  # BEGIN included where the driver is sent one
             tick = time_calls(ticker, reps)
+            heartbeat = time_calls(lambda: engine.record_tick(ticker.worker_id, None, ticks=TICKS_PER_HEARTBEAT,
+                                                              prune=False), reps)
             parts = time_transactions(db, ticker, log, reps)
             if ticker.health.last_error or counts(db)[3] != history:
                 raise SystemExit("a measured tick changed something: it was not idle")
             plans = explain(db, statements) if size == max(sizes) else []
-            point = Point(name, open_cases, timers, pending, tick, parts, len(statements), log.commits, plans)
+            point = Point(name, open_cases, timers, pending, tick, heartbeat, parts, len(statements), log.commits,
+                          plans)
             points.append(point)
             say(f"  {name:<10} {open_cases:>9,} open cases ({added:,} copies written in {clone_seconds:.1f} s, "
-                f"settled in {settle_seconds:.1f} s): tick median {tick.median_ms:.3f} ms, p95 {tick.p95_ms:.3f} ms")
+                f"settled in {settle_seconds:.1f} s): tick median {tick.median_ms:.3f} ms, p95 {tick.p95_ms:.3f} ms; "
+                f"heartbeat {heartbeat.median_ms:.3f} ms")
     return points
 
 
 def print_table(points: Sequence[Point]) -> None:
-    say("  backend     open cases  waiting timers  pending deadlines   tick median      p95   "
-        "per transaction (median)              SQL/tick  commits")
+    say("  backend     open cases  waiting timers  pending deadlines   tick median      p95   heartbeat   "
+        "with heartbeat   average   per transaction (median)   SQL/tick  commits")
     for p in points:
         parts = ", ".join(f"{name} {s.median_ms:.3f}" for name, s in p.parts)
         say(f"  {p.backend:<10} {p.open_cases:>11,} {p.waiting_timers:>15,} {p.pending_deadlines:>18,}   "
-            f"{p.tick.median_ms:8.3f} {p.tick.p95_ms:8.3f}   {parts:<36} {p.statements:8d} {p.transactions:8d}")
-    say("  (SQL/tick counts every statement sent, BEGIN included where the driver is sent one: SQLite;")
-    say("   a transaction is named by the table its SELECT reads: cases = due timers, human_tasks = deadlines)")
+            f"{p.tick.median_ms:8.3f} {p.tick.p95_ms:8.3f}   {p.heartbeat.median_ms:9.3f}   "
+            f"{with_heartbeat(p):14.3f}   {average(p):7.3f}   {parts:<26} {p.statements:8d} {p.transactions:8d}")
+    say("  (heartbeat = the write an idle worker makes every 30 s, alone; with heartbeat = tick median + heartbeat")
+    say(f"   median, a tick that writes it; average = tick median + heartbeat median / {TICKS_PER_HEARTBEAT}, "
+        "at 5 s a tick;")
+    say("   SQL/tick counts every statement sent, BEGIN included where the driver is sent one: SQLite;")
+    say("   a transaction is named by the table its SELECT reads)")
+
+
+def with_heartbeat(p: Point) -> float:
+    return p.tick.median_ms + p.heartbeat.median_ms
+
+
+def average(p: Point) -> float:
+    return p.tick.median_ms + p.heartbeat.median_ms / TICKS_PER_HEARTBEAT
 
 
 def verdicts(points: Sequence[Point]) -> list[str]:
@@ -259,12 +281,12 @@ def verdicts(points: Sequence[Point]) -> list[str]:
         mine = [p for p in points if p.backend == backend]
         largest = max(mine, key=lambda p: p.open_cases)
         smallest = min(mine, key=lambda p: p.open_cases)
-        under = largest.tick.median_ms < TARGET_MS
+        under = with_heartbeat(largest) < TARGET_MS
         lines.append(f"  {backend:<10} tick < {TARGET_MS:.0f} ms at {largest.open_cases:,} open cases: median "
-                     f"{largest.tick.median_ms:.3f} ms, p95 {largest.tick.p95_ms:.3f} ms   "
-                     f"{'MET' if under else 'NOT MET'}")
+                     f"{largest.tick.median_ms:.3f} ms (p95 {largest.tick.p95_ms:.3f} ms), "
+                     f"{with_heartbeat(largest):.3f} ms when it writes the heartbeat   {'MET' if under else 'NOT MET'}")
         if largest is not smallest:
-            ratio = largest.tick.median_ms / smallest.tick.median_ms
+            ratio = with_heartbeat(largest) / with_heartbeat(smallest)
             lines.append(f"  {backend:<10} independent of the number of cases ({smallest.open_cases:,} -> "
                          f"{largest.open_cases:,}): {ratio:.2f}x   {'MET' if ratio <= FLAT else 'NOT MET'}")
     return lines
