@@ -9,6 +9,7 @@ mail twice, recognisable by any mail client or server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import smtplib
 import ssl
@@ -41,6 +42,8 @@ class SmtpSettings:
     from_name: str = "Samverkan"
     #: Seconds to wait for the server; keep it well below the delivery lease.
     timeout: float = 30.0
+    #: Certificates (PEM) to trust for the server besides the system's, e.g. a relay's internal CA.
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.security not in SECURITY:
@@ -118,8 +121,7 @@ class SmtpConnection:
 
 
 def _refused(step: str, code: int, reply: bytes | str) -> MailError:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return MailError(f"{step} refused: {code} {text}".strip(), permanent=500 <= code < 600)
+    return MailError(f"{step} refused: {code} {_text(reply)}".strip(), permanent=500 <= code < 600)
 
 
 class SmtpMailer:
@@ -128,19 +130,33 @@ class SmtpMailer:
 
     @contextmanager
     def connect(self) -> Iterator[SmtpConnection]:
+        """A connection on which mail may be sent: encrypted as the settings say (a server that does
+        not offer STARTTLS, or whose certificate is not trusted, gets nothing), and logged in."""
         s = self.settings
+        smtp: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
-                                                      context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                    if not smtp.has_extn("starttls"):
+                        raise MailError(f"the SMTP server {s.host}:{s.port} does not offer STARTTLS; "
+                                        "nothing is sent unencrypted", connection_lost=True)
+                    smtp.starttls(context=self._tls())
             smtp.ehlo_or_helo_if_needed()
             if s.username:
-                smtp.login(s.username, s.password or "")
+                _login(smtp, s.username, s.password or "")
+        except smtplib.SMTPAuthenticationError as err:
+            _close(smtp)
+            raise MailError(f"the SMTP server {s.host}:{s.port} refused the login of {s.username}: "
+                            f"{err.smtp_code} {_text(err.smtp_error)}", connection_lost=True) from err
+        except MailError:
+            _close(smtp)
+            raise
         except (OSError, smtplib.SMTPException) as err:
+            _close(smtp)
             raise MailError(f"cannot reach the SMTP server {s.host}:{s.port}: {type(err).__name__}: {err}",
                             connection_lost=True) from err
         try:
@@ -150,6 +166,36 @@ class SmtpMailer:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
+
+
+    def _tls(self) -> ssl.SSLContext:
+        """The system's trusted certificates (and ``ca_file``'s), the host name checked."""
+        return ssl.create_default_context(cafile=self.settings.ca_file)
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in. smtplib sends credentials as ASCII only, so a password with å, ä or ö goes as
+    ``AUTH PLAIN`` in UTF-8 (RFC 4616), the one method that carries it."""
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise MailError("the SMTP server offers no login method that carries a user name or password with "
+                        "characters outside ASCII (å, ä, ö …); it would need AUTH PLAIN", connection_lost=True)
+    token = base64.b64encode(b"\0" + username.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 # --- the message ---------------------------------------------------------------------------------------

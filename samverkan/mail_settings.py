@@ -44,6 +44,7 @@ def smtp_from_env(env: Mapping[str, str]) -> SmtpSettings | None:
             from_address=env.get("SAMVERKAN_SMTP_FROM", "samverkan@localhost").strip(),
             from_name=env.get("SAMVERKAN_SMTP_FROM_NAME", "Samverkan").strip(),
             timeout=float(_number(env, "SAMVERKAN_SMTP_TIMEOUT", 30)),
+            ca_file=_readable(env, "SAMVERKAN_SMTP_CA_FILE"),
         )
     except ValueError as err:
         raise SettingsError(str(err)) from err
@@ -63,6 +64,15 @@ def delivery_from_env(env: Mapping[str, str]) -> DeliverySettings:
         base_url=env.get("SAMVERKAN_BASE_URL", "").strip() or None,
         digest_hour=hour,
     )
+
+
+def _readable(env: Mapping[str, str], name: str) -> str | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    if not Path(text).is_file():
+        raise SettingsError(f"{name}: no such file: {text}")
+    return text
 
 
 def _number(env: Mapping[str, str], name: str, default: int) -> int:

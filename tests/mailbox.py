@@ -1,19 +1,24 @@
 """A real SMTP server for the tests (aiosmtpd on 127.0.0.1) that keeps every mail it accepts.
 
 It can be taken down and brought back on the same port (a mail server outage), and told to refuse
-recipients, for good (550) or for now (451).
+recipients, for good (550) or for now (451). Given a TLS context it speaks STARTTLS (or TLS from
+the first byte, ``implicit_tls``), and given logins it lets nobody send without one; it records
+for every mail whether it came encrypted and who had logged in.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from engine.mail import SmtpMailer, SmtpSettings
 
@@ -33,26 +38,46 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
         with self.mailbox.lock:
             self.mailbox.received.append((tuple(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+            self.mailbox.sessions.append((encrypted, session.auth_data))
         return "250 Message accepted for delivery"
 
 
 class Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False,
+                 logins: Mapping[str, str] | None = None) -> None:
         self.received: list[tuple[tuple[str, ...], EmailMessage]] = []
+        #: For every mail received: whether it came encrypted, and the login used (None: none).
+        self.sessions: list[tuple[bool, str | None]] = []
         self.refusals: dict[str, str] = {}
         self.lock = threading.Lock()
         self.port = _free_port()
+        self.tls, self.implicit_tls, self.logins = tls, implicit_tls, dict(logins or {})
         self._controller: Controller | None = None
 
     # --- the server -----------------------------------------------------------------------------------
 
     def up(self) -> Mailbox:
         if self._controller is None:
-            self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+            options: dict[str, Any] = {}
+            if self.tls is not None:
+                options["ssl_context" if self.implicit_tls else "tls_context"] = self.tls
+            if self.logins:
+                # aiosmtpd cannot tell TLS from the first byte: it would refuse to log in over it.
+                options.update(authenticator=self._authenticate, auth_required=True,
+                               auth_require_tls=not self.implicit_tls)
+            self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
             self._controller.start()
         return self
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            login, password = data.login.decode(), data.password.decode()
+            if login in self.logins and self.logins[login] == password:
+                return AuthResult(success=True, auth_data=login)
+        return AuthResult(success=False, handled=False)
 
     def down(self) -> None:
         if self._controller is not None:

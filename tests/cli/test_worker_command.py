@@ -90,3 +90,12 @@ def test_the_settings_read_from_the_environment() -> None:
         delivery_from_env({"SAMVERKAN_DIGEST_HOUR": "25"})
     with pytest.raises(SettingsError):
         smtp_from_env({"SAMVERKAN_SMTP_HOST": "x", "SAMVERKAN_SMTP_PORT": "many"})
+
+
+def test_a_relays_own_certificate_authority_is_read_from_a_file(tmp_path: Path) -> None:
+    bundle = tmp_path / "kommun-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    smtp = smtp_from_env({"SAMVERKAN_SMTP_HOST": "relay.kommun.se", "SAMVERKAN_SMTP_CA_FILE": str(bundle)})
+    assert smtp is not None and smtp.ca_file == str(bundle)
+    with pytest.raises(SettingsError, match="no such file"):
+        smtp_from_env({"SAMVERKAN_SMTP_HOST": "relay.kommun.se", "SAMVERKAN_SMTP_CA_FILE": str(tmp_path / "nej.pem")})

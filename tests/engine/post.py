@@ -3,6 +3,7 @@ and delivery workers run explicitly (nothing runs in the background, nothing sle
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine.delivery import DeliverySettings, DeliveryWorker
@@ -15,14 +16,16 @@ BASE_URL = "https://samverkan.test"
 
 
 class PostOffice:
-    def __init__(self, journey: Journey, mailbox: Mailbox, people: list[Person], **settings: Any) -> None:
+    def __init__(self, journey: Journey, mailbox: Mailbox, people: list[Person], *,
+                 smtp: Mapping[str, Any] | None = None, **settings: Any) -> None:
         self.journey = journey
         self.mailbox = mailbox
         self.directory = StaticDirectory(people)
+        self.smtp = dict(smtp or {})  # SmtpSettings that differ from the mailbox's plain defaults
         self.settings = DeliverySettings(**{"base_url": BASE_URL, "digest_hour": None, **settings})
 
     def worker(self, owner: str = "worker-1") -> DeliveryWorker:
-        return DeliveryWorker(self.journey.db, self.journey.clock, self.directory, self.mailbox.mailer(),
+        return DeliveryWorker(self.journey.db, self.journey.clock, self.directory, self.mailbox.mailer(**self.smtp),
                               self.settings, owner=owner)
 
     def deliver(self, owner: str = "worker-1") -> DeliveryRun:
