@@ -20,11 +20,12 @@ INCIDENT_RESOLVED = "IncidentResolved"
 NOTICE_SENT = "NoticeSent"  # a model's notice (meddela) was handed to the outbox
 INVITATION_SENT = "InvitationSent"  # a meeting task's calendar invitation was handed to the outbox
 INVITATION_SKIPPED = "InvitationSkipped"  # a meeting task had no date to invite to
+INVITATION_CANCELLED = "InvitationCancelled"  # a meeting task went away undone: its invitation withdrawn
 CASE_MIGRATED = "CaseMigrated"  # a process designer moved the case to another version of its process
 
 ALL = (
     CASE_STARTED, CASE_COMPLETED, CASE_CANCELLED, CASE_PAUSED, CASE_RESUMED,
     TASK_CREATED, TASK_CLAIMED, TASK_UNCLAIMED, TASK_ASSIGNED, TASK_COMPLETED, TASK_REMINDED, TASK_ESCALATED,
     TIMER_FIRED, MESSAGE_RECEIVED, DATA_CORRECTED, INCIDENT_RAISED, INCIDENT_RESOLVED,
-    NOTICE_SENT, INVITATION_SENT, INVITATION_SKIPPED, CASE_MIGRATED,
+    NOTICE_SENT, INVITATION_SENT, INVITATION_SKIPPED, INVITATION_CANCELLED, CASE_MIGRATED,
 )

@@ -1,8 +1,9 @@
 """Calendar invitations (RFC 5545) for meeting tasks, attached to the mail that announces them.
 
 The event's UID comes from the task, so a mail sent again updates the same calendar entry instead
-of adding a second one. A date without a time becomes an all-day event; a date-time an hour's
-meeting (the plans give the day; the time is agreed with the participant).
+of adding a second one, and a cancellation (a meeting task that went away undone) removes it. A
+date without a time becomes an all-day event; a date-time an hour's meeting (the plans give the
+day; the time is agreed with the participant).
 """
 
 from __future__ import annotations
@@ -14,21 +15,28 @@ from typing import Any
 MEETING_LENGTH = timedelta(hours=1)
 
 
+def method(meeting: dict[str, Any]) -> str:
+    """``REQUEST`` (an invitation) or ``CANCEL`` (the meeting is off)."""
+    return "CANCEL" if meeting.get("method") == "CANCEL" else "REQUEST"
+
+
 def invitation(meeting: dict[str, Any], *, organizer: tuple[str, str], attendee: tuple[str, str],
                stamp: datetime) -> str:
-    """A ``METHOD:REQUEST`` calendar for one meeting (``uid``, ``start`` as ISO date or date-time,
-    ``summary``, optional ``location`` and ``description``), to one attendee."""
+    """A calendar for one meeting (``uid``, ``start`` as ISO date or date-time, ``summary``,
+    optional ``location`` and ``description``), to one attendee: a ``METHOD:REQUEST``, or with
+    ``method: CANCEL`` (and a higher ``sequence``) the same event cancelled."""
     start_text = str(meeting["start"])
+    cancelled = method(meeting) == "CANCEL"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Samverkan//Samverkan//SV",
         "CALSCALE:GREGORIAN",
-        "METHOD:REQUEST",
+        f"METHOD:{method(meeting)}",
         "BEGIN:VEVENT",
         f"UID:{_text(str(meeting['uid']))}",
         f"DTSTAMP:{_utc(stamp)}",
-        "SEQUENCE:0",
+        f"SEQUENCE:{int(meeting.get('sequence', 0))}",
     ]
     if "T" in start_text:
         start = datetime.fromisoformat(start_text)
@@ -46,7 +54,7 @@ def invitation(meeting: dict[str, Any], *, organizer: tuple[str, str], attendee:
     lines += [
         f"ORGANIZER;CN={_param(organizer[0])}:mailto:{organizer[1]}",
         f"ATTENDEE;CN={_param(attendee[0])};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{attendee[1]}",
-        "STATUS:CONFIRMED",
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
         "END:VEVENT",
         "END:VCALENDAR",

@@ -241,5 +241,6 @@ def compose(mail: Outgoing, settings: SmtpSettings, *, base_url: str | None, now
             attendee=(mail.display_name, mail.address), stamp=mail.created_at,
         )
         message.add_attachment(invitation.encode("utf-8"), maintype="text", subtype="calendar",
-                               filename="inbjudan.ics", params={"method": "REQUEST", "charset": "utf-8"})
+                               filename="inbjudan.ics",
+                               params={"method": ics.method(mail.calendar), "charset": "utf-8"})
     return message

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine import events, notices, outbox
 from engine.notices import NoticeSpec
-from engine.persistence.models import CaseRow, HumanTaskRow
+from engine.persistence.models import CaseRow, DeliveryRow, HumanTaskRow
 from engine.timers import LOCAL_TZ
 
 
@@ -88,6 +88,35 @@ def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, da
     ]
     return rows, events.INVITATION_SENT, {"task_id": task.id, "to": [f"{k}:{n}" for k, n in recipients],
                                           "start": start.isoformat()}
+
+
+def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[DeliveryRow],
+                 at: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A meeting task that went away undone (the case closed, consent withdrawn, the step
+    interrupted): everyone its invitation went to gets the meeting cancelled in their calendar —
+    the same event (UID), a later version of it — and the history event's details."""
+    case = context.case
+    rows = []
+    for sent in invited:
+        meeting = dict(sent.calendar or {})
+        meeting.update(method="CANCEL", sequence=int(meeting.get("sequence", 0)) + 1)
+        when = _shown_start(str(meeting.get("start", "")))
+        rows.append(outbox.notification(
+            kind="cancellation", case_id=case.id, task_id=task.id, process_key=case.process_key,
+            recipient=(sent.recipient_kind, sent.recipient), subject=f"Inställt: {task.title} {when}",
+            body=(f"\"{task.title}\" {when} blir inte av.\n\nInsats: {context.process_name}\n"
+                  f"Ärende: {short_id(case.id)}"),
+            at=at, dedupe_key=f"cancellation:{task.id}:{sent.recipient_kind}:{sent.recipient}",
+            topic=f"cancellation:{task.id}", calendar=meeting,
+        ))
+    return rows, {"task_id": task.id, "to": [f"{r['recipient_kind']}:{r['recipient']}" for r in rows]}
+
+
+def _shown_start(start: str) -> str:
+    """A meeting's start as the invitation's subject showed it: the day, or the local time."""
+    if "T" not in start:
+        return start
+    return datetime.fromisoformat(start).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def meeting_start(spec: NoticeSpec, data: Mapping[str, Any], due_at: datetime | None) -> date | datetime | None:

@@ -27,7 +27,7 @@ from engine.catalog import Catalog
 from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.notices import Notices
-from engine.persistence import store
+from engine.persistence import outbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_to_json, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanTaskRow
@@ -268,8 +268,10 @@ class CaseRunner:
         closed = status in ("completed", "cancelled")
         closed_at = now if closed and row.closed_at is None else row.closed_at
         ready = {} if closed else {str(t.id): t for t in seen.ready_user_tasks}
-        added = self._new_tasks(session, row, ready, existing, step, now, written,
-                                getattr(workflow, "engine_notices", {}))
+        specs = getattr(workflow, "engine_notices", {})
+        added = self._new_tasks(session, row, ready, existing, step, now, written, specs)
+        removed = [t for t in existing if t.id not in ready]
+        written += self._cancelled_meetings(session, row, removed, step, now, specs)
         kept = [task_view(t) for t in existing if t.id in ready]
         timers = [] if closed else [
             {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
@@ -298,7 +300,7 @@ class CaseRunner:
         tasks = sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
         return Planned(
             row=row, workflow=workflow, new=new, values=values, history=history, notifications=written, now=now,
-            removed_tasks=[t.id for t in existing if t.id not in ready], added_tasks=added,
+            removed_tasks=[t.id for t in removed], added_tasks=added,
             timers=[{"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
                      "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
             if new or timers != (row.waiting_timers or []) else None,
@@ -385,6 +387,26 @@ class CaseRunner:
                 written += rows
                 step.record(event, element, **details)
         return added
+
+    def _cancelled_meetings(self, session: Session, row: CaseRow, removed: list[HumanTaskRow], step: Step,
+                            now: datetime, specs: Notices) -> list[dict[str, Any]]:
+        """Meeting tasks that went away without being done (the case closed, an event interrupted
+        the step): the calendar invitations sent for them are cancelled."""
+        meetings = {element for element, spec in specs.items() if spec.calendar}
+        done = {details.get("task_id") for event, _element, details in step.events if event == events.TASK_COMPLETED}
+        gone = [t for t in removed if t.element in meetings and t.id not in done]
+        if not gone:
+            return []
+        invited = outbox_store.invitations_of(session, row.id, [t.id for t in gone])
+        written: list[dict[str, Any]] = []
+        for task in gone:
+            sent = [d for d in invited if d.topic == f"invitation:{task.id}"]
+            if sent:
+                rows, details = notifying.cancellation(context=self._context(session, row), task=task, invited=sent,
+                                                       at=now)
+                written += rows
+                step.record(events.INVITATION_CANCELLED, task.element, **details)
+        return written
 
     def _record_incident(self, case_id: str, failed: StepFailed, actor: str) -> None:
         with self.db.transaction() as session:

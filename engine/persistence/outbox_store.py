@@ -115,6 +115,18 @@ def mark_not_sent(session: Session, delivery_id: str, owner: str, now: datetime,
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def invitations_of(session: Session, case_id: str, task_ids: Sequence[str]) -> Sequence[DeliveryRow]:
+    """The calendar invitations sent for these meeting tasks of a case: one row per notification,
+    addressed as the engine knew the recipient (a user, a role), with the meeting."""
+    topics = [f"invitation:{task_id}" for task_id in task_ids]
+    return session.scalars(
+        select(DeliveryRow).where(DeliveryRow.case_id == case_id, DeliveryRow.topic.in_(topics),
+                                  DeliveryRow.parent_id.is_(None),
+                                  DeliveryRow.kind == "invitation", DeliveryRow.calendar.is_not(None))
+        .order_by(DeliveryRow.created_at, DeliveryRow.id)
+    ).all()
+
+
 def get_delivery(session: Session, delivery_id: str, *, lock: bool = False) -> DeliveryRow | None:
     query = select(DeliveryRow).where(DeliveryRow.id == delivery_id)
     return session.scalars(query.with_for_update() if lock else query).first()

@@ -31,3 +31,11 @@ def test_text_is_escaped_and_long_lines_are_folded_between_characters() -> None:
     assert "SUMMARY:Avstämningsmöte\\; deltagare\\, handläggare\\noch koordinator – " + "åäö" * 30 in unfold(text)
     assert 'ATTENDEE;CN="Anna A";' in unfold(text)
     assert "DTSTART;VALUE=DATE:20260302\r\nDTEND;VALUE=DATE:20260303" in text
+
+
+def test_a_cancellation_is_the_same_event_in_a_later_version_marked_cancelled() -> None:
+    text = invitation({"uid": "t3@samverkan", "start": "2026-03-02", "summary": "Möte", "method": "CANCEL",
+                       "sequence": 1},
+                      organizer=("Samverkan", "noreply@sofint.se"), attendee=("Anna", "anna@sofint.se"), stamp=STAMP)
+    assert "METHOD:CANCEL\r\n" in text and "UID:t3@samverkan\r\n" in text
+    assert "SEQUENCE:1\r\n" in text and "STATUS:CANCELLED\r\n" in text and "CONFIRMED" not in text

@@ -113,3 +113,29 @@ def test_a_completed_meeting_tells_the_one_who_held_it_and_the_tasks_groups(jour
                     ("user", "anna.k", "Hålla informationsmöte är hållet. Deltagaren kom: ja.")]
     assert journey.case(case).status == "completed"
     assert [e.event for e in journey.history(case)][-1] == events.CASE_COMPLETED
+    assert _notices(journey, "cancellation") == []  # held, not called off
+
+
+def test_a_meeting_that_will_not_happen_is_called_off_in_every_calendar_it_was_sent_to(  # type: ignore[no-untyped-def]
+        journey, post, case) -> None:
+    journey.complete(case, "register", REGISTERED)
+    journey.advance("P1D")
+    meeting = journey.task(case, "meeting")
+    post.deliver()
+
+    journey.engine.cancel_case(case.id, "Deltagaren har flyttat", actor="anna.k")
+    assert _notices(journey, "cancellation") == [("user", "anna.k"), ("user", "rebecka.remittent")]
+    [called_off] = journey.history(case, events.INVITATION_CANCELLED)
+    assert called_off.element == "meeting" and called_off.details["task_id"] == meeting.id
+
+    post.deliver()
+    [mail] = [m for m in post.mailbox.to("anna.k@samverkan.test") if m["Subject"].startswith("Inställt")]
+    assert mail["Subject"] == "Inställt: Hålla informationsmöte 2026-01-20"
+    assert "blir inte av" in text_of(mail)
+    cancelled = calendar_of(mail)
+    assert cancelled is not None
+    assert "METHOD:CANCEL" in cancelled and "STATUS:CANCELLED" in cancelled and "SEQUENCE:1" in cancelled
+    assert f"UID:{meeting.id}@samverkan" in cancelled  # the same event as the invitation: removed, not added
+    [part] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "CANCEL"
+    assert [m["Subject"] for m in post.mailbox.to("rebecka.remittent@samverkan.test")][-1].startswith("Inställt")

@@ -50,6 +50,21 @@ def test_the_information_meeting_is_in_the_referrers_and_the_team_leaders_calend
     assert post.mailbox.to("anna.karlsson@samverkan.test") == []  # the team is offered the task, not invited
 
 
+def test_a_case_closed_before_the_information_meeting_calls_it_off_in_the_same_calendars(  # type: ignore[no-untyped-def]
+        journey, post, case) -> None:
+    post.deliver()
+    journey.engine.cancel_case(case.id, "Deltagaren har fått arbete", actor="karin.teamledare")
+    post.deliver()
+    for address in (REBECKA, KARIN):
+        [invited] = _mails(post.mailbox, address, "Kallelse")
+        [called_off] = _mails(post.mailbox, address, "Inställt")
+        assert called_off["Subject"] == "Inställt: Hålla informationsmöte 2026-01-14"
+        invitation, cancellation = calendar_of(invited), calendar_of(called_off)
+        assert invitation is not None and cancellation is not None
+        uid = next(line for line in invitation.split("\r\n") if line.startswith("UID:"))
+        assert uid in cancellation.split("\r\n") and "METHOD:CANCEL" in cancellation
+
+
 def test_the_two_week_reply_is_reminded_and_escalated_by_mail_once_each(journey, post, case) -> None:  # type: ignore[no-untyped-def]
     complete(journey, case, "informationsmote",
              {"teammedlem_1": "anna.karlsson", "teammedlem_2": "cecilia.berg", "deltagarens_svar": "ja"})

@@ -25,6 +25,7 @@ EVENTS = {
     "NoticeSent": _l("Meddelande skickat"),
     "InvitationSent": _l("Kalenderinbjudan skickad"),
     "InvitationSkipped": _l("Kalenderinbjudan kunde inte skickas (inget datum)"),
+    "InvitationCancelled": _l("Mötet ställdes in i kalendrarna"),
     "CaseMigrated": _l("Ärendet flyttades till en ny version av processen"),
 }
 
@@ -46,6 +47,9 @@ NOTIFICATION_KINDS = {
     "reminder": _l("Påminnelse"),
     "escalation": _l("Eskalering"),
     "info": _l("Meddelande"),
+    "notice": _l("Meddelande"),
+    "invitation": _l("Kallelse"),
+    "cancellation": _l("Inställt möte"),
 }
 
 #: Who refers participants: the authorities of a samordningsförbund.
