@@ -180,3 +180,29 @@ def test_the_decision_table_of_a_draft_opens_in_the_dmn_editor_and_is_checked(de
     page.locator("#dmn-designer-views").get_by_role("button", name="Mötesplats för informationsmöte").click()
     expect(page.locator("#dmn-designer-canvas")).to_contain_text("Arbetsförmedlingen i Nora")
     screenshot(page, "designer-decision-table")
+
+
+def test_a_second_window_on_the_same_draft_is_told_instead_of_saving_over_the_first(designer_page: Page) -> None:
+    page = designer_page
+    page.goto("/design/processes/samverkansteamet")
+    page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
+    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+    other = page.context.new_page()
+    other.goto(page.url)
+    expect(other.locator("#designer")).to_have_attribute("data-state", "ready")
+
+    select(page, "bedom_remiss")
+    open_group(page, "general")
+    page.locator("#bio-properties-panel-name").fill("Bedöma remissen")
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page.locator("#designer-status")).to_have_text("Utkastet är sparat.")
+    page.locator("#bio-properties-panel-name").fill("Bedöma remissen på teammötet")
+    page.get_by_role("button", name="Spara utkast").click()  # the same window carries on from its own save
+    expect(page.locator("#designer-status")).to_have_text("Utkastet är sparat.")
+
+    other.get_by_role("button", name="Spara utkast").click()
+    expect(other.locator("#designer-status")).to_contain_text("Utkastet sparades inte: david.designer sparade det")
+    expect(other.locator("#designer-status")).to_have_attribute("data-kind", "error")
+    screenshot(other, "designer-saved-elsewhere")
+    other.reload()
+    expect(other.locator('#designer-canvas [data-element-id="bedom_remiss"]')).to_contain_text("teammötet")

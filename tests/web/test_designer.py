@@ -80,12 +80,23 @@ def new_draft(person: Person, version: int = 1) -> int:
     return int(answer.headers["Location"].rsplit("/", 1)[-1])
 
 
-def post_xml(person: Person, path: str, xml: str, *, csrf: bool = True) -> Any:
-    """What the editor script does: POST the model as XML with the CSRF token in X-CSRFToken."""
+def post_xml(person: Person, path: str, xml: str, *, csrf: bool = True, opened_as: str | None = None) -> Any:
+    """What the editor script does: POST the model as XML with the CSRF token in X-CSRFToken (and,
+    saving, what the file was when the editor opened it in X-Draft-Opened-As)."""
     headers = {"Content-Type": "application/xml", "Accept": "application/json"}
     if csrf:
         headers["X-CSRFToken"] = person.token()
+    if opened_as is not None:
+        headers["X-Draft-Opened-As"] = opened_as
     return person.client.post(path, data=xml.encode("utf-8"), headers=headers)
+
+
+def opened_as(person: Person) -> str:
+    """What the editor page says its file was when it was made (the editor sends it back on saving)."""
+    assert person.page is not None
+    found = re.search(r'data-opened-as="([0-9a-f]+)"', person.page.text)
+    assert found, "the editor page gives no data-opened-as"
+    return found.group(1)
 
 
 def draft_xml(person: Person, draft: int, name: str = BPMN_NAME) -> str:
@@ -235,6 +246,31 @@ def test_a_draft_cannot_be_saved_without_its_csrf_token_or_as_something_that_is_
     refused = post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", hostile)
     assert refused.status_code == 422 and "DOCTYPE" in refused.get_json()["problems"][0]["message"]
     assert draft_xml(designer, draft) == xml
+
+
+def test_two_designers_on_one_draft_the_later_save_does_not_silently_undo_the_earlier(studio: Flask) -> None:
+    designer, admin = Person(studio, "designer"), Person(studio, "admin")
+    draft = new_draft(designer)
+    designer.get(f"/design/drafts/{draft}")
+    admin.get(f"/design/drafts/{draft}")
+    mine, theirs = opened_as(designer), opened_as(admin)
+    xml = draft_xml(designer, draft)
+
+    first = post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}",
+                     xml.replace('name="Bedöma remissen på teammöte"', 'name="Bedöma remissen"'), opened_as=mine)
+    assert first.status_code == 200
+    refused = post_xml(admin, f"/design/drafts/{draft}/files/{BPMN_NAME}",
+                       xml.replace("days(14)", "days(10)"), opened_as=theirs)
+    assert refused.status_code == 409
+    assert refused.get_json()["message"].startswith("Utkastet sparades inte: designer sparade det ")
+    assert 'name="Bedöma remissen"' in draft_xml(admin, draft)  # the first save stands
+
+    again = post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", draft_xml(designer, draft),
+                     opened_as=first.get_json()["opened_as"])  # the editor carries on from its own save
+    assert again.status_code == 200
+    admin.get(f"/design/drafts/{draft}")  # reloaded: the admin's editor opens the saved version
+    assert post_xml(admin, f"/design/drafts/{draft}/files/{BPMN_NAME}", draft_xml(admin, draft),
+                    opened_as=opened_as(admin)).status_code == 200
 
 
 def test_publishing_needs_a_change_note_and_an_unchanged_draft_publishes_nothing(studio: Flask) -> None:

@@ -6,6 +6,7 @@ nothing that runs; publishing hands its files to the engine as the process's nex
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,26 @@ class DraftFile:
     name: str
     content: str
     kind: str  # bpmn | dmn
+
+    @property
+    def tag(self) -> str:
+        """What the content was when an editor opened it: saving over a content changed since then
+        is refused (:class:`DraftChanged`) instead of silently undoing someone's work."""
+        return content_tag(self.content)
+
+
+def content_tag(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:20]
+
+
+class DraftChanged(Conflict):
+    """The file was saved by someone (or in another window) after the editor opened it."""
+
+    def __init__(self, draft_id: int, name: str, updated_by: str, updated_at: datetime) -> None:
+        super().__init__(f"{name} of draft {draft_id} was saved by {updated_by} at {updated_at.isoformat()} "
+                         "after it was opened")
+        self.updated_by = updated_by
+        self.updated_at = updated_at
 
 
 @dataclass(frozen=True)
@@ -133,14 +154,19 @@ class Drafts:
             return [_view(r) for r in session.scalars(query.order_by(ProcessDraftRow.process_key,
                                                                      ProcessDraftRow.id.desc()))]
 
-    def save_file(self, draft_id: int, name: str, content: bytes | str, actor: str, at: datetime) -> Draft:
-        """Replace one file of an open draft (the kind of a file does not change)."""
+    def save_file(self, draft_id: int, name: str, content: bytes | str, actor: str, at: datetime, *,
+                  opened_as: str | None = None) -> Draft:
+        """Replace one file of an open draft (the kind of a file does not change). With
+        ``opened_as`` (the file's :attr:`DraftFile.tag` when the editor opened it), a file saved by
+        anyone since is not overwritten: :class:`DraftChanged`."""
         with self.db.transaction() as session:
             row = self._open_row(session, draft_id)
             files = [dict(f) for f in row.files]
             match = next((f for f in files if f["name"] == name), None)
             if match is None:
                 raise NotFound(f"draft {draft_id} has no file {name}")
+            if opened_as is not None and content_tag(match["content"]) != opened_as:
+                raise DraftChanged(draft_id, name, row.updated_by, row.updated_at)
             text, kind = normalised(content, name)
             if kind != match["kind"]:
                 raise InvalidProcess([Problem(name, "(document)", f"{name} must stay a {match['kind'].upper()} file")])

@@ -4,6 +4,7 @@ what changed, publishing as a new version, discarding."""
 from __future__ import annotations
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -24,7 +25,7 @@ from web.designer.common import (
     sandboxes,
     subject,
 )
-from web.designer.drafts import Draft, normalised
+from web.designer.drafts import Draft, DraftChanged, normalised
 from web.ui.pages import engine, me, now, teamwork
 
 
@@ -90,15 +91,22 @@ def save(draft_id: int, name: str) -> tuple[Response, int]:
     draft = open_draft(draft_id)
     draft.file(name)
     try:
-        saved = drafts().save_file(draft.id, name, request.get_data(cache=False), me().username, now())
+        saved = drafts().save_file(draft.id, name, request.get_data(cache=False), me().username, now(),
+                                   opened_as=request.headers.get("X-Draft-Opened-As") or None)
     except InvalidProcess as refused:
         return jsonify({"message": _("Utkastet sparades inte: filen kunde inte läsas."),
                         "problems": problems_json(list(refused.problems), name)}), 422
+    except DraftChanged as changed:
+        when = format_datetime(changed.updated_at, "yyyy-MM-dd HH:mm")
+        return jsonify({"message": _("Utkastet sparades inte: %(who)s sparade det %(when)s, efter att du öppnade det. "
+                                     "Ladda om sidan för att se den versionen och gör dina ändringar där.",
+                                     who=changed.updated_by, when=when)}), 409
     problems = check(saved)
     errors = errors_of(problems)
     message = (_("Utkastet är sparat. Rätta felen innan det kan publiceras.") if errors
                else _("Utkastet är sparat."))
-    return jsonify({"message": message, "problems": problems_json(problems, name), "revision": saved.revision}), 200
+    return jsonify({"message": message, "problems": problems_json(problems, name), "revision": saved.revision,
+                    "opened_as": saved.file(name).tag}), 200
 
 
 @blueprint.get("/drafts/<int:draft_id>/changes")

@@ -1,9 +1,11 @@
 // What the BPMN designer and the DMN editor share: loading the model, checking it on the server
 // after every change, saving a draft, and showing the server's problems (markers + a list).
 //
-// The page gives a root element with data-xml-url, data-save-url, data-validate-url and
-// data-csrf-token; its parts are found by id, `<root id>-<part>`: -canvas, -problems, -save,
-// -status (and -properties for BPMN, -views for DMN).
+// The page gives a root element with data-xml-url, data-save-url, data-validate-url,
+// data-csrf-token and data-opened-as (what the file was when the page was made: the server refuses
+// to save over a file someone saved since, and answers each save with the new value); its parts
+// are found by id, `<root id>-<part>`: -canvas, -problems, -save, -status (and -properties for
+// BPMN, -views for DMN).
 import { debounce, fetchXml, normaliseProblems, postXml, problemsOf, text } from "./util.js";
 
 export const VALIDATE_DELAY_MS = 800;
@@ -162,7 +164,9 @@ export function createEditor({ root, getXml, importXml, markers }) {
     setStatus(text(root, "saving", "Sparar utkastet …"), "busy");
     try {
       const xml = await getXml();
-      const answer = await postXml(url, xml, csrfToken);
+      const opened = root.dataset.openedAs ? { "X-Draft-Opened-As": root.dataset.openedAs } : {};
+      const answer = await postXml(url, xml, csrfToken, undefined, opened);
+      if (answer.ok && answer.data.opened_as) root.dataset.openedAs = answer.data.opened_as;
       const problems = problemsOf(answer.data);
       if (problems !== null) showProblems(problems);
       const fallback = answer.ok ? text(root, "saved", "Utkastet är sparat.") : text(root, "saveFailed", "Utkastet kunde inte sparas.");

@@ -46,8 +46,8 @@ export async function fetchXml(url) {
  * Resolves to {ok, status, data} where data is the parsed JSON answer ({} if it was not JSON);
  * rejects only when the request itself failed (network, abort).
  */
-export async function postXml(url, xml, csrfToken, signal) {
-  const headers = { "Content-Type": "application/xml", Accept: "application/json" };
+export async function postXml(url, xml, csrfToken, signal, extraHeaders = {}) {
+  const headers = { "Content-Type": "application/xml", Accept: "application/json", ...extraHeaders };
   if (csrfToken) headers["X-CSRFToken"] = csrfToken;
   const response = await fetch(url, { method: "POST", credentials: "same-origin", headers, body: xml, signal });
   let data = {};
