@@ -167,7 +167,6 @@ class SmtpMailer:
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-
     def _tls(self) -> ssl.SSLContext:
         """The system's trusted certificates (and ``ca_file``'s), the host name checked."""
         return ssl.create_default_context(cafile=self.settings.ca_file)

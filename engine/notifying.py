@@ -72,8 +72,7 @@ def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, da
     case = context.case
     recipients = notices.resolve(wanted, started_by=case.started_by, data=data, holder=task.assignee,
                                  candidate_groups=task.candidate_groups)
-    when = start if isinstance(start, date) and not isinstance(start, datetime) else \
-        start.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    when = _shown(start)
     subject = f"Kallelse: {task.title} {when}"
     body = (f"Du är kallad till \"{task.title}\" {when}.\n\nInsats: {context.process_name}\n"
             f"Ärende: {short_id(case.id)}")
@@ -100,7 +99,8 @@ def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[
     for sent in invited:
         meeting = dict(sent.calendar or {})
         meeting.update(method="CANCEL", sequence=int(meeting.get("sequence", 0)) + 1)
-        when = _shown_start(str(meeting.get("start", "")))
+        start = _moment(meeting.get("start"))
+        when = _shown(start) if start is not None else str(meeting.get("start", ""))
         rows.append(outbox.notification(
             kind="cancellation", case_id=case.id, task_id=task.id, process_key=case.process_key,
             recipient=(sent.recipient_kind, sent.recipient), subject=f"Inställt: {task.title} {when}",
@@ -112,11 +112,11 @@ def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[
     return rows, {"task_id": task.id, "to": [f"{r['recipient_kind']}:{r['recipient']}" for r in rows]}
 
 
-def _shown_start(start: str) -> str:
-    """A meeting's start as the invitation's subject showed it: the day, or the local time."""
-    if "T" not in start:
-        return start
-    return datetime.fromisoformat(start).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+def _shown(start: date | datetime) -> str:
+    """A meeting's start as mails show it: the day, or the local date and time."""
+    if isinstance(start, datetime):
+        return start.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return start.isoformat()
 
 
 def meeting_start(spec: NoticeSpec, data: Mapping[str, Any], due_at: datetime | None) -> date | datetime | None:
