@@ -46,11 +46,12 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from engine import clock as clock_module
-from engine import xml_safety
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
+from engine.definitions import xml_safety
 from engine.errors import EngineError
-from engine.forms import sample_answers
+from engine.language.forms import sample_answers
+from engine.language.timers import parse_duration
 from engine.persistence.db import Database
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TaskCandidateRow, TimerRow
 from engine.spiff import deep, runtime
@@ -58,7 +59,6 @@ from engine.spiff.loading import SourceFile, load
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.specs import form_of
 from engine.spiff.state import SpecBundle, full_serializer
-from engine.timers import parse_duration
 from engine.views import Form, Task
 
 ROOT = Path(__file__).resolve().parent.parent

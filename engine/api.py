@@ -16,16 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock as clock_module
-from engine import deadlines, events, forms
-from engine.catalog import Catalog, version_view
+from engine import events
+from engine.cases import deadlines
+from engine.cases.catalog import Catalog, version_view
+from engine.cases.operations import OperationsVerbs
+from engine.cases.runner import CaseRunner, Step, new_case_id
 from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
-from engine.operations import OperationsVerbs
+from engine.language import forms
 from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_view, task_view
 from engine.persistence.models import CaseEventRow, CaseRow
-from engine.runner import CaseRunner, Step, new_case_id
 from engine.spiff import runtime
 from engine.spiff.loading import SourceFile
 from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, Task, Timer
@@ -40,7 +42,7 @@ class WorkflowEngine(OperationsVerbs):
     """Runs the journeys. Thread-safe; any number may share one database.
 
     The operations verbs (``operations``, ``deliveries``, ``retry_delivery``, ``discard_delivery``,
-    ``record_tick``) are in :mod:`engine.operations`.
+    ``record_tick``) are in :mod:`engine.cases.operations`.
     """
 
     def __init__(self, database: Database | str | None = None, *, clock: Clock | None = None,

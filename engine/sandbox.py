@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine.api import WorkflowEngine
-from engine.catalog import content_hash
+from engine.cases.catalog import content_hash
 from engine.clock import SimulatedClock
 from engine.errors import InvalidInput
 from engine.persistence.db import Database

@@ -19,7 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.api import WorkflowEngine
-from engine.delivery import DeliveryWorker, worker_id
+from engine.notifications.delivery import DeliveryWorker, worker_id
 
 log = logging.getLogger("samverkan.scheduler")
 #: The longest an idle, healthy worker goes without writing its heartbeat.

@@ -122,8 +122,8 @@ def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
 
 def _delivery(engine):  # type: ignore[no-untyped-def]
     """The delivery worker, if mail is configured in the environment (else None)."""
-    from engine.delivery import DeliveryWorker
-    from engine.mail import SmtpMailer
+    from engine.notifications.delivery import DeliveryWorker
+    from engine.notifications.mail import SmtpMailer
     from samverkan.mail_settings import SettingsError, delivery_from_env, smtp_from_env
     from web.accounts.directory import AccountsDirectory
     from web.accounts.migrations import upgrade

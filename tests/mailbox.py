@@ -20,7 +20,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from engine.mail import SmtpMailer, SmtpSettings
+from engine.notifications.mail import SmtpMailer, SmtpSettings
 
 SENDER = "samverkan@samverkan.test"
 

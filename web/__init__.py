@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 
 from engine.api import WorkflowEngine
+from engine.cases.inbox import Inbox
 from engine.clock import Clock, SimulatedClock, SystemClock
-from engine.inbox import Inbox
 from engine.persistence.db import Database
 from web import errors
 from web.accounts.migrations import upgrade as upgrade_accounts

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, EngineError
-from engine.forms import sample_answers
+from engine.language.forms import sample_answers
 from engine.views import Task
 from web.accounts.users import Accounts
 from web.personnummer import check_digit

@@ -1,7 +1,7 @@
 """From uploaded files to runnable process specs, or to the list of what is wrong with them.
 
 Order of checks: safe XML parsing → is it BPMN or DMN at all → the engine's own checks
-(:mod:`engine.validation`) → SpiffWorkflow's parse. Nothing later runs when an earlier stage found
+(:mod:`engine.definitions.validation`) → SpiffWorkflow's parse. Nothing later runs when an earlier stage found
 errors, and nothing here lets an exception escape: every failure becomes a Problem.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import notices, validation, xml_safety
+from engine.definitions import validation, xml_safety
 from engine.errors import InvalidProcess, Problem
+from engine.language import notice_templates
 from engine.spiff import deep, outputs
 from engine.spiff.parser import EngineParser, add_implicit_gateways
 from engine.spiff.state import SpecBundle
@@ -118,7 +119,7 @@ def _parse(bpmn: list[tuple[SourceFile, Any]], dmn: list[tuple[SourceFile, Any]]
         def build(k: str = key, out: list[SpecBundle] = bundle, tree: Any = tree_of[source.name]) -> None:
             spec = parser.get_spec(k)
             out.append(SpecBundle.from_parsed(k, spec, parser.get_subprocess_specs(k), outputs.collect(tree),
-                                              notices.collect(tree)))
+                                              notice_templates.collect(tree)))
 
         if _guard(result, source.name, validation.label(process), build):
             result.processes.append(ParsedProcess(key, name or key, source.name, bundle[0]))

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import timers
+from engine.language import timers
 from engine.spiff.runtime import element_of
 from engine.spiff.specs import title_of
 from engine.spiff.state import SpecBundle, full_serializer

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
+from engine.language import expressions
 from engine.spiff.script_engine import ENGINE_FUNCTIONS
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

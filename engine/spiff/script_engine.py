@@ -2,7 +2,7 @@
 
 SpiffWorkflow routes every gateway condition, timer value, multi-instance expression and DMN cell
 through its script engine, whose default is plain ``eval``. This one interprets a whitelisted
-subset instead (:mod:`engine.expressions`) and refuses script tasks unless an operator enabled them.
+subset instead (:mod:`engine.language.expressions`) and refuses script tasks unless an operator enabled them.
 The script engine is not serialized: :mod:`engine.spiff.state` sets it again after every load.
 """
 
@@ -14,9 +14,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from engine import clock, expressions
+from engine import clock
 from engine.errors import EngineError
-from engine.timers import LOCAL_TZ
+from engine.language import expressions
+from engine.language.timers import LOCAL_TZ
 
 
 def _now() -> Any:

@@ -31,7 +31,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.task import Task
 
-from engine.notices import Notices, NoticeSpec
+from engine.language.notice_templates import Notices, NoticeSpec
 from engine.spiff import task_tree
 from engine.spiff.message_events import EngineMessage
 from engine.spiff.outputs import Outputs

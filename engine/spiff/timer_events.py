@@ -17,7 +17,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 
-from engine import clock, timers
+from engine import clock
+from engine.language import timers
 
 
 def timer_value(kind: str, text: str, task: Any) -> Any:

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from engine.api import WorkflowEngine
-from engine.forms import sample_answers
+from engine.language.forms import sample_answers
 from engine.spiff.loading import SourceFile
 from tests.web.conftest import personnummer
 from web.demo import CHOICES, seed

@@ -32,10 +32,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine import mail
 from engine.api import WorkflowEngine
-from engine.delivery import DeliverySettings, DeliveryWorker
 from engine.directory import Person, StaticDirectory
+from engine.notifications import mail
+from engine.notifications.delivery import DeliverySettings, DeliveryWorker
 from engine.persistence import outbox_store, store
 from engine.scheduler import Ticker
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
+from engine.language.timers import parse_duration
 from engine.persistence.db import Database
 from engine.spiff.loading import SourceFile
-from engine.timers import parse_duration
 from engine.views import Case, CaseEvent, Task
 
 BPMN_DIR = Path(__file__).parent / "bpmn"

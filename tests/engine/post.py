@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.delivery import DeliverySettings, DeliveryWorker
 from engine.directory import Person, StaticDirectory
+from engine.notifications.delivery import DeliverySettings, DeliveryWorker
 from engine.views import Delivery, DeliveryRun
 from tests.engine.journey import Journey
 from tests.mailbox import Mailbox

@@ -14,8 +14,8 @@ import pytest
 
 from engine import events
 from engine.api import WorkflowEngine
-from engine.case_migration import CaseMigration
 from engine.clock import SimulatedClock
+from engine.design.case_migration import CaseMigration
 from engine.errors import InvalidInput
 from engine.persistence.db import Database
 from engine.spiff.loading import SourceFile

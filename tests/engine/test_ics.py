@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine.ics import invitation
+from engine.notifications.ics import invitation
 
 STAMP = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
 

@@ -107,8 +107,8 @@ def test_contacts_worked_off_leave_only_the_main_task_and_its_two_timers(journey
 def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
+    from engine.language.timers import parse_duration
     from engine.persistence.models import CaseRow
-    from engine.timers import parse_duration
 
     def stored_size() -> int:
         with journey.db.transaction() as session:

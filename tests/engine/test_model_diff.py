@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.definitions.model_diff import Detail, diff_models, diff_sources
 from engine.errors import InvalidProcess
-from engine.model_diff import Detail, diff_models, diff_sources
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = Path(__file__).parent / "bpmn"

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.errors import InvalidInput
-from engine.timers import (
+from engine.language.timers import (
     Cycle,
     Duration,
     TimerSpec,

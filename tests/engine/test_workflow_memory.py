@@ -17,8 +17,8 @@ from datetime import timedelta
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from engine.api import WorkflowEngine
+from engine.cases.runner import WorkflowCache
 from engine.persistence.models import CaseRow
-from engine.runner import WorkflowCache
 
 
 @contextmanager

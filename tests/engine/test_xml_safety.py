@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from engine.definitions.xml_safety import MAX_BYTES, parse_xml, root_namespace
 from engine.errors import InvalidProcess, Problem
-from engine.xml_safety import MAX_BYTES, parse_xml, root_namespace
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FORBIDDEN = "the file declares a DOCTYPE or entities, which are not allowed"
@@ -200,5 +200,5 @@ def test_parsed_document_is_checked_even_if_the_byte_check_misses(
     content: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Second line of defence: an encoding the byte scan cannot read must still not get a DTD through.
-    monkeypatch.setattr("engine.xml_safety._has_declarations", lambda _content: False)
+    monkeypatch.setattr("engine.definitions.xml_safety._has_declarations", lambda _content: False)
     assert FORBIDDEN in refused(content).message

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from engine.delivery import DeliverySettings, DeliveryWorker
+from engine.notifications.delivery import DeliverySettings, DeliveryWorker
 from engine.scheduler import Ticker
 from tests.mailbox import Mailbox
 from tests.web.browser import Person

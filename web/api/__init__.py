@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, InvalidInput, InvalidProcess, NotFound
+from engine.language.timers import parse_datetime, parse_duration
 from engine.spiff.loading import SourceFile
-from engine.timers import parse_datetime, parse_duration
 from web import authz, personnummer
 from web.accounts.users import Accounts, User
 from web.api.access_log import log_access

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from engine import validation, xml_safety
-from engine.case_migration import CaseMigration
+from engine.definitions import validation, xml_safety
+from engine.definitions.model_diff import ModelDiff
+from engine.design.case_migration import CaseMigration
 from engine.errors import InvalidProcess, NotFound, Problem
-from engine.model_diff import ModelDiff
 from engine.sandbox import Sandboxes
 from engine.spiff.loading import SourceFile
 from web import authz

@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import validation, xml_safety
+from engine.definitions import validation, xml_safety
 from engine.errors import Conflict, InvalidProcess, NotFound, Problem
 from engine.persistence.db import Database
 from engine.spiff.loading import SourceFile

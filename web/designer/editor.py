@@ -8,9 +8,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine import versions as deployed
+from engine.definitions import deployed as deployed
+from engine.definitions.model_diff import diff_sources
 from engine.errors import InvalidProcess, NotFound
-from engine.model_diff import diff_sources
 from web.designer.common import (
     PUBLISHED,
     blueprint,

@@ -8,11 +8,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine import validation, xml_safety
-from engine import versions as deployed
-from engine.diagram import process_xml
+from engine.definitions import deployed as deployed
+from engine.definitions import validation, xml_safety
+from engine.definitions.diagram import process_xml
+from engine.definitions.model_diff import diff_sources
 from engine.errors import InvalidProcess, NotFound
-from engine.model_diff import diff_sources
 from engine.spiff.loading import SourceFile
 from engine.views import ProcessVersion
 from web.designer.common import (

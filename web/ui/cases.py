@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.diagram import case_diagram, process_xml
+from engine.definitions.diagram import case_diagram, process_xml
 from engine.errors import Conflict, EngineError, InvalidFormData
 from engine.views import Case
 from web import authz, personnummer

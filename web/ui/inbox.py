@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from engine.cases.inbox import TABS, TaskFilter
 from engine.errors import EngineError, InvalidFormData, NotFound
-from engine.inbox import TABS, TaskFilter
 from web import authz
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS

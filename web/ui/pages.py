@@ -10,8 +10,8 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.api import WorkflowEngine
+from engine.cases.inbox import Inbox
 from engine.errors import NotFound
-from engine.inbox import Inbox
 from web import authz
 from web.accounts.users import Accounts, User
 from web.teamwork import Teamwork

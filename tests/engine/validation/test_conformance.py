@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from engine import validation
 from engine.api import WorkflowEngine
 from engine.clock import PinnedClock
+from engine.definitions import validation
 from engine.spiff.loading import SourceFile, load
 from samverkan.cli import main
 from tests.engine.validation.make_conformance_report import (

@@ -4,7 +4,7 @@ Whatever writes a notification — the deadline watcher (reminders, escalations)
 model's notice, a meeting's invitation) — calls :func:`write` inside its own transaction. Each
 notification is the in-app message itself, and gets one delivery per channel (today: ``email``),
 still addressed as the engine knows the recipient (a user name, or a role in an intervention).
-The delivery worker (:mod:`engine.delivery`) later expands it into one mail per person.
+The delivery worker (:mod:`engine.notifications.delivery`) later expands it into one mail per person.
 
 Operators look at and act on deliveries through :func:`retry` and :func:`discard` (by way of
 ``WorkflowEngine.retry_delivery``/``discard_delivery``).

@@ -5,9 +5,16 @@ process designer should change. These checks read the XML only; structural check
 makes while parsing are added by :mod:`engine.spiff.loading`.
 """
 
-from engine.validation.bpmn import executable_processes, lint_bpmn, timer_problem
-from engine.validation.common import BPMN_NS, CAMUNDA_NS, label, one_line
-from engine.validation.dmn import DMN_NAMESPACES, decision_ids, decision_refs, describe_root, kind_of, lint_dmn
+from engine.definitions.validation.bpmn import executable_processes, lint_bpmn, timer_problem
+from engine.definitions.validation.common import BPMN_NS, CAMUNDA_NS, label, one_line
+from engine.definitions.validation.dmn import (
+    DMN_NAMESPACES,
+    decision_ids,
+    decision_refs,
+    describe_root,
+    kind_of,
+    lint_dmn,
+)
 
 __all__ = [
     "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "decision_ids", "decision_refs", "describe_root",

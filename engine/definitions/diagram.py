@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine import events, versions, xml_safety
+from engine import events
+from engine.definitions import deployed, xml_safety
 from engine.errors import NotFound
 from engine.persistence.db import Database
 from engine.views import Case, CaseEvent
@@ -33,7 +34,7 @@ def process_xml(db: Database, key: str, version: int) -> str:
 
 def _bpmn_file(db: Database, key: str, version: int) -> tuple[str, Any]:
     """The BPMN file holding the process ``key`` of that version, as text and as its parsed root."""
-    for source in versions.sources(db, key, version):
+    for source in deployed.sources(db, key, version):
         root = xml_safety.parse_xml(source["content"].encode("utf-8"), source["name"]).getroot()
         if root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
             return str(source["content"]), root

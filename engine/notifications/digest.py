@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from engine import outbox
 from engine.directory import Directory, Person
-from engine.notifying import short_id
+from engine.language.timers import LOCAL_TZ
+from engine.notifications import outbox
+from engine.notifications.composing import short_id
 from engine.persistence import outbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.models import HumanTaskRow
-from engine.timers import LOCAL_TZ
 
 
 def plan(db: Database, directory: Directory, now: datetime, hour: int) -> int:

@@ -7,8 +7,8 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
 from engine.errors import EngineError
+from engine.language import expressions
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"

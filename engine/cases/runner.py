@@ -22,11 +22,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import clock as clock_module
-from engine import events, notifying, outbox
-from engine.catalog import Catalog
+from engine import events
+from engine.cases.catalog import Catalog
 from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
-from engine.notices import Notices
+from engine.language.notice_templates import Notices
+from engine.language.task_attributes import assignment
+from engine.notifications import composing, outbox
 from engine.persistence import outbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, form_to_json, task_view
@@ -34,7 +36,6 @@ from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanT
 from engine.spiff import deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
-from engine.task_attributes import assignment
 from engine.views import Case, Task
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
@@ -340,7 +341,7 @@ class CaseRunner:
         for index, done in enumerate(pending):
             spec = specs[done.element]
             task = holders.get(done.task_id)
-            rows, details = notifying.notice(
+            rows, details = composing.notice(
                 spec, context=context, task_id=done.task_id, at=done.at, data=done.data,
                 holder=step.actor if spec.user_task else None,
                 candidate_groups=task.candidate_groups if task is not None else (),
@@ -350,12 +351,12 @@ class CaseRunner:
             step.record(events.NOTICE_SENT, done.element, **details)
         return written
 
-    def _context(self, session: Session, row: CaseRow) -> notifying.CaseContext:
+    def _context(self, session: Session, row: CaseRow) -> composing.CaseContext:
         name = self._process_names.get(row.process_version_id)
         if name is None:
             name = store.version_name(session, row.process_version_id) or row.process_key
             self._process_names[row.process_version_id] = name
-        return notifying.CaseContext(row, name)
+        return composing.CaseContext(row, name)
 
     def _new_tasks(self, session: Session, row: CaseRow, ready: dict[str, Any], existing: list[HumanTaskRow],
                    step: Step, now: datetime, written: list[dict[str, Any]], specs: Notices) -> list[HumanTaskRow]:
@@ -382,7 +383,7 @@ class CaseRunner:
             ))
             step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
             if element in meetings:
-                rows, event, details = notifying.invitation(meetings[element], context=self._context(session, row),
+                rows, event, details = composing.invitation(meetings[element], context=self._context(session, row),
                                                             task=added[-1], data=task.data, at=now)
                 written += rows
                 step.record(event, element, **details)
@@ -402,7 +403,7 @@ class CaseRunner:
         for task in gone:
             sent = [d for d in invited if d.topic == f"invitation:{task.id}"]
             if sent:
-                rows, details = notifying.cancellation(context=self._context(session, row), task=task, invited=sent,
+                rows, details = composing.cancellation(context=self._context(session, row), task=task, invited=sent,
                                                        at=now)
                 written += rows
                 step.record(events.INVITATION_CANCELLED, task.element, **details)

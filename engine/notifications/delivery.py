@@ -6,7 +6,7 @@ One run does, in order:
    one mail per person with an e-mail address, looked up in the :class:`~engine.directory.Directory`.
    A person reached several ways (by name and by role) gets one mail; people without an address
    see the notification in the app only.
-2. **Digests** (:mod:`engine.digest`), once a day.
+2. **Digests** (:mod:`engine.notifications.digest`), once a day.
 3. **Send**: due mails are leased to this worker (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
    any number of workers share the work; a lease a dead worker held is taken over once it runs
    out), and sent one by one over one SMTP connection. A mail is marked sent in the first
@@ -34,10 +34,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import digest, outbox
 from engine.clock import Clock
 from engine.directory import Directory, Recipient
-from engine.mail import Connection, Mailer, MailError, Outgoing, compose
+from engine.notifications import digest, outbox
+from engine.notifications.mail import Connection, Mailer, MailError, Outgoing, compose
 from engine.persistence import outbox_store
 from engine.persistence.db import Database
 from engine.persistence.models import DeliveryRow

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from engine import events, notices, outbox
-from engine.notices import NoticeSpec
+from engine import events
+from engine.language import notice_templates
+from engine.language.notice_templates import NoticeSpec
+from engine.language.timers import LOCAL_TZ
+from engine.notifications import outbox
 from engine.persistence.models import CaseRow, DeliveryRow, HumanTaskRow
-from engine.timers import LOCAL_TZ
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,9 @@ class CaseContext:
             "arende": short_id(self.case.id),
             "datum": at.astimezone(LOCAL_TZ).date().isoformat(),
         }
-        for name in notices.placeholders(spec.template):
+        for name in notice_templates.placeholders(spec.template):
             if name not in found:
-                found[name] = notices.shown(data.get(name), spec.labels.get(name))
+                found[name] = notice_templates.shown(data.get(name), spec.labels.get(name))
         return found
 
 
@@ -48,9 +50,9 @@ def notice(spec: NoticeSpec, *, context: CaseContext, task_id: str, at: datetime
            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The notifications of one done element, and the details its history event records."""
     case = context.case
-    recipients = notices.resolve(spec.recipients, started_by=case.started_by, data=data, holder=holder,
+    recipients = notice_templates.resolve(spec.recipients, started_by=case.started_by, data=data, holder=holder,
                                  candidate_groups=candidate_groups)
-    body = notices.render(spec.template, context.values(spec, data, at))
+    body = notice_templates.render(spec.template, context.values(spec, data, at))
     subject = f"{spec.title} – {context.process_name}"
     rows = [
         outbox.notification(kind="notice", case_id=case.id, task_id=task_id if spec.user_task else None,
@@ -66,11 +68,11 @@ def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, da
     """A meeting task's invitations, and the history event (sent, or skipped for want of a date)."""
     start = meeting_start(spec, data, task.due_at)
     if start is None:
-        source = f"'{spec.calendar}'" if spec.calendar != notices.DUE_DATE else "the due date"
+        source = f"'{spec.calendar}'" if spec.calendar != notice_templates.DUE_DATE else "the due date"
         return [], events.INVITATION_SKIPPED, {"task_id": task.id, "reason": f"no date in {source}"}
     wanted = spec.calendar_recipients or (("tilldelad",) if task.assignee else ("kandidatgrupper",))
     case = context.case
-    recipients = notices.resolve(wanted, started_by=case.started_by, data=data, holder=task.assignee,
+    recipients = notice_templates.resolve(wanted, started_by=case.started_by, data=data, holder=task.assignee,
                                  candidate_groups=task.candidate_groups)
     when = _shown(start)
     subject = f"Kallelse: {task.title} {when}"
@@ -122,7 +124,7 @@ def _shown(start: date | datetime) -> str:
 def meeting_start(spec: NoticeSpec, data: Mapping[str, Any], due_at: datetime | None) -> date | datetime | None:
     """When the meeting is: the named date (or date-time) in the case data, else the task's due
     date; a due date at midnight in Stockholm is a day, not a time."""
-    if spec.calendar and spec.calendar != notices.DUE_DATE:
+    if spec.calendar and spec.calendar != notice_templates.DUE_DATE:
         value = data.get(spec.calendar)
         parsed = _moment(value)
         if parsed is not None:

@@ -8,7 +8,7 @@ unique key of a notification makes a second write impossible.
 Who is told: a reminder goes to the task's assignee, or else to its candidate groups; an
 escalation goes to the roles the task names in its ``eskalera_till`` property (default: its
 candidate groups) and to its assignee. Each notification leaves through the outbox
-(:mod:`engine.outbox`), whose deliveries are written in the same transaction.
+(:mod:`engine.notifications.outbox`), whose deliveries are written in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine import events, outbox
+from engine import events
+from engine.language.timers import LOCAL_TZ
+from engine.notifications import outbox
 from engine.persistence import store
 from engine.persistence.models import CaseRow, HumanTaskRow
-from engine.timers import LOCAL_TZ
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
+from engine.definitions.validation.common import BPMN_NS, CAMUNDA_NS, label, local, short
 from engine.errors import EngineError, Problem
-from engine.validation.common import BPMN_NS, CAMUNDA_NS, label, local, short
+from engine.language import expressions
 
 DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20191111/MODEL/",

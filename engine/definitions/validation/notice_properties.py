@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import notices
-from engine.validation.common import BPMN_NS, local, short
+from engine.definitions.validation.common import BPMN_NS, local, short
+from engine.language import notice_templates
 
 #: Elements that are "done" at a moment the engine sees, so a notice can be sent then.
 NOTIFYING = {
@@ -15,17 +15,17 @@ NOTIFYING = {
 
 
 def lint_notices(process: Any, add: Any) -> None:
-    fields = notices.form_fields(process)
+    fields = notice_templates.form_fields(process)
     for node in process.iter(f"{{{BPMN_NS}}}*"):
-        props = notices.properties(node)
-        if any(props.get(p) for p in notices.PROPERTIES):
+        props = notice_templates.properties(node)
+        if any(props.get(p) for p in notice_templates.PROPERTIES):
             _lint_element(node, props, fields, add)
 
 
 def _lint_element(node: Any, props: dict[str, str], fields: dict[str, tuple[str, dict[str, str]]], add: Any) -> None:
     kind = local(node)
     user_task = kind == "userTask"
-    send, message = props.get(notices.SEND, ""), props.get(notices.MESSAGE, "")
+    send, message = props.get(notice_templates.SEND, ""), props.get(notice_templates.MESSAGE, "")
     if (send or message) and kind not in NOTIFYING:
         add(node, f"a <{kind}> cannot send a notice (meddela); put it on a task or an event")
         return
@@ -33,48 +33,48 @@ def _lint_element(node: Any, props: dict[str, str], fields: dict[str, tuple[str,
         add(node, "meddela names who to tell but there is no meddelande (the text to send)")
     if message and not send:
         add(node, "meddelande has a text but meddela names nobody to send it to")
-    for name in notices.names(send):
-        problem = notices.recipient_problem(name, user_task)
+    for name in notice_templates.names(send):
+        problem = notice_templates.recipient_problem(name, user_task)
         if problem:
             add(node, f"meddela: {problem}")
     if message:
         _lint_template(node, message, fields, add)
-    calendar, calendar_to = props.get(notices.CALENDAR, ""), props.get(notices.CALENDAR_TO, "")
+    calendar, calendar_to = props.get(notice_templates.CALENDAR, ""), props.get(notice_templates.CALENDAR_TO, "")
     if (calendar or calendar_to) and not user_task:
         add(node, "kalender marks a meeting task: only a user task can send a calendar invitation")
         return
     if calendar_to and not calendar:
         add(node, "kalender_till names who to invite but kalender names no date")
-    if calendar and calendar != notices.DUE_DATE:
+    if calendar and calendar != notice_templates.DUE_DATE:
         field_type = fields.get(calendar, ("", {}))[0]
         if field_type != "date":
-            add(node, f"kalender '{short(calendar)}' is neither {notices.DUE_DATE} (the task's due date) nor a "
-                      "date field of the process's forms")
-    if calendar == notices.DUE_DATE and not node.get("{http://camunda.org/schema/1.0/bpmn}dueDate"):
-        add(node, f"kalender is {notices.DUE_DATE} but the task has no due date (camunda:dueDate)")
-    for name in notices.names(calendar_to):
-        problem = notices.recipient_problem(name, user_task)
+            add(node, f"kalender '{short(calendar)}' is neither {notice_templates.DUE_DATE} (the task's due date) "
+                      "nor a date field of the process's forms")
+    if calendar == notice_templates.DUE_DATE and not node.get("{http://camunda.org/schema/1.0/bpmn}dueDate"):
+        add(node, f"kalender is {notice_templates.DUE_DATE} but the task has no due date (camunda:dueDate)")
+    for name in notice_templates.names(calendar_to):
+        problem = notice_templates.recipient_problem(name, user_task)
         if problem:
             add(node, f"kalender_till: {problem}")
 
 
 def _lint_template(node: Any, template: str, fields: dict[str, tuple[str, dict[str, str]]], add: Any) -> None:
-    if len(template) > notices.MAX_TEMPLATE:
-        add(node, f"meddelande is longer than {notices.MAX_TEMPLATE} characters")
+    if len(template) > notice_templates.MAX_TEMPLATE:
+        add(node, f"meddelande is longer than {notice_templates.MAX_TEMPLATE} characters")
         return
     try:
-        used = notices.placeholders(template)
-    except notices.TemplateError as err:
+        used = notice_templates.placeholders(template)
+    except notice_templates.TemplateError as err:
         add(node, f"meddelande: {err}")
         return
     for name in dict.fromkeys(used):
-        if name in notices.CONTEXT:
+        if name in notice_templates.CONTEXT:
             continue
         field_type = fields.get(name, (None, {}))[0]
         if field_type is None:
-            known = ", ".join(notices.CONTEXT)
+            known = ", ".join(notice_templates.CONTEXT)
             add(node, f"meddelande: unknown placeholder {{{name}}} (use {known}, or a date, number, yes/no or "
                       "choice field of the process's forms)")
-        elif field_type not in notices.SAFE_TYPES:
+        elif field_type not in notice_templates.SAFE_TYPES:
             add(node, f"meddelande: {{{name}}} is a free-text field; its text may hold sensitive information and "
                       "is never mailed (use a date, number, yes/no or choice field)")

@@ -8,11 +8,20 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions, timers
+from engine.definitions.validation.common import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    IDENTIFIER,
+    check_expression,
+    label,
+    local,
+    one_line,
+    short,
+)
+from engine.definitions.validation.notice_properties import lint_notices
+from engine.definitions.validation.user_tasks import lint_user_task
 from engine.errors import EngineError, Problem
-from engine.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression, label, local, one_line, short
-from engine.validation.notices import lint_notices
-from engine.validation.user_tasks import lint_user_task
+from engine.language import expressions, timers
 
 FLOW_NODES = {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import timers
+from engine.definitions.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression
 from engine.errors import EngineError
-from engine.forms import FIELD_TYPES
-from engine.validation.common import BPMN_NS, CAMUNDA_NS, IDENTIFIER, check_expression
+from engine.language import timers
+from engine.language.forms import FIELD_TYPES
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
 CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}

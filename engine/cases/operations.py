@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from engine import outbox
 from engine.clock import Clock
 from engine.errors import NotFound
+from engine.notifications import outbox
 from engine.persistence import outbox_store
 from engine.persistence.db import Database
 from engine.views import Delivery, OperationsOverview, SchedulerHealth, Timer, Worker

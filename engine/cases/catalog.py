@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from engine import xml_safety
+from engine.definitions import xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.persistence import store
 from engine.persistence.db import Database

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engine import expressions, timers
 from engine.errors import EngineError, ExpressionFailed
+from engine.language import expressions, timers
 
 
 @dataclass(frozen=True)

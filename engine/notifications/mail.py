@@ -23,7 +23,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any, Protocol
 
-from engine import ics
+from engine.notifications import ics
 
 SECURITY = ("starttls", "ssl", "none")
 

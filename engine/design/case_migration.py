@@ -4,7 +4,7 @@ Open cases keep the version they started on. When a designer publishes a new ver
 whose steps — passed and current — all still exist in it *can* move; a dry run lists, case by
 case, what moving would do (open tasks and waiting timers before and after), and only then are
 they moved, each in one transaction of its own under the case's lock, saved exactly the way every
-other change is saved (:meth:`engine.runner.CaseRunner._save`: state, open tasks, timers, due time,
+other change is saved (:meth:`engine.cases.runner.CaseRunner._save`: state, open tasks, timers, due time,
 history, optimistic revision check). The dry run runs the very same code and rolls back.
 
 A moved case gets a ``CaseMigrated`` event in its history with the versions and the designer's
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from engine import clock as clock_module
 from engine import events
+from engine.cases.runner import Step
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
 from engine.persistence import store, version_store
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import CaseRow
-from engine.runner import Step
 from engine.spiff import migration, runtime, state
 from engine.spiff.migration import Blocker, CannotMove
 from engine.spiff.state import SpecBundle

@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine import xml_safety
+from engine.definitions import xml_safety
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DI_NAMESPACES = {
