@@ -50,16 +50,15 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.definitions import xml_safety
 from engine.errors import EngineError
-from engine.language.forms import sample_answers
 from engine.language.timers import parse_duration
 from engine.persistence.db import Database
 from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TaskCandidateRow, TimerRow
 from engine.spiff import deep, runtime
-from engine.spiff.loading import SourceFile, load
+from engine.spiff.loading import load
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.specs import form_of
 from engine.spiff.state import SpecBundle, full_serializer
-from engine.views import Form, Task
+from engine.views import Form, SourceFile, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 JOURNEY = ROOT / "processes" / "samverkansteamet.bpmn"
@@ -214,7 +213,7 @@ class Choices:
 def form_data(form: Form, choices: Choices, today: date) -> dict[str, Any]:
     """Data for a form: the run's choices, else the engine's sample answers (first enum option,
     false, the minimum or 1, today's date, example text)."""
-    return sample_answers(form, today, choices.fields)
+    return form.sample_answers(today, choices.fields)
 
 
 def pick(tasks: Sequence[Task]) -> Task:

@@ -237,8 +237,8 @@ def measure_backend(name: str, context: AbstractContextManager[Database], sizes:
                 raise SystemExit(f"the tick was not idle: fired {fired}, error {ticker.health.last_error}")
             statements = list(log.statements)  # BEGIN included where the driver is sent one
             tick = time_calls(ticker, reps)
-            heartbeat = time_calls(lambda: engine.record_tick(ticker.worker_id, None, ticks=TICKS_PER_HEARTBEAT,
-                                                              prune=False), reps)
+            heartbeat = time_calls(lambda: engine.operations.record_tick(
+                ticker.worker_id, None, ticks=TICKS_PER_HEARTBEAT, prune=False), reps)
             parts = time_transactions(db, ticker, log, reps)
             if ticker.health.last_error or counts(db)[3] != history:
                 raise SystemExit("a measured tick changed something: it was not idle")

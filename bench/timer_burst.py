@@ -60,7 +60,7 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.persistence.db import Database
 from engine.spiff import deep
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30.0
@@ -303,15 +303,16 @@ def run(db: Database, url: str, burst: Burst, workers: int, interval: float, tim
 
 def verify(db: Database, burst: Burst, result: Run) -> None:
     """Exactly one TimerFired per case, no incident, and the workers' count agrees."""
+    fired = {"e": events.TimerFired.event}
     with db.engine.connect() as connection:
         per_case = Counter(int(n) for n in connection.execute(text(
-            "SELECT count(*) FROM case_events WHERE event = :e GROUP BY case_id"), {"e": events.TIMER_FIRED}).scalars())
+            "SELECT count(*) FROM case_events WHERE event = :e GROUP BY case_id"), fired).scalars())
         elements = connection.execute(text(
-            "SELECT count(DISTINCT element) FROM case_events WHERE event = :e"), {"e": events.TIMER_FIRED}).scalar()
+            "SELECT count(DISTINCT element) FROM case_events WHERE event = :e"), fired).scalar()
         incidents = connection.execute(text(
-            "SELECT count(*) FROM case_events WHERE event = :e"), {"e": events.INCIDENT_RAISED}).scalar()
+            "SELECT count(*) FROM case_events WHERE event = :e"), {"e": events.IncidentRaised.event}).scalar()
         reminders = connection.execute(text(
-            "SELECT count(*) FROM case_events WHERE event = :e"), {"e": events.TASK_REMINDED}).scalar()
+            "SELECT count(*) FROM case_events WHERE event = :e"), {"e": events.TaskReminded.event}).scalar()
     once = per_case.get(1, 0)
     more = sum(v for k, v in per_case.items() if k > 1)
     result.checks = {"cases fired once": once, "cases fired more than once": more,

@@ -2,48 +2,67 @@
 
 Verbs change cases (``start_case``, ``claim_task``, ``complete_task``, ``send_message``,
 ``pause_case``, ``run_due_timers`` …); queries read them. Everything returned is a frozen view
-from :mod:`engine.views`; everything raised is an :class:`~engine.errors.EngineError`.
+from :mod:`engine.views`; everything raised is an :class:`~engine.errors.EngineError`. What the
+inbox, the operations page and process designers need is reached through the engine's parts:
+``engine.inbox``, ``engine.operations`` and ``engine.migration``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from engine import clock as clock_module
 from engine import events
 from engine.cases import deadlines
 from engine.cases.catalog import Catalog, version_view
-from engine.cases.operations import OperationsVerbs
+from engine.cases.firing import fire_due
+from engine.cases.history import history_row
+from engine.cases.inbox import Inbox
+from engine.cases.operations import Operations
 from engine.cases.runner import CaseRunner, Step, new_case_id
-from engine.clock import Clock, PinnedClock, SimulatedClock, SystemClock
-from engine.errors import Conflict, DuplicateCase, InvalidFormData, InvalidInput, NotFound, Problem, StepFailed
-from engine.language import forms
+from engine.clock import Clock, SimulatedClock, SystemClock
+from engine.definitions import deployed, diagram, model_diff, model_files
+from engine.design.case_migration import CaseMigration
+from engine.directory import Directory
+from engine.errors import Conflict, InvalidInput, NotFound, Problem
+from engine.language import forms, timers
+from engine.notifications.delivery import DeliveryWorker
+from engine.notifications.mail import SmtpMailer
 from engine.persistence import store
-from engine.persistence.db import Database
-from engine.persistence.mapping import case_view, form_view, task_view
-from engine.persistence.models import CaseEventRow, CaseRow
-from engine.spiff import runtime
-from engine.spiff.loading import SourceFile
-from engine.views import Case, CaseEvent, DueRun, Notification, ProcessVersion, Task, Timer
+from engine.persistence.db import Database, Session
+from engine.persistence.mapping import case_view, task_view
+from engine.persistence.models import CaseRow
+from engine.settings import DeliverySettings, SmtpSettings
+from engine.spiff import loading, runtime
+from engine.views import (
+    Case,
+    CaseDiagram,
+    CaseEvent,
+    DueRun,
+    Form,
+    ModelDiff,
+    ModelFile,
+    Notification,
+    ProcessVersion,
+    SourceFile,
+    Task,
+    Timer,
+)
 
-#: How many occurrences one case may fire in one catch-up before it is treated as a runaway loop.
-MAX_FIRINGS_PER_CASE = 5_000
 #: Cases whose due timers one scheduler transaction fires (and holds locked meanwhile).
 TIMER_BATCH = 25
 
 
-class WorkflowEngine(OperationsVerbs):
-    """Runs the journeys. Thread-safe; any number may share one database.
+def validate(files: Sequence[SourceFile], *, allow_scripts: bool = False) -> list[Problem]:
+    """Every problem in the files (``severity`` "error" or "warning"); none means deployable. Needs
+    no database: what ``samverkan validate`` runs."""
+    return loading.load(list(files), allow_scripts=allow_scripts).problems
 
-    The operations verbs (``operations``, ``deliveries``, ``retry_delivery``, ``discard_delivery``,
-    ``record_tick``) are in :mod:`engine.cases.operations`.
-    """
+
+class WorkflowEngine:
+    """Runs the journeys. Thread-safe; any number may share one database."""
 
     def __init__(self, database: Database | str | None = None, *, clock: Clock | None = None,
                  allow_scripts: bool | None = None, migrate: bool = True) -> None:
@@ -55,12 +74,54 @@ class WorkflowEngine(OperationsVerbs):
             allow_scripts = os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1"
         self.catalog = Catalog(self.db, allow_scripts=allow_scripts)
         self.runner = CaseRunner(self.db, self.catalog, self.clock, allow_scripts=allow_scripts)
+        #: The inbox read model: a tab's tasks with their participants, filtered, counted, paged.
+        self.inbox = Inbox(self.db, self.clock)
+        #: What the operations page shows, and the operator's verbs on the outbox.
+        self.operations = Operations(self.db, self.clock)
+        #: Moving open cases to a newer version of their process.
+        self.migration = CaseMigration(self.db, self.catalog, self.runner, self.clock)
 
     # --- processes -----------------------------------------------------------------------------
 
     def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
         """Every problem in the files (``severity`` "error" or "warning"); none means deployable."""
         return self.catalog.validate(files)
+
+    def read_model(self, content: bytes | str, name: str) -> ModelFile:
+        """One BPMN or DMN file as the engine reads it (safely; its kind, processes and decisions,
+        its text as stored); InvalidProcess for anything else."""
+        return model_files.read(content, name)
+
+    def compare(self, old: Sequence[SourceFile], new: Sequence[SourceFile]) -> dict[str, ModelDiff]:
+        """What changed, file by file, between two sets of model files; unchanged files left out."""
+        return model_diff.diff_sources(old, new)
+
+    def version_files(self, key: str, version: int) -> list[SourceFile]:
+        """The files of one deployed version: the BPMN file and the DMN files deployed with it."""
+        return deployed.files(self.db, key, version)
+
+    def open_case_counts(self, key: str) -> dict[int, int]:
+        """Version number → how many open (or paused) cases it has."""
+        return deployed.open_case_counts(self.db, key)
+
+    def process_xml(self, key: str, version: int) -> str:
+        """The BPMN file of one deployed version that holds the process ``key``."""
+        return diagram.process_xml(self.db, key, version)
+
+    def case_diagram(self, case: Case, history: Sequence[CaseEvent]) -> CaseDiagram:
+        """What the case's process map shows: its version's BPMN, where it is now, the path taken."""
+        return diagram.case_diagram(self.db, case, history)
+
+    def mail_delivery(self, directory: Directory, smtp: SmtpSettings,
+                      settings: DeliverySettings | None = None) -> DeliveryWorker:
+        """The delivery worker that mails this engine's notifications through ``smtp`` to the people
+        ``directory`` knows; the scheduler runs it on every tick (:mod:`engine.scheduler`)."""
+        return DeliveryWorker(self.db, self.clock, directory, SmtpMailer(smtp), settings)
+
+    @staticmethod
+    def sample_answers(form: Form, day: date, choices: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Plausible answers to a form (demo data, benchmarks): see :meth:`Form.sample_answers`."""
+        return form.sample_answers(day, choices)
 
     def deploy(self, files: Sequence[SourceFile], actor: str) -> list[ProcessVersion]:
         """Deploy the files as new versions of their process keys; raises InvalidProcess if invalid."""
@@ -85,7 +146,7 @@ class WorkflowEngine(OperationsVerbs):
         ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
         case for the same key in the same process raises DuplicateCase.
         """
-        initial = _json_values(data or {})
+        initial = forms.json_values(data or {})
         with self.db.transaction() as session:
             version = store.latest_version(session, process_key)
             if version is None:
@@ -98,10 +159,7 @@ class WorkflowEngine(OperationsVerbs):
             participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state="",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
-        try:
-            return self.runner.create(row, initial, actor)
-        except IntegrityError as err:
-            raise DuplicateCase("the participant already has an open case in this intervention") from err
+        return self.runner.create(row, initial, actor)
 
     def _changed(self, case_id: str, saved: Case | None) -> Case:
         return saved if saved is not None else self.case(case_id)
@@ -135,7 +193,7 @@ class WorkflowEngine(OperationsVerbs):
         """Hold a case: no timer fires and no task can be completed until it is resumed."""
         def pause(workflow: Any, row: CaseRow, step: Step) -> None:
             step.status = "paused"
-            step.record(events.CASE_PAUSED, reason=reason)
+            step.record(events.CasePaused(reason))
 
         return self._changed(case_id, self.runner.change(case_id, actor, pause))
 
@@ -143,7 +201,7 @@ class WorkflowEngine(OperationsVerbs):
         """Resume a paused case; timers that fell due meanwhile fire on the next scheduler tick."""
         def resume(workflow: Any, row: CaseRow, step: Step) -> None:
             step.status = "open"
-            step.record(events.CASE_RESUMED)
+            step.record(events.CaseResumed())
 
         return self._changed(case_id, self.runner.change(case_id, actor, resume, statuses=("paused",)))
 
@@ -155,7 +213,7 @@ class WorkflowEngine(OperationsVerbs):
         def cancel(workflow: Any, row: CaseRow, step: Step) -> None:
             runtime.guarded(row.id, lambda: runtime.cancel(workflow))
             step.status = "cancelled"
-            step.record(events.CASE_CANCELLED, reason=reason.strip())
+            step.record(events.CaseCancelled(reason.strip()))
 
         return self._changed(case_id, self.runner.change(case_id, actor, cancel, statuses=("open", "paused")))
 
@@ -165,8 +223,8 @@ class WorkflowEngine(OperationsVerbs):
             if row.incident is None:
                 raise Conflict(f"case {case_id} has no incident")
             row.incident = None
-            step.record(events.INCIDENT_RESOLVED)
-            _fire_due(workflow, row, step, self.clock.now())
+            step.record(events.IncidentResolved())
+            fire_due(workflow, row, step, self.clock.now())
 
         return self._changed(case_id, self.runner.change(case_id, actor, retry))
 
@@ -174,17 +232,17 @@ class WorkflowEngine(OperationsVerbs):
         """Correct or complete a case's data (e.g. to clear the cause of an incident), with a reason."""
         if not reason or not reason.strip():
             raise InvalidInput("a reason is needed to correct case data", {"reason": "required"})
-        values = _json_values(data)
+        values = forms.json_values(data)
 
         def correct(workflow: Any, row: CaseRow, step: Step) -> None:
             runtime.guarded(row.id, lambda: runtime.correct_data(workflow, values))
-            step.record(events.DATA_CORRECTED, None, data=values, reason=reason.strip())
+            step.record(events.DataCorrected(values, reason.strip()))
 
         return self._changed(case_id, self.runner.change(case_id, actor, correct, statuses=("open", "paused")))
 
     def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Deliver a message (e.g. consent revoked) to a case that waits for it."""
-        payload = _json_values(data or {})
+        payload = forms.json_values(data or {})
 
         def deliver(workflow: Any, row: CaseRow, step: Step) -> None:
             waiting = runtime.waiting_messages(workflow)
@@ -193,7 +251,7 @@ class WorkflowEngine(OperationsVerbs):
                 raise Conflict(f"case {case_id} is not waiting for the message '{name}' (it waits for {listed})")
             runtime.guarded(row.id, lambda: runtime.deliver_message(workflow, name, payload))
             row.incident = None
-            step.record(events.MESSAGE_RECEIVED, None, name=name, data=payload)
+            step.record(events.MessageReceived(name, payload))
 
         return self._changed(case_id, self.runner.change(case_id, actor, deliver, statuses=("open", "paused")))
 
@@ -219,19 +277,20 @@ class WorkflowEngine(OperationsVerbs):
 
     def claim_task(self, task_id: str, user: str) -> Task:
         """Take a task; a task claimed by someone else raises Conflict."""
-        self._set_assignee(task_id, user, expected=None, event=events.TASK_CLAIMED)
+        self._set_assignee(task_id, user, expected=None, event=events.TaskClaimed)
         return self.task(task_id)
 
     def unclaim_task(self, task_id: str, user: str) -> Task:
-        self._set_assignee(task_id, None, expected=user, event=events.TASK_UNCLAIMED)
+        self._set_assignee(task_id, None, expected=user, event=events.TaskUnclaimed)
         return self.task(task_id)
 
     def assign_task(self, task_id: str, assignee: str | None, actor: str) -> Task:
         """Give a task to someone, or back to its groups (a team leader's reassignment)."""
-        self._set_assignee(task_id, assignee, expected=None, event=events.TASK_ASSIGNED, actor=actor, force=True)
+        self._set_assignee(task_id, assignee, expected=None, event=events.TaskAssigned, actor=actor, force=True)
         return self.task(task_id)
 
-    def _set_assignee(self, task_id: str, assignee: str | None, expected: str | None, event: str,
+    def _set_assignee(self, task_id: str, assignee: str | None, expected: str | None,
+                      event: type[events.TaskClaimed | events.TaskUnclaimed | events.TaskAssigned],
                       actor: str | None = None, force: bool = False) -> None:
         with self.db.transaction() as session:
             task = store.get_task(session, task_id)
@@ -244,11 +303,10 @@ class WorkflowEngine(OperationsVerbs):
                 return
             if not store.set_assignee(session, task_id, assignee, task.assignee if force else expected):
                 raise Conflict(f"task {task_id} is claimed by {task.assignee or 'nobody'}")
-            store.add_event(session, CaseEventRow(
-                case_id=task.case_id, at=self.clock.now(), event=event,
-                actor=actor or expected or assignee or "system", element=task.element,
-                details={"task_id": task_id, "assignee": assignee, "previous": task.assignee},
-            ))
+            store.add_events(session, [history_row(
+                task.case_id, self.clock.now(), actor or expected or assignee or "system",
+                event(task.element, task_id, assignee, task.assignee),
+            )])
 
     def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Complete a task with form data checked against its form; bad data changes nothing."""
@@ -258,7 +316,7 @@ class WorkflowEngine(OperationsVerbs):
         def check(row: Any) -> None:
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
-            cleaned.update(forms.clean(form_view(row.form), submitted))
+            cleaned.update(forms.clean(Form.from_json(row.form), submitted))
 
         def complete(workflow: Any, case: CaseRow, step: Step) -> None:
             task = runtime.find_ready_task(workflow, task_id)
@@ -267,11 +325,9 @@ class WorkflowEngine(OperationsVerbs):
             element = runtime.element_of(task.task_spec)
             runtime.guarded(case.id, lambda: runtime.complete(workflow, task, cleaned), element)
             case.incident = None
-            step.record(events.TASK_COMPLETED, element, task_id=task_id, data=cleaned)
+            step.record(events.TaskCompleted(element, task_id, cleaned))
 
-        saved = self.runner.change("", actor, complete, task=(task_id, check))
-        assert saved is not None  # completing always saves
-        return saved
+        return self.runner.change_task(task_id, actor, check, complete)
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -331,18 +387,23 @@ class WorkflowEngine(OperationsVerbs):
             return rows
 
         def fire(workflow: Any, row: CaseRow, step: Step) -> None:
-            fired[row.id] = _fire_due(workflow, row, step, until)
+            fired[row.id] = fire_due(workflow, row, step, until)
 
         saved = self.runner.change_many(claim, "scheduler", fire)
         passed_over.update(case.id for case in saved if case.next_due_at is not None and case.next_due_at <= until)
         return len(claimed), sum(fired[case.id] for case in saved)
 
-    def advance_clock(self, delta: timedelta | None = None, *, to: datetime | None = None) -> int:
-        """Move a simulated clock forward, firing everything that falls due on the way, in order."""
+    def advance_clock(self, delta: timedelta | str | None = None, *, to: datetime | str | None = None) -> int:
+        """Move a simulated clock forward, firing everything that falls due on the way, in order.
+        ``delta`` may be ISO 8601 text (``P14D``), ``to`` an ISO date-time with offset."""
         if not isinstance(self.clock, SimulatedClock):
             raise Conflict("the clock can only be moved in simulated-clock mode")
         if (delta is None) == (to is None):
             raise InvalidInput("give either a duration or a moment to move the clock to")
+        if isinstance(delta, str):  # a calendar duration: P1M from 31 January is the end of February
+            to, delta = timers.parse_duration(delta).add_to(self.clock.now()), None
+        elif isinstance(to, str):
+            to = timers.parse_datetime(to)
         target = to if to is not None else self.clock.now() + (delta or timedelta())
         if target < self.clock.now():
             raise InvalidInput("the clock does not go backwards")
@@ -361,46 +422,3 @@ class WorkflowEngine(OperationsVerbs):
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
         with self.db.transaction() as session:
             return [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.upcoming_timers(session, limit)]
-
-
-def _fire_due(workflow: Any, row: CaseRow, step: Step, until: datetime) -> int:
-    """Fire a case's timers due by ``until``, earliest first, each "at" its own due time."""
-    count = 0
-    while True:
-        due = [t for t in runtime.waiting_timers(workflow) if t.due_at <= until]
-        if not due:
-            return count
-        moment = due[0].due_at
-        now_due = [t for t in due if t.due_at <= moment]
-        with clock_module.using(PinnedClock(moment)):
-            runtime.guarded(row.id, lambda: runtime.fire_due_timers(workflow), now_due[0].element)
-        for timer in now_due:
-            step.record(events.TIMER_FIRED, timer.element, due_at=timer.due_at.isoformat())
-        count += len(now_due)
-        if count > MAX_FIRINGS_PER_CASE:
-            raise StepFailed(row.id, now_due[0].element, "the timer keeps firing: a loop without end")
-
-
-def _json_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Data from outside (messages, corrections): plain JSON values under identifier keys only."""
-    problems = {}
-    for key, value in data.items():
-        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            problems[str(key)] = "names must be identifiers that do not start with _"
-        elif not _is_json_value(value):
-            problems[key] = "only text, numbers, true/false, null, lists and objects are allowed"
-    if problems:
-        raise InvalidFormData(problems)
-    return dict(data)
-
-
-def _is_json_value(value: Any, depth: int = 0) -> bool:
-    if depth > 10:
-        return False
-    if value is None or isinstance(value, str | int | float | bool):
-        return True
-    if isinstance(value, list):
-        return all(_is_json_value(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json_value(v, depth + 1) for k, v in value.items())
-    return False

@@ -23,7 +23,7 @@ from engine.cases.catalog import content_hash
 from engine.clock import SimulatedClock
 from engine.errors import InvalidInput
 from engine.persistence.db import Database
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 #: How far one step may move a sandbox's clock (a journey's longest limits are a year or two).

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine.api import WorkflowEngine
+from engine.clock import SystemClock
 from engine.notifications.delivery import DeliveryWorker, worker_id
 
 log = logging.getLogger("samverkan.scheduler")
@@ -101,7 +102,7 @@ class Ticker:
             return
         try:
             # Forgetting long-silent workers is a query of its own: once in PRUNE_EVERY heartbeats.
-            self.engine.record_tick(self.worker_id, error, ticks=self._unrecorded,
+            self.engine.operations.record_tick(self.worker_id, error, ticks=self._unrecorded,
                                     prune=self._beats % PRUNE_EVERY == 0)
         except Exception:
             log.exception("could not record the heartbeat")
@@ -122,7 +123,7 @@ class Ticker:
 
 def _configure(scheduler: BackgroundScheduler | BlockingScheduler, ticker: Ticker, interval: float) -> None:
     scheduler.add_job(ticker, "interval", seconds=interval, id="fire-due-timers", max_instances=1,
-                      coalesce=True, misfire_grace_time=None, next_run_time=datetime.now().astimezone())
+                      coalesce=True, misfire_grace_time=None, next_run_time=SystemClock().now())
 
 
 def background(engine: WorkflowEngine, interval: float = 5.0, delivery: DeliveryWorker | None = None,

@@ -7,11 +7,15 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from engine.errors import InvalidProcess, Problem
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROCESSES_DIR = Path("processes")
 
@@ -58,17 +62,17 @@ def validate(files: tuple[str, ...]) -> None:
 
     Files given together are checked together (a BPMN file and the DMN files it uses).
     """
-    from engine.spiff.loading import load
+    from engine.api import validate as check
 
     sources = _read(files)
     names = {s.name: s.name for s in sources}
-    result = load(sources, allow_scripts=os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1")
-    for problem in result.problems:
+    problems = check(sources, allow_scripts=os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1")
+    for problem in problems:
         click.echo(_line(problem, names))
-    if result.errors:
+    if any(p.severity == "error" for p in problems):
         sys.exit(1)
     for source in sources:
-        if not any(p.file == source.name for p in result.problems):
+        if not any(p.file == source.name for p in problems):
             click.echo(f"{source.name}: valid")
 
 
@@ -103,8 +107,8 @@ def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
     """
     from engine import scheduler
 
-    engine = _engine(ctx.obj["database"])
-    delivery = _delivery(engine)
+    app = _app(ctx.obj["database"], mail=True)
+    engine, delivery = app.extensions["samverkan.engine"], app.extensions["samverkan.delivery"]
     where = engine.db.url.split("@")[-1]
     mail = f"mail via {delivery.mailer.settings.host}" if delivery else "no mail (SAMVERKAN_SMTP_HOST not set)"
     if until_idle:
@@ -120,26 +124,30 @@ def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
         sched.start()
 
 
-def _delivery(engine):  # type: ignore[no-untyped-def]
-    """The delivery worker, if mail is configured in the environment (else None)."""
-    from engine.notifications.delivery import DeliveryWorker
-    from engine.notifications.mail import SmtpMailer
+def _app(database: str | None, *, mail: bool = False, **config: Any) -> Flask:
+    """The application as :func:`web.create_app` puts it together; with ``mail``, the mail settings
+    of the environment (none: no mail is sent)."""
+    from web import create_app
+
+    settings: dict[str, Any] = {"DATABASE_URL": database, **config}
+    if mail:
+        settings.update(_mail_settings())
+    return create_app(settings)
+
+
+def _mail_settings() -> dict[str, Any]:
+    """SMTP and DELIVERY for create_app, from the SAMVERKAN_SMTP_* and SAMVERKAN_MAIL_* variables."""
     from samverkan.mail_settings import SettingsError, delivery_from_env, smtp_from_env
-    from web.accounts.directory import AccountsDirectory
-    from web.accounts.migrations import upgrade
 
     try:
         smtp = smtp_from_env(os.environ)
         settings = delivery_from_env(os.environ)
     except (SettingsError, OSError) as err:
         raise click.ClickException(f"mail settings: {err}") from err
-    if smtp is None:
-        return None
-    if settings.lease.total_seconds() < 2 * smtp.timeout:
+    if smtp is not None and settings.lease.total_seconds() < 2 * smtp.timeout:
         raise click.ClickException("mail settings: SAMVERKAN_MAIL_LEASE_SECONDS must be at least twice "
                                    "SAMVERKAN_SMTP_TIMEOUT, or a slow server could make a mail go out twice")
-    upgrade(engine.db.engine)  # the directory reads the accounts
-    return DeliveryWorker(engine.db, engine.clock, AccountsDirectory(engine.db), SmtpMailer(smtp), settings)
+    return {"SMTP": smtp, "DELIVERY": settings}
 
 
 @main.command()
@@ -163,9 +171,8 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
     from waitress import serve as waitress_serve
 
     from engine import scheduler
-    from web import create_app
 
-    app = create_app({"DATABASE_URL": ctx.obj["database"], "SIMULATED_CLOCK": simulated_clock})
+    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock)
     engine = app.extensions["samverkan.engine"]
     _deploy_processes(engine)
     if demo:
@@ -175,7 +182,7 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
         for username, password in passwords.items():
             click.echo(f"demo user {username:<24} password {password}")
     if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
-        sched, _ = scheduler.background(engine, delivery=_delivery(engine))
+        sched, _ = scheduler.background(engine, delivery=app.extensions["samverkan.delivery"])
         sched.start()
     kind = "simulated" if simulated_clock else "system"
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host
@@ -233,14 +240,7 @@ def token_create(ctx: click.Context, username: str) -> None:
 
 
 def _accounts(database: str | None):  # type: ignore[no-untyped-def]
-    from engine.persistence.db import Database
-    from web.accounts.migrations import upgrade
-    from web.accounts.users import Accounts
-
-    db = Database(database)
-    db.migrate()
-    upgrade(db.engine)
-    return Accounts(db)
+    return _app(database).extensions["samverkan.accounts"]
 
 
 def _deploy_processes(engine) -> None:  # type: ignore[no-untyped-def]

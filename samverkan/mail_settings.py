@@ -1,7 +1,7 @@
 """Mail settings from the environment, for the commands that run the delivery worker.
 
-The engine takes plain settings objects (:class:`engine.notifications.mail.SmtpSettings`,
-:class:`engine.notifications.delivery.DeliverySettings`); reading them from ``SAMVERKAN_*`` variables is the
+The engine takes plain settings objects (:class:`engine.settings.SmtpSettings`,
+:class:`engine.settings.DeliverySettings`); reading them from ``SAMVERKAN_*`` variables is the
 command line's business. Without ``SAMVERKAN_SMTP_HOST`` no mail is sent: notifications stay in
 the app and their deliveries wait, visible on the operations page, until mail is configured.
 """
@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from engine.notifications.delivery import DeliverySettings
-from engine.notifications.mail import SmtpSettings
+from engine.settings import DeliverySettings, SmtpSettings
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 

@@ -20,7 +20,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from engine.notifications.mail import SmtpMailer, SmtpSettings
+from engine.notifications.mail import SmtpMailer
+from engine.settings import SmtpSettings
 
 SENDER = "samverkan@samverkan.test"
 

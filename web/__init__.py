@@ -5,19 +5,20 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from engine.api import WorkflowEngine
-from engine.cases.inbox import Inbox
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.persistence.db import Database
+from engine.sandbox import Sandboxes
 from web import errors
+from web.accounts.directory import AccountsDirectory
 from web.accounts.migrations import upgrade as upgrade_accounts
 from web.accounts.users import Accounts
+from web.designer.drafts import Drafts
 from web.teamwork import Teamwork
 
 
@@ -35,8 +36,15 @@ def _secret_key(instance: Path) -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime),
-    SECRET_KEY, TESTING; anything else is passed to Flask's config."""
+    """Build the app: the one place where the engine, the web's own stores, mail delivery and the
+    blueprints are put together (the command line's ``serve`` and ``worker`` both start here).
+
+    Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime), SECRET_KEY, TESTING,
+    SMTP (:class:`engine.settings.SmtpSettings`; none: no mail is sent), DELIVERY
+    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR; anything else is passed to Flask's config.
+
+    ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
+    ``.sandboxes`` and ``.delivery`` (the mail delivery worker, or None)."""
     app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     settings = dict(config or {})
     app.config.update(
@@ -55,22 +63,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
+    # One connection pool for the engine's tables and the web's own (accounts, notes, drafts).
     database = Database(settings.get("DATABASE_URL"))
     database.migrate()
     upgrade_accounts(database.engine)
     clock: Clock = SystemClock()
     if app.config["SIMULATED_CLOCK"]:
-        clock = SimulatedClock(settings.get("CLOCK_START") or datetime.now(UTC))
+        clock = SimulatedClock(settings.get("CLOCK_START") or SystemClock().now())
     engine = WorkflowEngine(database, clock=clock, migrate=False)
-    app.extensions["samverkan.engine"] = engine
-    app.extensions["samverkan.accounts"] = Accounts(database)
-    app.extensions["samverkan.teamwork"] = Teamwork(database)
-    app.extensions["samverkan.inbox"] = Inbox(database, engine.clock)
+    smtp = settings.get("SMTP")
+    app.extensions.update({
+        "samverkan.engine": engine,
+        "samverkan.accounts": Accounts(database),
+        "samverkan.teamwork": Teamwork(database),
+        "samverkan.drafts": Drafts(database),
+        "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox"),
+        "samverkan.delivery": engine.mail_delivery(AccountsDirectory(database), smtp, settings.get("DELIVERY"))
+        if smtp is not None else None,
+    })
 
-    from web import ui
+    from web import designer
     from web.api import blueprint as api
+    from web.ui import auth, cases, i18n, inbox, labels, notifications, operations, registration, security, tasks
 
+    i18n.init(app)
+    security.init(app)
+    labels.init(app)
+    for area in (auth, inbox, tasks, cases, registration, notifications, operations, designer):
+        app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
-    ui.register(app)
     errors.register(app)
     return app

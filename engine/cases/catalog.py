@@ -22,9 +22,8 @@ from engine.persistence import store
 from engine.persistence.db import Database
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
-from engine.spiff.loading import SourceFile
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
-from engine.views import ProcessVersion
+from engine.views import ProcessVersion, SourceFile
 
 
 def content_hash(files: Sequence[SourceFile]) -> str:

@@ -4,54 +4,13 @@ filters, counts per tab and paging, earliest due first, each with its participan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 
 from engine.clock import Clock
 from engine.persistence import inbox_store
 from engine.persistence.db import Database
-from engine.persistence.inbox_store import TaskFilter
 from engine.persistence.mapping import task_view
-from engine.views import Task
-
-TABS = ("mine", "group", "all")
-#: A task falls "due soon" this long before its due date.
-DUE_SOON = timedelta(days=3)
-
-__all__ = ["DUE_SOON", "TABS", "Inbox", "InboxPage", "InboxRow", "TaskFilter", "TaskKind"]
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    task: Task
-    participant_name: str
-    case_status: str
-
-    def urgency(self, now: datetime) -> str:
-        """overdue | soon | later | none: what the inbox marks the row with."""
-        due = self.task.due_at
-        if due is None:
-            return "none"
-        if due < now:
-            return "overdue"
-        return "soon" if due < now + DUE_SOON else "later"
-
-
-@dataclass(frozen=True)
-class TaskKind:
-    process_key: str
-    element: str
-    title: str
-
-
-@dataclass(frozen=True)
-class InboxPage:
-    rows: tuple[InboxRow, ...]
-    counts: dict[str, int]  # per tab, with the same filters
-    total: int  # rows in this tab
-    offset: int
-    limit: int
-    now: datetime
+from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 
 
 class Inbox:

@@ -1,9 +1,9 @@
 """What the operations page shows and the operator's verbs on the outbox.
 
-Mixed into :class:`engine.api.WorkflowEngine` (one entry point, kept in files of a readable size):
-``operations()`` is the whole picture — timers due and not yet fired, mails waiting, mails that
-failed with their error, and whether the scheduler keeps up (every worker's last tick, and how long
-the oldest due timer and mail have waited); ``retry_delivery``/``discard_delivery`` act on one mail.
+Reached as ``WorkflowEngine.operations``: ``overview()`` is the whole picture — timers due and not
+yet fired, mails waiting, mails that failed with their error, and whether the scheduler keeps up
+(every worker's last tick, and how long the oldest due timer and mail have waited);
+``retry_delivery``/``discard_delivery`` act on one mail; ``record_tick`` is a worker's heartbeat.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from engine.views import Delivery, OperationsOverview, SchedulerHealth, Timer, W
 log = logging.getLogger("samverkan.operations")
 
 
-class OperationsVerbs:
-    db: Database
-    clock: Clock
+class Operations:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
 
-    def operations(self, limit: int = 100) -> OperationsOverview:
+    def overview(self, limit: int = 100) -> OperationsOverview:
         """The operations page: due timers, pending and failed mails, the scheduler's health."""
         now = self.clock.now()
         with self.db.transaction() as session:

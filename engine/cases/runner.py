@@ -10,7 +10,6 @@ checked under the lock, so a workflow changed elsewhere (another process) is loa
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections import OrderedDict
@@ -19,24 +18,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine import clock as clock_module
 from engine import events
 from engine.cases.catalog import Catalog
+from engine.cases.history import history_row, json_safe
 from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.events import Event
 from engine.language.notice_templates import Notices
 from engine.language.task_attributes import assignment
 from engine.notifications import composing, outbox
+from engine.notifications.outbox import NewNotification
 from engine.persistence import outbox_store, store
-from engine.persistence.db import Database
-from engine.persistence.mapping import case_view, form_to_json, task_view
-from engine.persistence.models import NO_DUE_DATE, CaseEventRow, CaseRow, HumanTaskRow
+from engine.persistence.db import Database, Session
+from engine.persistence.mapping import case_view, task_view
+from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
 from engine.spiff import deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.views import Case, Task
+
+#: What a change does to a case: act on its workflow (and row), recording what happened in the step.
+Action = Callable[[Any, CaseRow, "Step"], None]
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
 #: The task property naming the roles an overdue task is escalated to (default: its candidate groups).
@@ -52,13 +55,13 @@ class Step:
     """What an action did, for the history: events to append, filled in by the action."""
 
     actor: str
-    events: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     status: str | None = None
     #: Set by an action that found nothing to do (e.g. a timer another worker already fired).
     unchanged: bool = False
 
-    def record(self, event: str, element: str | None = None, **details: Any) -> None:
-        self.events.append((event, element, details))
+    def record(self, event: Event) -> None:
+        self.events.append(event)
 
 
 @dataclass
@@ -70,7 +73,7 @@ class Planned:
     new: bool
     values: dict[str, Any]  # the case row's new columns
     history: list[dict[str, Any]]
-    notifications: list[dict[str, Any]]
+    notifications: list[NewNotification]
     now: datetime
     removed_tasks: list[str]
     added_tasks: list[HumanTaskRow]
@@ -152,49 +155,58 @@ class CaseRunner:
             if row.participant_key and store.open_case_for(session, row.process_key, row.participant_key):
                 raise DuplicateCase("the participant already has an open case in this intervention")
             workflow = runtime.guarded(row.id, begin)
-            session.add(row)
-            session.flush()
-            step.record(events.CASE_STARTED, None, process=row.process_key)
+            store.add_case(session, row)
+            step.record(events.CaseStarted(row.process_key))
             with clock_module.using(self.clock):
-                saved = self._save(session, row, workflow, step, new=True)
+                saved = self.save(session, row, workflow, step, new=True)
         self.cache.put(row.id, row.revision, workflow)
         return saved
 
-    def change(self, case_id: str, actor: str, action: Callable[[Any, CaseRow, Step], None], *,
-               statuses: tuple[str, ...] = ("open",),
-               task: tuple[str, Callable[[HumanTaskRow], None]] | None = None) -> Case | None:
+    def change(self, case_id: str, actor: str, action: Action, *,
+               statuses: tuple[str, ...] = ("open",)) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
-        as saved (None when the action found nothing to do).
+        as saved (None when the action found nothing to do)."""
+        def lock(session: Session) -> CaseRow:
+            row = store.lock_case(session, case_id)
+            if row is None:
+                raise NotFound(f"case {case_id} does not exist")
+            return row
 
-        With ``task=(task_id, check)`` the case is the one of that open task, found and locked in
-        the same statement, and ``check`` may refuse the task before anything is loaded.
-        """
+        return self._change(lock, actor, action, statuses)
+
+    def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow], None], action: Action) -> Case:
+        """Apply ``action`` to the case of an open task, found and locked in one statement; ``check``
+        may refuse the task (its row) before anything is loaded. Returns the case as saved."""
+        def lock(session: Session) -> CaseRow:
+            found = store.lock_case_of_task(session, task_id)
+            if found is None:
+                raise Conflict(f"task {task_id} is no longer open")
+            check(found[0])
+            return found[1]
+
+        saved = self._change(lock, actor, action, ("open",))
+        if saved is None:
+            raise Conflict(f"task {task_id} was not changed")
+        return saved
+
+    def _change(self, lock: Callable[[Session], CaseRow], actor: str, action: Action,
+                statuses: tuple[str, ...]) -> Case | None:
         saved: Case | None = None
         try:
             with self.db.transaction() as session:
-                if task is not None:
-                    found = store.lock_case_of_task(session, task[0])
-                    if found is None:
-                        raise Conflict(f"task {task[0]} is no longer open")
-                    task[1](found[0])
-                    row = found[1]
-                    case_id = row.id
-                else:
-                    row = store.lock_case(session, case_id)  # type: ignore[assignment]
-                if row is None:
-                    raise NotFound(f"case {case_id} does not exist")
+                row = lock(session)
                 if row.status not in statuses:
-                    raise Conflict(f"case {case_id} is {row.status}")
+                    raise Conflict(f"case {row.id} is {row.status}")
                 workflow = self._workflow(session, row)
                 step = Step(actor)
                 with clock_module.using(self.clock):
                     action(workflow, row, step)
                     if not step.unchanged:
-                        saved = self._save(session, row, workflow, step)
+                        saved = self.save(session, row, workflow, step)
         except StepFailed as failed:
-            self._record_incident(case_id, failed, actor)
+            self._record_incident(failed.case_id, failed, actor)
             raise
-        self.cache.put(case_id, row.revision, workflow)
+        self.cache.put(row.id, row.revision, workflow)
         return saved
 
     def _workflow(self, session: Session, row: CaseRow) -> Any:
@@ -244,7 +256,7 @@ class CaseRunner:
             runtime.discard(plan.workflow)
         return [plan.case for plan in plans]
 
-    def _save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
+    def save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
         """Write the step: state, read models and history, in the caller's transaction. Returns the
         case as it now stands, so that nobody has to read it back."""
         existing = [] if new else list(store.tasks_of_case(session, row.id))
@@ -265,7 +277,7 @@ class CaseRunner:
             status = step.status
         elif seen.completed and status == "open":
             status = "completed"
-            step.record(events.CASE_COMPLETED)
+            step.record(events.CaseCompleted())
         closed = status in ("completed", "cancelled")
         closed_at = now if closed and row.closed_at is None else row.closed_at
         ready = {} if closed else {str(t.id): t for t in seen.ready_user_tasks}
@@ -284,7 +296,7 @@ class CaseRunner:
             "status": status,
             "state": state.dump(workflow),
             "serializer_version": state.SERIALIZER_VERSION,
-            "data": _json_safe(seen.data),
+            "data": json_safe(seen.data),
             "next_due_at": min((datetime.fromisoformat(t["due_at"]) for t in timers), default=None)
             if schedulable else None,
             "incident": row.incident,
@@ -293,11 +305,7 @@ class CaseRunner:
             "updated_at": now,
             "closed_at": closed_at,
         }
-        history = [
-            {"case_id": row.id, "at": now, "event": event, "actor": step.actor, "element": element,
-             "details": _json_safe(details)}
-            for event, element, details in step.events
-        ]
+        history = [history_row(row.id, now, step.actor, event) for event in step.events]
         tasks = sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
         return Planned(
             row=row, workflow=workflow, new=new, values=values, history=history, notifications=written, now=now,
@@ -328,7 +336,7 @@ class CaseRunner:
             outbox.write(session, plan.notifications, plan.now)
 
     def _notices(self, session: Session, row: CaseRow, workflow: Any, step: Step, existing: list[HumanTaskRow],
-                 new: bool) -> list[dict[str, Any]]:
+                 new: bool) -> list[NewNotification]:
         """The notifications of the notices (``meddela``) of the elements this step did."""
         pending = runtime.take_notices(workflow)
         if not pending:
@@ -337,18 +345,18 @@ class CaseRunner:
         revision = row.revision if new else row.revision + 1  # unique to this step: the revision it saves
         context = self._context(session, row)
         holders = {t.id: t for t in existing}
-        written: list[dict[str, Any]] = []
+        written: list[NewNotification] = []
         for index, done in enumerate(pending):
             spec = specs[done.element]
             task = holders.get(done.task_id)
-            rows, details = composing.notice(
-                spec, context=context, task_id=done.task_id, at=done.at, data=done.data,
+            rows, event = composing.notice(
+                spec, element=done.element, context=context, task_id=done.task_id, at=done.at, data=done.data,
                 holder=step.actor if spec.user_task else None,
                 candidate_groups=task.candidate_groups if task is not None else (),
                 key=f"notice:{row.id}:{revision}:{index}",
             )
             written += rows
-            step.record(events.NOTICE_SENT, done.element, **details)
+            step.record(event)
         return written
 
     def _context(self, session: Session, row: CaseRow) -> composing.CaseContext:
@@ -359,7 +367,7 @@ class CaseRunner:
         return composing.CaseContext(row, name)
 
     def _new_tasks(self, session: Session, row: CaseRow, ready: dict[str, Any], existing: list[HumanTaskRow],
-                   step: Step, now: datetime, written: list[dict[str, Any]], specs: Notices) -> list[HumanTaskRow]:
+                   step: Step, now: datetime, written: list[NewNotification], specs: Notices) -> list[HumanTaskRow]:
         """Rows for the user tasks that became ready in this step (and meeting invitations for them)."""
         known = {t.id for t in existing}
         added: list[HumanTaskRow] = []
@@ -377,36 +385,36 @@ class CaseRunner:
                 title=title_of(spec), lane=getattr(spec, "lane", None),
                 candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
                 assignee=given.assignee, due_at=given.due_at, follow_up_at=given.follow_up_at,
-                created_at=now, form=form_to_json(form_of(spec)), inbox_order=given.due_at or NO_DUE_DATE,
+                created_at=now, form=form_of(spec).as_json(), inbox_order=given.due_at or NO_DUE_DATE,
                 remind_at=given.follow_up_at, escalate_at=given.due_at,
                 escalate_to=_names(task_property(spec, ESCALATE_TO)) or list(given.candidate_groups),
             ))
-            step.record(events.TASK_CREATED, element, task_id=task_id, title=title_of(spec))
+            step.record(events.TaskCreated(element, task_id, title_of(spec)))
             if element in meetings:
-                rows, event, details = composing.invitation(meetings[element], context=self._context(session, row),
-                                                            task=added[-1], data=task.data, at=now)
+                rows, invited = composing.invitation(meetings[element], context=self._context(session, row),
+                                                     task=added[-1], data=task.data, at=now)
                 written += rows
-                step.record(event, element, **details)
+                step.record(invited)
         return added
 
     def _cancelled_meetings(self, session: Session, row: CaseRow, removed: list[HumanTaskRow], step: Step,
-                            now: datetime, specs: Notices) -> list[dict[str, Any]]:
+                            now: datetime, specs: Notices) -> list[NewNotification]:
         """Meeting tasks that went away without being done (the case closed, an event interrupted
         the step): the calendar invitations sent for them are cancelled."""
         meetings = {element for element, spec in specs.items() if spec.calendar}
-        done = {details.get("task_id") for event, _element, details in step.events if event == events.TASK_COMPLETED}
+        done = {event.task_id for event in step.events if isinstance(event, events.TaskCompleted)}
         gone = [t for t in removed if t.element in meetings and t.id not in done]
         if not gone:
             return []
         invited = outbox_store.invitations_of(session, row.id, [t.id for t in gone])
-        written: list[dict[str, Any]] = []
+        written: list[NewNotification] = []
         for task in gone:
             sent = [d for d in invited if d.topic == f"invitation:{task.id}"]
             if sent:
-                rows, details = composing.cancellation(context=self._context(session, row), task=task, invited=sent,
-                                                       at=now)
+                rows, cancelled = composing.cancellation(context=self._context(session, row), task=task,
+                                                         invited=sent, at=now)
                 written += rows
-                step.record(events.INVITATION_CANCELLED, task.element, **details)
+                step.record(cancelled)
         return written
 
     def _record_incident(self, case_id: str, failed: StepFailed, actor: str) -> None:
@@ -423,23 +431,9 @@ class CaseRunner:
             "next_due_at": None,
             "updated_at": now,
         })
-        store.add_event(session, CaseEventRow(
-            case_id=row.id, at=now, event=events.INCIDENT_RAISED, actor=actor, element=failed.element,
-            details={"message": failed.message},
-        ))
+        raised = events.IncidentRaised(failed.element, failed.message)
+        store.add_events(session, [history_row(row.id, now, actor, raised)])
 
 
 def new_case_id() -> str:
     return str(uuid.uuid4())
-
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_default))
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    return str(value)

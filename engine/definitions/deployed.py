@@ -5,15 +5,16 @@ from __future__ import annotations
 from engine.errors import NotFound
 from engine.persistence import version_store
 from engine.persistence.db import Database
+from engine.views import SourceFile
 
 
-def sources(db: Database, key: str, version: int) -> list[dict[str, str]]:
-    """The files of one deployed version (``[{"name", "content"}]``: the BPMN and its DMN files)."""
+def files(db: Database, key: str, version: int) -> list[SourceFile]:
+    """The files of one deployed version: the BPMN file and the DMN files deployed with it."""
     with db.transaction() as session:
         row = version_store.version_row(session, key, version)
         if row is None:
             raise NotFound(f"process {key} has no version {version}")
-        return [dict(s) for s in row.sources]
+        return [SourceFile(s["name"], s["content"].encode("utf-8")) for s in row.sources]
 
 
 def open_case_counts(db: Database, key: str) -> dict[int, int]:

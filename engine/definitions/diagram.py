@@ -4,27 +4,17 @@ has taken (the elements its history names, and the sequence flows between them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from engine import events
 from engine.definitions import deployed, xml_safety
 from engine.errors import NotFound
 from engine.persistence.db import Database
-from engine.views import Case, CaseEvent
+from engine.views import Case, CaseDiagram, CaseEvent
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 #: History events whose element the case has passed through.
-PASSED = (events.TASK_COMPLETED, events.TIMER_FIRED, events.MESSAGE_RECEIVED)
-
-
-@dataclass(frozen=True)
-class CaseDiagram:
-    xml: str
-    current: tuple[str, ...]  # open tasks, waiting timers and messages
-    done: tuple[str, ...]  # elements and sequence flows passed
-    incident: tuple[str, ...]
-    names: dict[str, str]  # element id → its name in the model
+PASSED = (events.TaskCompleted.event, events.TimerFired.event, events.MessageReceived.event)
 
 
 def process_xml(db: Database, key: str, version: int) -> str:
@@ -34,10 +24,10 @@ def process_xml(db: Database, key: str, version: int) -> str:
 
 def _bpmn_file(db: Database, key: str, version: int) -> tuple[str, Any]:
     """The BPMN file holding the process ``key`` of that version, as text and as its parsed root."""
-    for source in deployed.sources(db, key, version):
-        root = xml_safety.parse_xml(source["content"].encode("utf-8"), source["name"]).getroot()
+    for source in deployed.files(db, key, version):
+        root = xml_safety.parse_xml(source.content, source.name).getroot()
         if root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
-            return str(source["content"]), root
+            return source.text, root
     raise NotFound(f"process {key} version {version} has no BPMN file")
 
 

@@ -13,13 +13,14 @@ XML parser; nothing in them is evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from engine.definitions import xml_safety
+from engine.views import Detail, ElementChange, ModelDiff, SourceFile
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DI_NAMESPACES = {
@@ -50,49 +51,6 @@ DEFAULTS = {
 NAMED_BY_ID = {"formField", "value"}
 #: Children that only repeat what the sequence flows say.
 REDUNDANT = {"incoming", "outgoing", "flowNodeRef"}
-
-
-@dataclass(frozen=True)
-class Detail:
-    """One difference inside an element: where (e.g. ``@camunda:dueDate``, ``timeDate``), before, after."""
-
-    where: str
-    old: str | None
-    new: str | None
-
-
-@dataclass(frozen=True)
-class ElementChange:
-    id: str
-    name: str
-    type: str  # the element's tag: userTask, sequenceFlow, rule …
-    kind: str  # added | removed | changed
-    details: tuple[Detail, ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelDiff:
-    changes: tuple[ElementChange, ...] = ()
-    moved: tuple[str, ...] = field(default=())  # ids whose shape or path moved in the diagram only
-
-    @property
-    def added(self) -> tuple[ElementChange, ...]:
-        return tuple(c for c in self.changes if c.kind == "added")
-
-    @property
-    def removed(self) -> tuple[ElementChange, ...]:
-        return tuple(c for c in self.changes if c.kind == "removed")
-
-    @property
-    def changed(self) -> tuple[ElementChange, ...]:
-        return tuple(c for c in self.changes if c.kind == "changed")
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def ids(self, kind: str) -> list[str]:
-        return [c.id for c in self.changes if c.kind == kind]
 
 
 @dataclass(frozen=True)
@@ -225,11 +183,11 @@ def _layout(root: Any) -> Iterator[tuple[str, str]]:
         yield element, ";".join(points)
 
 
-def diff_sources(old: list[dict[str, str]], new: list[dict[str, str]]) -> dict[str, ModelDiff]:
-    """The differences file by file between two sets of sources (``[{"name", "content"}]``): BPMN and
-    DMN files deployed together. Files with nothing changed are left out."""
-    before = {s["name"]: s["content"] for s in old}
-    after = {s["name"]: s["content"] for s in new}
+def diff_sources(old: Sequence[SourceFile], new: Sequence[SourceFile]) -> dict[str, ModelDiff]:
+    """The differences file by file between two sets of files (BPMN and DMN files deployed
+    together). Files with nothing changed are left out."""
+    before = {s.name: s.content for s in old}
+    after = {s.name: s.content for s in new}
     result = {}
     for name in [*before, *(n for n in after if n not in before)]:
         diff = diff_models(before.get(name), after.get(name), name)

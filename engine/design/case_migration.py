@@ -4,7 +4,7 @@ Open cases keep the version they started on. When a designer publishes a new ver
 whose steps — passed and current — all still exist in it *can* move; a dry run lists, case by
 case, what moving would do (open tasks and waiting timers before and after), and only then are
 they moved, each in one transaction of its own under the case's lock, saved exactly the way every
-other change is saved (:meth:`engine.cases.runner.CaseRunner._save`: state, open tasks, timers, due time,
+other change is saved (:meth:`engine.cases.runner.CaseRunner.save`: state, open tasks, timers, due time,
 history, optimistic revision check). The dry run runs the very same code and rolls back.
 
 A moved case gets a ``CaseMigrated`` event in its history with the versions and the designer's
@@ -16,70 +16,22 @@ and claim included.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from engine import clock as clock_module
 from engine import events
-from engine.cases.runner import Step
+from engine.cases.catalog import Catalog
+from engine.cases.runner import CaseRunner, Step
+from engine.clock import Clock
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
 from engine.persistence import store, version_store
+from engine.persistence.db import Database
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import CaseRow
 from engine.spiff import migration, runtime, state
-from engine.spiff.migration import Blocker, CannotMove
+from engine.spiff.migration import CannotMove
 from engine.spiff.state import SpecBundle
-from engine.views import Case
-
-if TYPE_CHECKING:
-    from engine.api import WorkflowEngine
-
-__all__ = ["Blocker", "CaseMigration", "MigrationCandidate", "MigrationOutcome", "StepAt"]
-
-
-@dataclass(frozen=True)
-class StepAt:
-    """An open task or a waiting timer of a case, and when it falls due."""
-
-    element: str
-    title: str
-    due_at: datetime | None
-    kind: str  # task | timer
-    assignee: str | None = None
-
-
-@dataclass(frozen=True)
-class MigrationCandidate:
-    """An open case on another version, and whether it could move to the target version."""
-
-    case_id: str
-    participant: str
-    status: str
-    version: int
-    steps: tuple[StepAt, ...]
-    blockers: tuple[Blocker, ...]
-
-    @property
-    def movable(self) -> bool:
-        return not self.blockers
-
-
-@dataclass(frozen=True)
-class MigrationOutcome:
-    """What moving one case did (or, in a dry run, would do)."""
-
-    case_id: str
-    participant: str
-    from_version: int
-    to_version: int
-    moved: bool
-    before: tuple[StepAt, ...] = ()
-    after: tuple[StepAt, ...] = ()
-    changed_tasks: tuple[str, ...] = ()  # titles of open tasks rebuilt from the new definition
-    recomputed_timers: tuple[str, ...] = ()  # elements whose due time was computed again
-    blockers: tuple[Blocker, ...] = ()
-    error: str | None = None
+from engine.views import Blocker, Case, MigrationCandidate, MigrationOutcome, StepAt
 
 
 class _Rollback(Exception):
@@ -101,28 +53,31 @@ def _participant(case: Case) -> str:
 class CaseMigration:
     """The designer's verbs for open cases and new versions, on one engine."""
 
-    def __init__(self, engine: WorkflowEngine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, catalog: Catalog, runner: CaseRunner, clock: Clock) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.runner = runner
+        self.clock = clock
 
     def candidates(self, key: str, version: int) -> list[MigrationCandidate]:
         """Every open case of ``key`` on an older version, with why it cannot move (if it cannot)."""
         found = []
-        with self.engine.db.transaction() as session:
+        with self.db.transaction() as session:
             target = version_store.version_row(session, key, version)
             if target is None:
                 raise NotFound(f"process {key} has no version {version}")
-            bundle = self.engine.catalog.bundle(target.id, session)
+            bundle = self.catalog.bundle(target.id, session)
             rows = [r for r in version_store.open_cases_not_on(session, key, version) if r.process_version < version]
             for row in rows:
                 case = case_view(row, [task_view(t) for t in store.tasks_of_case(session, row.id)])
-                old = self.engine.catalog.bundle(row.process_version_id, session)
+                old = self.catalog.bundle(row.process_version_id, session)
                 found.append(MigrationCandidate(row.id, _participant(case), row.status, row.process_version,
                                                 steps_of(case), self._blockers(row, old, bundle)))
         return found
 
     def _blockers(self, row: CaseRow, old: SpecBundle, new: SpecBundle) -> tuple[Blocker, ...]:
         def check() -> list[Blocker]:
-            workflow = state.load(row.state, row.serializer_version, old, self.engine.runner.script_engine)
+            workflow = state.load(row.state, row.serializer_version, old, self.runner.script_engine)
             return migration.blockers(workflow, new)
 
         try:
@@ -141,10 +96,9 @@ class CaseMigration:
         return [self._move(case_id, key, version, actor, note.strip(), dry_run=False) for case_id in case_ids]
 
     def _move(self, case_id: str, key: str, version: int, actor: str, note: str, *, dry_run: bool) -> MigrationOutcome:
-        engine = self.engine
-        runner = engine.runner
+        runner = self.runner
         try:
-            with engine.db.transaction() as session:
+            with self.db.transaction() as session:
                 target = version_store.version_row(session, key, version)
                 row = store.lock_case(session, case_id)
                 if target is None or row is None or row.process_key != key:
@@ -156,13 +110,13 @@ class CaseMigration:
                 before = case_view(row, [task_view(t) for t in store.tasks_of_case(session, row.id)])
                 outcome = MigrationOutcome(case_id, _participant(before), row.process_version, version, False,
                                            steps_of(before))
-                old = engine.catalog.bundle(row.process_version_id, session)
-                bundle = engine.catalog.bundle(target.id, session)
+                old = self.catalog.bundle(row.process_version_id, session)
+                bundle = self.catalog.bundle(target.id, session)
                 workflow = runtime.guarded(row.id, lambda: state.load(row.state, row.serializer_version, old,
                                                                       runner.script_engine))
-                now = engine.clock.now()
+                now = self.clock.now()
                 try:
-                    with clock_module.using(engine.clock):
+                    with clock_module.using(self.clock):
                         moved = runtime.guarded(row.id, lambda: migration.migrate(workflow, bundle, now))
                 except CannotMove as refused:
                     raise _Rollback(replace(outcome, blockers=tuple(refused.blockers))) from None
@@ -171,12 +125,11 @@ class CaseMigration:
                 store.remove_tasks(session, moved.changed_tasks)  # rebuilt below from the new definition
                 version_store.move_case(session, row.id, target)
                 step = Step(actor)
-                step.record(events.CASE_MIGRATED, None, from_version=row.process_version, to_version=version,
-                            note=note, changed_tasks=list(changed_titles),
-                            recomputed_timers=list(moved.recomputed_timers))
+                step.record(events.CaseMigrated(row.process_version, version, note, changed_titles,
+                                                tuple(moved.recomputed_timers)))
                 row.process_version_id, row.process_version = target.id, target.version
-                with clock_module.using(engine.clock):
-                    saved = runner._save(session, row, workflow, step)
+                with clock_module.using(self.clock):
+                    saved = runner.save(session, row, workflow, step)
                 for task in saved.open_tasks:
                     holder = claims.get(task.id)
                     if holder and task.assignee != holder:

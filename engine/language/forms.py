@@ -130,32 +130,27 @@ def _check_range(spec: FormField, value: int | date) -> None:
         raise ValueError(f"högst {spec.max} (must be at most {spec.max})")
 
 
-def sample_answers(form: Form, day: date, choices: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Plausible answers to a form, for demo data and benchmarks: the value ``choices`` gives a
-    field (an enum's only if it is one of its options), else the first option, false, the minimum
-    (or 1), ``day`` kept within the field's bounds, or example text of the required length."""
-    chosen = choices or {}
-    answers: dict[str, Any] = {}
-    for field in form.fields:
-        if field.readonly:
-            continue
-        if field.id in chosen and (field.type != "enum" or any(o.id == chosen[field.id] for o in field.options)):
-            answers[field.id] = chosen[field.id]
-        elif field.type == "enum":
-            if field.options:
-                answers[field.id] = field.options[0].id
-        elif field.type == "boolean":
-            answers[field.id] = False
-        elif field.type == "long":
-            value = int(float(field.min)) if field.min is not None else 1
-            answers[field.id] = min(value, int(float(field.max))) if field.max is not None else value
-        elif field.type == "date":
-            when = day
-            if field.min is not None:
-                when = max(when, date.fromisoformat(field.min))
-            if field.max is not None:
-                when = min(when, date.fromisoformat(field.max))
-            answers[field.id] = when.isoformat()
-        else:
-            answers[field.id] = ("Exempeltext. " * ((field.minlength or 0) // 12 + 1)).strip()
-    return answers
+def json_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Data from outside a form (a case's start, a message, a correction): plain JSON values under
+    identifier names only; anything else raises InvalidFormData naming the offending key."""
+    problems = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            problems[str(key)] = "names must be identifiers that do not start with _"
+        elif not _is_json_value(value):
+            problems[key] = "only text, numbers, true/false, null, lists and objects are allowed"
+    if problems:
+        raise InvalidFormData(problems)
+    return dict(data)
+
+
+def _is_json_value(value: Any, depth: int = 0) -> bool:
+    if depth > 10:
+        return False
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_is_json_value(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json_value(v, depth + 1) for k, v in value.items())
+    return False

@@ -15,7 +15,7 @@ from engine import events
 from engine.language import notice_templates
 from engine.language.notice_templates import NoticeSpec
 from engine.language.timers import LOCAL_TZ
-from engine.notifications import outbox
+from engine.notifications.outbox import NewNotification
 from engine.persistence.models import CaseRow, DeliveryRow, HumanTaskRow
 
 
@@ -45,31 +45,31 @@ def short_id(case_id: str) -> str:
     return case_id[:8]
 
 
-def notice(spec: NoticeSpec, *, context: CaseContext, task_id: str, at: datetime, data: Mapping[str, Any],
-           holder: str | None, candidate_groups: Sequence[str], key: str,
-           ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The notifications of one done element, and the details its history event records."""
+def notice(spec: NoticeSpec, *, element: str, context: CaseContext, task_id: str, at: datetime,
+           data: Mapping[str, Any], holder: str | None, candidate_groups: Sequence[str], key: str,
+           ) -> tuple[list[NewNotification], events.NoticeSent]:
+    """The notifications of one done element, and its history event."""
     case = context.case
     recipients = notice_templates.resolve(spec.recipients, started_by=case.started_by, data=data, holder=holder,
                                  candidate_groups=candidate_groups)
     body = notice_templates.render(spec.template, context.values(spec, data, at))
     subject = f"{spec.title} – {context.process_name}"
     rows = [
-        outbox.notification(kind="notice", case_id=case.id, task_id=task_id if spec.user_task else None,
-                            process_key=case.process_key, recipient=r, subject=subject, body=body, at=at,
-                            dedupe_key=f"{key}:{r[0]}:{r[1]}", topic=key)
+        NewNotification(kind="notice", case_id=case.id, task_id=task_id if spec.user_task else None,
+                        process_key=case.process_key, recipient=r, subject=subject, body=body, at=at,
+                        dedupe_key=f"{key}:{r[0]}:{r[1]}", topic=key)
         for r in recipients
     ]
-    return rows, {"to": [f"{k}:{n}" for k, n in recipients], "subject": subject}
+    return rows, events.NoticeSent(element, tuple(r.addressed_to for r in rows), subject)
 
 
 def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, data: Mapping[str, Any],
-               at: datetime) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+               at: datetime) -> tuple[list[NewNotification], events.InvitationSent | events.InvitationSkipped]:
     """A meeting task's invitations, and the history event (sent, or skipped for want of a date)."""
     start = meeting_start(spec, data, task.due_at)
     if start is None:
         source = f"'{spec.calendar}'" if spec.calendar != notice_templates.DUE_DATE else "the due date"
-        return [], events.INVITATION_SKIPPED, {"task_id": task.id, "reason": f"no date in {source}"}
+        return [], events.InvitationSkipped(task.element, task.id, f"no date in {source}")
     wanted = spec.calendar_recipients or (("tilldelad",) if task.assignee else ("kandidatgrupper",))
     case = context.case
     recipients = notice_templates.resolve(wanted, started_by=case.started_by, data=data, holder=task.assignee,
@@ -81,18 +81,18 @@ def invitation(spec: NoticeSpec, *, context: CaseContext, task: HumanTaskRow, da
     meeting = {"uid": f"{task.id}@samverkan", "start": start.isoformat(),
                "summary": f"{task.title} ({context.process_name})", "description": f"Ärende {short_id(case.id)}"}
     rows = [
-        outbox.notification(kind="invitation", case_id=case.id, task_id=task.id, process_key=case.process_key,
-                            recipient=r, subject=subject, body=body, at=at,
-                            dedupe_key=f"invitation:{task.id}:{r[0]}:{r[1]}", topic=f"invitation:{task.id}",
-                            calendar=meeting)
+        NewNotification(kind="invitation", case_id=case.id, task_id=task.id, process_key=case.process_key,
+                        recipient=r, subject=subject, body=body, at=at,
+                        dedupe_key=f"invitation:{task.id}:{r[0]}:{r[1]}", topic=f"invitation:{task.id}",
+                        calendar=meeting)
         for r in recipients
     ]
-    return rows, events.INVITATION_SENT, {"task_id": task.id, "to": [f"{k}:{n}" for k, n in recipients],
-                                          "start": start.isoformat()}
+    return rows, events.InvitationSent(task.element, task.id, tuple(r.addressed_to for r in rows),
+                                       start.isoformat())
 
 
 def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[DeliveryRow],
-                 at: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                 at: datetime) -> tuple[list[NewNotification], events.InvitationCancelled]:
     """A meeting task that went away undone (the case closed, consent withdrawn, the step
     interrupted): everyone its invitation went to gets the meeting cancelled in their calendar —
     the same event (UID), a later version of it — and the history event's details."""
@@ -103,7 +103,7 @@ def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[
         meeting.update(method="CANCEL", sequence=int(meeting.get("sequence", 0)) + 1)
         start = _moment(meeting.get("start"))
         when = _shown(start) if start is not None else str(meeting.get("start", ""))
-        rows.append(outbox.notification(
+        rows.append(NewNotification(
             kind="cancellation", case_id=case.id, task_id=task.id, process_key=case.process_key,
             recipient=(sent.recipient_kind, sent.recipient), subject=f"Inställt: {task.title} {when}",
             body=(f"\"{task.title}\" {when} blir inte av.\n\nInsats: {context.process_name}\n"
@@ -111,7 +111,7 @@ def cancellation(*, context: CaseContext, task: HumanTaskRow, invited: Sequence[
             at=at, dedupe_key=f"cancellation:{task.id}:{sent.recipient_kind}:{sent.recipient}",
             topic=f"cancellation:{task.id}", calendar=meeting,
         ))
-    return rows, {"task_id": task.id, "to": [f"{r['recipient_kind']}:{r['recipient']}" for r in rows]}
+    return rows, events.InvitationCancelled(task.element, task.id, tuple(r.addressed_to for r in rows))
 
 
 def _shown(start: date | datetime) -> str:

@@ -28,8 +28,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -41,27 +40,10 @@ from engine.notifications.mail import Connection, Mailer, MailError, Outgoing, c
 from engine.persistence import outbox_store
 from engine.persistence.db import Database
 from engine.persistence.models import DeliveryRow
+from engine.settings import DeliverySettings
 from engine.views import DeliveryRun
 
 log = logging.getLogger("samverkan.delivery")
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    max_attempts: int = 10
-    first_retry: timedelta = timedelta(minutes=1)
-    longest_retry: timedelta = timedelta(hours=2)
-    #: How long a worker holds mails it took; must exceed the SMTP timeout by a good margin.
-    lease: timedelta = timedelta(minutes=5)
-    batch: int = 50
-    #: The web app's address, for the link in every mail (none: no link).
-    base_url: str | None = None
-    #: The hour (Stockholm) after which the daily digests go out; None: no digests.
-    digest_hour: int | None = 7
-
-    def retry_delay(self, attempts: int) -> timedelta:
-        """The wait after the n-th failed attempt: 1, 2, 4 … minutes, at most ``longest_retry``."""
-        return min(self.first_retry * (2 ** max(attempts - 1, 0)), self.longest_retry)
 
 
 class _ConnectionLost(Exception):

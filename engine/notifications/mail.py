@@ -15,7 +15,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,36 +24,7 @@ from email.utils import format_datetime
 from typing import Any, Protocol
 
 from engine.notifications import ics
-
-SECURITY = ("starttls", "ssl", "none")
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where mail goes. ``security``: ``starttls`` (upgrade a plain connection, usually port 587),
-    ``ssl`` (TLS from the start, usually 465) or ``none`` (a local relay)."""
-
-    host: str
-    port: int = 587
-    security: str = "starttls"
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    from_address: str = "samverkan@localhost"
-    from_name: str = "Samverkan"
-    #: Seconds to wait for the server; keep it well below the delivery lease.
-    timeout: float = 30.0
-    #: Certificates (PEM) to trust for the server besides the system's, e.g. a relay's internal CA.
-    ca_file: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.security not in SECURITY:
-            raise ValueError(f"SMTP security must be one of {', '.join(SECURITY)}, not {self.security!r}")
-        if "@" not in self.from_address:
-            raise ValueError(f"the sender address {self.from_address!r} is not an e-mail address")
-
-    @property
-    def domain(self) -> str:
-        return self.from_address.rsplit("@", 1)[1]
+from engine.settings import SmtpSettings
 
 
 class MailError(Exception):

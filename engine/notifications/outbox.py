@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,38 +26,59 @@ from engine.persistence.models import DeliveryRow
 from engine.views import Delivery
 
 CHANNELS = ("email",)
-#: Keys of a notification dict that belong to its deliveries, not to the notifications table.
-DELIVERY_ONLY = ("topic", "calendar")
 
 
-def notification(*, kind: str, case_id: str, task_id: str | None, process_key: str, recipient: tuple[str, str],
-                 subject: str, body: str, at: datetime, dedupe_key: str, topic: str,
-                 calendar: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A notification to write. ``topic`` names what it is about (a task's escalation, one notice),
-    so that a person addressed several ways (by name and by role) gets one mail about it."""
-    return {
-        "id": str(uuid.uuid4()), "kind": kind, "case_id": case_id, "task_id": task_id, "process_key": process_key,
-        "recipient_kind": recipient[0], "recipient": recipient[1], "subject": subject[:500], "body": body,
-        "created_at": at, "dedupe_key": dedupe_key[:300], "topic": topic[:200],
-        "calendar": dict(calendar) if calendar else None,
-    }
+@dataclass(frozen=True)
+class NewNotification:
+    """A notification to write: the in-app message, and what its deliveries carry.
+
+    ``recipient`` is how the engine knows the person: ``("user", name)`` or ``("group", role)``.
+    ``topic`` names what it is about (a task's escalation, one notice), so that a person addressed
+    several ways (by name and by role) gets one mail about it; ``dedupe_key`` makes a second write
+    of the same notification impossible. ``at`` is when it is dated (a deadline that passed while
+    the system was down keeps its own moment)."""
+
+    kind: str
+    case_id: str
+    task_id: str | None
+    process_key: str
+    recipient: tuple[str, str]
+    subject: str
+    body: str
+    at: datetime
+    dedupe_key: str
+    topic: str
+    calendar: Mapping[str, Any] | None = None
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def addressed_to(self) -> str:
+        """The recipient as the history names it: ``user:lena``, ``group:teamledare``."""
+        return f"{self.recipient[0]}:{self.recipient[1]}"
 
 
-def write(session: Session, notifications: Sequence[Mapping[str, Any]], now: datetime) -> None:
+def write(session: Session, notifications: Sequence[NewNotification], now: datetime) -> None:
     """Insert the notifications and, for each, a delivery per channel, in the caller's transaction."""
     if not notifications:
         return
-    store.add_notifications(session, [{k: v for k, v in n.items() if k not in DELIVERY_ONLY} for n in notifications])
+    store.add_notifications(session, [
+        {
+            "id": n.id, "kind": n.kind, "case_id": n.case_id, "task_id": n.task_id, "process_key": n.process_key,
+            "recipient_kind": n.recipient[0], "recipient": n.recipient[1], "subject": n.subject[:500],
+            "body": n.body, "created_at": n.at, "dedupe_key": n.dedupe_key[:300],
+        }
+        for n in notifications
+    ])
     outbox_store.add_deliveries(session, [
         {
-            "id": str(uuid.uuid4()), "notification_id": n["id"], "parent_id": None, "kind": n["kind"],
-            "channel": channel, "topic": n["topic"], "case_id": n["case_id"], "process_key": n["process_key"],
-            "recipient_kind": n["recipient_kind"], "recipient": n["recipient"], "username": None,
-            "display_name": None, "address": None, "subject": n["subject"], "body": n["body"],
-            "calendar": n.get("calendar"), "status": outbox_store.PENDING, "attempts": 0,
-            "next_attempt_at": min(n["created_at"], now), "lease_owner": None, "lease_until": None,
+            "id": str(uuid.uuid4()), "notification_id": n.id, "parent_id": None, "kind": n.kind,
+            "channel": channel, "topic": n.topic[:200], "case_id": n.case_id, "process_key": n.process_key,
+            "recipient_kind": n.recipient[0], "recipient": n.recipient[1], "username": None,
+            "display_name": None, "address": None, "subject": n.subject[:500], "body": n.body,
+            "calendar": dict(n.calendar) if n.calendar else None, "status": outbox_store.PENDING, "attempts": 0,
+            "next_attempt_at": min(n.at, now), "lease_owner": None, "lease_until": None,
             "sending_since": None, "uncertain_sends": 0, "last_error": None, "created_at": now,
-            "updated_at": now, "sent_at": None, "handled_by": None, "dedupe_key": f"{n['id']}:{channel}",
+            "updated_at": now, "sent_at": None, "handled_by": None, "dedupe_key": f"{n.id}:{channel}",
         }
         for n in notifications for channel in CHANNELS
     ])

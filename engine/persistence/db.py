@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = ["Database", "Session", "database_url"]
+
 DEFAULT_SQLITE_PATH = Path("instance") / "samverkan.sqlite3"
 
 

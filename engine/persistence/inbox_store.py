@@ -7,31 +7,15 @@ filter here narrows a walk of the ``(process_key, inbox_order, …)`` index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import CaseRow, HumanTaskRow, TaskCandidateRow
+from engine.views.inbox import TaskFilter
 
 Q = TypeVar("Q", bound=Select)
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    """What an inbox tab and its filters ask for. ``process_keys`` None means every intervention."""
-
-    process_keys: Sequence[str] | None
-    user: str
-    groups: Sequence[str] = ()
-    tab: str = "mine"  # mine | group | all
-    element: str | None = None
-    assignee: str | None = None
-    due_before: datetime | None = None
-    due_from: datetime | None = None
-    participant: str | None = None
 
 
 def _offered(user: str, groups: Sequence[str]) -> Select[Any]:

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from engine.persistence.models import CaseRow, HumanTaskRow
-from engine.views import Case, FieldOption, Form, FormField, Incident, Task, Timer
-
-
-def form_view(raw: Mapping[str, Any]) -> Form:
-    return Form(tuple(
-        FormField(
-            id=f["id"], label=f["label"], type=f["type"], required=f["required"],
-            options=tuple(FieldOption(o["id"], o["label"]) for o in f.get("options", [])),
-            default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
-            minlength=f.get("minlength"), maxlength=f.get("maxlength"),
-        )
-        for f in raw.get("fields", [])
-    ))
-
-
-def form_to_json(form: Form) -> dict[str, Any]:
-    """A form as stored with its task and as the API shows it (the inverse of :func:`form_view`)."""
-    return {"fields": [
-        {
-            "id": f.id, "label": f.label, "type": f.type, "required": f.required,
-            "options": [{"id": o.id, "label": o.label} for o in f.options],
-            "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
-            "minlength": f.minlength, "maxlength": f.maxlength,
-        }
-        for f in form.fields
-    ]}
+from engine.views import Case, Form, Incident, Task, Timer
 
 
 def task_view(row: HumanTaskRow) -> Task:
@@ -40,7 +14,7 @@ def task_view(row: HumanTaskRow) -> Task:
         id=row.id, case_id=row.case_id, process_key=row.process_key, name=row.element, title=row.title,
         candidate_groups=tuple(row.candidate_groups), candidate_users=tuple(row.candidate_users),
         assignee=row.assignee, due_at=row.due_at, follow_up_at=row.follow_up_at, created_at=row.created_at,
-        form=form_view(row.form), lane=row.lane,
+        form=Form.from_json(row.form), lane=row.lane,
     )
 
 

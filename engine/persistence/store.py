@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.errors import ConcurrentModification
+from engine.errors import ConcurrentModification, DuplicateCase
 from engine.persistence.models import (
     CaseEventRow,
     CaseRow,
@@ -92,6 +93,16 @@ def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, Cas
         .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow)
     ).first()
     return (found[0], found[1]) if found is not None else None
+
+
+def add_case(session: Session, row: CaseRow) -> None:
+    """Insert a new case; a second open case of the same participant in the same process (the
+    partial unique index) raises DuplicateCase."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as err:
+        raise DuplicateCase("the participant already has an open case in this intervention") from err
 
 
 def get_case(session: Session, case_id: str) -> CaseRow | None:
@@ -197,6 +208,21 @@ def earliest_due(session: Session) -> datetime | None:
 
 
 # --- open human tasks ------------------------------------------------------------------------------
+
+
+def claim_due_deadlines(session: Session, until: datetime, limit: int) -> Sequence[HumanTaskRow]:
+    """Open tasks of open cases whose reminder or escalation is due by ``until``, locked (skipping
+    those another worker holds), oldest first."""
+    # Driven by the two deadline indexes (a handful of rows), the case's status checked per row
+    # found: a join let SQLite walk every open case instead (186 ms at 100,000 open cases).
+    case_open = exists().where(CaseRow.id == HumanTaskRow.case_id, CaseRow.status == "open")
+    return session.scalars(
+        select(HumanTaskRow)
+        .where(or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until), case_open)
+        .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=HumanTaskRow)
+    ).all()
 
 
 def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:

@@ -20,14 +20,7 @@ from engine.language import notice_templates
 from engine.spiff import deep, outputs
 from engine.spiff.parser import EngineParser, add_implicit_gateways
 from engine.spiff.state import SpecBundle
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One uploaded BPMN or DMN file, as bytes (so that its declared encoding is honoured)."""
-
-    name: str
-    content: bytes
+from engine.views import SourceFile
 
 
 @dataclass(frozen=True)

@@ -32,21 +32,12 @@ from engine.spiff.runtime import element_of
 from engine.spiff.specs import title_of
 from engine.spiff.state import SpecBundle, full_serializer
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate, timer_value
+from engine.views import Blocker
 
 _serializer = full_serializer()
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 #: Spec attributes whose change alone does not change what a waiting or open task is.
 _WIRING = {"inputs", "outputs"}
-
-
-@dataclass(frozen=True)
-class Blocker:
-    """Why a case cannot move: a step it has passed or stands at is missing or different."""
-
-    element: str
-    title: str
-    current: bool  # the case stands at it now (else it passed it)
-    reason: str  # removed | changed_kind | subprocess_removed
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from engine.api import WorkflowEngine
-from engine.language.forms import sample_answers
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 from tests.web.conftest import personnummer
 from web.demo import CHOICES, seed
 
@@ -129,7 +128,7 @@ def _case_waiting_at(engine: WorkflowEngine, step: str, name: str, number: str) 
             return waiting[0].id
         assert open_tasks, f"{name}'s case ended before {step}"
         task = open_tasks[0]
-        case = engine.complete_task(task.id, sample_answers(task.form, CLOCK_START.date(), CHOICES),
+        case = engine.complete_task(task.id, task.form.sample_answers(CLOCK_START.date(), CHOICES),
                                     task.assignee or "demo")
     raise AssertionError(f"{name}'s case never reached {step}")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 from tests.browser.conftest import CSP_LISTENER, ROOT, new_context, screenshot
 
 PASSWORD = "designers own password"

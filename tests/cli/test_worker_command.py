@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 from samverkan.cli import main
 from samverkan.mail_settings import SettingsError, delivery_from_env, smtp_from_env
 from tests.mailbox import SENDER, Mailbox
@@ -58,7 +58,7 @@ def test_without_smtp_the_notices_wait_for_mail_to_be_configured(url: str, mailb
                                 env={"SAMVERKAN_SMTP_HOST": ""})
     assert result.exit_code == 0, result.output
     assert "no mail (SAMVERKAN_SMTP_HOST not set)" in result.output
-    assert WorkflowEngine(url).operations().delivery_counts == {"pending": 2}
+    assert WorkflowEngine(url).operations.overview().delivery_counts == {"pending": 2}
 
     CliRunner().invoke(main, ["--database", url, "worker", "--until-idle"], env=smtp_env(mailbox))
     assert len(mailbox.to("rebecka@samverkan.test")) == 2

@@ -35,9 +35,10 @@ from typing import Any
 from engine.api import WorkflowEngine
 from engine.directory import Person, StaticDirectory
 from engine.notifications import mail
-from engine.notifications.delivery import DeliverySettings, DeliveryWorker
+from engine.notifications.delivery import DeliveryWorker
 from engine.persistence import outbox_store, store
 from engine.scheduler import Ticker
+from engine.settings import DeliverySettings, SmtpSettings
 
 
 class OffsetClock:
@@ -102,7 +103,7 @@ def main(spec: dict[str, Any]) -> None:
     engine = WorkflowEngine(spec["url"], clock=clock, migrate=False)
     people = [Person(p["username"], p["username"], p["email"], roles=tuple(p["roles"]), teams=tuple(p["teams"]))
               for p in spec["people"]]
-    smtp = mail.SmtpSettings(host="127.0.0.1", port=int(spec["smtp_port"]), security="none",
+    smtp = SmtpSettings(host="127.0.0.1", port=int(spec["smtp_port"]), security="none",
                              from_address="samverkan@samverkan.test", timeout=10.0)
     settings = DeliverySettings(lease=timedelta(seconds=float(spec.get("lease", 60))), batch=20, digest_hour=None)
     worker = DeliveryWorker(engine.db, clock, StaticDirectory(people), mail.SmtpMailer(smtp), settings,

@@ -16,8 +16,7 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.language.timers import parse_duration
 from engine.persistence.db import Database
-from engine.spiff.loading import SourceFile
-from engine.views import Case, CaseEvent, Task
+from engine.views import Case, CaseEvent, SourceFile, Task
 
 BPMN_DIR = Path(__file__).parent / "bpmn"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

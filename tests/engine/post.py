@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.directory import Person, StaticDirectory
-from engine.notifications.delivery import DeliverySettings, DeliveryWorker
+from engine.notifications.delivery import DeliveryWorker
+from engine.settings import DeliverySettings
 from engine.views import Delivery, DeliveryRun
 from tests.engine.journey import Journey
 from tests.mailbox import Mailbox
@@ -33,7 +34,7 @@ class PostOffice:
         return self.worker(owner).run()
 
     def mails(self, status: str | None = None) -> list[Delivery]:
-        return self.journey.engine.deliveries(status=status, limit=1000)
+        return self.journey.engine.operations.deliveries(status=status, limit=1000)
 
 
 def person(username: str, *roles: str, teams: tuple[str, ...] = (), email: bool = True) -> Person:

@@ -15,11 +15,9 @@ import pytest
 from engine import events
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
-from engine.design.case_migration import CaseMigration
 from engine.errors import InvalidInput
 from engine.persistence.db import Database
-from engine.spiff.loading import SourceFile
-from engine.views import Case
+from engine.views import Case, SourceFile
 
 BPMN = Path(__file__).parent / "bpmn"
 REPLY = (BPMN / "referral_reply.bpmn").read_text(encoding="utf-8")
@@ -48,7 +46,7 @@ class World:
         self.db = Database(url)
         self.clock = SimulatedClock(start)
         self.engine = WorkflowEngine(self.db, clock=self.clock)
-        self.migration = CaseMigration(self.engine)
+        self.migration = self.engine.migration
 
     def deploy(self, name: str, content: str) -> int:
         return self.engine.deploy([SourceFile(name, content.encode("utf-8"))], "designer")[0].version
@@ -97,7 +95,7 @@ def test_an_open_case_moves_to_the_shorter_deadline_after_a_dry_run_that_changed
     assert dry.changed_tasks == ("Bedömning",) and dry.recomputed_timers == ("reply_overdue",)
     unchanged = world.engine.case(case.id)
     assert unchanged.process_version == 1 and unchanged.open_tasks[0].due_at == midnight_after(14)
-    assert events.CASE_MIGRATED not in [e.event for e in world.engine.history(case.id)]
+    assert events.CaseMigrated.event not in [e.event for e in world.engine.history(case.id)]
 
     (moved,) = world.migration.migrate("referral_reply", 2, [case.id], "designer", "Svarstiden är nu tio dagar")
 
@@ -106,7 +104,7 @@ def test_an_open_case_moves_to_the_shorter_deadline_after_a_dry_run_that_changed
     assert after.process_version == 2
     assert after.open_tasks[0].due_at == midnight_after(10)
     assert [(t.element, t.due_at) for t in after.timers] == [("reply_overdue", midnight_after(10))]
-    migrated = [e for e in world.engine.history(case.id) if e.event == events.CASE_MIGRATED]
+    migrated = [e for e in world.engine.history(case.id) if e.event == events.CaseMigrated.event]
     assert len(migrated) == 1 and migrated[0].actor == "designer"
     assert migrated[0].details["note"] == "Svarstiden är nu tio dagar"
     assert (migrated[0].details["from_version"], migrated[0].details["to_version"]) == (1, 2)

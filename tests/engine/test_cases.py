@@ -15,7 +15,7 @@ from engine import events
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.persistence.models import CaseRow
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 
 BPMN = Path(__file__).parent / "bpmn"
 
@@ -78,7 +78,7 @@ def test_a_claimed_task_belongs_to_its_claimer(journey) -> None:  # type: ignore
     journey.engine.unclaim_task(task.id, "anna")
     assert [t.id for t in journey.engine.tasks(user="bertil", groups=["arbetscoach"])] == [task.id]
     assert [e.event for e in journey.history(case) if e.event.startswith("TaskC") or "claim" in e.event] == [
-        events.TASK_CREATED, events.TASK_CLAIMED, events.TASK_UNCLAIMED]
+        events.TaskCreated.event, events.TaskClaimed.event, events.TaskUnclaimed.event]
 
 
 def test_the_inbox_offers_a_task_to_its_candidate_groups_only(journey) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +118,7 @@ def test_two_people_completing_one_task_at_once_one_wins(database_url, start_of_
         t.join()
 
     assert sorted(outcomes) == ["completed", "conflict"]
-    assert len(journey.history(case, events.TASK_COMPLETED)) == 1
+    assert len(journey.history(case, events.TaskCompleted.event)) == 1
     assert journey.open_task_names(case) == ["assess"]
     journey.db.dispose()
 
@@ -135,8 +135,8 @@ def test_a_failing_step_leaves_the_case_unchanged_and_marks_an_incident(journey)
     assert after.incident.element == "check" and "godkand" in after.incident.message
     assert after.status == "open" and after.timers == before.timers and after.data == before.data
     assert after.next_due_at is None  # out of the schedule until retried, but the timer is still there
-    assert journey.history(case, events.TIMER_FIRED) == []
-    assert journey.history(case, events.INCIDENT_RAISED)[0].element == "check"
+    assert journey.history(case, events.TimerFired.event) == []
+    assert journey.history(case, events.IncidentRaised.event)[0].element == "check"
 
     with pytest.raises(StepFailed):
         journey.engine.retry_incident(case.id, "förvaltare")
@@ -147,7 +147,7 @@ def test_a_failing_step_leaves_the_case_unchanged_and_marks_an_incident(journey)
     assert fixed.incident is None
     assert journey.open_task_names(case) == ["follow_up"]
     assert [e.event for e in journey.history(case)][-4:] == [
-        events.DATA_CORRECTED, events.INCIDENT_RESOLVED, events.TIMER_FIRED, events.TASK_CREATED]
+        events.DataCorrected.event, events.IncidentResolved.event, events.TimerFired.event, events.TaskCreated.event]
 
 
 def test_a_case_failing_among_many_due_at_once_holds_back_none_of_the_others(journey) -> None:  # type: ignore[no-untyped-def]
@@ -158,10 +158,10 @@ def test_a_case_failing_among_many_due_at_once_holds_back_none_of_the_others(jou
     journey.advance("P8D")
 
     assert [journey.open_task_names(case) for case in approved] == [["follow_up"]] * 4
-    assert [len(journey.history(case, events.TIMER_FIRED)) for case in approved] == [1] * 4
+    assert [len(journey.history(case, events.TimerFired.event)) for case in approved] == [1] * 4
     failed = journey.case(broken)
     assert failed.incident is not None and failed.incident.element == "check" and failed.next_due_at is None
-    assert journey.history(broken, events.TIMER_FIRED) == []
+    assert journey.history(broken, events.TimerFired.event) == []
 
 
 def test_a_burst_is_fired_batch_by_batch_each_case_once(journey) -> None:  # type: ignore[no-untyped-def]
@@ -171,7 +171,7 @@ def test_a_burst_is_fired_batch_by_batch_each_case_once(journey) -> None:  # typ
 
     assert journey.engine.run_due_timers(batch=3) == 7
     assert journey.engine.run_due_timers(batch=3) == 0
-    assert [len(journey.history(case, events.TIMER_FIRED)) for case in cases] == [1] * 7
+    assert [len(journey.history(case, events.TimerFired.event)) for case in cases] == [1] * 7
 
 
 def test_state_is_stored_without_the_process_spec(journey) -> None:  # type: ignore[no-untyped-def]

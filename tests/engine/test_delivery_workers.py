@@ -29,7 +29,7 @@ from engine import events
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.persistence.models import CaseEventRow, CaseRow, DeliveryRow, NotificationRow
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 from tests.conftest import POSTGRES_URL, _fresh_postgres_schema
 from tests.mailbox import SENDER, Mailbox
 
@@ -71,7 +71,7 @@ def fired_per_case(engine: WorkflowEngine) -> Counter[int]:
     with engine.db.transaction() as session:
         counts = session.execute(
             select(CaseRow.id, func.count(CaseEventRow.id)).outerjoin(
-                CaseEventRow, (CaseEventRow.case_id == CaseRow.id) & (CaseEventRow.event == events.TIMER_FIRED))
+                CaseEventRow, (CaseEventRow.case_id == CaseRow.id) & (CaseEventRow.event == events.TimerFired.event))
             .group_by(CaseRow.id)).all()
     return Counter(int(c[1]) for c in counts)
 
@@ -119,7 +119,7 @@ def test_three_workers_share_thousands_of_due_timers_and_each_is_fired_and_maile
     received = mailbox.message_ids()
     assert set(received.values()) == {1}
     assert set(received) == {f"<{m.id}@samverkan.test>" for m in sent}
-    heartbeats = {w.id for w in engine.operations().scheduler.workers}
+    heartbeats = {w.id for w in engine.operations.overview().scheduler.workers}
     assert len(heartbeats) == 3
     print(f"\n{cases} timers, 3 worker processes: all fired and mailed once in {took:.1f} s")
     engine.db.dispose()

@@ -22,7 +22,7 @@ def monthly(journey):  # type: ignore[no-untyped-def]
 def test_a_year_of_monthly_contacts_falls_on_calendar_months(journey, monthly) -> None:  # type: ignore[no-untyped-def]
     journey.advance("P11M")
 
-    fired = [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)
+    fired = [e.details["due_at"][:10] for e in journey.history(monthly, events.TimerFired.event)
              if e.element == "every_month"]
     assert fired == [
         "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31",
@@ -42,13 +42,13 @@ def test_the_twelve_month_limit_ends_the_work_and_its_monthly_cycle(journey, mon
     journey.advance("P12M")
     case = journey.case(monthly)
     assert case.status == "completed"
-    limit = journey.history(monthly, events.TIMER_FIRED)[-1]
+    limit = journey.history(monthly, events.TimerFired.event)[-1]
     assert limit.element in ("limit", "every_month")
-    assert any(e.element == "limit" for e in journey.history(monthly, events.TIMER_FIRED))
+    assert any(e.element == "limit" for e in journey.history(monthly, events.TimerFired.event))
     assert case.timers == () and case.next_due_at is None
 
     journey.advance("P3M")
-    assert len(journey.history(monthly, events.TIMER_FIRED)) == 13  # 12 contacts (the last with the limit) + limit
+    assert len(journey.history(monthly, events.TimerFired.event)) == 13  # 12 contacts (the last with the limit) + limit
 
 
 def test_after_three_months_of_downtime_every_occurrence_fires_in_order(journey, monthly) -> None:  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def test_after_three_months_of_downtime_every_occurrence_fires_in_order(journey,
     fired = journey.engine.run_due_timers()
 
     assert fired == 3
-    occurrences = [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)]
+    occurrences = [e.details["due_at"][:10] for e in journey.history(monthly, events.TimerFired.event)]
     assert occurrences == ["2026-02-28", "2026-03-31", "2026-04-30"]
     # 10:00 in Stockholm every month: 09:00 UTC in winter, 08:00 UTC in summer.
     assert journey.case(monthly).next_due_at == datetime(2026, 5, 31, 8, 0, tzinfo=UTC)
@@ -70,16 +70,16 @@ def test_a_paused_case_keeps_its_timers_until_it_is_resumed(journey, monthly) ->
     assert paused.status == "paused" and paused.next_due_at is None and len(paused.timers) == 2
 
     journey.advance("P2M")
-    assert journey.history(monthly, events.TIMER_FIRED) == []
+    assert journey.history(monthly, events.TimerFired.event) == []
     with pytest.raises(Conflict, match="paused"):
         journey.complete(monthly, "work", {"klar": True})
 
     journey.engine.resume_case(monthly.id, "teamledare")
     journey.advance("PT1M")
-    assert [e.details["due_at"][:10] for e in journey.history(monthly, events.TIMER_FIRED)] == [
+    assert [e.details["due_at"][:10] for e in journey.history(monthly, events.TimerFired.event)] == [
         "2026-02-28", "2026-03-31"]
-    assert [e.event for e in journey.history(monthly) if e.event in (events.CASE_PAUSED, events.CASE_RESUMED)] == [
-        events.CASE_PAUSED, events.CASE_RESUMED]
+    paused = (events.CasePaused.event, events.CaseResumed.event)
+    assert [e.event for e in journey.history(monthly) if e.event in paused] == list(paused)
 
 
 def test_cancelling_needs_a_reason_and_clears_tasks_and_timers(journey, monthly) -> None:  # type: ignore[no-untyped-def]
@@ -89,9 +89,9 @@ def test_cancelling_needs_a_reason_and_clears_tasks_and_timers(journey, monthly)
         journey.engine.cancel_case(monthly.id, " ", "teamledare")
     case = journey.engine.cancel_case(monthly.id, "flyttat från kommunen", "teamledare")
     assert case.status == "cancelled" and case.open_tasks == () and case.timers == () and case.next_due_at is None
-    assert journey.history(case, events.CASE_CANCELLED)[0].details == {"reason": "flyttat från kommunen"}
+    assert journey.history(case, events.CaseCancelled.event)[0].details == {"reason": "flyttat från kommunen"}
     journey.advance("P2M")
-    assert journey.history(case, events.TIMER_FIRED) == []
+    assert journey.history(case, events.TimerFired.event) == []
 
 
 def test_contacts_worked_off_leave_only_the_main_task_and_its_two_timers(journey, monthly) -> None:  # type: ignore[no-untyped-def]
@@ -126,7 +126,7 @@ def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) ->
     case = journey.case(monthly)
     assert case.data["kontakt_datum"] == "2026-12-01"
     assert journey.open_task_names(case) == ["work"]
-    assert len(journey.history(case, events.TIMER_FIRED)) == 11
+    assert len(journey.history(case, events.TimerFired.event)) == 11
 
 
 def test_two_workers_fire_every_occurrence_exactly_once(database_url, start_of_journey) -> None:  # type: ignore[no-untyped-def]
@@ -155,7 +155,7 @@ def test_two_workers_fire_every_occurrence_exactly_once(database_url, start_of_j
 
     assert sum(fired) == 90
     for case in cases:
-        occurrences = [e.details["due_at"] for e in journey.history(case, events.TIMER_FIRED)]
+        occurrences = [e.details["due_at"] for e in journey.history(case, events.TimerFired.event)]
         assert len(occurrences) == 3 and len(set(occurrences)) == 3
         assert journey.open_task_names(case).count("contact_referrer") == 3
     journey.db.dispose()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions.model_diff import Detail, diff_models, diff_sources
+from engine.definitions.model_diff import diff_models, diff_sources
 from engine.errors import InvalidProcess
+from engine.views import Detail, SourceFile
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = Path(__file__).parent / "bpmn"
@@ -104,9 +105,9 @@ def test_decision_rules_are_compared_cell_by_cell() -> None:
 
 
 def test_files_deployed_together_are_compared_file_by_file() -> None:
-    old = [{"name": "samverkansteamet.bpmn", "content": SAMVERKANSTEAMET}]
-    new = [{"name": "samverkansteamet.bpmn", "content": TEN_DAYS},
-           {"name": "samverkansteamet_motesplats.dmn", "content": MOTESPLATS}]
+    old = [SourceFile("samverkansteamet.bpmn", SAMVERKANSTEAMET.encode())]
+    new = [SourceFile("samverkansteamet.bpmn", TEN_DAYS.encode()),
+           SourceFile("samverkansteamet_motesplats.dmn", MOTESPLATS.encode())]
 
     diffs = diff_sources(old, new)
 

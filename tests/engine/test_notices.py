@@ -44,7 +44,7 @@ def test_a_completed_task_tells_the_referrer_in_the_words_of_the_model(journey, 
     assert (told.kind, told.recipient_kind, told.recipient) == ("notice", "user", "rebecka.remittent")
     assert told.subject == "Registrera remiss – Meddelanden"
     assert told.body == "Remissen för Anna Andersson kom 2026-01-12. Beslut: Antagen. Akut: nej. {inte ett fält}"
-    [noted] = journey.history(case, events.NOTICE_SENT)
+    [noted] = journey.history(case, events.NoticeSent.event)
     assert noted.element == "register" and noted.details["to"] == ["user:rebecka.remittent"]
 
     assert post.deliver().sent == 1
@@ -81,7 +81,7 @@ def test_a_meeting_task_sends_calendar_invitations_for_the_booked_day(journey, p
     meeting = journey.task(case, "meeting")
 
     assert _notices(journey, "invitation") == [("user", "anna.k"), ("user", "rebecka.remittent")]
-    [sent] = journey.history(case, events.INVITATION_SENT)
+    [sent] = journey.history(case, events.InvitationSent.event)
     assert sent.details["start"] == "2026-01-20"
 
     post.deliver()
@@ -99,7 +99,7 @@ def test_a_meeting_without_a_date_is_noted_not_invited(journey, post, case) -> N
     journey.complete(case, "register", {**REGISTERED, "mote_datum": None})
     journey.advance("P1D")
     assert _notices(journey, "invitation") == []
-    [skipped] = journey.history(case, events.INVITATION_SKIPPED)
+    [skipped] = journey.history(case, events.InvitationSkipped.event)
     assert skipped.details["reason"] == "no date in 'mote_datum'"
 
 
@@ -112,7 +112,7 @@ def test_a_completed_meeting_tells_the_one_who_held_it_and_the_tasks_groups(jour
     assert held == [("group", "teamledare", "Hålla informationsmöte är hållet. Deltagaren kom: ja."),
                     ("user", "anna.k", "Hålla informationsmöte är hållet. Deltagaren kom: ja.")]
     assert journey.case(case).status == "completed"
-    assert [e.event for e in journey.history(case)][-1] == events.CASE_COMPLETED
+    assert [e.event for e in journey.history(case)][-1] == events.CaseCompleted.event
     assert _notices(journey, "cancellation") == []  # held, not called off
 
 
@@ -125,7 +125,7 @@ def test_a_meeting_that_will_not_happen_is_called_off_in_every_calendar_it_was_s
 
     journey.engine.cancel_case(case.id, "Deltagaren har flyttat", actor="anna.k")
     assert _notices(journey, "cancellation") == [("user", "anna.k"), ("user", "rebecka.remittent")]
-    [called_off] = journey.history(case, events.INVITATION_CANCELLED)
+    [called_off] = journey.history(case, events.InvitationCancelled.event)
     assert called_off.element == "meeting" and called_off.details["task_id"] == meeting.id
 
     post.deliver()

@@ -31,12 +31,12 @@ def post(journey, mailbox) -> PostOffice:  # type: ignore[no-untyped-def]
 
 
 def test_with_no_worker_running_the_due_work_piles_up_and_shows(journey, post) -> None:  # type: ignore[no-untyped-def]
-    before = journey.engine.operations()
+    before = journey.engine.operations.overview()
     assert before.due_timers == () and before.scheduler.last_tick_at is None
     assert before.scheduler.timer_lag == timedelta(0)
 
     journey.clock.advance(timedelta(days=15))  # time passes, but nobody ticks
-    overview = journey.engine.operations()
+    overview = journey.engine.operations.overview()
     [due] = overview.due_timers
     assert (due.element, overview.due_timer_count) == ("reply_overdue", 1)
     assert overview.scheduler.timer_lag == timedelta(days=1, hours=8)  # due at midnight before 26 January
@@ -49,7 +49,7 @@ def test_a_tick_fires_delivers_and_leaves_a_heartbeat(journey, post) -> None:  #
     journey.clock.advance(timedelta(days=15))
     ticker()
 
-    overview = journey.engine.operations()
+    overview = journey.engine.operations.overview()
     assert overview.due_timers == () and overview.scheduler.timer_lag == timedelta(0)
     assert [w.id for w in overview.scheduler.workers] == ["worker-a"]
     assert overview.scheduler.last_tick_at == journey.clock.now()
@@ -61,7 +61,7 @@ def test_a_tick_fires_delivers_and_leaves_a_heartbeat(journey, post) -> None:  #
     post.mailbox.up()
     journey.clock.advance(timedelta(minutes=1))
     ticker()
-    overview = journey.engine.operations()
+    overview = journey.engine.operations.overview()
     [failed] = overview.failed_deliveries
     assert failed.address == "stina.styrgrupp@samverkan.test" and failed.last_error.startswith("RCPT TO refused: 550")
     assert overview.pending_deliveries == ()
@@ -73,5 +73,5 @@ def test_a_worker_that_stopped_ticking_shows_its_last_tick(journey, post) -> Non
     ticked = journey.clock.now()
     journey.clock.advance(timedelta(hours=2))
     Ticker(journey.engine, post.worker("worker-b"))()
-    workers = {w.id: w.last_tick_at for w in journey.engine.operations().scheduler.workers}
+    workers = {w.id: w.last_tick_at for w in journey.engine.operations.overview().scheduler.workers}
     assert workers == {"worker-a": ticked, "worker-b": journey.clock.now()}

@@ -90,7 +90,7 @@ def test_a_person_without_an_address_is_told_in_the_app_only(journey, mailbox, r
     assert [n.recipient for n in journey.engine.notifications(user="otto.teamledare", groups=["teamledare"],
                                                                process_keys=["referral_reply"])] == ["teamledare"]
     assert mailbox.messages == [] and post.mails() == []
-    overview = journey.engine.operations()
+    overview = journey.engine.operations.overview()
     assert overview.delivery_counts == {"skipped": 1}
 
 
@@ -123,14 +123,14 @@ def test_a_mail_that_keeps_failing_is_shown_as_failed_and_can_be_sent_again(jour
         journey.advance(wait)
         post.deliver()
 
-    [failed] = journey.engine.operations().failed_deliveries
+    [failed] = journey.engine.operations.overview().failed_deliveries
     assert (failed.address, failed.attempts) == (LENA, 3)
     assert failed.last_error == "RCPT TO refused: 451 4.2.0 Mailbox busy, try later"
     journey.advance("P1D")
     assert post.deliver().busy is False and mailbox.messages == []
 
     mailbox.refusals.clear()
-    again = journey.engine.retry_delivery(failed.id, "admin")
+    again = journey.engine.operations.retry_delivery(failed.id, "admin")
     assert (again.status, again.attempts, again.handled_by) == ("pending", 0, "admin")
     assert post.deliver().sent == 1 and len(mailbox.to(LENA)) == 1
 
@@ -150,14 +150,14 @@ def test_an_operator_discards_a_mail_and_it_is_never_sent(journey, mailbox, refe
     journey.advance("P12D")
     post.deliver()
     [waiting] = post.mails("pending")
-    assert journey.engine.discard_delivery(waiting.id, "admin").status == "discarded"
+    assert journey.engine.operations.discard_delivery(waiting.id, "admin").status == "discarded"
     mailbox.up()
     journey.advance("P1D")
     post.deliver()
     assert mailbox.messages == []
     with pytest.raises(Conflict):
-        journey.engine.discard_delivery(waiting.id, "admin")
-    assert journey.engine.delivery(waiting.id).handled_by == "admin"
+        journey.engine.operations.discard_delivery(waiting.id, "admin")
+    assert journey.engine.operations.delivery(waiting.id).handled_by == "admin"
 
 
 def test_a_dead_workers_lease_is_taken_over_once_it_runs_out(journey, mailbox, referral) -> None:  # type: ignore[no-untyped-def]

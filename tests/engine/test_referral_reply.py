@@ -27,7 +27,7 @@ def test_accepted_referral_runs_to_its_end(journey, referral) -> None:  # type: 
     assert case.status == "completed"
     assert case.data["beslut"] == "ja" and case.data["antal"] == 3 and case.data["kommun"] == "Nora"
     assert case.open_tasks == () and case.timers == () and case.next_due_at is None
-    assert [e.event for e in journey.history(case)][-2:] == [events.TASK_COMPLETED, events.CASE_COMPLETED]
+    assert [e.event for e in journey.history(case)][-2:] == [events.TaskCompleted.event, events.CaseCompleted.event]
 
 
 def test_the_reply_is_due_two_weeks_after_the_referral_arrived(journey, referral) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +49,7 @@ def test_a_missed_reply_deadline_escalates_once_and_shows_overdue(journey, refer
 
     journey.advance("P60D")
     assert journey.open_task_names(referral) == ["assess", "escalate"]
-    fired = journey.history(referral, events.TIMER_FIRED)
+    fired = journey.history(referral, events.TimerFired.event)
     assert [(e.element, e.at) for e in fired] == [("reply_overdue", datetime(2026, 1, 25, 23, 0, tzinfo=UTC))]
 
 
@@ -64,7 +64,7 @@ def test_bad_form_data_is_refused_field_by_field_and_changes_nothing(journey, re
     after = journey.case(referral)
     assert after.open_tasks == before.open_tasks and after.data == before.data
     assert after.updated_at == before.updated_at
-    assert journey.history(referral, events.TASK_COMPLETED)[-1].element == "register_referral"
+    assert journey.history(referral, events.TaskCompleted.event)[-1].element == "register_referral"
 
 
 def test_required_fields_and_ranges(journey, referral) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ def test_consent_revoked_ends_the_case(journey, referral) -> None:  # type: igno
     assert case.status == "completed"
     assert case.open_tasks == () and case.timers == ()
     assert case.data["aterkallat_datum"] == "2026-01-20"
-    assert journey.history(case, events.MESSAGE_RECEIVED)[0].details["name"] == "samtycke_aterkallat"
+    assert journey.history(case, events.MessageReceived.event)[0].details["name"] == "samtycke_aterkallat"
 
 
 def test_a_message_the_case_does_not_wait_for_is_refused(journey, referral) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ def test_one_interval_job_fires_what_is_due(journey) -> None:  # type: ignore[no
     assert ticker() == 1
     assert ticker() == 0
     assert ticker.health.ticks == 3 and ticker.health.last_error is None
-    assert journey.history(case, events.TIMER_FIRED)[0].element == "reply_overdue"
+    assert journey.history(case, events.TimerFired.event)[0].element == "reply_overdue"
 
 
 def test_a_failing_tick_is_recorded_and_the_next_one_runs(journey) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +49,7 @@ def test_an_idle_worker_writes_its_heartbeat_every_half_minute_a_busy_or_failing
     ticker = Ticker(engine)
 
     def heartbeat() -> tuple[object, int, str | None]:
-        [worker] = engine.operations().scheduler.workers
+        [worker] = engine.operations.overview().scheduler.workers
         return worker.last_tick_at, worker.ticks, worker.last_error
 
     first = journey.clock.now()

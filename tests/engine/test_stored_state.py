@@ -33,8 +33,8 @@ def test_cases_of_one_version_share_its_spec_and_running_them_leaves_it_as_deplo
     second = journey.start("monthly_contact")
     journey.advance("P13M")  # a year of contacts, then the time limit: both cases end
 
-    assert len(journey.history(first, events.TIMER_FIRED)) >= 12
-    assert len(journey.history(second, events.TIMER_FIRED)) >= 12
+    assert len(journey.history(first, events.TimerFired.event)) >= 12
+    assert len(journey.history(second, events.TimerFired.event)) >= 12
     assert _specs_as_stored(bundle) == (bundle.spec, bundle.subprocess_specs)
 
 

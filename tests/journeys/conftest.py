@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 

@@ -62,7 +62,7 @@ def open_tasks(journey, case, *, with_follow_ups: bool = False) -> list[str]:  #
 def timer_dates(journey, case, element: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The Stockholm dates on which the timer fired."""
     return [datetime.fromisoformat(e.details["due_at"]).astimezone(STOCKHOLM).date().isoformat()
-            for e in journey.history(case, events.TIMER_FIRED) if e.element == element]
+            for e in journey.history(case, events.TimerFired.event) if e.element == element]
 
 
 def remitterad(journey, participant_key: str | None = None, **remiss):  # type: ignore[no-untyped-def]
@@ -220,7 +220,7 @@ def test_the_happy_path_to_work_with_a_subsidy(journey) -> None:  # type: ignore
         "avslut_datum": "2026-04-20", "remitterande_myndighet": "AF", "hemkommun": "Umeå", "kon": "man",
         "fodelsear": 1986, "aldersgrupp": "31-64"}
     assert done.data["subvention"] == "nystartsjobb" and done.data["antal_avstamningsmoten"] == 2
-    assert [e.event for e in journey.history(case)][-1] == events.CASE_COMPLETED
+    assert [e.event for e in journey.history(case)][-1] == events.CaseCompleted.event
 
 
 def test_gunnar_gets_adapted_administrative_work_with_wage_subsidy(journey) -> None:  # type: ignore[no-untyped-def]
@@ -367,7 +367,7 @@ def test_without_consent_the_referral_is_not_accepted(journey) -> None:  # type:
     complete(journey, case, "komplettera_samtycke", {"samtycke_datum": "2026-01-14"})
     assert open_tasks(journey, case) == ["anmal_till_urval"]
     assert journey.case(case).data["samtycke_datum"] == "2026-01-14"
-    assert not any(e.element == "anmal_till_urval" for e in journey.history(case, events.TASK_COMPLETED))
+    assert not any(e.element == "anmal_till_urval" for e in journey.history(case, events.TaskCompleted.event))
 
 
 def test_a_referral_without_consent_goes_back_to_the_authority(journey) -> None:  # type: ignore[no-untyped-def]
@@ -525,7 +525,7 @@ def test_the_participant_follows_up_every_week_of_the_basprogram(journey) -> Non
     move_to(journey, "2026-04-20")
     assert timer_dates(journey, case, "varje_vecka") == [
         "2026-02-23", "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
-    done = [e for e in journey.history(case, events.TASK_COMPLETED) if e.element == "veckouppfoljning"]
+    done = [e for e in journey.history(case, events.TaskCompleted.event) if e.element == "veckouppfoljning"]
     assert len(done) == 4
     # ENGINE GAP: the follow-up of 2026-03-23, not done when the six weeks were up, was withdrawn with the
     # basprogram (SpiffWorkflow cancels what a waiting cycle timer started when its activity ends).
@@ -596,7 +596,7 @@ def test_a_work_trial_has_a_personal_supervisor_and_is_followed_up_until_it_ends
     complete(journey, case, "folj_upp_praktik",
              {"praktik_uppfoljning_datum": "2026-03-30", "praktik_fortsatter": "avslutas"})
     assert open_tasks(journey, case) == ["avstamningsmote"]
-    held = [e for e in journey.history(case, events.TASK_COMPLETED) if e.element == "folj_upp_praktik"]
+    held = [e for e in journey.history(case, events.TaskCompleted.event) if e.element == "folj_upp_praktik"]
     assert len(held) == 3
 
 

@@ -105,7 +105,7 @@ def avslutad(journey, case, utfall: str = "arbete", datum: str = "2026-04-15"): 
 def timer_dates(journey, case, element: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The Stockholm dates on which the timer fired."""
     return [datetime.fromisoformat(e.details["due_at"]).astimezone(STOCKHOLM).date().isoformat()
-            for e in journey.history(case, events.TIMER_FIRED) if e.element == element]
+            for e in journey.history(case, events.TimerFired.event) if e.element == element]
 
 
 def till_tidsgransen(journey, case) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +175,7 @@ def test_the_happy_path_from_information_meeting_to_work(journey) -> None:  # ty
         "hemkommun": "Lindesberg", "remitterande_myndighet": "FK", "kon": "kvinna", "fodelsear": 2002,
         "inskrivning_datum": "2026-01-21", "avslut_datum": "2026-03-31", "utfall": "arbete", "antal_samtal": 3,
     }
-    assert [e.event for e in journey.history(case)][-1] == events.CASE_COMPLETED
+    assert [e.event for e in journey.history(case)][-1] == events.CaseCompleted.event
 
 
 @pytest.mark.parametrize(("hemkommun", "motesplats"), [
@@ -265,7 +265,7 @@ def test_a_missed_reply_deadline_reminds_then_escalates_once_and_shows_overdue(j
 
     journey.advance("P60D")
     assert journey.open_task_names(case).count("eskalera_svarstid") == 1
-    fired = [(e.element, e.at) for e in journey.history(case, events.TIMER_FIRED)]
+    fired = [(e.element, e.at) for e in journey.history(case, events.TimerFired.event)]
     assert fired == [("paminnelse_svarstid", local("2026-01-27")), ("eskalering_svarstid", local("2026-01-30"))]
 
     complete(journey, case, "eskalera_svarstid", {"eskalering_atgard": "Remittenten informerad; beslut 1/4."})
@@ -304,7 +304,7 @@ def test_a_seventh_conversation_is_never_offered(journey) -> None:  # type: igno
     complete(journey, case, "ekonomisk_radgivning", {"radgivning_svar": "tackat_ja"})
     assert open_tasks(journey, case) == ["uppfoljning_teammote"]  # counselling done: on to the team meeting
     assert journey.case(case).data["antal_samtal"] == 6
-    held = [e for e in journey.history(case, events.TASK_COMPLETED) if e.element == "kartlaggningssamtal"]
+    held = [e for e in journey.history(case, events.TaskCompleted.event) if e.element == "kartlaggningssamtal"]
     assert len(held) == 6
 
 
@@ -460,7 +460,7 @@ def test_an_extension_continues_the_work_up_to_the_new_limit_then_exits(journey)
 
     # No second extension: the new limit goes straight to the exit.
     assert open_tasks(journey, case, with_contacts=True) == ["avslut"]
-    assert [e.element for e in journey.history(case, events.TASK_COMPLETED)].count("besluta_forlangning") == 1
+    assert [e.element for e in journey.history(case, events.TaskCompleted.event)].count("besluta_forlangning") == 1
     done = avslutad(journey, case, "arbetssokande_af", "2027-04-22")
     assert done.status == "completed" and done.data["utfall"] == "arbetssokande_af"
 

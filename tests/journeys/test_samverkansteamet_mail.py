@@ -101,7 +101,7 @@ def test_the_referrer_is_told_a_refusal_was_sent_but_not_why(journey, post, case
         "svar_skickat_datum": "2026-01-22"})
 
     assert journey.case(case).status == "completed"
-    [told] = journey.history(case, events.NOTICE_SENT)
+    [told] = journey.history(case, events.NoticeSent.event)
     assert (told.element, told.details["to"]) == ("svar_skickat", ["user:rebecka.remittent"])
     post.deliver()
     [mail] = _mails(post.mailbox, REBECKA, "Svar skickat")

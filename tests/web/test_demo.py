@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from engine.api import WorkflowEngine
-from engine.spiff.loading import SourceFile
+from engine.views import SourceFile
 from web.accounts.models import ROLES
 from web.demo import DEMO_USERS, seed
 

@@ -16,8 +16,7 @@ from flask import Flask
 
 from engine import events
 from engine.api import WorkflowEngine
-from engine.spiff.loading import SourceFile
-from engine.views import Case
+from engine.views import Case, SourceFile
 from tests.web.browser import Person
 from tests.web.conftest import Api
 
@@ -375,7 +374,7 @@ def test_open_cases_move_to_the_new_version_after_a_dry_run_and_each_move_is_log
     assert "1 ärende flyttades till version 2." in designer.flashes()
     moved = engine(studio).case(gunnar.id)
     assert (moved.process_version, moved.open_tasks[0].due_at) == (2, midnight("2026-01-26"))
-    (event,) = [e for e in engine(studio).history(gunnar.id) if e.event == events.CASE_MIGRATED]
+    (event,) = [e for e in engine(studio).history(gunnar.id) if e.event == events.CaseMigrated.event]
     assert event.actor == "designer" and event.details["note"] == "Alla på tio dagar"
     assert "Ärende flyttat från version 1 till 2 : Alla på tio dagar – designer" in designer.text()
     (logged,) = [e for e in studio.extensions["samverkan.teamwork"].audit_log("process:samverkansteamet")

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from flask import Flask
 
-from engine.notifications.delivery import DeliverySettings, DeliveryWorker
+from engine.notifications.delivery import DeliveryWorker
 from engine.scheduler import Ticker
+from engine.settings import DeliverySettings
 from tests.mailbox import Mailbox
 from tests.web.browser import Person
 from tests.web.conftest import PASSWORD, Api
@@ -45,15 +46,15 @@ def test_a_refused_mail_shows_as_failed_and_the_admin_sends_it_again_or_discards
     Ticker(engine, worker)()
     admin.get("/operations")
     assert "w1" in admin.text() and "RCPT TO refused: 550" in admin.text()
-    [failed] = engine.operations().failed_deliveries
+    [failed] = engine.operations.overview().failed_deliveries
     assert failed.address == "stina@samverkan.test"
 
     admin.follow(admin.post(f"/operations/deliveries/{failed.id}/retry"))
     assert "Utskicket skickas om vid nästa körning." in admin.flashes()
-    assert engine.delivery(failed.id).status == "pending"
+    assert engine.operations.delivery(failed.id).status == "pending"
     admin.follow(admin.post(f"/operations/deliveries/{failed.id}/discard"))
     assert "Utskicket är slängt. Notisen finns kvar i appen." in admin.flashes()
-    assert engine.delivery(failed.id).status == "discarded"
+    assert engine.operations.delivery(failed.id).status == "discarded"
     admin.follow(admin.post(f"/operations/deliveries/{failed.id}/discard"))
     assert "Utskicket kan inte slängas i sitt nuvarande läge." in admin.flashes()
     assert Person(app, "lena").post(f"/operations/deliveries/{failed.id}/retry").status_code == 403

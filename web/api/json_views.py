@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.persistence.mapping import form_to_json
 from engine.views import Case, CaseEvent, Task
 
 
@@ -27,7 +26,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "due_at": _iso(task.due_at),
         "follow_up_at": _iso(task.follow_up_at),
         "created_at": _iso(task.created_at),
-        "form": form_to_json(task.form),
+        "form": task.form.as_json(),
     }
 
 

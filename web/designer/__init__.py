@@ -7,13 +7,7 @@ Open to the roles ``processdesigner`` and ``admin``; everything is in the audit 
 
 from __future__ import annotations
 
-from flask import Flask
-
 from web.designer import editor, migrate, processes, sandbox  # noqa: F401 - the routes
 from web.designer.common import blueprint
 
-__all__ = ["blueprint", "register"]
-
-
-def register(app: Flask) -> None:
-    app.register_blueprint(blueprint)
+__all__ = ["blueprint"]

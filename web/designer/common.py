@@ -12,12 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from engine.definitions import validation, xml_safety
-from engine.definitions.model_diff import ModelDiff
-from engine.design.case_migration import CaseMigration
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.sandbox import Sandboxes
-from engine.spiff.loading import SourceFile
+from engine.views import ModelDiff, SourceFile
 from web import authz
 from web.designer.drafts import Draft, Drafts
 from web.errors import Forbidden
@@ -69,22 +66,11 @@ def _designers_only() -> Response | None:
 
 
 def drafts() -> Drafts:
-    found = current_app.extensions.get("samverkan.drafts")
-    if found is None:
-        found = current_app.extensions["samverkan.drafts"] = Drafts(engine().db)
-    return found
+    return current_app.extensions["samverkan.drafts"]
 
 
 def sandboxes() -> Sandboxes:
-    found = current_app.extensions.get("samverkan.sandboxes")
-    if found is None:
-        directory = current_app.config.get("SANDBOX_DIR") or Path(current_app.instance_path) / "sandbox"
-        found = current_app.extensions["samverkan.sandboxes"] = Sandboxes(directory)
-    return found
-
-
-def migrations() -> CaseMigration:
-    return CaseMigration(engine())
+    return current_app.extensions["samverkan.sandboxes"]
 
 
 def open_draft(draft_id: int) -> Draft:
@@ -134,13 +120,12 @@ def check(draft: Draft, replaced: dict[str, str] | None = None) -> list[Problem]
     return problems
 
 
-def process_keys(source: SourceFile) -> list[str]:
+def process_keys(source: SourceFile) -> tuple[str, ...]:
     """The ids of the executable processes in a BPMN file (none if it cannot be read)."""
     try:
-        tree = xml_safety.parse_xml(source.content, source.name)
+        return engine().read_model(source.content, source.name).process_keys
     except InvalidProcess:
-        return []
-    return [str(p.get("id")) for p in validation.executable_processes(tree)]
+        return ()
 
 
 def marks(diffs: Mapping[str, ModelDiff], bpmn_name: str | None) -> dict[str, list[str]]:

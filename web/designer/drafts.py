@@ -11,14 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from engine.definitions import validation, xml_safety
 from engine.errors import Conflict, InvalidProcess, NotFound, Problem
-from engine.persistence.db import Database
-from engine.spiff.loading import SourceFile
+from engine.persistence.db import Database, Session
+from engine.views import ModelFile, SourceFile
 from web.accounts.models import ProcessDraftRow
 
 
@@ -27,6 +24,11 @@ class DraftFile:
     name: str
     content: str
     kind: str  # bpmn | dmn
+
+    @classmethod
+    def of(cls, model: ModelFile, name: str | None = None) -> DraftFile:
+        """A model file as the engine read it, kept in a draft (under ``name`` if given)."""
+        return cls(name or model.name, model.text, model.kind)
 
     @property
     def tag(self) -> str:
@@ -82,27 +84,11 @@ class Draft:
         replaced = replaced or {}
         return [SourceFile(f.name, replaced.get(f.name, f.content).encode("utf-8")) for f in self.files]
 
-    def as_sources(self) -> list[dict[str, str]]:
-        """The files as a deployed version stores them (``[{"name", "content"}]``)."""
-        return [{"name": f.name, "content": f.content} for f in self.files]
-
     @property
     def sandbox_name(self) -> str:
         # The creation time keeps a sandbox from being taken over by a later draft with the same id
         # (a database that was reset).
         return f"draft-{self.id}-{self.created_at:%Y%m%d%H%M%S}"
-
-
-def normalised(content: bytes | str, name: str) -> tuple[str, str]:
-    """A model file as stored: parsed safely (no DOCTYPE, entities or network; at most 5 MB), as UTF-8
-    text with its declaration; and its kind. Raises InvalidProcess for anything else."""
-    tree = xml_safety.parse_xml(content, name)
-    kind = validation.kind_of(tree)
-    if kind not in ("bpmn", "dmn"):
-        raise InvalidProcess([Problem(name, "(document)", "not a BPMN 2.0 or DMN file: the root element is "
-                                                          f"<{validation.describe_root(tree)}>")])
-    text = etree.tostring(tree, xml_declaration=True, encoding="UTF-8").decode("utf-8")
-    return text, kind
 
 
 def _view(row: ProcessDraftRow) -> Draft:
@@ -154,11 +140,12 @@ class Drafts:
             return [_view(r) for r in session.scalars(query.order_by(ProcessDraftRow.process_key,
                                                                      ProcessDraftRow.id.desc()))]
 
-    def save_file(self, draft_id: int, name: str, content: bytes | str, actor: str, at: datetime, *,
+    def save_file(self, draft_id: int, model: ModelFile, actor: str, at: datetime, *,
                   opened_as: str | None = None) -> Draft:
-        """Replace one file of an open draft (the kind of a file does not change). With
-        ``opened_as`` (the file's :attr:`DraftFile.tag` when the editor opened it), a file saved by
-        anyone since is not overwritten: :class:`DraftChanged`."""
+        """Replace one file of an open draft (the file named as ``model``; its kind does not
+        change). With ``opened_as`` (the file's :attr:`DraftFile.tag` when the editor opened it), a
+        file saved by anyone since is not overwritten: :class:`DraftChanged`."""
+        name = model.name
         with self.db.transaction() as session:
             row = self._open_row(session, draft_id)
             files = [dict(f) for f in row.files]
@@ -167,10 +154,9 @@ class Drafts:
                 raise NotFound(f"draft {draft_id} has no file {name}")
             if opened_as is not None and content_tag(match["content"]) != opened_as:
                 raise DraftChanged(draft_id, name, row.updated_by, row.updated_at)
-            text, kind = normalised(content, name)
-            if kind != match["kind"]:
+            if model.kind != match["kind"]:
                 raise InvalidProcess([Problem(name, "(document)", f"{name} must stay a {match['kind'].upper()} file")])
-            match["content"] = text
+            match["content"] = model.text
             row.files = files
             row.updated_by, row.updated_at, row.revision = actor, at, row.revision + 1
             session.flush()

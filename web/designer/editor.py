@@ -8,9 +8,8 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.definitions import deployed as deployed
-from engine.definitions.model_diff import diff_sources
 from engine.errors import InvalidProcess, NotFound
+from engine.views import SourceFile
 from web.designer.common import (
     PUBLISHED,
     blueprint,
@@ -25,17 +24,17 @@ from web.designer.common import (
     sandboxes,
     subject,
 )
-from web.designer.drafts import Draft, DraftChanged, normalised
+from web.designer.drafts import Draft, DraftChanged
 from web.ui.pages import engine, me, now, teamwork
 
 
-def _compared_to(draft: Draft) -> tuple[int | None, list[dict[str, str]]]:
+def _compared_to(draft: Draft) -> tuple[int | None, list[SourceFile]]:
     """The version a draft is compared with and would follow: the newest of its process."""
     versions = engine().versions(draft.process_key)
     if not versions:
         return None, []
     latest = versions[-1].version
-    return latest, deployed.sources(engine().db, draft.process_key, latest)
+    return latest, engine().version_files(draft.process_key, latest)
 
 
 @blueprint.get("/drafts/<int:draft_id>")
@@ -69,8 +68,7 @@ def draft_file(draft_id: int, name: str) -> Response:
 
 def _posted_xml(name: str) -> str:
     """The XML the editor posted, parsed safely; InvalidProcess if it is not a model at all."""
-    text, _kind = normalised(request.get_data(cache=False), name)
-    return text
+    return engine().read_model(request.get_data(cache=False), name).text
 
 
 @blueprint.post("/drafts/<int:draft_id>/files/<name>/validate")
@@ -91,7 +89,8 @@ def save(draft_id: int, name: str) -> tuple[Response, int]:
     draft = open_draft(draft_id)
     draft.file(name)
     try:
-        saved = drafts().save_file(draft.id, name, request.get_data(cache=False), me().username, now(),
+        model = engine().read_model(request.get_data(cache=False), name)
+        saved = drafts().save_file(draft.id, model, me().username, now(),
                                    opened_as=request.headers.get("X-Draft-Opened-As") or None)
     except InvalidProcess as refused:
         return jsonify({"message": _("Utkastet sparades inte: filen kunde inte läsas."),
@@ -117,9 +116,9 @@ def draft_changes(draft_id: int) -> str:
     new_url = url_for("designer.draft_file", draft_id=draft.id, name=draft.bpmn.name)
     old_url = None
     if latest is not None:
-        name = next((s["name"] for s in sources if not s["name"].lower().endswith(".dmn")), None)
+        name = next((s.name for s in sources if not s.name.lower().endswith(".dmn")), None)
         old_url = url_for("designer.version_file", key=draft.process_key, version=latest, name=name) if name else None
-    diffs = diff_sources(sources, draft.as_sources())
+    diffs = engine().compare(sources, draft.sources())
     return render_template(
         "designer/changes.html", key=draft.process_key, draft=draft,
         title_from=_("version %(n)s", n=latest) if latest else _("ingen version"),
@@ -140,7 +139,7 @@ def publish(draft_id: int) -> WerkzeugResponse:
         flash(_("Modellen har fel och kan inte publiceras. Rätta felen i listan först."), "error")
         return back
     latest, sources = _compared_to(draft)
-    if latest is not None and _by_name(sources) == _by_name(draft.as_sources()):
+    if latest is not None and _by_name(sources) == _by_name(draft.sources()):
         flash(_("Utkastet är likadant som version %(n)s: det finns inget att publicera.", n=latest), "info")
         return back
     try:
@@ -150,7 +149,7 @@ def publish(draft_id: int) -> WerkzeugResponse:
         return back
     version = next(v for v in published if v.key == draft.process_key)
     drafts().mark_published(draft.id, version.version, me().username, now())
-    diffs = diff_sources(sources, draft.as_sources())
+    diffs = engine().compare(sources, draft.sources())
     teamwork().audit(me().username, PUBLISHED, subject(draft.process_key), now(), note, {
         "version": version.version, "from_version": latest, "draft": draft.id,
         "added": sum(len(d.added) for d in diffs.values()), "removed": sum(len(d.removed) for d in diffs.values()),
@@ -173,5 +172,5 @@ def discard(draft_id: int) -> WerkzeugResponse:
     return redirect(target, code=303)
 
 
-def _by_name(sources: list[dict[str, str]]) -> dict[str, str]:
-    return {s["name"]: s["content"] for s in sources}
+def _by_name(sources: list[SourceFile]) -> dict[str, bytes]:
+    return {s.name: s.content for s in sources}

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from engine.errors import NotFound
-from web.designer.common import MAX_NOTE, MIGRATED, blueprint, migrations, note_from, subject
+from web.designer.common import MAX_NOTE, MIGRATED, blueprint, note_from, subject
 from web.ui.pages import engine, me, now, teamwork
 
 #: How many cases one move may take (each is its own transaction).
@@ -37,7 +37,7 @@ def _chosen() -> list[str]:
 @blueprint.get("/processes/<key>/migration")
 def migration(key: str) -> str:
     version = _target(key)
-    candidates = migrations().candidates(key, version)
+    candidates = engine().migration.candidates(key, version)
     return render_template("designer/migration.html", key=key, version=version, candidates=candidates)
 
 
@@ -48,7 +48,7 @@ def dry_run(key: str) -> str | Response:
     if not chosen:
         flash(_("Välj minst ett ärende att flytta."), "error")
         return redirect(url_for("designer.migration", key=key, version=version), code=303)
-    outcomes = migrations().dry_run(key, version, chosen)
+    outcomes = engine().migration.dry_run(key, version, chosen)
     return render_template("designer/migration_dry_run.html", key=key, version=version, outcomes=outcomes,
                            movable=[o.case_id for o in outcomes if o.moved], max_note=MAX_NOTE)
 
@@ -62,7 +62,7 @@ def migrate(key: str) -> Response:
         if not chosen:
             flash(_("Välj minst ett ärende att flytta."), "error")
         return redirect(url_for("designer.migration", key=key, version=version), code=303)
-    outcomes = migrations().migrate(key, version, chosen, me().username, note)
+    outcomes = engine().migration.migrate(key, version, chosen, me().username, note)
     moved = [o for o in outcomes if o.moved]
     for outcome in moved:
         teamwork().audit(me().username, MIGRATED, subject(key), now(), note, {

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.definitions import deployed as deployed
-from engine.definitions import validation, xml_safety
-from engine.definitions.diagram import process_xml
-from engine.definitions.model_diff import diff_sources
 from engine.errors import InvalidProcess, NotFound
-from engine.spiff.loading import SourceFile
-from engine.views import ProcessVersion
+from engine.views import ModelFile, ProcessVersion, SourceFile
 from web.designer.common import (
     PUBLISHED,
     blueprint,
     drafts,
     marks,
-    process_keys,
     safe_filename,
     subject,
 )
-from web.designer.drafts import DraftFile, normalised
+from web.designer.drafts import DraftFile
 from web.ui.pages import engine, me, now, teamwork
 
 #: Uploads: at most this many files (a BPMN file and the DMN files it uses).
@@ -34,7 +29,7 @@ MAX_UPLOAD_FILES = 10
 @blueprint.get("/")
 def index() -> str:
     processes = engine().processes()
-    counts = {p.key: sum(deployed.open_case_counts(engine().db, p.key).values()) for p in processes}
+    counts = {p.key: sum(engine().open_case_counts(p.key).values()) for p in processes}
     open_drafts = drafts().open_drafts()
     return render_template("designer/index.html", processes=processes, counts=counts, drafts=open_drafts)
 
@@ -49,7 +44,7 @@ def _versions(key: str) -> list[ProcessVersion]:
 @blueprint.get("/processes/<key>")
 def process(key: str) -> str:
     versions = _versions(key)
-    counts = deployed.open_case_counts(engine().db, key)
+    counts = engine().open_case_counts(key)
     log = teamwork().audit_log(subject=subject(key))
     notes: dict[int, Any] = {}
     for entry in log:
@@ -64,10 +59,10 @@ def process(key: str) -> str:
 @blueprint.get("/processes/<key>/versions/<int:version>/files/<name>")
 def version_file(key: str, version: int, name: str) -> Response:
     """A deployed version's file; ``?download=1`` as an attachment (what Camunda Modeler opens)."""
-    source = next((s for s in deployed.sources(engine().db, key, version) if s["name"] == name), None)
+    source = next((s for s in engine().version_files(key, version) if s.name == name), None)
     if source is None:
         raise NotFound(f"process {key} version {version} has no file {name}")
-    response = Response(source["content"], mimetype="application/xml")
+    response = Response(source.text, mimetype="application/xml")
     if request.args.get("download"):
         kind = "dmn" if name.lower().endswith(".dmn") else "bpmn"
         stem = safe_filename(name, kind).rsplit(".", 1)[0]
@@ -78,7 +73,7 @@ def version_file(key: str, version: int, name: str) -> Response:
 @blueprint.get("/processes/<key>/versions/<int:version>.bpmn")
 def version_bpmn(key: str, version: int) -> Response:
     """The BPMN file of a version, as a download (what Camunda Modeler opens)."""
-    response = Response(process_xml(engine().db, key, version), mimetype="application/xml")
+    response = Response(engine().process_xml(key, version), mimetype="application/xml")
     stem = safe_filename(key, "bpmn").rsplit(".", 1)[0]
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}-v{version}.bpmn"'
     return response
@@ -89,9 +84,9 @@ def version_changes(key: str, version: int) -> str:
     """What changed from the version before to this one."""
     if version < 2:
         raise NotFound(f"version {version} of {key} has no version before it")
-    old = deployed.sources(engine().db, key, version - 1)
-    new = deployed.sources(engine().db, key, version)
-    diffs = diff_sources(old, new)
+    old = engine().version_files(key, version - 1)
+    new = engine().version_files(key, version)
+    diffs = engine().compare(old, new)
     return render_template(
         "designer/changes.html", key=key, title_from=_("version %(n)s", n=version - 1),
         title_to=_("version %(n)s", n=version), diffs=diffs, marks=marks(diffs, _bpmn_name(new)),
@@ -100,11 +95,11 @@ def version_changes(key: str, version: int) -> str:
     )
 
 
-def _bpmn_name(sources: list[dict[str, str]]) -> str | None:
-    return next((s["name"] for s in sources if not s["name"].lower().endswith(".dmn")), None)
+def _bpmn_name(sources: list[SourceFile]) -> str | None:
+    return next((s.name for s in sources if not s.name.lower().endswith(".dmn")), None)
 
 
-def _bpmn_url(key: str, version: int, sources: list[dict[str, str]]) -> str | None:
+def _bpmn_url(key: str, version: int, sources: list[SourceFile]) -> str | None:
     name = _bpmn_name(sources)
     return url_for("designer.version_file", key=key, version=version, name=name) if name else None
 
@@ -117,10 +112,7 @@ def new_draft(key: str) -> WerkzeugResponse:
         version = int(request.form.get("version") or versions[-1].version)
     except ValueError:
         version = versions[-1].version
-    files = []
-    for source in deployed.sources(engine().db, key, version):
-        text, kind = normalised(source["content"], source["name"])
-        files.append(DraftFile(source["name"], text, kind))
+    files = [DraftFile.of(engine().read_model(s.content, s.name)) for s in engine().version_files(key, version)]
     draft = drafts().create(key, version, files, me().username, now())
     flash(_("Ett utkast från version %(n)s är skapat. Inget som körs påverkas förrän det publiceras.", n=version),
           "success")
@@ -134,15 +126,16 @@ def upload() -> WerkzeugResponse | tuple[str, int]:
     if not uploaded:
         flash(_("Välj en .bpmn-fil att ladda upp."), "error")
         return redirect(url_for("designer.index"))
-    files: list[DraftFile] = []
+    models: list[ModelFile] = []
     try:
         for item in uploaded:
-            text, kind = normalised(item.read(), item.filename or "upload")
-            files.append(DraftFile(safe_filename(item.filename or "", kind), text, kind))
+            model = engine().read_model(item.read(), item.filename or "upload")
+            models.append(replace(model, name=safe_filename(item.filename or "", model.kind)))
     except InvalidProcess as refused:
         return _refused(refused.problems)
-    bpmn = [f for f in files if f.kind == "bpmn"]
-    keys = process_keys(SourceFile(bpmn[0].name, bpmn[0].content.encode())) if len(bpmn) == 1 else []
+    files = [DraftFile.of(m) for m in models]
+    bpmn = [m for m in models if m.kind == "bpmn"]
+    keys = bpmn[0].process_keys if len(bpmn) == 1 else ()
     if len(bpmn) != 1 or len(keys) != 1:
         flash(_("Ladda upp precis en .bpmn-fil med precis en körbar process (isExecutable), och de .dmn-filer "
                 "den använder."), "error")
@@ -151,7 +144,7 @@ def upload() -> WerkzeugResponse | tuple[str, int]:
     versions = engine().versions(key)
     base = versions[-1].version if versions else None
     if base is not None:
-        files = _as_files_of(files, deployed.sources(engine().db, key, base))
+        files = _as_files_of(models, engine().version_files(key, base))
     draft = drafts().create(key, base, files, me().username, now())
     if base is None:
         flash(_("Ett utkast till den nya processen %(key)s är skapat.", key=key), "success")
@@ -160,32 +153,28 @@ def upload() -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("designer.editor", draft_id=draft.id))
 
 
-def _as_files_of(uploaded: list[DraftFile], base: list[dict[str, str]]) -> list[DraftFile]:
+def _as_files_of(uploaded: list[ModelFile], base: list[SourceFile]) -> list[DraftFile]:
     """Uploaded files as the new content of the version's files: the BPMN file keeps its name, a
     decision file the name of the one with the same decisions; decision files the upload does not
     bring are taken from the version as they are."""
-    base_files = [DraftFile(s["name"], *normalised(s["content"], s["name"])) for s in base]
+    base_files = [engine().read_model(s.content, s.name) for s in base]
     base_bpmn = next((f for f in base_files if f.kind == "bpmn"), None)
-    decided = {f.name: _decisions(f) for f in base_files if f.kind == "dmn"}
+    decided = {f.name: f.decision_ids for f in base_files if f.kind == "dmn"}
     files: list[DraftFile] = []
     for file in uploaded:
         name = file.name
         if file.kind == "bpmn" and base_bpmn is not None:
             name = base_bpmn.name
         elif file.kind == "dmn":
-            name = next((n for n, ids in decided.items() if ids and ids == _decisions(file)), name)
-        files.append(DraftFile(name, file.content, file.kind))
+            name = next((n for n, ids in decided.items() if ids and ids == file.decision_ids), name)
+        files.append(DraftFile.of(file, name))
     names = {f.name for f in files}
-    return files + [f for f in base_files if f.kind == "dmn" and f.name not in names]
-
-
-def _decisions(file: DraftFile) -> set[str]:
-    return set(validation.decision_ids(xml_safety.parse_xml(file.content.encode("utf-8"), file.name)))
+    return files + [DraftFile.of(f) for f in base_files if f.kind == "dmn" and f.name not in names]
 
 
 def _refused(problems: tuple[Any, ...]) -> tuple[str, int]:
     flash(_("Filen kunde inte läsas och sparades inte."), "error")
     processes = engine().processes()
-    counts = {p.key: sum(deployed.open_case_counts(engine().db, p.key).values()) for p in processes}
+    counts = {p.key: sum(engine().open_case_counts(p.key).values()) for p in processes}
     return render_template("designer/index.html", processes=processes, counts=counts, drafts=drafts().open_drafts(),
                            upload_problems=problems), 422

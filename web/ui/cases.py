@@ -6,7 +6,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.definitions.diagram import case_diagram, process_xml
 from engine.errors import Conflict, EngineError, InvalidFormData
 from engine.views import Case
 from web import authz, personnummer
@@ -36,7 +35,7 @@ def _case(case_id: str) -> Case:
 
 def _render(case: Case, show_personnummer: bool = False) -> str:
     history = engine().history(case.id)
-    diagram = case_diagram(engine().db, case, history)
+    diagram = engine().case_diagram(case, history)
     number = str(case.participant.get("personnummer") or "")
     consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
                           for e in history)
@@ -70,7 +69,7 @@ def reveal(case_id: str) -> str:
 @blueprint.get("/<case_id>/diagram.bpmn")
 def diagram(case_id: str) -> Response:
     case = _case(case_id)
-    xml = process_xml(engine().db, case.process_key, case.process_version)
+    xml = engine().process_xml(case.process_key, case.process_version)
     return Response(xml, mimetype="application/xml")
 
 

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from engine.cases.inbox import TABS, TaskFilter
 from engine.errors import EngineError, InvalidFormData, NotFound
+from engine.views import TABS, TaskFilter
 from web import authz
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS
-from web.ui.pages import accounts, engine, inbox, me, now, page_context, require_user, teamwork
+from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
 
 blueprint = Blueprint("inbox", __name__)
 blueprint.before_request(require_user)
@@ -55,12 +55,12 @@ def index() -> str:
                        element=args.get("task") or None, assignee=args.get("assignee") or None,
                        participant=args.get("q") or None)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
-    page = inbox().page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
     team_keys = list(user.teams) if not user.is_admin else None
     return render_template(
         "inbox.html", page=page, tab=tab, args=args, page_number=page_number,
         pages=max(1, -(-page.total // PAGE_SIZE)),
-        kinds=inbox().task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
+        kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
         colleagues=accounts().colleagues(user.teams), filters=teamwork().filters_for(user),
         may_assign=authz.LEADER_ROLES & set(user.roles) or user.is_admin,
         may_work=lambda t: authz.may_work_on(user, t),

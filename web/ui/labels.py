@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from engine import events
+
 EVENTS = {
-    "CaseStarted": _l("Ärendet startades"),
-    "CaseCompleted": _l("Ärendet avslutades"),
-    "CaseCancelled": _l("Ärendet stängdes"),
-    "CasePaused": _l("Ärendet pausades"),
-    "CaseResumed": _l("Ärendet återupptogs"),
-    "TaskCreated": _l("Uppgift skapad"),
-    "TaskClaimed": _l("Uppgift tagen"),
-    "TaskUnclaimed": _l("Uppgift lämnad tillbaka"),
-    "TaskAssigned": _l("Uppgift tilldelad"),
-    "TaskCompleted": _l("Uppgift slutförd"),
-    "TaskReminded": _l("Påminnelse skickad"),
-    "TaskEscalated": _l("Eskalerad"),
-    "TimerFired": _l("Tidsgräns nådd"),
-    "MessageReceived": _l("Händelse rapporterad"),
-    "DataCorrected": _l("Uppgifter rättade"),
-    "IncidentRaised": _l("Fel i processen"),
-    "IncidentResolved": _l("Fel åtgärdat"),
-    "NoticeSent": _l("Meddelande skickat"),
-    "InvitationSent": _l("Kalenderinbjudan skickad"),
-    "InvitationSkipped": _l("Kalenderinbjudan kunde inte skickas (inget datum)"),
-    "InvitationCancelled": _l("Mötet ställdes in i kalendrarna"),
-    "CaseMigrated": _l("Ärendet flyttades till en ny version av processen"),
+    events.CaseStarted.event: _l("Ärendet startades"),
+    events.CaseCompleted.event: _l("Ärendet avslutades"),
+    events.CaseCancelled.event: _l("Ärendet stängdes"),
+    events.CasePaused.event: _l("Ärendet pausades"),
+    events.CaseResumed.event: _l("Ärendet återupptogs"),
+    events.TaskCreated.event: _l("Uppgift skapad"),
+    events.TaskClaimed.event: _l("Uppgift tagen"),
+    events.TaskUnclaimed.event: _l("Uppgift lämnad tillbaka"),
+    events.TaskAssigned.event: _l("Uppgift tilldelad"),
+    events.TaskCompleted.event: _l("Uppgift slutförd"),
+    events.TaskReminded.event: _l("Påminnelse skickad"),
+    events.TaskEscalated.event: _l("Eskalerad"),
+    events.TimerFired.event: _l("Tidsgräns nådd"),
+    events.MessageReceived.event: _l("Händelse rapporterad"),
+    events.DataCorrected.event: _l("Uppgifter rättade"),
+    events.IncidentRaised.event: _l("Fel i processen"),
+    events.IncidentResolved.event: _l("Fel åtgärdat"),
+    events.NoticeSent.event: _l("Meddelande skickat"),
+    events.InvitationSent.event: _l("Kalenderinbjudan skickad"),
+    events.InvitationSkipped.event: _l("Kalenderinbjudan kunde inte skickas (inget datum)"),
+    events.InvitationCancelled.event: _l("Mötet ställdes in i kalendrarna"),
+    events.CaseMigrated.event: _l("Ärendet flyttades till en ny version av processen"),
 }
 
 STATUSES = {
@@ -59,3 +62,13 @@ REFERRERS = ("Arbetsförmedlingen", "Försäkringskassan", "Kommunen (socialtjä
 def label(table: dict[str, object], key: str) -> str:
     value = table.get(key)
     return str(value) if value is not None else key.replace("_", " ").capitalize()
+
+
+def init(app: Flask) -> None:
+    """The templates' names for ids: ``event_label``, ``status_label``, ``message_label``, ``kind_label``."""
+    app.jinja_env.globals.update(
+        event_label=lambda key: label(EVENTS, key),
+        status_label=lambda key: label(STATUSES, key),
+        message_label=lambda key: label(MESSAGES, key),
+        kind_label=lambda key: label(NOTIFICATION_KINDS, key),
+    )

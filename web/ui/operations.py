@@ -24,13 +24,13 @@ def admins_only() -> None:
 
 @blueprint.get("")
 def index() -> str:
-    return render_template("operations.html", overview=engine().operations())
+    return render_template("operations.html", overview=engine().operations.overview())
 
 
 @blueprint.post("/deliveries/<delivery_id>/retry")
 def retry(delivery_id: str) -> Response:
     try:
-        engine().retry_delivery(delivery_id, me().username)
+        engine().operations.retry_delivery(delivery_id, me().username)
     except EngineError:
         flash(_("Utskicket kan inte skickas om i sitt nuvarande läge."), "error")
     else:
@@ -41,7 +41,7 @@ def retry(delivery_id: str) -> Response:
 @blueprint.post("/deliveries/<delivery_id>/discard")
 def discard(delivery_id: str) -> Response:
     try:
-        engine().discard_delivery(delivery_id, me().username)
+        engine().operations.discard_delivery(delivery_id, me().username)
     except EngineError:
         flash(_("Utskicket kan inte slängas i sitt nuvarande läge."), "error")
     else:

@@ -10,7 +10,6 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.api import WorkflowEngine
-from engine.cases.inbox import Inbox
 from engine.errors import NotFound
 from web import authz
 from web.accounts.users import Accounts, User
@@ -27,10 +26,6 @@ def accounts() -> Accounts:
 
 def teamwork() -> Teamwork:
     return current_app.extensions["samverkan.teamwork"]
-
-
-def inbox() -> Inbox:
-    return current_app.extensions["samverkan.inbox"]
 
 
 def now() -> datetime:

@@ -18,7 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.spiff.loading import LoadResult, SourceFile, load
+from engine.spiff.loading import LoadResult, load
+from engine.views import SourceFile
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO / ".." / "shared" / "conformance"

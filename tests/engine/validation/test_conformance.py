@@ -20,7 +20,8 @@ from lxml import etree
 from engine.api import WorkflowEngine
 from engine.clock import PinnedClock
 from engine.definitions import validation
-from engine.spiff.loading import SourceFile, load
+from engine.spiff.loading import load
+from engine.views import SourceFile
 from samverkan.cli import main
 from tests.engine.validation.make_conformance_report import (
     CORPUS,

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from engine.api import WorkflowEngine
 from engine.clock import PinnedClock
 from engine.errors import Problem
-from engine.spiff.loading import LoadResult, SourceFile, load
-from engine.views import Case
+from engine.spiff.loading import LoadResult, load
+from engine.views import Case, SourceFile
 from samverkan.cli import main
 
 HOSTILE = Path(__file__).resolve().parents[1] / "bpmn" / "hostile"
@@ -529,7 +529,8 @@ def _with_output(expression: str, name: str = "antal_samtal") -> bytes:
 
 
 def test_output_parameters_are_checked_like_every_expression() -> None:
-    from engine.spiff.loading import SourceFile, load
+    from engine.spiff.loading import load
+    from engine.views import SourceFile
 
     assert load([SourceFile("ok.bpmn", _with_output("${antal_samtal + 1}"))]).errors == []
     refused = load([SourceFile("bad.bpmn", _with_output("${().__class__}"))]).errors
@@ -539,7 +540,8 @@ def test_output_parameters_are_checked_like_every_expression() -> None:
 
 
 def test_a_form_field_named_like_an_element_is_refused_with_a_clear_message() -> None:
-    from engine.spiff.loading import SourceFile, load
+    from engine.spiff.loading import load
+    from engine.views import SourceFile
 
     model = (Path(__file__).parents[1] / "bpmn" / "referral_reply.bpmn").read_bytes()
     clash = model.replace(b'formField id="kommun"', b'formField id="assess"')

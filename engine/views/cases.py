@@ -1,9 +1,10 @@
-"""What the engine hands out: frozen views, never ORM rows or SpiffWorkflow objects."""
+"""Cases, their tasks, forms, timers and history; processes and their versions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 
@@ -36,6 +37,61 @@ class Form:
 
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Form:
+        """A form as stored with its task (the inverse of :meth:`as_json`)."""
+        return cls(tuple(
+            FormField(
+                id=f["id"], label=f["label"], type=f["type"], required=f["required"],
+                options=tuple(FieldOption(o["id"], o["label"]) for o in f.get("options", [])),
+                default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
+                minlength=f.get("minlength"), maxlength=f.get("maxlength"),
+            )
+            for f in raw.get("fields", [])
+        ))
+
+    def sample_answers(self, day: date, choices: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Plausible answers to a form, for demo data and benchmarks: the value ``choices`` gives a
+        spec (an enum's only if it is one of its options), else the first option, false, the minimum
+        (or 1), ``day`` kept within the spec's bounds, or example text of the required length."""
+        chosen = choices or {}
+        answers: dict[str, Any] = {}
+        for spec in self.fields:
+            if spec.readonly:
+                continue
+            if spec.id in chosen and (spec.type != "enum" or any(o.id == chosen[spec.id] for o in spec.options)):
+                answers[spec.id] = chosen[spec.id]
+            elif spec.type == "enum":
+                if spec.options:
+                    answers[spec.id] = spec.options[0].id
+            elif spec.type == "boolean":
+                answers[spec.id] = False
+            elif spec.type == "long":
+                value = int(float(spec.min)) if spec.min is not None else 1
+                answers[spec.id] = min(value, int(float(spec.max))) if spec.max is not None else value
+            elif spec.type == "date":
+                when = day
+                if spec.min is not None:
+                    when = max(when, date.fromisoformat(spec.min))
+                if spec.max is not None:
+                    when = min(when, date.fromisoformat(spec.max))
+                answers[spec.id] = when.isoformat()
+            else:
+                answers[spec.id] = ("Exempeltext. " * ((spec.minlength or 0) // 12 + 1)).strip()
+        return answers
+
+    def as_json(self) -> dict[str, Any]:
+        """The form as stored with its task and as the API shows it."""
+        return {"fields": [
+            {
+                "id": f.id, "label": f.label, "type": f.type, "required": f.required,
+                "options": [{"id": o.id, "label": o.label} for o in f.options],
+                "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
+                "minlength": f.minlength, "maxlength": f.maxlength,
+            }
+            for f in self.fields
+        ]}
 
 
 @dataclass(frozen=True)
@@ -139,88 +195,3 @@ class DueRun:
     timers: int
     reminders: int
     escalations: int
-
-
-@dataclass(frozen=True)
-class DeliveryRun:
-    """What one delivery run did."""
-
-    expanded: int = 0  # notifications' deliveries split into mails
-    digests: int = 0
-    sent: int = 0
-    retried: int = 0  # attempts that failed and wait for their next try
-    failed: int = 0  # gave up
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.expanded or self.digests or self.sent or self.retried or self.failed)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One row of the outbox: a notification's delivery by a channel, or one mail to one person.
-
-    ``status``: pending (to be sent, at ``next_attempt_at``), sent, failed (gave up; ``last_error``
-    says why), discarded (by an operator), expanded (a notification's delivery, split into one mail
-    per person) or skipped (nobody to mail: no e-mail address, or a digest with nothing due).
-    ``uncertain_sends`` counts attempts whose outcome was lost (a worker died while handing the
-    mail to the server, or the connection broke during DATA): the mail may have arrived more than
-    once, each copy with the same Message-ID.
-    """
-
-    id: str
-    kind: str  # reminder | escalation | notice | invitation | digest
-    channel: str
-    status: str
-    case_id: str | None
-    process_key: str | None
-    recipient_kind: str
-    recipient: str
-    username: str | None
-    address: str | None
-    subject: str
-    attempts: int
-    uncertain_sends: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    handled_by: str | None
-    notification_id: str | None = None
-    lease_owner: str | None = None
-    lease_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Worker:
-    """A scheduler process as its last heartbeat left it."""
-
-    id: str
-    started_at: datetime
-    last_tick_at: datetime
-    ticks: int
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class SchedulerHealth:
-    """Whether time is being kept: the newest tick of any worker, and how far behind the work is
-    (how long the oldest due timer and the oldest due mail have waited; zero when nothing waits)."""
-
-    last_tick_at: datetime | None
-    timer_lag: timedelta
-    delivery_lag: timedelta
-    workers: tuple[Worker, ...]
-
-
-@dataclass(frozen=True)
-class OperationsOverview:
-    """What the operations page shows, as of ``now``."""
-
-    now: datetime
-    due_timers: tuple[Timer, ...]  # due and not yet fired, oldest first
-    due_timer_count: int
-    pending_deliveries: tuple[Delivery, ...]  # waiting: mails, and notifications not yet expanded (no address)
-    failed_deliveries: tuple[Delivery, ...]  # newest first, with their error
-    delivery_counts: dict[str, int]  # mails and notification deliveries by status
-    scheduler: SchedulerHealth

@@ -1,0 +1,43 @@
+"""What the engine hands out and takes in: frozen values, never ORM rows or SpiffWorkflow objects.
+
+Callers import them from here (``from engine.views import Case``); the modules beside this one
+group them by subject: ``cases`` (cases, tasks, forms, history, processes), ``inbox`` (tabs,
+filters, pages), ``design`` (model files, changes between versions, diagrams, moving cases) and
+``operations`` (mails, workers, the scheduler's health).
+"""
+
+from engine.views.cases import (
+    Case,
+    CaseEvent,
+    DueRun,
+    FieldOption,
+    Form,
+    FormField,
+    Incident,
+    Notification,
+    ProcessVersion,
+    Task,
+    Timer,
+)
+from engine.views.design import (
+    Blocker,
+    CaseDiagram,
+    Detail,
+    ElementChange,
+    MigrationCandidate,
+    MigrationOutcome,
+    ModelDiff,
+    ModelFile,
+    SourceFile,
+    StepAt,
+)
+from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
+from engine.views.operations import Delivery, DeliveryRun, OperationsOverview, SchedulerHealth, Worker
+
+__all__ = [
+    "DUE_SOON", "TABS", "Blocker", "Case", "CaseDiagram", "CaseEvent", "Delivery", "DeliveryRun", "Detail",
+    "DueRun", "ElementChange", "FieldOption", "Form", "FormField", "InboxPage", "InboxRow", "Incident",
+    "MigrationCandidate", "MigrationOutcome", "ModelDiff", "ModelFile", "Notification", "OperationsOverview",
+    "ProcessVersion", "SchedulerHealth", "SourceFile", "StepAt", "Task", "TaskFilter", "TaskKind", "Timer",
+    "Worker",
+]

@@ -1,0 +1,61 @@
+"""The inbox: what a tab and its filters ask for, and the page of tasks it answers with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.views.cases import Task
+
+TABS = ("mine", "group", "all")
+#: A task falls "due soon" this long before its due date.
+DUE_SOON = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task: Task
+    participant_name: str
+    case_status: str
+
+    def urgency(self, now: datetime) -> str:
+        """overdue | soon | later | none: what the inbox marks the row with."""
+        due = self.task.due_at
+        if due is None:
+            return "none"
+        if due < now:
+            return "overdue"
+        return "soon" if due < now + DUE_SOON else "later"
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    process_key: str
+    element: str
+    title: str
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: tuple[InboxRow, ...]
+    counts: dict[str, int]  # per tab, with the same filters
+    total: int  # rows in this tab
+    offset: int
+    limit: int
+    now: datetime
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What an inbox tab and its filters ask for. ``process_keys`` None means every intervention."""
+
+    process_keys: Sequence[str] | None
+    user: str
+    groups: Sequence[str] = ()
+    tab: str = "mine"  # mine | group | all
+    element: str | None = None
+    assignee: str | None = None
+    due_before: datetime | None = None
+    due_from: datetime | None = None
+    participant: str | None = None
