@@ -25,8 +25,10 @@ web/static/build/manifest.json: $(VENV)/.installed tools/build_assets.mjs $(wild
 run: install
 	$(BIN)/samverkan serve --demo
 
+# ruff, and the architecture's import contracts (pyproject.toml, [tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

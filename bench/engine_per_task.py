@@ -62,9 +62,9 @@ from engine.views import Form, SourceFile, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 JOURNEY = ROOT / "processes" / "samverkansteamet.bpmn"
-FALLBACK = [ROOT / "tests" / "engine" / "bpmn" / "referral_reply.bpmn",
-            ROOT / "tests" / "engine" / "bpmn" / "conversations.bpmn"]
-MONTHLY = ROOT / "tests" / "engine" / "bpmn" / "monthly_contact.bpmn"
+FALLBACK = [ROOT / "tests" / "bpmn" / "referral_reply.bpmn",
+            ROOT / "tests" / "bpmn" / "conversations.bpmn"]
+MONTHLY = ROOT / "tests" / "bpmn" / "monthly_contact.bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 START = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)  # a Monday morning in Stockholm
@@ -972,7 +972,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.engine_per_task", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="+", metavar="PATH",
                         help="BPMN (and DMN) files of the journey (default: processes/samverkansteamet.bpmn "
-                             "if it validates, else referral_reply + conversations from tests/engine/bpmn)")
+                             "if it validates, else referral_reply + conversations from tests/bpmn)")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL (default: SAMVERKAN_BENCH_POSTGRES_URL "
                                                           "or SAMVERKAN_TEST_POSTGRES_URL); a schema of its own is "
                                                           "created in it and dropped")

@@ -50,12 +50,26 @@ def start_of_journey() -> datetime:
 
 @pytest.fixture(params=["straight", "restored"])
 def journey(request: pytest.FixtureRequest, database_url: str, start_of_journey: datetime):  # type: ignore[no-untyped-def]
-    """The engine driven step by step, once straight through and once restored between steps."""
+    """The engine driven step by step, once straight through and once restored between steps.
+
+    A module that needs only one of them says so:
+    ``pytestmark = pytest.mark.parametrize("journey", ["straight"], indirect=True)``."""
     from tests.engine.journey import Journey
 
     driver = Journey(database_url, start_of_journey, restored=request.param == "restored")
     yield driver
     driver.db.dispose()
+
+
+@pytest.fixture
+def referral(journey):  # type: ignore[no-untyped-def]
+    """A referral registered on the first Monday (tests/bpmn/referral_reply.bpmn): the team owes
+    the referrer a reply within two weeks; the team leader is reminded after 12 days and the
+    escalation comes at day 14."""
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
+    return case
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,6 +80,22 @@ def _drop_postgres_schema_at_the_end() -> Iterator[None]:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS samverkan_test_{os.getpid()} CASCADE"))
         engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Passwords hash with argon2's own parameters in the product (about a quarter of a second each,
+    on purpose); here, with the cheapest, so that a test's users cost nothing to create. Only this
+    fixture swaps the hasher: the product has no setting for it
+    (``test_outside_the_tests_passwords_are_hashed_with_argon2s_own_parameters``)."""
+    from argon2 import PasswordHasher
+
+    from web.accounts import users
+
+    production = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    users._hasher = production
 
 
 @pytest.fixture

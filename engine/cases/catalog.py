@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from sqlalchemy.orm import Session
 
 from engine.definitions import xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.persistence import store
-from engine.persistence.db import Database
+from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle

@@ -31,14 +31,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine.clock import Clock
 from engine.directory import Directory, Recipient
 from engine.notifications import digest, outbox
 from engine.notifications.mail import Connection, Mailer, MailError, Outgoing, compose
 from engine.persistence import outbox_store
-from engine.persistence.db import Database
+from engine.persistence.db import Database, Session
 from engine.persistence.models import DeliveryRow
 from engine.settings import DeliverySettings
 from engine.views import DeliveryRun

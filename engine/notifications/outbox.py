@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine.errors import Conflict, NotFound
 from engine.persistence import outbox_store, store
+from engine.persistence.db import Session
 from engine.persistence.models import DeliveryRow
 from engine.views import Delivery
 

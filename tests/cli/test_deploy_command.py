@@ -7,26 +7,25 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from samverkan.cli import main
-
-BPMN = Path(__file__).parents[1] / "engine" / "bpmn"
+from tests.bpmn import BPMN_DIR
 
 
 def test_deploy_prints_each_process_version(tmp_path: Path) -> None:
     runner = CliRunner()
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    first = runner.invoke(main, ["--database", url, "deploy", str(BPMN / "referral_reply.bpmn")])
+    first = runner.invoke(main, ["--database", url, "deploy", str(BPMN_DIR / "referral_reply.bpmn")])
     assert first.exit_code == 0, first.output
     assert first.output.strip().splitlines()[-1] == "referral_reply version 1"
 
     changed = tmp_path / "referral_reply.bpmn"
-    changed.write_bytes((BPMN / "referral_reply.bpmn").read_bytes().replace(b"Registrera remiss", b"Registrera"))
+    changed.write_bytes((BPMN_DIR / "referral_reply.bpmn").read_bytes().replace(b"Registrera remiss", b"Registrera"))
     second = runner.invoke(main, ["--database", url, "deploy", str(changed)])
     assert second.output.strip().splitlines()[-1] == "referral_reply version 2"
 
 
 def test_deploy_refuses_an_invalid_file_and_deploys_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.bpmn"
-    bad.write_bytes((BPMN / "referral_reply.bpmn").read_bytes().replace(b"beslut == 'ja'", b"__import__('os')"))
+    bad.write_bytes((BPMN_DIR / "referral_reply.bpmn").read_bytes().replace(b"beslut == 'ja'", b"__import__('os')"))
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     result = CliRunner().invoke(main, ["--database", url, "deploy", str(bad)])
     assert result.exit_code == 1

@@ -14,11 +14,10 @@ from engine.clock import SimulatedClock
 from engine.views import SourceFile
 from samverkan.cli import main
 from samverkan.mail_settings import SettingsError, delivery_from_env, smtp_from_env
+from tests.bpmn import BPMN_DIR
 from tests.mailbox import SENDER, Mailbox
 from web.accounts.migrations import upgrade
 from web.accounts.users import Accounts
-
-BPMN = Path(__file__).parents[1] / "engine" / "bpmn"
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def url(tmp_path: Path) -> str:
     """Two cases started yesterday by Rebecka: their hour-long timers ran out while no worker ran."""
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     engine = WorkflowEngine(url, clock=SimulatedClock(datetime.now(UTC) - timedelta(days=1)))
-    engine.deploy([SourceFile("mass_notice.bpmn", (BPMN / "mass_notice.bpmn").read_bytes())], "designer")
+    engine.deploy([SourceFile("mass_notice.bpmn", (BPMN_DIR / "mass_notice.bpmn").read_bytes())], "designer")
     for _ in range(2):
         engine.start_case("mass_notice", actor="rebecka.remittent")
     upgrade(engine.db.engine)

@@ -8,7 +8,6 @@ journey needs must have come back from the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +16,8 @@ from engine.clock import SimulatedClock
 from engine.language.timers import parse_duration
 from engine.persistence.db import Database
 from engine.views import Case, CaseEvent, SourceFile, Task
+from tests.bpmn import BPMN_DIR
 
-BPMN_DIR = Path(__file__).parent / "bpmn"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,10 +17,10 @@ from engine.clock import SimulatedClock
 from engine.errors import InvalidInput
 from engine.persistence.db import Database
 from engine.views import Case, SourceFile
+from tests.bpmn import BPMN_DIR
 
-BPMN = Path(__file__).parent / "bpmn"
-REPLY = (BPMN / "referral_reply.bpmn").read_text(encoding="utf-8")
-MONTHLY = (BPMN / "monthly_contact.bpmn").read_text(encoding="utf-8")
+REPLY = (BPMN_DIR / "referral_reply.bpmn").read_text(encoding="utf-8")
+MONTHLY = (BPMN_DIR / "monthly_contact.bpmn").read_text(encoding="utf-8")
 #: The reply deadline (due date and escalation timer) shortened from 14 to 10 days.
 REPLY_TEN_DAYS = REPLY.replace("days(14)", "days(10)")
 #: A welcome conversation added after acceptance; the assessment itself unchanged.

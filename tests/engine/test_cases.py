@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +15,7 @@ from engine.api import WorkflowEngine
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.persistence.models import CaseRow
 from engine.views import SourceFile
-
-BPMN = Path(__file__).parent / "bpmn"
+from tests.bpmn import BPMN_DIR
 
 
 def _renamed(xml: bytes, old: str, new: str) -> bytes:
@@ -27,7 +25,7 @@ def _renamed(xml: bytes, old: str, new: str) -> bytes:
 def test_open_cases_stay_on_their_version_and_new_cases_take_the_newest(journey) -> None:  # type: ignore[no-untyped-def]
     journey.deploy("referral_reply.bpmn")
     old = journey.start("referral_reply")
-    original = (BPMN / "referral_reply.bpmn").read_bytes()
+    original = (BPMN_DIR / "referral_reply.bpmn").read_bytes()
     changed = _renamed(original, 'name="Registrera remiss"', 'name="Registrera inkommen remiss"')
     versions = journey.engine.deploy([SourceFile("referral_reply.bpmn", changed)], "designer")
     assert [(v.key, v.version) for v in versions] == [("referral_reply", 2)]

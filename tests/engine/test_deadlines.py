@@ -5,17 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from engine import events
-
-
-@pytest.fixture
-def referral(journey):  # type: ignore[no-untyped-def]
-    journey.deploy("referral_reply.bpmn")
-    case = journey.start("referral_reply")
-    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
-    return case
 
 
 def _told(journey, kind: str) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.persistence.models import CaseEventRow, CaseRow, DeliveryRow, NotificationRow
 from engine.views import SourceFile
+from tests.bpmn import BPMN_DIR
 from tests.conftest import POSTGRES_URL, _fresh_postgres_schema
 from tests.mailbox import SENDER, Mailbox
 
@@ -39,7 +40,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-BPMN = Path(__file__).parent / "bpmn"
 REFERRERS = [f"remittent{i}" for i in range(10)]
 TEAM_LEADERS = ["lena.teamledare", "olle.teamledare"]
 
@@ -54,7 +54,7 @@ def postgres_url() -> str:
 def start_cases(url: str, process: str, count: int, *, hours_ago: int = 24) -> WorkflowEngine:
     """``count`` cases, started a day ago by ten referrers: every one's timer (PT1H) is now overdue."""
     engine = WorkflowEngine(url, clock=SimulatedClock(datetime.now(UTC) - timedelta(hours=hours_ago)))
-    engine.deploy([SourceFile(f"{process}.bpmn", (BPMN / f"{process}.bpmn").read_bytes())], "designer")
+    engine.deploy([SourceFile(f"{process}.bpmn", (BPMN_DIR / f"{process}.bpmn").read_bytes())], "designer")
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: engine.start_case(process, actor=REFERRERS[i % len(REFERRERS)],
                                                   participant={"name": f"Deltagare {i}"}), range(count)))
@@ -173,8 +173,8 @@ def test_workers_killed_again_and_again_lose_nothing_and_send_twice_only_in_the_
             # once the timers are done, one of them is killed right after the server took a mail.
             targeted = not timers_left and not any(kills[p] for p in IN_THE_WINDOW)
             workers = [run_worker(postgres_url, mailbox.port, f"r{rounds}w{i}", offset,
-                                  after=rng.randint(1, 5) if targeted and i == 0 else rng.randint(1, 120),
-                                  at="accepted" if targeted and i == 0 else None, ms=rng.randint(200, 2500))
+                                  after=rng.randint(1, 5) if targeted and i == 0 else rng.randint(1, 60),
+                                  at="accepted" if targeted and i == 0 else None, ms=rng.randint(200, 1500))
                        for i in range(4)]
             for worker in workers:
                 out, err = worker.communicate(timeout=120)

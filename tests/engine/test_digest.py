@@ -5,25 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.journey import Journey, move_to
+from tests.engine.journey import move_to
 from tests.engine.post import PostOffice, person
 from tests.mailbox import text_of
+
+# Delivery keeps nothing in memory between runs: one engine throughout is enough (not restored).
+pytestmark = pytest.mark.parametrize("journey", ["straight"], indirect=True)
 
 LENA = "lena.teamledare@samverkan.test"
 
 
 @pytest.fixture
-def journey(database_url, start_of_journey):  # type: ignore[no-untyped-def]
-    driver = Journey(database_url, start_of_journey, restored=False)
-    yield driver
-    driver.db.dispose()
-
-
-@pytest.fixture
-def post(journey, mailbox) -> PostOffice:  # type: ignore[no-untyped-def]
-    journey.deploy("referral_reply.bpmn")
-    case = journey.start("referral_reply")
-    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})  # the reply is due 26 Jan 00:00
+def post(journey, mailbox, referral) -> PostOffice:  # type: ignore[no-untyped-def]
+    """The referral's reply is due 26 January 00:00."""
     return PostOffice(journey, mailbox, [
         person("lena.teamledare", "teamledare", teams=("referral_reply",)),
         person("otto.teamledare", "teamledare", teams=("referral_reply",), email=False),

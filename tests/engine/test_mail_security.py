@@ -24,7 +24,8 @@ from tests.mailbox import Mailbox
 
 # aiosmtpd cannot tell TLS from the first byte, so the relay speaking it is set not to require TLS
 # for logins (it is there all the same: the test checks that the mail came encrypted).
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
+              pytest.mark.parametrize("journey", ["straight"], indirect=True)]
 
 LENA = "lena.teamledare@samverkan.test"
 LOGIN = {"samverkan": "rätt lösenord", "relay": "plain-ascii-password"}
@@ -48,15 +49,9 @@ def server_tls(authority: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-@pytest.fixture
-def journey(database_url, start_of_journey):  # type: ignore[no-untyped-def]
-    driver = Journey(database_url, start_of_journey, restored=False)
-    driver.deploy("referral_reply.bpmn")
-    case = driver.start("referral_reply")
-    driver.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
-    driver.advance("P12D")  # the reminder to the team leader is written
-    yield driver
-    driver.db.dispose()
+@pytest.fixture(autouse=True)
+def reminded(journey, referral) -> None:  # type: ignore[no-untyped-def]
+    journey.advance("P12D")  # the reminder to the team leader is written
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import pytest
 from engine.definitions.model_diff import diff_models, diff_sources
 from engine.errors import InvalidProcess
 from engine.views import Detail, SourceFile
+from tests.bpmn import BPMN_DIR
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
-BPMN = Path(__file__).parent / "bpmn"
 SAMVERKANSTEAMET = (PROCESSES / "samverkansteamet.bpmn").read_text(encoding="utf-8")
 MOTESPLATS = (PROCESSES / "samverkansteamet_motesplats.dmn").read_text(encoding="utf-8")
-REPLY = (BPMN / "referral_reply.bpmn").read_text(encoding="utf-8")
+REPLY = (BPMN_DIR / "referral_reply.bpmn").read_text(encoding="utf-8")
 
 TEN_DAYS = (
     SAMVERKANSTEAMET

@@ -8,22 +8,14 @@ from datetime import timedelta
 import pytest
 
 from engine.scheduler import Ticker
-from tests.engine.journey import Journey
 from tests.engine.post import PostOffice, person
 
-
-@pytest.fixture
-def journey(database_url, start_of_journey):  # type: ignore[no-untyped-def]
-    driver = Journey(database_url, start_of_journey, restored=False)
-    yield driver
-    driver.db.dispose()
+# Delivery keeps nothing in memory between runs: one engine throughout is enough (not restored).
+pytestmark = pytest.mark.parametrize("journey", ["straight"], indirect=True)
 
 
 @pytest.fixture
-def post(journey, mailbox) -> PostOffice:  # type: ignore[no-untyped-def]
-    journey.deploy("referral_reply.bpmn")
-    case = journey.start("referral_reply")
-    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
+def post(journey, mailbox, referral) -> PostOffice:  # type: ignore[no-untyped-def]
     return PostOffice(journey, mailbox, [
         person("lena.teamledare", "teamledare", teams=("referral_reply",)),
         person("stina.styrgrupp", "styrgrupp", teams=("referral_reply",)),

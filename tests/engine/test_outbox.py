@@ -2,7 +2,7 @@
 and what cannot be sent is shown as failed, with its error, never dropped.
 
 The referral must be answered within two weeks: a reminder at day 11 goes to the team leaders, an
-escalation at day 14 to the team leaders and the steering group (tests/engine/bpmn/referral_reply.bpmn).
+escalation at day 14 to the team leaders and the steering group (tests/bpmn/referral_reply.bpmn).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import pytest
 
 from engine.errors import Conflict
 from engine.persistence import outbox_store
-from tests.engine.journey import Journey
 from tests.engine.post import BASE_URL, PostOffice, person
 from tests.mailbox import text_of
+
+# Delivery keeps nothing in memory between runs: one engine throughout is enough (not restored).
+pytestmark = pytest.mark.parametrize("journey", ["straight"], indirect=True)
 
 LENA = "lena.teamledare@samverkan.test"
 STINA = "stina.styrgrupp@samverkan.test"
@@ -23,22 +25,6 @@ STINA = "stina.styrgrupp@samverkan.test"
 
 class Killed(BaseException):
     """A worker process dying on the spot (nothing after it runs, no transaction commits)."""
-
-
-@pytest.fixture
-def journey(database_url, start_of_journey):  # type: ignore[no-untyped-def]
-    """Delivery keeps nothing in memory between runs, so one engine throughout is enough here."""
-    driver = Journey(database_url, start_of_journey, restored=False)
-    yield driver
-    driver.db.dispose()
-
-
-@pytest.fixture
-def referral(journey):  # type: ignore[no-untyped-def]
-    journey.deploy("referral_reply.bpmn")
-    case = journey.start("referral_reply")
-    journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
-    return case
 
 
 def post_office(journey, mailbox, **settings) -> PostOffice:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The two-week reply to a referrer, walked through a tiny model (tests/engine/bpmn/referral_reply.bpmn):
+"""The two-week reply to a referrer, walked through a tiny model (tests/bpmn/referral_reply.bpmn):
 register the referral → assess it within 14 days of its arrival, or the team leader is told."""
 
 from __future__ import annotations

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.bpmn import BPMN_DIR
 from web import create_app
 
-BPMN = Path(__file__).parents[1] / "engine" / "bpmn"
 PASSWORD = "correct horse battery"
 PEOPLE = {
     # username: (roles, teams)
@@ -75,7 +74,7 @@ def api(app: Flask) -> Api:
 
 @pytest.fixture
 def deployed(api: Api) -> Api:
-    answer = api.post("/processes", "designer", data=(BPMN / "referral_reply.bpmn").read_bytes(),
+    answer = api.post("/processes", "designer", data=(BPMN_DIR / "referral_reply.bpmn").read_bytes(),
                       content_type="application/xml", json=None)
     assert answer.status_code == 201, answer.get_json()
     return api

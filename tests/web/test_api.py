@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.web.conftest import BPMN, Api, personnummer
+from tests.bpmn import BPMN_DIR
+from tests.web.conftest import Api, personnummer
 
 GUNNAR = personnummer("19850312", "123")
 
@@ -31,7 +32,7 @@ def test_a_designer_deploys_and_everyone_sees_the_process(deployed: Api) -> None
 
 
 def test_only_designers_deploy_and_invalid_files_are_refused_with_their_problems(api: Api) -> None:
-    xml = (BPMN / "referral_reply.bpmn").read_bytes()
+    xml = (BPMN_DIR / "referral_reply.bpmn").read_bytes()
     assert api.post("/processes", "carl", data=xml, content_type="application/xml", json=None).status_code == 403
     hostile = xml.replace(b"beslut == 'ja'", b"__import__('os').system('id')")
     answer = api.post("/processes", "designer", data=hostile, content_type="application/xml", json=None)

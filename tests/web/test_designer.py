@@ -17,6 +17,7 @@ from flask import Flask
 from engine import events
 from engine.api import WorkflowEngine
 from engine.views import Case, SourceFile
+from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
 from tests.web.conftest import Api
 
@@ -328,7 +329,7 @@ def test_an_unsafe_or_foreign_upload_is_refused_and_a_new_process_id_starts_a_ne
     answer = designer.client.post("/design/upload", data={"csrf_token": designer.token(),
                                                           "file": (io.BytesIO(hostile), "evil.bpmn")})
     assert answer.status_code == 422 and "DOCTYPE" in answer.text
-    reply = (Path(__file__).parents[1] / "engine" / "bpmn" / "referral_reply.bpmn").read_bytes()
+    reply = (BPMN_DIR / "referral_reply.bpmn").read_bytes()
     answer = designer.client.post("/design/upload", data={"csrf_token": designer.token(),
                                                           "file": (io.BytesIO(reply), "svar.bpmn")})
     designer.follow(answer)

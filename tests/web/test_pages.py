@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -65,6 +67,15 @@ def test_a_wrong_password_says_so_and_a_foreign_next_is_ignored(people: Flask) -
     answer = visitor.post("/login", {"username": "lena", "password": "correct horse battery",
                                      "next": "https://evil.example/phish"})
     assert answer.headers["Location"] == "/inbox"
+
+
+def test_outside_the_tests_passwords_are_hashed_with_argon2s_own_parameters() -> None:
+    """The tests hash cheaply (tests/conftest.py); the product, in a process of its own, does not."""
+    shown = subprocess.run([sys.executable, "-c", "from web.accounts.users import _hasher as h; "
+                            "print(h.time_cost, h.memory_cost, h.parallelism)"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    time_cost, memory_cost, parallelism = (int(n) for n in shown)
+    assert time_cost >= 3 and memory_cost >= 64 * 1024 and parallelism >= 1
 
 
 def test_password_guessing_is_stopped_after_five_failures(people: Flask) -> None:

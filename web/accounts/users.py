@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
-from web.accounts.models import ROLES, TokenRow, UserRow
+from web.accounts.models import ROLES, AccessLogRow, TokenRow, UserRow
 
 _hasher = PasswordHasher()
 STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "admin"}
@@ -153,3 +153,8 @@ class Accounts:
     def notifications_seen_at(self, username: str) -> datetime | None:
         with self.db.transaction() as session:
             return session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))
+
+    def log_access(self, username: str, case_id: str, action: str, at: datetime) -> None:
+        """Append to the access log: who read or changed which case's personal data, and when."""
+        with self.db.transaction() as session:
+            session.add(AccessLogRow(at=at, username=username, case_id=case_id, action=action))

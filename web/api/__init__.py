@@ -11,8 +11,8 @@ from engine.api import WorkflowEngine
 from engine.errors import Conflict, InvalidInput, InvalidProcess, NotFound
 from engine.views import SourceFile
 from web import authz, personnummer
+from web.access_log import log_access
 from web.accounts.users import Accounts, User
-from web.api.access_log import log_access
 from web.api.json_views import case_json, case_summary_json, task_json
 from web.errors import Forbidden, Unauthorized
 

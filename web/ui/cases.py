@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from engine.errors import Conflict, EngineError, InvalidFormData
 from engine.views import Case
 from web import authz, personnummer
-from web.api.access_log import log_access
+from web.access_log import log_access
 from web.errors import Forbidden
 from web.ui.pages import engine, me, now, page_context, require_user, teamwork
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import Conflict, InvalidFormData
 from web import authz, personnummer
-from web.api.access_log import log_access
+from web.access_log import log_access
 from web.errors import Forbidden
 from web.ui.labels import REFERRERS
 from web.ui.pages import engine, me, now, page_context, require_user

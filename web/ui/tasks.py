@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from engine.errors import Conflict, EngineError, InvalidFormData, NotFound, StepFailed
 from engine.views import Task
 from web import authz
-from web.api.access_log import log_access
+from web.access_log import log_access
 from web.errors import Forbidden
 from web.ui import form_fields
 from web.ui.i18n import locale

@@ -22,8 +22,9 @@ from engine.errors import Problem
 from engine.spiff.loading import LoadResult, load
 from engine.views import Case, SourceFile
 from samverkan.cli import main
+from tests.bpmn import BPMN_DIR
 
-HOSTILE = Path(__file__).resolve().parents[1] / "bpmn" / "hostile"
+HOSTILE = BPMN_DIR / "hostile"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
