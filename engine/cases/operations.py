@@ -15,7 +15,7 @@ from datetime import timedelta
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.notifications import outbox
-from engine.persistence import outbox_store
+from engine.persistence import operations_store, outbox_store
 from engine.persistence.db import Database
 from engine.views import Delivery, OperationsOverview, SchedulerHealth, Timer, Worker
 
@@ -32,17 +32,17 @@ class Operations:
         now = self.clock.now()
         with self.db.transaction() as session:
             timers = tuple(Timer(t.case_id, t.element, t.title, t.due_at)
-                           for t in outbox_store.due_timers(session, now, limit))
-            due_count = outbox_store.count_due_timers(session, now)
+                           for t in operations_store.due_timers(session, now, limit))
+            due_count = operations_store.count_due_timers(session, now)
             pending = tuple(outbox.view(r) for r in outbox_store.list_deliveries(
                 session, statuses=[outbox_store.PENDING], mails_only=False, limit=limit))
             failed = tuple(outbox.view(r) for r in outbox_store.list_deliveries(
                 session, statuses=["failed"], limit=limit))
             counts = outbox_store.count_by_status(session)
-            oldest_timer = outbox_store.oldest_due_case(session, now)
+            oldest_timer = operations_store.oldest_due_case(session, now)
             oldest_mail = outbox_store.oldest_due_delivery(session, now)
             workers = tuple(Worker(w.id, w.started_at, w.last_tick_at, w.ticks, w.last_error)
-                            for w in outbox_store.workers(session))
+                            for w in operations_store.workers(session))
         health = SchedulerHealth(
             last_tick_at=max((w.last_tick_at for w in workers), default=None),
             timer_lag=now - oldest_timer if oldest_timer is not None else timedelta(0),
@@ -87,4 +87,4 @@ class Operations:
         ``operations().scheduler`` reports. ``prune`` also drops the rows of workers long silent (a
         worker does that now and then, not on every heartbeat)."""
         with self.db.transaction() as session:
-            outbox_store.heartbeat(session, worker_id, self.clock.now(), error, ticks=ticks, prune=prune)
+            operations_store.heartbeat(session, worker_id, self.clock.now(), error, ticks=ticks, prune=prune)

@@ -69,3 +69,16 @@ def test_a_deliberate_violation_breaks_its_contract(tmp_path: Path, contract: st
     broken = " ".join(result.stdout.split())  # the report wraps long names
     assert f"{' '.join(_contract_names()[contract].split())} BROKEN" in broken, result.stdout
     assert "1 broken" in result.stdout
+
+
+def test_the_web_never_reaches_into_the_engines_insides() -> None:
+    """What the import contracts cannot see: an attribute of the façade that is the engine's own
+    (its database, runner or catalog) handed around by the web."""
+    reaching = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "web").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(f"engine(){inside}" in line or f'["samverkan.engine"]{inside}' in line
+               for inside in (".db", ".runner", ".catalog"))
+    ]
+    assert reaching == []

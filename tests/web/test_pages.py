@@ -375,3 +375,10 @@ def test_every_text_of_the_pages_has_an_english_translation() -> None:
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
                   if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)}
     assert sorted(used - translated) == []
+
+
+def test_every_kind_of_history_event_has_a_name_in_swedish() -> None:
+    from engine import events
+    from web.ui import labels
+
+    assert set(labels.EVENTS) == {kind.event for kind in events.ALL}

@@ -524,7 +524,7 @@ def test_a_journey_of_1500_automatic_steps_validates_and_runs(tmp_path: Path, en
 
 
 def _with_output(expression: str, name: str = "antal_samtal") -> bytes:
-    model = (Path(__file__).parents[1] / "bpmn" / "conversations.bpmn").read_bytes()
+    model = (BPMN_DIR / "conversations.bpmn").read_bytes()
     return model.replace(b'<camunda:outputParameter name="antal_samtal">${antal_samtal + 1}</camunda:outputParameter>',
                          f'<camunda:outputParameter name="{name}">{expression}</camunda:outputParameter>'.encode())
 
@@ -544,7 +544,7 @@ def test_a_form_field_named_like_an_element_is_refused_with_a_clear_message() ->
     from engine.spiff.loading import load
     from engine.views import SourceFile
 
-    model = (Path(__file__).parents[1] / "bpmn" / "referral_reply.bpmn").read_bytes()
+    model = (BPMN_DIR / "referral_reply.bpmn").read_bytes()
     clash = model.replace(b'formField id="kommun"', b'formField id="assess"')
     problems = load([SourceFile("clash.bpmn", clash)]).errors
     assert [p.element for p in problems] == ['register_referral "Registrera remiss"']
