@@ -37,6 +37,10 @@ _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 
 # libxml2 error types that mean the bytes, not the markup, are wrong.
 _ENCODING_ERRORS = {"ERR_INVALID_ENCODING", "ERR_UNSUPPORTED_ENCODING", "ERR_INVALID_CHAR"}
+# A character XML 1.0 does not allow anywhere (NUL and other controls, U+FFFE, U+FFFF, lone surrogates),
+# and a character reference (&#0; &#xFFFF;), whose value is checked against the same rule.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CHAR_REF = re.compile(r"&#(x[0-9A-Fa-f]+|[0-9]+);")
 
 
 def _refuse(filename: str, message: str) -> InvalidProcess:
@@ -137,6 +141,9 @@ def _syntax_message(exc: etree.XMLSyntaxError, parser: etree.XMLParser, content:
     lxml_message = _POSITION_SUFFIX.sub("", exc.msg or (errors[-1].message if errors else str(exc)))
     if any(error.type_name in _ENCODING_ERRORS for error in errors):
         declared = _declared_encoding(content)
+        forbidden = _forbidden_character(content, declared)
+        if forbidden is not None:
+            return forbidden
         if any(error.type_name == "ERR_UNSUPPORTED_ENCODING" for error in errors):
             return f"the file declares an encoding that is not supported ({declared or lxml_message})"
         if declared is None:
@@ -148,6 +155,29 @@ def _syntax_message(exc: etree.XMLSyntaxError, parser: etree.XMLParser, content:
             "save it again as UTF-8 or correct its XML declaration"
         )
     return f"not well-formed XML: {lxml_message} (line {line})"
+
+
+def _forbidden_character(content: bytes, declared: str | None) -> str | None:
+    """Where the text, decoded as it says it is encoded, holds a character XML does not allow; None
+    if it cannot be decoded (then the bytes are what is wrong) or holds none."""
+    utf16 = content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    encoding = "utf-16" if utf16 else declared or "utf-8-sig"
+    try:
+        text = content.decode(encoding)
+    except (UnicodeError, LookupError):
+        return None
+    for number, line in enumerate(text.split("\n"), 1):
+        found = _NOT_XML_CHAR.search(line)
+        if found is not None:
+            return (f"line {number} contains the character U+{ord(found.group()):04X}, which XML does not allow "
+                    "in a file; remove it")
+        for ref in _CHAR_REF.finditer(line):
+            value = ref.group(1)
+            code = int(value[1:], 16) if value.startswith("x") else int(value)
+            if code > 0x10FFFF or _NOT_XML_CHAR.match(chr(code)) is not None:
+                return (f"line {number} refers to the character U+{code:04X} ({ref.group()}), which XML does not "
+                        "allow; remove the reference")
+    return None
 
 
 def root_namespace(tree: etree._ElementTree | etree._Element) -> str | None:

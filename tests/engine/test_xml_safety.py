@@ -163,6 +163,21 @@ def test_invalid_bytes_without_declaration_assume_utf8() -> None:
     assert "not valid UTF-8 (the file declares no encoding" in problem.message
 
 
+@pytest.mark.parametrize(("content", "named"), [
+    ("<a>\n<b>\uffff</b></a>".encode(), "line 2 contains the character U+FFFF"),
+    (b"<a>x\x00y</a>", "line 1 contains the character U+0000"),
+    (b"<a>\x01</a>", "line 1 contains the character U+0001"),
+    (b"<a>&#0;</a>", "line 1 refers to the character U+0000 (&#0;)"),
+    (b"<a>&#xFFFE;</a>", "line 1 refers to the character U+FFFE (&#xFFFE;)"),
+    ('<?xml version="1.0" encoding="UTF-16"?><a>\uffff</a>'.encode("utf-16"), "line 1 contains the character U+FFFF"),
+])
+def test_a_character_xml_does_not_allow_is_named_not_called_an_encoding_problem(content: bytes, named: str) -> None:
+    problem = refused(content)
+
+    assert problem.message.startswith(named)
+    assert "UTF-8" not in problem.message
+
+
 def test_unknown_declared_encoding() -> None:
     problem = refused(b'<?xml version="1.0" encoding="klingon"?>\n<x/>')
     assert "not supported" in problem.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,6 +78,11 @@ def executable_processes(tree: etree._ElementTree) -> list[Any]:
     return [p for p in tree.getroot().iterfind(f"{{{BPMN_NS}}}process") if p.get("isExecutable") == "true"]
 
 
+#: A process key names its cases, its versions, its pages (``/design/processes/<key>``) and its
+#: downloads, so it is kept to what is safe in all of them (docs/operations.md, "Limits of a model").
+PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
 def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = False) -> list[Problem]:
     """Every problem the engine can see in a BPMN file's XML."""
     problems: list[Problem] = []
@@ -95,6 +101,10 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
         return problems
 
     for process in executable:
+        if not PROCESS_KEY.fullmatch(process.get("id") or ""):
+            add(process, f"the process id '{one_line(process.get('id') or '')}' cannot be a process key: it must "
+                         "start with a letter or _ and use only letters, digits, _, - and . (at most 64 characters)")
+            continue
         _lint_ids(process, add)
         for container in (process, *(n for n in _walk(process) if local(n) in CONTAINERS)):
             _lint_references(container, add)

@@ -549,3 +549,20 @@ def test_a_form_field_named_like_an_element_is_refused_with_a_clear_message() ->
     problems = load([SourceFile("clash.bpmn", clash)]).errors
     assert [p.element for p in problems] == ['register_referral "Registrera remiss"']
     assert "form field 'assess' has the same id as an element" in problems[0].message
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "a&lt;script&gt;", "1st_process", "x" * 65, "a b"])
+def test_a_process_id_that_cannot_name_a_process_is_refused(tmp_path: Path, key: str) -> None:
+    content = definitions("""<bpmn:startEvent id="start" />""", key=key).encode()
+
+    problem = assert_refused(tmp_path, "resa.bpmn", content, f'{key.replace("&lt;", "<").replace("&gt;", ">")} "Resa"',
+                             "cannot be a process key")
+    assert "letters, digits, _, - and ." in problem.message
+
+
+@pytest.mark.parametrize("key", ["samverkansteamet", "Process_1", "bpmn-miwg-test-case-c.1.0", "_intern", "x" * 64])
+def test_process_ids_from_modelers_are_accepted_as_keys(key: str) -> None:
+    content = definitions(f"""<bpmn:startEvent id="start" />{flow("f", "start", "end")}<bpmn:endEvent id="end" />""",
+                          key=key).encode()
+
+    assert [p.key for p in load([SourceFile("resa.bpmn", content)]).processes] == [key]
