@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,10 +56,12 @@ class Api:
 
 
 @pytest.fixture
-def app(database_url: str, start_of_journey: datetime) -> Iterator[Flask]:
+def app(database_url: str, start_of_journey: datetime, tmp_path: Path) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": database_url, "SIMULATED_CLOCK": True, "CLOCK_START": start_of_journey,
-                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",)})
+                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",),
+                      "SANDBOX_DIR": tmp_path / "sandbox"})
     yield app
+    app.extensions["samverkan.sandboxes"].close()
     app.extensions["samverkan.engine"].db.dispose()
 
 

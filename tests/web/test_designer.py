@@ -43,15 +43,11 @@ def midnight(day: str) -> datetime:
 
 
 @pytest.fixture
-def studio(api: Api, app: Flask, tmp_path: Path) -> Iterator[Flask]:
+def studio(api: Api, app: Flask) -> Iterator[Flask]:
     """The app with Samverkansteamet (and its meeting-place decision) deployed as version 1."""
-    app.config["SANDBOX_DIR"] = tmp_path / "sandbox"
     engine(app).deploy([SourceFile(BPMN_NAME, (PROCESSES / BPMN_NAME).read_bytes()),
                         SourceFile(DMN_NAME, (PROCESSES / DMN_NAME).read_bytes())], "setup")
     yield app
-    sandboxes = app.extensions.get("samverkan.sandboxes")
-    if sandboxes is not None:
-        sandboxes.close()
 
 
 def engine(app: Flask) -> WorkflowEngine:
@@ -101,7 +97,7 @@ def opened_as(person: Person) -> str:
 
 def draft_xml(person: Person, draft: int, name: str = BPMN_NAME) -> str:
     answer = person.client.get(f"/design/drafts/{draft}/files/{name}")
-    assert answer.status_code == 200 and answer.mimetype == "application/xml"
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
     return answer.text
 
 
@@ -304,7 +300,7 @@ def test_the_decision_table_is_edited_and_checked_in_the_same_draft(studio: Flas
 def test_any_version_downloads_as_bpmn_and_a_camunda_modeler_file_uploads_as_a_new_draft(studio: Flask) -> None:
     designer = Person(studio, "designer")
     download = designer.client.get("/design/processes/samverkansteamet/versions/1.bpmn")
-    assert download.status_code == 200 and download.mimetype == "application/xml"
+    assert download.status_code == 200 and download.mimetype == "text/plain"
     assert download.headers["Content-Disposition"] == 'attachment; filename="samverkansteamet-v1.bpmn"'
     edited = download.text.replace(DUE_14, DUE_10)
 
@@ -320,6 +316,28 @@ def test_any_version_downloads_as_bpmn_and_a_camunda_modeler_file_uploads_as_a_n
     assert "Inga problem hittades." in designer.text()
     designer.get(f"/design/drafts/{draft}/changes")
     assert "bedom_remiss" in designer.text() and "eskalering_svarstid" not in designer.text()
+
+
+def test_model_files_are_served_as_text_that_a_browser_never_renders_or_runs(studio: Flask) -> None:
+    """A BPMN file may carry foreign markup (an XHTML <script>): served as XML, a browser would run it."""
+    designer = Person(studio, "designer")
+    draft = new_draft(designer)
+    case = at_assessment(studio, "Maja Modell")
+    admin = Person(studio, "admin")
+    answers = [
+        designer.client.get(f"/design/drafts/{draft}/files/{BPMN_NAME}"),
+        designer.client.get(f"/design/drafts/{draft}/files/{BPMN_NAME}?download=1"),
+        designer.client.get(f"/design/processes/samverkansteamet/versions/1/files/{DMN_NAME}"),
+        designer.client.get("/design/processes/samverkansteamet/versions/1.bpmn"),
+        admin.client.get(f"/cases/{case.id}/diagram.bpmn"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.mimetype == "text/plain"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Security-Policy"].startswith("sandbox")
+    assert "attachment" in answers[1].headers["Content-Disposition"]
+    assert "Content-Disposition" not in answers[0].headers
 
 
 def test_an_unsafe_or_foreign_upload_is_refused_and_a_new_process_id_starts_a_new_process(studio: Flask) -> None:

@@ -26,6 +26,7 @@ from web.designer.common import (
 )
 from web.designer.drafts import Draft, DraftChanged
 from web.ui.pages import engine, me, now, teamwork
+from web.ui.security import model_file
 
 
 def _compared_to(draft: Draft) -> tuple[int | None, list[SourceFile]]:
@@ -59,11 +60,8 @@ def decision_editor(draft_id: int, name: str) -> str:
 def draft_file(draft_id: int, name: str) -> Response:
     draft = drafts().get(draft_id)
     file = draft.file(name)
-    response = Response(file.content, mimetype="application/xml")
-    if request.args.get("download"):
-        stem = safe_filename(name, file.kind).rsplit(".", 1)[0]
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}-utkast-{draft.id}.{file.kind}"'
-    return response
+    stem = safe_filename(name, file.kind).rsplit(".", 1)[0]
+    return model_file(file.content, f"{stem}-utkast-{draft.id}.{file.kind}" if request.args.get("download") else None)
 
 
 def _posted_xml(name: str) -> str:

@@ -21,6 +21,7 @@ from web.designer.common import (
 )
 from web.designer.drafts import DraftFile
 from web.ui.pages import engine, me, now, teamwork
+from web.ui.security import model_file
 
 #: Uploads: at most this many files (a BPMN file and the DMN files it uses).
 MAX_UPLOAD_FILES = 10
@@ -62,21 +63,16 @@ def version_file(key: str, version: int, name: str) -> Response:
     source = next((s for s in engine().version_files(key, version) if s.name == name), None)
     if source is None:
         raise NotFound(f"process {key} version {version} has no file {name}")
-    response = Response(source.text, mimetype="application/xml")
-    if request.args.get("download"):
-        kind = "dmn" if name.lower().endswith(".dmn") else "bpmn"
-        stem = safe_filename(name, kind).rsplit(".", 1)[0]
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}-v{version}.{kind}"'
-    return response
+    kind = "dmn" if name.lower().endswith(".dmn") else "bpmn"
+    stem = safe_filename(name, kind).rsplit(".", 1)[0]
+    return model_file(source.text, f"{stem}-v{version}.{kind}" if request.args.get("download") else None)
 
 
 @blueprint.get("/processes/<key>/versions/<int:version>.bpmn")
 def version_bpmn(key: str, version: int) -> Response:
     """The BPMN file of a version, as a download (what Camunda Modeler opens)."""
-    response = Response(engine().process_xml(key, version), mimetype="application/xml")
     stem = safe_filename(key, "bpmn").rsplit(".", 1)[0]
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}-v{version}.bpmn"'
-    return response
+    return model_file(engine().process_xml(key, version), f"{stem}-v{version}.bpmn")
 
 
 @blueprint.get("/processes/<key>/versions/<int:version>/changes")

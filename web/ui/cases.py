@@ -12,6 +12,7 @@ from web import authz, personnummer
 from web.access_log import log_access
 from web.errors import Forbidden
 from web.ui.pages import engine, me, now, page_context, require_user, teamwork
+from web.ui.security import model_file
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 blueprint.before_request(require_user)
@@ -70,7 +71,7 @@ def reveal(case_id: str) -> str:
 def diagram(case_id: str) -> Response:
     case = _case(case_id)
     xml = engine().process_xml(case.process_key, case.process_version)
-    return Response(xml, mimetype="application/xml")
+    return model_file(xml)
 
 
 def _changeable(case_id: str) -> Case:
