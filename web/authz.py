@@ -1,27 +1,135 @@
-"""Who may see and do what. Every read of a case goes through :func:`visible_case`.
+"""Who may see and do what: one rule per action and per field, in one table, called by the pages
+and the API alike (a test walks every role through both doors and fails where they differ).
 
-- admin: everything;
-- staff (teamledare, arbetscoach, …): the cases of their own interventions (their teams);
-- remittent: only the cases they referred (started);
-- a task is worked on by staff of its intervention who are offered it (a candidate group among
-  their roles, or named) or hold it.
+- ``case.read``: admins; staff of the case's intervention; the referrer who started it.
+- ``case.start``: admins; referrers; staff of the intervention.
+- ``case.report`` (an event the case waits for: consent revoked, sick leave …), ``case.change``
+  (pause, resume, close) and ``case.note``: admins; staff of the intervention.
+- ``case.personnummer`` (the full number, on request, logged): admins; team leaders, coordinators
+  and handläggare of the intervention; the referrer of the case.
+- ``task.work`` (claim, complete): staff of the intervention offered the task (a candidate group
+  among their roles, or named), or holding it.
+- ``task.comment``: admins; staff of the intervention.
+- ``task.assign`` (to someone, or back to the group): admins; team leaders and coordinators of the
+  intervention.
+- ``process.deploy``: admins; process designers.
+
+Every read of a case goes through :func:`visible_case`: a case one may not read is answered as if
+it did not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
 from engine.views import Case, Notification, Task
+from web import personnummer
 from web.accounts.users import User
 from web.errors import Forbidden
 
+#: Who hands out work: a team leader (Samverkansteamet) or a coordinator (Gemensamma taget).
+LEADER_ROLES = frozenset({"teamledare", "koordinator"})
+#: Who registers and coordinates participants, and so may see their full personnummer.
+REGISTRAR_ROLES = frozenset({"teamledare", "koordinator", "handlaggare"})
+
+
+class Action(StrEnum):
+    READ_CASE = "case.read"
+    START_CASE = "case.start"
+    REPORT_EVENT = "case.report"
+    CHANGE_CASE = "case.change"
+    WRITE_NOTE = "case.note"
+    SEE_PERSONNUMMER = "case.personnummer"
+    WORK_ON_TASK = "task.work"
+    COMMENT_ON_TASK = "task.comment"
+    ASSIGN_TASK = "task.assign"
+    DEPLOY = "process.deploy"
+
+
+def _of_intervention(user: User, process_key: str) -> bool:
+    return user.is_staff and process_key in user.teams
+
 
 def can_see(user: User, case: Case) -> bool:
-    if user.is_admin:
-        return True
-    if user.is_staff and case.process_key in user.teams:
+    if user.is_admin or _of_intervention(user, case.process_key):
         return True
     return user.is_referrer and case.started_by == user.username
+
+
+def _may_start(user: User, process_key: str) -> bool:
+    return user.is_admin or user.is_referrer or _of_intervention(user, process_key)
+
+
+def _may_change(user: User, case: Case) -> bool:
+    return user.is_admin or _of_intervention(user, case.process_key)
+
+
+def _may_see_personnummer(user: User, case: Case) -> bool:
+    if user.is_admin or (user.is_referrer and case.started_by == user.username):
+        return True
+    return bool(REGISTRAR_ROLES & set(user.roles)) and case.process_key in user.teams
+
+
+def _may_work_on(user: User, task: Task) -> bool:
+    if not _of_intervention(user, task.process_key):
+        return False
+    if task.assignee is not None:
+        return task.assignee == user.username
+    return bool(set(task.candidate_groups) & set(user.roles)) or user.username in task.candidate_users
+
+
+def _may_comment(user: User, task: Task) -> bool:
+    return user.is_admin or _of_intervention(user, task.process_key)
+
+
+def _may_assign(user: User, task: Task) -> bool:
+    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and task.process_key in user.teams)
+
+
+def _may_deploy(user: User, _subject: Any = None) -> bool:
+    return user.is_admin or "processdesigner" in user.roles
+
+
+#: The one rule of each action: (user, what it is done to) → allowed.
+RULES: dict[Action, Callable[[User, Any], bool]] = {
+    Action.READ_CASE: can_see,
+    Action.START_CASE: _may_start,
+    Action.REPORT_EVENT: _may_change,
+    Action.CHANGE_CASE: _may_change,
+    Action.WRITE_NOTE: _may_change,
+    Action.SEE_PERSONNUMMER: _may_see_personnummer,
+    Action.WORK_ON_TASK: _may_work_on,
+    Action.COMMENT_ON_TASK: _may_comment,
+    Action.ASSIGN_TASK: _may_assign,
+    Action.DEPLOY: _may_deploy,
+}
+
+
+def allowed(user: User, action: Action, subject: Any = None) -> bool:
+    """Whether ``user`` may do ``action`` to ``subject`` (a case, a task, a process key, or nothing)."""
+    return RULES[action](user, subject)
+
+
+def require(user: User, action: Action, subject: Any = None) -> None:
+    """Raise Forbidden unless ``user`` may do ``action`` to ``subject``."""
+    if not allowed(user, action, subject):
+        what = getattr(subject, "id", subject)
+        raise Forbidden(f"{user.username} may not {action.value} {what if what is not None else ''}".rstrip())
+
+
+def shown_personnummer(user: User, case: Case, *, reveal: bool) -> str:
+    """The case's personnummer as ``user`` sees it: masked, unless revealing was asked for, in which
+    case it is given in full to those who may see it (the caller logs the showing) and refused to
+    everyone else."""
+    number = str(case.participant.get("personnummer") or "")
+    if not reveal:
+        return personnummer.masked(number)
+    require(user, Action.SEE_PERSONNUMMER, case)
+    return number
 
 
 def visible_case(engine: WorkflowEngine, user: User, case_id: str) -> Case:
@@ -56,48 +164,3 @@ def visible_notifications(engine: WorkflowEngine, user: User, limit: int = 200) 
         return engine.notifications(limit=limit)
     return engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
                                 limit=limit)
-
-
-def may_work_on(user: User, task: Task) -> bool:
-    if task.process_key not in user.teams or not user.is_staff:
-        return False
-    if task.assignee is not None:
-        return task.assignee == user.username
-    return bool(set(task.candidate_groups) & set(user.roles)) or user.username in task.candidate_users
-
-
-def require_work(user: User, task: Task) -> None:
-    if not may_work_on(user, task):
-        raise Forbidden(f"task {task.id} is not offered to {user.username}")
-
-
-def may_start_case(user: User, process_key: str) -> bool:
-    return user.is_admin or user.is_referrer or (user.is_staff and process_key in user.teams)
-
-
-def may_deploy(user: User) -> bool:
-    return user.is_admin or "processdesigner" in user.roles
-
-
-#: Who hands out work: a team leader (Samverkansteamet) or a coordinator (Gemensamma taget).
-LEADER_ROLES = frozenset({"teamledare", "koordinator"})
-
-
-def may_assign(user: User, task: Task) -> bool:
-    """Reassign or delegate a task of one's own intervention to someone else."""
-    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and task.process_key in user.teams)
-
-
-def may_see_personnummer(user: User, case: Case) -> bool:
-    """The full personnummer is shown (on request, and logged) to those who register and coordinate
-    participants, and to the referrer of the case; everyone else sees it masked."""
-    if user.is_admin:
-        return True
-    if user.is_referrer and case.started_by == user.username:
-        return True
-    return bool({"teamledare", "koordinator", "handlaggare"} & set(user.roles)) and case.process_key in user.teams
-
-
-def may_change_case(user: User, case: Case) -> bool:
-    """Report events, pause, resume and close: staff of the case's intervention."""
-    return user.is_admin or (user.is_staff and case.process_key in user.teams)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, InvalidInput, InvalidProcess, NotFound
-from engine.views import SourceFile
+from engine.views import Case, SourceFile
 from web import authz, personnummer
 from web.access_log import log_access
 from web.accounts.users import Accounts, User
@@ -63,8 +63,7 @@ def list_processes() -> Response:
 
 @blueprint.post("/processes")
 def deploy_process() -> tuple[Response, int]:
-    if not authz.may_deploy(me()):
-        raise Forbidden("only process designers may deploy")
+    authz.require(me(), authz.Action.DEPLOY)
     if "file" in request.files:
         files = [SourceFile(f.filename or f"upload-{i}.bpmn", f.read())
                  for i, f in enumerate(request.files.getlist("file"))]
@@ -87,8 +86,7 @@ def start_case() -> tuple[Response, int]:
     process = body.get("process")
     if not isinstance(process, str) or not process:
         raise InvalidInput("'process' is required", {"fields": {"process": "required"}})
-    if not authz.may_start_case(me(), process):
-        raise Forbidden(f"{me().username} may not start cases in {process}")
+    authz.require(me(), authz.Action.START_CASE, process)
     participant = body.get("participant")
     if not isinstance(participant, dict):
         raise InvalidInput("'participant' is required", {"fields": {"participant": "required"}})
@@ -115,14 +113,22 @@ def start_case() -> tuple[Response, int]:
     case = engine().start_case(process, participant=person, data=data, participant_key=number,
                                actor=me().username)
     log_access(me(), case.id, "case.started")
-    return jsonify(case_json(case, engine().history(case.id))), 201
+    return jsonify(_case_json(case)), 201
 
 
 @blueprint.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
     case = authz.visible_case(engine(), me(), case_id)
+    reveal = request.args.get("reveal") == "personnummer"
+    shown = _case_json(case, reveal=reveal)
     log_access(me(), case.id, "case.read")
-    return jsonify(case_json(case, engine().history(case.id)))
+    if reveal:
+        log_access(me(), case.id, "personnummer.shown")
+    return jsonify(shown)
+
+
+def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
+    return case_json(case, engine().history(case.id), authz.shown_personnummer(me(), case, reveal=reveal))
 
 
 @blueprint.get("/cases")
@@ -135,6 +141,7 @@ def list_cases() -> Response:
 @blueprint.post("/cases/<case_id>/messages")
 def send_message(case_id: str) -> tuple[Response, int]:
     case = authz.visible_case(engine(), me(), case_id)
+    authz.require(me(), authz.Action.REPORT_EVENT, case)
     body = _body()
     name = body.get("name")
     if not isinstance(name, str) or not name:
@@ -185,7 +192,7 @@ def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
 def claim(task_id: str) -> Response:
     task = _task(task_id)
     if task.assignee is None:
-        authz.require_work(me(), task)
+        authz.require(me(), authz.Action.WORK_ON_TASK, task)
     return jsonify(task_json(engine().claim_task(task.id, me().username)))
 
 
@@ -198,14 +205,14 @@ def unclaim(task_id: str) -> Response:
 @blueprint.post("/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
     task = _task(task_id, gone=Conflict)
-    authz.require_work(me(), task)
+    authz.require(me(), authz.Action.WORK_ON_TASK, task)
     body = _body()
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
     case = engine().complete_task(task.id, data, me().username)
     log_access(me(), case.id, f"task.completed.{task.name}")
-    return jsonify({"case": case_json(case, engine().history(case.id))})
+    return jsonify({"case": _case_json(case)})
 
 
 # --- notifications -----------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
-def _participant(case: Case) -> dict[str, Any]:
-    return {k: case.participant.get(k) for k in ("name", "personnummer", "municipality")}
+def _participant(case: Case, personnummer: str) -> dict[str, Any]:
+    return {"name": case.participant.get("name"), "personnummer": personnummer,
+            "municipality": case.participant.get("municipality")}
 
 
 def case_summary_json(case: Case) -> dict[str, Any]:
@@ -48,13 +49,14 @@ def case_summary_json(case: Case) -> dict[str, Any]:
     }
 
 
-def case_json(case: Case, history: Sequence[CaseEvent]) -> dict[str, Any]:
+def case_json(case: Case, history: Sequence[CaseEvent], personnummer: str) -> dict[str, Any]:
+    """The case as the API shows it; ``personnummer`` as the caller may see it (web.authz)."""
     return {
         "id": case.id,
         "process": case.process_key,
         "version": case.process_version,
         "status": case.status,
-        "participant": _participant(case),
+        "participant": _participant(case, personnummer),
         "data": case.data,
         "open_tasks": [task_json(t) for t in case.open_tasks],
         "next_due_at": _iso(case.next_due_at),

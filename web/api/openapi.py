@@ -72,7 +72,8 @@ SCHEMAS: dict[str, Any] = {
     "Participant": {
         "type": "object", "required": ["name", "personnummer"],
         "properties": {"name": {"type": "string"},
-                       "personnummer": {"type": "string", "description": "YYYYMMDD-NNNN, checked with its check digit"},
+                       "personnummer": {"type": "string", "description": "YYYYMMDD-NNNN, checked with its check "
+                                        "digit; in answers masked as YYYYMMDD-**** unless revealed"},
                        "municipality": {"type": ["string", "null"]}},
     },
     "Case": {
@@ -146,10 +147,13 @@ def document(simulated_clock: bool) -> dict[str, Any]:
                        params=[_query("process", "a process key"),
                                _query("status", "open, paused, completed, cancelled")]),
         },
-        "/cases/{id}": {"get": _op("One case with its open tasks and history", {"200": _json(_ref("Case"), "the case")},
-                                   params=[_path_param("id")])},
+        "/cases/{id}": {"get": _op(
+            "One case with its open tasks and history; the personnummer masked (YYYYMMDD-****) unless "
+            "reveal=personnummer is asked by someone who may see it (logged; 403 for others)",
+            {"200": _json(_ref("Case"), "the case")},
+            params=[_path_param("id"), _query("reveal", "personnummer: the full number")])},
         "/cases/{id}/messages": {"post": _op(
-            "Report an event to a case (e.g. samtycke_aterkallat)",
+            "Report an event to a case (e.g. samtycke_aterkallat); staff of the intervention and admins",
             {"202": _json({"type": "object"}, "delivered"),
              "409": _json(_ref("Error"), "the case does not wait for that message")},
             body=_json({"type": "object", "required": ["name"], "properties": {

@@ -17,7 +17,6 @@ from engine.sandbox import Sandboxes
 from engine.views import ModelDiff, SourceFile
 from web import authz
 from web.designer.drafts import Draft, Drafts
-from web.errors import Forbidden
 from web.ui.pages import engine, page_context, require_user
 
 blueprint = Blueprint("designer", __name__, url_prefix="/design")
@@ -60,8 +59,7 @@ def _designers_only() -> Response | None:
     redirected = require_user()
     if redirected is not None:
         return redirected
-    if not authz.may_deploy(g.user):
-        raise Forbidden(f"{g.user.username} is not a process designer")
+    authz.require(g.user, authz.Action.DEPLOY)
     return None
 
 

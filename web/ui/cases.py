@@ -10,7 +10,6 @@ from engine.errors import Conflict, EngineError, InvalidFormData
 from engine.views import Case
 from web import authz, personnummer
 from web.access_log import log_access
-from web.errors import Forbidden
 from web.ui.pages import engine, me, now, page_context, require_user, teamwork
 from web.ui.security import model_file
 
@@ -43,11 +42,11 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     return render_template(
         "case.html", case=case, history=list(reversed(history)), diagram=diagram,
         personnummer=number if show_personnummer else personnummer.masked(number),
-        may_reveal=not show_personnummer and authz.may_see_personnummer(me(), case),
-        may_change=authz.may_change_case(me(), case), notes=teamwork().notes(case.id),
+        may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
+        may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case), notes=teamwork().notes(case.id),
         consent_revoked=consent_revoked, now=now(),
         current_names=", ".join(diagram.names.get(e, e) for e in diagram.current),
-        may_work=lambda t: authz.may_work_on(me(), t),
+        may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
     )
 
 
@@ -61,8 +60,7 @@ def show(case_id: str) -> str:
 @blueprint.post("/<case_id>/personnummer")
 def reveal(case_id: str) -> str:
     case = _case(case_id)
-    if not authz.may_see_personnummer(me(), case):
-        raise Forbidden(f"{me().username} may not see the personnummer of case {case.id}")
+    authz.require(me(), authz.Action.SEE_PERSONNUMMER, case)
     log_access(me(), case.id, "personnummer.shown")
     return _render(case, show_personnummer=True)
 
@@ -74,10 +72,9 @@ def diagram(case_id: str) -> Response:
     return model_file(xml)
 
 
-def _changeable(case_id: str) -> Case:
+def _changeable(case_id: str, action: authz.Action = authz.Action.CHANGE_CASE) -> Case:
     case = _case(case_id)
-    if not authz.may_change_case(me(), case):
-        raise Forbidden(f"{me().username} may not change case {case.id}")
+    authz.require(me(), action, case)
     return case
 
 
@@ -92,7 +89,7 @@ def _reason() -> str | None:
 @blueprint.post("/<case_id>/messages")
 def report(case_id: str) -> WerkzeugResponse:
     """Report an event (sick leave, consent revoked, …) that the case is waiting for."""
-    case = _changeable(case_id)
+    case = _changeable(case_id, authz.Action.REPORT_EVENT)
     name = request.form.get("name", "")
     if name not in case.waiting_messages:
         flash(_("Ärendet väntar inte på den händelsen just nu."), "error")
@@ -149,9 +146,7 @@ def close(case_id: str) -> WerkzeugResponse:
 
 @blueprint.post("/<case_id>/notes")
 def add_note(case_id: str) -> WerkzeugResponse:
-    case = _case(case_id)
-    if not (authz.may_change_case(me(), case)):
-        raise Forbidden(f"{me().username} may not write notes on case {case.id}")
+    case = _changeable(case_id, authz.Action.WRITE_NOTE)
     try:
         teamwork().add_note(case.id, me(), request.form.get("text", ""), now())
     except InvalidFormData as err:

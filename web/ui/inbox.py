@@ -62,8 +62,8 @@ def index() -> str:
         pages=max(1, -(-page.total // PAGE_SIZE)),
         kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
         colleagues=accounts().colleagues(user.teams), filters=teamwork().filters_for(user),
-        may_assign=authz.LEADER_ROLES & set(user.roles) or user.is_admin,
-        may_work=lambda t: authz.may_work_on(user, t),
+        may_assign=bool(authz.LEADER_ROLES & set(user.roles)) or user.is_admin,
+        may_work=lambda t: authz.allowed(user, authz.Action.WORK_ON_TASK, t),
     )
 
 
@@ -95,9 +95,9 @@ def bulk() -> Response:
             task = engine().task(task_id)
             authz.visible_case(engine(), user, task.case_id)
             if action == "claim":
-                authz.require_work(user, task)
+                authz.require(user, authz.Action.WORK_ON_TASK, task)
                 engine().claim_task(task.id, user.username)
-            elif action in ("assign", "release") and authz.may_assign(user, task):
+            elif action in ("assign", "release") and authz.allowed(user, authz.Action.ASSIGN_TASK, task):
                 target = assignee if action == "assign" else None
                 team = {c.username for c in accounts().colleagues((task.process_key,))}
                 if action == "assign" and target not in team:

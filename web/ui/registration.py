@@ -31,7 +31,7 @@ def _processes() -> list[tuple[str, str]]:
     user = me()
     startable = set(current_app.config["PARTICIPANT_PROCESSES"])
     return [(p.key, p.name) for p in engine().processes()
-            if p.key in startable and authz.may_start_case(user, p.key)]
+            if p.key in startable and authz.allowed(user, authz.Action.START_CASE, p.key)]
 
 
 def _render(values: dict[str, str], errors: dict[str, str], status: int = 200) -> tuple[str, int]:

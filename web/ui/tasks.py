@@ -13,7 +13,6 @@ from engine.errors import Conflict, EngineError, InvalidFormData, NotFound, Step
 from engine.views import Task
 from web import authz
 from web.access_log import log_access
-from web.errors import Forbidden
 from web.ui import form_fields
 from web.ui.i18n import locale
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, safe_next, teamwork
@@ -46,7 +45,8 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
     notes = [n for n in teamwork().notes(case.id) if n.task_id == task.id]
     return render_template(
         "task.html", task=task, case=case, inputs=form_fields.inputs(task.form, values, shown_errors),
-        form_errors=unknown, may_work=authz.may_work_on(me(), task), may_assign=authz.may_assign(me(), task),
+        form_errors=unknown, may_work=authz.allowed(me(), authz.Action.WORK_ON_TASK, task),
+        may_assign=authz.allowed(me(), authz.Action.ASSIGN_TASK, task),
         colleagues=accounts().colleagues((task.process_key,)), comments=notes,
         history=engine().history(case.id)[-8:], now=now(),
     ), status
@@ -65,7 +65,7 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     task = _open_task(task_id)
     if task is None:
         return _gone()
-    authz.require_work(me(), task)
+    authz.require(me(), authz.Action.WORK_ON_TASK, task)
     data = form_fields.submitted(task.form, request.form)
     try:
         case = engine().complete_task(task.id, data, me().username)
@@ -89,7 +89,7 @@ def claim(task_id: str) -> Response:
     task = _open_task(task_id)
     if task is None:
         return _gone()
-    authz.require_work(me(), task)
+    authz.require(me(), authz.Action.WORK_ON_TASK, task)
     try:
         engine().claim_task(task.id, me().username)
     except (Conflict, NotFound):
@@ -119,8 +119,7 @@ def assign(task_id: str) -> Response:
     task = _open_task(task_id)
     if task is None:
         return _gone()
-    if not authz.may_assign(me(), task):
-        raise Forbidden(f"{me().username} may not reassign task {task.id}")
+    authz.require(me(), authz.Action.ASSIGN_TASK, task)
     target = request.form.get("assignee") or None
     if target is not None and target not in {u.username for u in accounts().colleagues((task.process_key,))}:
         flash(_("Välj en person i teamet."), "error")
@@ -139,6 +138,7 @@ def comment(task_id: str) -> Response:
     task = _open_task(task_id)
     if task is None:
         return _gone()
+    authz.require(me(), authz.Action.COMMENT_ON_TASK, task)
     try:
         teamwork().add_note(task.case_id, me(), request.form.get("text", ""), now(), task_id=task.id)
     except InvalidFormData as err:
