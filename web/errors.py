@@ -42,11 +42,19 @@ class Unauthorized(EngineError):
     code = "unauthorized"
 
 
+class BadRequest(EngineError):
+    """The request itself cannot be read (not JSON, NaN, nested past the parser)."""
+
+    code = "bad_request"
+
+
 def status_of(error: EngineError) -> int:
     if isinstance(error, Unauthorized):
         return 401
     if isinstance(error, Forbidden):
         return 403
+    if isinstance(error, BadRequest):
+        return 400
     return next((status for cls, status in STATUS if isinstance(error, cls)), 400)
 
 

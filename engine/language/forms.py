@@ -8,6 +8,7 @@ stays plain JSON. Every problem is reported per field; nothing is applied unless
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -147,7 +148,9 @@ def json_values(data: Mapping[str, Any]) -> dict[str, Any]:
 def _is_json_value(value: Any, depth: int = 0) -> bool:
     if depth > 10:
         return False
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, float):
+        return math.isfinite(value)  # NaN and Infinity are not JSON: stored, they break every read
+    if value is None or isinstance(value, str | int | bool):
         return True
     if isinstance(value, list):
         return all(_is_json_value(v, depth + 1) for v in value)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine import events
 from engine.api import WorkflowEngine
-from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.errors import Conflict, DuplicateCase, InvalidFormData, NotFound, StepFailed
 from engine.persistence.models import CaseRow
 from engine.views import SourceFile
 from tests.bpmn import BPMN_DIR
@@ -49,6 +49,18 @@ def test_deploying_unchanged_content_makes_no_new_version(journey) -> None:  # t
 def test_starting_an_unknown_process_is_not_found(journey) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotFound):
         journey.start("finns_inte")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_data_that_is_not_json_is_refused_at_every_door_of_the_engine(journey, value: float) -> None:  # type: ignore[no-untyped-def]
+    """NaN and Infinity are not JSON: stored, they would make every later read of the case fail."""
+    journey.deploy("referral_reply.bpmn")
+    with pytest.raises(InvalidFormData):
+        journey.start("referral_reply", {"x": value})
+    case = journey.start("referral_reply")
+    with pytest.raises(InvalidFormData):
+        journey.engine.correct_case_data(case.id, {"x": [value]}, "rättning", "admin")
+    assert [c.id for c in journey.engine.cases()] == [case.id]  # the refused start left nothing behind
 
 
 def test_one_open_case_per_participant_and_intervention(journey) -> None:  # type: ignore[no-untyped-def]

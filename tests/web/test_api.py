@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.bpmn import BPMN_DIR
 from tests.web.conftest import Api, personnummer
@@ -202,3 +206,42 @@ def test_a_task_of_another_intervention_is_not_found_not_just_in_conflict(deploy
     assert deployed.post(f"/tasks/{task['id']}/complete", "otto", {"data": {}}).status_code == 404
     assert deployed.post(f"/tasks/{task['id']}/claim", "otto").status_code == 404
     assert deployed.post("/tasks/no-such-task/complete", "carl", {"data": {}}).status_code == 409
+
+
+def _participant(**changes: Any) -> dict[str, Any]:
+    return {"name": "Gunnar G", "personnummer": GUNNAR, "municipality": "Nora", **changes}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"participant": _participant(email="g@example.se")}, "participant.email"),
+    ({"participant": _participant(), "priority": "high"}, "priority"),
+    ({"participant": _participant(municipality="Atlantis")}, "participant.municipality"),
+    ({"participant": _participant(name="G" * 1_000_000)}, "participant.name"),
+    ({"participant": _participant(name="Gunnar\x00G")}, "participant.name"),
+    ({"participant": _participant(), "data": {"samtycke_datum": "2099-01-01"}}, "data.samtycke_datum"),
+    ({"participant": _participant(), "data": {"samtycke_datum": "2026-02-30"}}, "data.samtycke_datum"),
+    ({"participant": _participant(), "data": {"remitterande_myndighet": "Skatteverket"}},
+     "data.remitterande_myndighet"),
+])
+def test_a_case_is_started_through_the_api_only_if_the_registration_page_would_start_it(
+        deployed: Api, body: dict[str, Any], field: str) -> None:
+    answer = deployed.post("/cases", "lena", {"process": "referral_reply", **body})
+
+    assert answer.status_code == 422
+    assert field in answer.get_json()["details"]["fields"]
+    assert deployed.get("/cases", "lena").get_json() == []  # nothing started
+
+
+@pytest.mark.parametrize("raw", [
+    '{"process": "referral_reply", "participant": %s, "data": {"x": NaN}}',
+    '{"process": "referral_reply", "participant": %s, "data": {"x": -Infinity}}',
+    '{"process": "referral_reply", "participant": %s, "data": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+])
+def test_nan_infinity_and_nesting_past_the_parser_are_refused_as_bad_requests(deployed: Api, raw: str) -> None:
+    body = raw.replace("%s", json.dumps(_participant()), 1)
+    answer = deployed.call("POST", "/cases", "lena", data=body, content_type="application/json")
+
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "bad_request"
+    listed = deployed.get("/cases", "lena")
+    assert listed.status_code == 200 and json.loads(listed.text) == []

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
-from engine.errors import Conflict, InvalidInput, InvalidProcess, NotFound
+from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound
 from engine.views import Case, SourceFile
-from web import authz, personnummer
+from web import authz, participants
 from web.access_log import log_access
 from web.accounts.users import Accounts, User
 from web.api.json_views import case_json, case_summary_json, task_json
-from web.errors import Forbidden, Unauthorized
+from web.errors import BadRequest, Forbidden, Unauthorized
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -44,10 +44,21 @@ def authenticate() -> None:
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The request's JSON object, parsed strictly: NaN and Infinity are not JSON (they would be stored
+    and break every later read), and nesting deeper than Python's parser goes is refused, not a 500."""
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null", parse_constant=_not_json)
+    except RecursionError:
+        raise BadRequest("the request body is nested too deeply") from None
+    except ValueError as err:
+        raise BadRequest(f"the request body is not JSON: {err}") from None
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object")
     return body
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 # --- processes -------------------------------------------------------------------------------------
@@ -80,38 +91,41 @@ def deploy_process() -> tuple[Response, int]:
 # --- cases ----------------------------------------------------------------------------------------
 
 
+#: What a case is started with; anything else in the body is refused by name.
+START_FIELDS = {"process", "participant", "data"}
+PARTICIPANT_FIELDS = {"name", "personnummer", "municipality"}
+#: Where a registration field's problem is reported in the API's terms.
+START_ERRORS = {"process": "process", "name": "participant.name", "personnummer": "participant.personnummer",
+                "municipality": "participant.municipality",
+                **{key: f"data.{name}" for key, name in participants.CASE_DATA.items()}}
+
+
 @blueprint.post("/cases")
 def start_case() -> tuple[Response, int]:
+    """Start a case, checked exactly as the registration page checks it (web.participants)."""
     body = _body()
     process = body.get("process")
     if not isinstance(process, str) or not process:
-        raise InvalidInput("'process' is required", {"fields": {"process": "required"}})
+        raise InvalidFormData({"process": "krävs"})
     authz.require(me(), authz.Action.START_CASE, process)
-    participant = body.get("participant")
+    participant, data = body.get("participant"), body.get("data") or {}
+    fields = dict.fromkeys(sorted(set(body) - START_FIELDS), "okänt fält")
     if not isinstance(participant, dict):
-        raise InvalidInput("'participant' is required", {"fields": {"participant": "required"}})
-    fields: dict[str, str] = {}
-    name = participant.get("name")
-    if not isinstance(name, str) or not name.strip():
-        fields["participant.name"] = "namn krävs"
-    try:
-        number = personnummer.normalize(str(participant.get("personnummer") or ""), datetime.now(UTC).date())
-    except ValueError as err:
-        fields["participant.personnummer"] = str(err)
-        number = ""
-    municipality = participant.get("municipality")
-    if municipality is not None and not isinstance(municipality, str):
-        fields["participant.municipality"] = "ska vara text"
-    data = body.get("data") or {}
+        fields["participant"] = "krävs (ett objekt)"
+        participant = {}
+    fields.update({f"participant.{k}": "okänt fält" for k in sorted(set(participant) - PARTICIPANT_FIELDS)})
     if not isinstance(data, dict):
         fields["data"] = "ska vara ett objekt"
-    if fields:
-        from engine.errors import InvalidFormData
-
+        data = {}
+    values = {"process": process, **{k: participant.get(k) for k in PARTICIPANT_FIELDS},
+              **{key: data.get(name) for key, name in participants.CASE_DATA.items()}}
+    registration, errors = participants.check(values, today=engine().clock.now().date(), startable={process},
+                                              complete=False)
+    fields.update({START_ERRORS[key]: message for key, message in errors.items()})
+    if fields or registration is None:
         raise InvalidFormData(fields)
-    person = {"name": str(name).strip(), "personnummer": number, "municipality": municipality}
-    case = engine().start_case(process, participant=person, data=data, participant_key=number,
-                               actor=me().username)
+    case = engine().start_case(process, participant=registration.participant, data={**data, **registration.data},
+                               participant_key=registration.personnummer, actor=me().username)
     log_access(me(), case.id, "case.started")
     return jsonify(_case_json(case)), 201
 

@@ -56,9 +56,6 @@ NOTIFICATION_KINDS = {
 }
 
 #: Who refers participants: the authorities of a samordningsförbund.
-REFERRERS = ("Arbetsförmedlingen", "Försäkringskassan", "Kommunen (socialtjänst)", "Regionen (hälso- och sjukvård)")
-
-
 def label(table: dict[str, object], key: str) -> str:
     value = table.get(key)
     return str(value) if value is not None else key.replace("_", " ").capitalize()
