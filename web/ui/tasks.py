@@ -47,6 +47,7 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
         "task.html", task=task, case=case, inputs=form_fields.inputs(task.form, values, shown_errors),
         form_errors=unknown, may_work=authz.allowed(me(), authz.Action.WORK_ON_TASK, task),
         may_assign=authz.allowed(me(), authz.Action.ASSIGN_TASK, task),
+        may_comment=authz.allowed(me(), authz.Action.COMMENT_ON_TASK, task),
         colleagues=accounts().colleagues((task.process_key,)), comments=notes,
         history=engine().history(case.id)[-8:], now=now(),
     ), status
