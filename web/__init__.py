@@ -41,7 +41,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime), SECRET_KEY, TESTING,
     SMTP (:class:`engine.settings.SmtpSettings`; none: no mail is sent), DELIVERY
-    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR; anything else is passed to Flask's config.
+    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR, ACCOUNTS_CLOCK (the wall clock of API
+    tokens; default the system's, whatever the engine's); anything else is passed to Flask's config.
 
     ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
     ``.sandboxes`` and ``.delivery`` (the mail delivery worker, or None)."""
@@ -74,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     smtp = settings.get("SMTP")
     app.extensions.update({
         "samverkan.engine": engine,
-        "samverkan.accounts": Accounts(database),
+        "samverkan.accounts": Accounts(database, settings.get("ACCOUNTS_CLOCK")),
         "samverkan.teamwork": Teamwork(database),
         "samverkan.drafts": Drafts(database),
         "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox"),

@@ -39,7 +39,9 @@ class UserRow(AccountsBase):
 
 
 class TokenRow(AccountsBase):
-    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token."""
+    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token. It
+    works until ``expires_at`` (a token forgotten in a script does not work for ever) unless it is
+    revoked first."""
 
     __tablename__ = "api_tokens"
 
@@ -47,8 +49,10 @@ class TokenRow(AccountsBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AccessLogRow(AccountsBase):
