@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime), SECRET_KEY, TESTING,
     SMTP (:class:`engine.settings.SmtpSettings`; none: no mail is sent), DELIVERY
     (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR, ACCOUNTS_CLOCK (the wall clock of API
-    tokens; default the system's, whatever the engine's); anything else is passed to Flask's config.
+    tokens and page sessions; default the system's, whatever the engine's); anything else is passed to Flask's config.
 
     ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
     ``.sandboxes`` and ``.delivery`` (the mail delivery worker, or None)."""

@@ -102,11 +102,13 @@ def test_all_of_a_users_tokens_are_revoked_with_all(accounts: Accounts) -> None:
 
 def test_a_deactivated_user_cannot_sign_in_or_use_a_token_until_activated(accounts: Accounts) -> None:
     token = samverkan(accounts, "token", "create", "lena").output.strip().splitlines()[-1]
+    session = accounts.sessions.start(accounts.user("lena"), timedelta(hours=8))
 
     result = samverkan(accounts, "user", "deactivate", "lena")
     assert result.exit_code == 0
     assert result.output == "user lena deactivated: signed out everywhere, API tokens refused\n"
     assert refusal(accounts, token) == "deactivated"
+    assert accounts.sessions.user(session, timedelta(hours=8)) is None
     assert accounts.check_password("lena", "correct horse battery") is None
     assert samverkan(accounts, "token", "create", "lena").output == "Error: no active user lena\n"
     assert samverkan(accounts, "user", "deactivate", "lena").output == "user lena was deactivated already\n"
@@ -114,5 +116,6 @@ def test_a_deactivated_user_cannot_sign_in_or_use_a_token_until_activated(accoun
     result = samverkan(accounts, "user", "activate", "lena")
     assert result.exit_code == 0 and result.output == "user lena activated\n"
     assert refusal(accounts, token) is None
+    assert accounts.sessions.user(session, timedelta(hours=8)) is None  # signing in again is needed
     assert accounts.check_password("lena", "correct horse battery") is not None
     assert samverkan(accounts, "user", "deactivate", "nobody").output == "Error: no user nobody\n"

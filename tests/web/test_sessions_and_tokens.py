@@ -1,4 +1,6 @@
-"""API tokens expire, can be revoked, and say so when refused.
+"""Ending access: signing out ends the session on the server, so a copy of its cookie is worth
+nothing; API tokens expire, can be revoked, and say so when refused; a deactivated user is shut
+out of the pages and the API at once, and coming back does not bring old sessions back.
 
 The accounts keep their own clock (the wall clock in the product); here it is simulated, so hours
 and months pass without waiting."""
@@ -10,15 +12,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from engine.clock import SimulatedClock
 from engine.persistence.db import Database
+from tests.web.browser import Person
 from tests.web.conftest import Api
 from web import create_app
 from web.accounts.migrations import upgrade
+from web.accounts.models import SessionRow
 from web.accounts.tokens import TokenRefused, token_hash
 from web.accounts.users import Accounts
+
+COOKIE = "samverkan_session"
 
 
 @pytest.fixture
@@ -38,6 +44,64 @@ def app(database_url: str, start_of_journey: datetime, wall_clock: SimulatedCloc
 
 def accounts(app: Flask) -> Accounts:
     return app.extensions["samverkan.accounts"]
+
+
+def copy_of_the_cookie(person: Person, app: Flask) -> Person:
+    """Someone else's browser holding a copy of ``person``'s session cookie, as it is now."""
+    cookie = person.client.get_cookie(COOKIE)
+    assert cookie is not None
+    thief = Person(app)
+    thief.client.set_cookie(COOKIE, cookie.value)
+    return thief
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def test_a_session_cookie_copied_before_signing_out_does_not_work_after_it(api: Api, app: Flask) -> None:
+    lena = Person(app, "lena")
+    copy = copy_of_the_cookie(lena, app)
+    assert copy.get("/inbox").status_code == 200  # the copy is as good as the original …
+
+    assert lena.post("/logout").status_code == 302
+    answer = copy.get("/inbox")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")  # … until she signs out
+    assert lena.get("/inbox").status_code == 302
+
+
+def test_signing_out_ends_only_that_session(api: Api, app: Flask) -> None:
+    at_the_office, at_home = Person(app, "lena"), Person(app, "lena")
+    at_the_office.post("/logout")
+    assert at_home.get("/inbox").status_code == 200
+
+
+def test_a_session_lasts_eight_hours_from_its_last_use(api: Api, app: Flask, wall_clock: SimulatedClock) -> None:
+    lena = Person(app, "lena")
+    copy = copy_of_the_cookie(lena, app)  # the server, not the cookie's own expiry, is what is tested
+    for _ in range(3):  # a working day and more, with pauses under eight hours
+        wall_clock.advance(timedelta(hours=7, minutes=50))
+        assert copy.get("/inbox").status_code == 200
+    wall_clock.advance(timedelta(hours=8, minutes=1))
+    assert copy.get("/inbox").status_code == 302
+    with accounts(app).db.transaction() as session:
+        assert session.scalars(select(SessionRow)).all() == []  # and the ended session is gone
+
+
+def test_deactivating_a_user_ends_their_sessions_and_activating_them_brings_none_back(api: Api, app: Flask) -> None:
+    lena = Person(app, "lena")
+    copy = copy_of_the_cookie(lena, app)
+    assert accounts(app).set_active("lena", False) is True
+
+    assert lena.get("/inbox").status_code == 302
+    assert lena.sign_in("lena").status_code == 401
+    refused = api.get("/cases", "lena")
+    assert refused.status_code == 401
+    assert refused.get_json()["message"] == "the account lena is deactivated; its API tokens do not work while it is"
+
+    assert accounts(app).set_active("lena", True) is True
+    assert copy.get("/inbox").status_code == 302  # the old session stays ended: sign in again
+    assert api.get("/cases", "lena").status_code == 200  # an unexpired, unrevoked token works again
+    assert Person(app, "lena").get("/inbox").status_code == 200
 
 
 # --- API tokens -----------------------------------------------------------------------------------

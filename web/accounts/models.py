@@ -55,6 +55,22 @@ class TokenRow(AccountsBase):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class SessionRow(AccountsBase):
+    """A signed-in session of the pages. The session cookie (signed, but a copy of it is as good as
+    the original) carries a random id whose SHA-256 is this row's key; the cookie is worth
+    something only while the row exists. Signing out deletes it, and so does deactivating the user,
+    so a cookie captured earlier is refused from then on."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last request, to a few minutes: the session ends when it has been idle for its lifetime.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class AccessLogRow(AccountsBase):
     """Who read or changed which case's personal data, and when (append-only)."""
 

@@ -1,5 +1,5 @@
 """Users: creating them, checking their passwords, deactivating and activating them. Their API
-tokens are in ``tokens.py``."""
+tokens are in ``tokens.py``, their page sessions in ``sessions.py``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
 from web.accounts.identity import STAFF_ROLES, User, user_view
-from web.accounts.models import ROLES, AccessLogRow, UserRow
+from web.accounts.models import ROLES, AccessLogRow, SessionRow, UserRow
+from web.accounts.sessions import PageSessions
 from web.accounts.tokens import ApiTokens
 
 _hasher = PasswordHasher()
@@ -23,9 +24,9 @@ __all__ = ["STAFF_ROLES", "Accounts", "User"]
 
 
 class Accounts:
-    """Users, with their API tokens (``tokens``).
+    """Users, with their API tokens (``tokens``) and page sessions (``sessions``).
 
-    ``clock`` is the wall clock that tokens keep: the system's,
+    ``clock`` is the wall clock that tokens and sessions keep: the system's,
     also when the engine's clock is simulated (a demo that moves its clock months ahead must not
     expire its own tokens)."""
 
@@ -33,6 +34,7 @@ class Accounts:
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.tokens = ApiTokens(db, self.clock)
+        self.sessions = PageSessions(db, self.clock)
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
                  display_name: str | None = None, *, email: str | None = None) -> User:
@@ -81,14 +83,16 @@ class Accounts:
         return self.tokens.issue(username).value
 
     def set_active(self, username: str, active: bool) -> bool:
-        """Activate or deactivate a user; whether anything changed. An inactive user cannot sign in,
-        their pages send them to sign in, and their API tokens are refused while they are inactive."""
+        """Activate or deactivate a user; whether anything changed. Deactivating ends the user's
+        page sessions at once; their API tokens are refused while they are inactive."""
         with self.db.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             if row is None:
                 raise NotFound(f"no user {username}")
             changed = row.active != active
             row.active = active
+            if not active:
+                session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
             return changed
 
     def check_password(self, username: str, password: str) -> User | None:
