@@ -150,6 +150,18 @@ def _mail_settings() -> dict[str, Any]:
     return {"SMTP": smtp, "DELIVERY": settings}
 
 
+def _trusted_proxies() -> str:
+    """SAMVERKAN_TRUSTED_PROXIES, checked: the reverse proxies whose X-Forwarded-For is believed."""
+    from web.proxies import networks
+
+    setting = os.environ.get("SAMVERKAN_TRUSTED_PROXIES", "")
+    try:
+        networks(setting)
+    except ValueError as err:
+        raise click.ClickException(f"SAMVERKAN_TRUSTED_PROXIES: {err}") from err
+    return setting
+
+
 @main.command()
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between scheduler ticks.")
 @click.pass_context
@@ -172,7 +184,8 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
 
     from engine import scheduler
 
-    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock)
+    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock,
+               TRUSTED_PROXIES=_trusted_proxies())
     engine = app.extensions["samverkan.engine"]
     _deploy_processes(engine)
     if demo:

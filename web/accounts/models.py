@@ -112,7 +112,9 @@ class SavedFilterRow(AccountsBase):
 
 
 class LoginFailureRow(AccountsBase):
-    """A failed sign-in, kept to slow down password guessing (per user name and per address)."""
+    """A sign-in attempt that has not succeeded, kept to slow down password guessing (per user name
+    and per address). It is written before the password is checked, so that an attempt counts even
+    while it is still being checked, and deleted when the password proves right."""
 
     __tablename__ = "login_failures"
 

@@ -26,7 +26,7 @@ __all__ = ["STAFF_ROLES", "Accounts", "User"]
 class Accounts:
     """Users, with their API tokens (``tokens``) and page sessions (``sessions``).
 
-    ``clock`` is the wall clock that tokens and sessions keep: the system's,
+    ``clock`` is the wall clock that tokens, sessions and sign-in throttling keep: the system's,
     also when the engine's clock is simulated (a demo that moves its clock months ahead must not
     expire its own tokens)."""
 

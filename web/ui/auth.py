@@ -22,8 +22,12 @@ def login() -> Response | str | tuple[str, int]:
     password = request.form.get("password", "")
     result = SignIn(accounts()).attempt(username, password, request.remote_addr or "-")
     if result.user is None:
-        error = (_("För många misslyckade inloggningar. Vänta en kvart och försök igen.") if result.throttled
-                 else _("Fel användarnamn eller lösenord."))
+        if result.refused == "user":
+            error = _("För många misslyckade inloggningar. Vänta en kvart och försök igen.")
+        elif result.refused == "address":
+            error = _("Många misslyckade inloggningar från din adress. Vänta några sekunder och försök igen.")
+        else:
+            error = _("Fel användarnamn eller lösenord.")
         status = 429 if result.throttled else 401
         return render_template("login.html", next=next_page, username=username, error=error, user=None), status
     forget_user()  # a fresh session on sign-in: nothing carried over from before
