@@ -150,6 +150,18 @@ def _mail_settings() -> dict[str, Any]:
     return {"SMTP": smtp, "DELIVERY": settings}
 
 
+def _trusted_proxies() -> str:
+    """SAMVERKAN_TRUSTED_PROXIES, checked: the reverse proxies whose X-Forwarded-For is believed."""
+    from web.proxies import networks
+
+    setting = os.environ.get("SAMVERKAN_TRUSTED_PROXIES", "")
+    try:
+        networks(setting)
+    except ValueError as err:
+        raise click.ClickException(f"SAMVERKAN_TRUSTED_PROXIES: {err}") from err
+    return setting
+
+
 @main.command()
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between scheduler ticks.")
 @click.pass_context
@@ -172,7 +184,8 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
 
     from engine import scheduler
 
-    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock)
+    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock,
+               TRUSTED_PROXIES=_trusted_proxies())
     engine = app.extensions["samverkan.engine"]
     _deploy_processes(engine)
     if demo:
@@ -219,6 +232,35 @@ def user_add(ctx: click.Context, username: str, roles: tuple[str, ...], teams: t
     click.echo(f"user {created.username} created: roles {', '.join(created.roles)}; teams {teams_text}")
 
 
+@user.command("deactivate")
+@click.argument("username")
+@click.pass_context
+def user_deactivate(ctx: click.Context, username: str) -> None:
+    """Stop USERNAME: signed out everywhere at once, no signing in, API tokens refused (until
+    `user activate`); nothing they did is removed."""
+    changed = _set_active(ctx, username, active=False)
+    click.echo(f"user {username} deactivated: signed out everywhere, API tokens refused" if changed
+               else f"user {username} was deactivated already")
+
+
+@user.command("activate")
+@click.argument("username")
+@click.pass_context
+def user_activate(ctx: click.Context, username: str) -> None:
+    """Let a deactivated USERNAME sign in again; their unexpired, unrevoked API tokens work again."""
+    changed = _set_active(ctx, username, active=True)
+    click.echo(f"user {username} activated" if changed else f"user {username} was active already")
+
+
+def _set_active(ctx: click.Context, username: str, *, active: bool) -> bool:
+    from engine.errors import EngineError
+
+    try:
+        return bool(_accounts(ctx.obj["database"]).set_active(username, active))
+    except EngineError as err:
+        raise click.ClickException(err.message) from err
+
+
 @main.group()
 def token() -> None:
     """Manage API tokens."""
@@ -226,17 +268,44 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("username")
+@click.option("--days", type=click.IntRange(1, 3650), envvar="SAMVERKAN_TOKEN_DAYS", default=90, show_default=True,
+              show_envvar=True, help="How long the token works.")
 @click.pass_context
-def token_create(ctx: click.Context, username: str) -> None:
-    """Print a new API token for USERNAME (the last line of output)."""
+def token_create(ctx: click.Context, username: str, days: int) -> None:
+    """Print a new API token for USERNAME (the last line of output), and when it expires."""
     from engine.errors import EngineError
+    from web.accounts.tokens import shown
 
     try:
-        value = _accounts(ctx.obj["database"]).create_token(username)
+        issued = _accounts(ctx.obj["database"]).tokens.issue(username, days)
     except EngineError as err:
         raise click.ClickException(err.message) from err
-    click.echo(f"API token for {username} (shown once; send it as 'Authorization: Bearer TOKEN'):")
-    click.echo(value)
+    click.echo(f"API token for {username}, valid until {shown(issued.expires_at)} "
+               "(shown once; send it as 'Authorization: Bearer TOKEN'):")
+    click.echo(issued.value)
+
+
+@token.command("revoke")
+@click.argument("given", metavar="TOKEN | --all USERNAME")
+@click.option("--all", "all_of_user", is_flag=True, help="Revoke every token of the user USERNAME.")
+@click.pass_context
+def token_revoke(ctx: click.Context, given: str, all_of_user: bool) -> None:
+    """Revoke one API token, given by its value as `token create` printed it ('-' reads it from
+    standard input, keeping it out of the shell's history); or, with --all, every token of a user.
+    Tokens are stored only as hashes, so a token whose value is lost is revoked with --all."""
+    from engine.errors import EngineError
+
+    tokens = _accounts(ctx.obj["database"]).tokens
+    try:
+        if all_of_user:
+            count = tokens.revoke_all(given)
+            click.echo(f"{count} API token(s) of {given} revoked")
+            return
+        value = sys.stdin.readline().strip() if given == "-" else given
+        owner, was_in_force = tokens.revoke(value)
+    except EngineError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"API token of {owner} revoked" if was_in_force else f"that API token of {owner} was revoked already")
 
 
 def _accounts(database: str | None):  # type: ignore[no-untyped-def]

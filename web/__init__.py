@@ -14,7 +14,7 @@ from engine.api import WorkflowEngine
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.persistence.db import Database
 from engine.sandbox import Sandboxes
-from web import errors
+from web import errors, proxies
 from web.accounts.directory import AccountsDirectory
 from web.accounts.migrations import upgrade as upgrade_accounts
 from web.accounts.users import Accounts
@@ -41,7 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime), SECRET_KEY, TESTING,
     SMTP (:class:`engine.settings.SmtpSettings`; none: no mail is sent), DELIVERY
-    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR; anything else is passed to Flask's config.
+    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR, TRUSTED_PROXIES (the reverse proxies
+    whose X-Forwarded-For is believed, as in ``SAMVERKAN_TRUSTED_PROXIES``; see :mod:`web.proxies`),
+    ACCOUNTS_CLOCK (the wall clock of tokens, sessions and sign-in throttling; default the
+    system's, whatever the engine's); anything else is passed to Flask's config.
 
     ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
     ``.sandboxes`` and ``.delivery`` (the mail delivery worker, or None)."""
@@ -74,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     smtp = settings.get("SMTP")
     app.extensions.update({
         "samverkan.engine": engine,
-        "samverkan.accounts": Accounts(database),
+        "samverkan.accounts": Accounts(database, settings.get("ACCOUNTS_CLOCK")),
         "samverkan.teamwork": Teamwork(database),
         "samverkan.drafts": Drafts(database),
         "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox"),
@@ -93,4 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     errors.register(app)
+    trusted = proxies.networks(settings.get("TRUSTED_PROXIES") or ())
+    if trusted:
+        app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, trusted)  # type: ignore[method-assign]
     return app

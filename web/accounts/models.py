@@ -39,7 +39,9 @@ class UserRow(AccountsBase):
 
 
 class TokenRow(AccountsBase):
-    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token."""
+    """An API token; only its SHA-256 is stored, so a leaked database leaks no usable token. It
+    works until ``expires_at`` (a token forgotten in a script does not work for ever) unless it is
+    revoked first."""
 
     __tablename__ = "api_tokens"
 
@@ -47,8 +49,26 @@ class TokenRow(AccountsBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SessionRow(AccountsBase):
+    """A signed-in session of the pages. The session cookie (signed, but a copy of it is as good as
+    the original) carries a random id whose SHA-256 is this row's key; the cookie is worth
+    something only while the row exists. Signing out deletes it, and so does deactivating the user,
+    so a cookie captured earlier is refused from then on."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last request, to a few minutes: the session ends when it has been idle for its lifetime.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AccessLogRow(AccountsBase):
@@ -92,7 +112,9 @@ class SavedFilterRow(AccountsBase):
 
 
 class LoginFailureRow(AccountsBase):
-    """A failed sign-in, kept to slow down password guessing (per user name and per address)."""
+    """A sign-in attempt that has not succeeded, kept to slow down password guessing (per user name
+    and per address). It is written before the password is checked, so that an attempt counts even
+    while it is still being checked, and deleted when the password proves right."""
 
     __tablename__ = "login_failures"
 

@@ -1,60 +1,40 @@
-"""Creating users and tokens, and finding who a request belongs to."""
+"""Users: creating them, checking their passwords, deactivating and activating them. Their API
+tokens are in ``tokens.py``, their page sessions in ``sessions.py``."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
-from web.accounts.models import ROLES, AccessLogRow, TokenRow, UserRow
+from web.accounts.identity import STAFF_ROLES, User, user_view
+from web.accounts.models import ROLES, AccessLogRow, SessionRow, UserRow
+from web.accounts.sessions import PageSessions
+from web.accounts.tokens import ApiTokens
 
 _hasher = PasswordHasher()
-STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "admin"}
 
-
-@dataclass(frozen=True)
-class User:
-    """Who is acting: what the authorization rules look at."""
-
-    id: int
-    username: str
-    display_name: str
-    roles: tuple[str, ...]
-    teams: tuple[str, ...]
-    email: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    @property
-    def is_referrer(self) -> bool:
-        return "remittent" in self.roles
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(STAFF_ROLES.intersection(self.roles))
-
-
-def _view(row: UserRow) -> User:
-    return User(row.id, row.username, row.display_name, tuple(row.roles), tuple(row.teams), row.email)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+__all__ = ["STAFF_ROLES", "Accounts", "User"]
 
 
 class Accounts:
-    def __init__(self, db: Database) -> None:
+    """Users, with their API tokens (``tokens``) and page sessions (``sessions``).
+
+    ``clock`` is the wall clock that tokens, sessions and sign-in throttling keep: the system's,
+    also when the engine's clock is simulated (a demo that moves its clock months ahead must not
+    expire its own tokens)."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.tokens = ApiTokens(db, self.clock)
+        self.sessions = PageSessions(db, self.clock)
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
                  display_name: str | None = None, *, email: str | None = None) -> User:
@@ -77,17 +57,17 @@ class Accounts:
                 raise Conflict(f"the user {username} exists already")
             row = UserRow(username=username, display_name=display_name or username, roles=list(roles),
                           teams=list(teams), password_hash=_hasher.hash(password) if password else None, email=email,
-                          active=True, created_at=datetime.now(UTC))
+                          active=True, created_at=self.clock.now())
             session.add(row)
             session.flush()
-            return _view(row)
+            return user_view(row)
 
     def user(self, username: str) -> User:
         with self.db.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
             if row is None:
                 raise NotFound(f"no user {username}")
-            return _view(row)
+            return user_view(row)
 
     def set_password(self, username: str, password: str) -> None:
         if len(password) < 10:
@@ -99,29 +79,21 @@ class Accounts:
             row.password_hash = _hasher.hash(password)
 
     def create_token(self, username: str) -> str:
-        """A new API token for the user; shown once, stored only as a hash."""
-        token = secrets.token_urlsafe(32)
+        """A new API token for the user, of the default lifetime: its value only (see ``tokens.issue``)."""
+        return self.tokens.issue(username).value
+
+    def set_active(self, username: str, active: bool) -> bool:
+        """Activate or deactivate a user; whether anything changed. Deactivating ends the user's
+        page sessions at once; their API tokens are refused while they are inactive."""
         with self.db.transaction() as session:
-            row = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
             if row is None:
                 raise NotFound(f"no user {username}")
-            session.add(TokenRow(user_id=row.id, token_hash=_token_hash(token), created_at=datetime.now(UTC)))
-        return token
-
-    def by_token(self, token: str) -> User | None:
-        if not token or len(token) > 200:
-            return None
-        with self.db.transaction() as session:
-            found = session.execute(
-                select(UserRow, TokenRow).join(TokenRow, TokenRow.user_id == UserRow.id)
-                .where(TokenRow.token_hash == _token_hash(token), TokenRow.revoked.is_(False),
-                       UserRow.active.is_(True))
-            ).first()
-            if found is None:
-                return None
-            user, token_row = found
-            token_row.last_used_at = datetime.now(UTC)
-            return _view(user)
+            changed = row.active != active
+            row.active = active
+            if not active:
+                session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+            return changed
 
     def check_password(self, username: str, password: str) -> User | None:
         with self.db.transaction() as session:
@@ -135,13 +107,13 @@ class Accounts:
                 return None
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
-            return _view(row)
+            return user_view(row)
 
     def colleagues(self, teams: Sequence[str]) -> list[User]:
         """Active staff sharing at least one of these interventions: whom a task can be given to."""
         with self.db.transaction() as session:
             rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.display_name))
-            users = [_view(r) for r in rows]
+            users = [user_view(r) for r in rows]
         return [u for u in users if set(u.teams) & set(teams) and u.is_staff]
 
     def mark_notifications_seen(self, username: str, at: datetime) -> None:

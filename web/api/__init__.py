@@ -12,6 +12,7 @@ from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProces
 from engine.views import Case, SourceFile
 from web import authz, participants
 from web.access_log import log_access
+from web.accounts.tokens import TokenRefused
 from web.accounts.users import Accounts, User
 from web.api.json_views import case_json, case_summary_json, task_json
 from web.errors import BadRequest, Forbidden, Unauthorized
@@ -37,10 +38,10 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = accounts().by_token(token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
-        raise Unauthorized("a valid bearer token is needed (Authorization: Bearer TOKEN)")
-    g.user = user
+    try:
+        g.user = accounts().tokens.user(token.strip() if scheme.lower() == "bearer" else "")
+    except TokenRefused as refused:  # unknown, expired, revoked, or the user deactivated: which, said
+        raise Unauthorized(refused.message) from None
 
 
 def _body() -> dict[str, Any]:

@@ -14,7 +14,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 ERRORS = {
-    "401": _json(_ref("Error"), "no valid bearer token"),
+    "401": _json(_ref("Error"), "no valid bearer token: missing or unknown, expired, revoked, or its user "
+                                "deactivated (the message says which)"),
     "403": _json(_ref("Error"), "not allowed for this user"),
     "404": _json(_ref("Error"), "no such thing, or not visible to this user"),
 }
@@ -189,7 +190,8 @@ def document(simulated_clock: bool) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "samverkan API", "version": "1",
                  "description": "Participant journeys of Finsam interventions. Authorization: Bearer TOKEN "
-                                "(samverkan token create USERNAME)."},
+                                "(samverkan token create USERNAME; a token works for 90 days unless "
+                                "the administrator chose otherwise)."},
         "servers": [{"url": "/api/v1"}],
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.accounts.sign_in import SignIn
 from web.ui.i18n import LANGUAGES
-from web.ui.pages import accounts, safe_next
+from web.ui.pages import accounts, forget_user, safe_next
 
 blueprint = Blueprint("auth", __name__)
 
@@ -22,25 +22,27 @@ def login() -> Response | str | tuple[str, int]:
     password = request.form.get("password", "")
     result = SignIn(accounts()).attempt(username, password, request.remote_addr or "-")
     if result.user is None:
-        error = (_("För många misslyckade inloggningar. Vänta en kvart och försök igen.") if result.throttled
-                 else _("Fel användarnamn eller lösenord."))
+        if result.refused == "user":
+            error = _("För många misslyckade inloggningar. Vänta en kvart och försök igen.")
+        elif result.refused == "address":
+            error = _("Många misslyckade inloggningar från din adress. Vänta några sekunder och försök igen.")
+        else:
+            error = _("Fel användarnamn eller lösenord.")
         status = 429 if result.throttled else 401
         return render_template("login.html", next=next_page, username=username, error=error, user=None), status
-    lang = session.get("lang")
-    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    forget_user()  # a fresh session on sign-in: nothing carried over from before
     session.permanent = True
-    session["user"] = result.user.username
-    if lang:
-        session["lang"] = lang
+    session["sid"] = accounts().sessions.start(result.user, current_app.permanent_session_lifetime)
     return redirect(next_page)
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """Sign out: the session ends in the database, so no copy of its cookie works any more."""
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        accounts().sessions.end(session_id)
+    forget_user()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
 

@@ -10,7 +10,6 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.api import WorkflowEngine
-from engine.errors import NotFound
 from web import authz
 from web.accounts.users import Accounts, User
 from web.teamwork import Teamwork
@@ -37,19 +36,29 @@ def me() -> User:
 
 
 def require_user() -> Response | None:
-    """A blueprint's ``before_request``: the signed-in user in ``g.user``, or off to sign in."""
-    username = session.get("user")
+    """A blueprint's ``before_request``: the signed-in user in ``g.user``, or off to sign in.
+
+    The cookie alone is not enough: its session must still be open in the database (not signed
+    out, the user not deactivated, not idle for longer than the session's lifetime)."""
+    session_id = session.get("sid")
     user = None
-    if isinstance(username, str):
-        try:
-            user = accounts().user(username)
-        except NotFound:
-            session.clear()  # the account was removed or deactivated
+    if isinstance(session_id, str):
+        user = accounts().sessions.user(session_id, current_app.permanent_session_lifetime)
     if user is None:
+        if session_id is not None or "user" in session:  # an ended session, or a cookie from before sessions were kept
+            forget_user()
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     g.user = user
     return None
+
+
+def forget_user() -> None:
+    """Empty the session cookie, keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,0 +1,38 @@
+"""Who is acting: the view of a user that the authorization rules look at, shared by everything
+that finds a user (by password, by API token, by page session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web.accounts.models import ROLES, UserRow
+
+STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "admin"}
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is acting: what the authorization rules look at."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    teams: tuple[str, ...]
+    email: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_referrer(self) -> bool:
+        return "remittent" in self.roles
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(STAFF_ROLES.intersection(self.roles))
+
+
+def user_view(row: UserRow) -> User:
+    return User(row.id, row.username, row.display_name, tuple(row.roles), tuple(row.teams), row.email)

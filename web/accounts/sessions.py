@@ -1,0 +1,71 @@
+"""Sessions of the pages, kept server-side.
+
+Flask's session is a signed cookie: signing out can only ask the browser to forget it, and a copy
+taken before (a shared computer, a proxy's log, malware) would stay good until it expires. So the
+cookie carries a random session id and the database keeps that id's SHA-256: a session is good
+while its row exists and it has been used within its lifetime (8 hours, sliding, as the cookie's).
+Signing out deletes the row; deactivating the user deletes all of theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from engine.clock import Clock
+from engine.persistence.db import Database
+from web.accounts.identity import User, user_view
+from web.accounts.models import SessionRow, UserRow
+
+#: A session's last use is written at most this often, so that reading pages does not mean
+#: writing to the database on every request; its idle lifetime is kept to within this.
+SEEN_PRECISION = timedelta(minutes=5)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+class PageSessions:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def start(self, user: User, lifetime: timedelta) -> str:
+        """A new session for a user who has just signed in: the id to put in the cookie. Sessions
+        (anyone's) idle for longer than ``lifetime`` are cleared away meanwhile."""
+        session_id = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            session.execute(delete(SessionRow).where(SessionRow.seen_at < now - lifetime))
+            session.add(SessionRow(user_id=user.id, session_hash=_hash(session_id), started_at=now, seen_at=now))
+        return session_id
+
+    def user(self, session_id: str, lifetime: timedelta) -> User | None:
+        """Whose session this is, if it has not ended (signed out, user deactivated, idle for
+        longer than ``lifetime``)."""
+        if not session_id or len(session_id) > 200:
+            return None
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            found = session.execute(
+                select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.session_hash == _hash(session_id), UserRow.active.is_(True))
+            ).first()
+            if found is None:
+                return None
+            row, user = found
+            if row.seen_at < now - lifetime:
+                session.delete(row)
+                return None
+            if row.seen_at <= now - SEEN_PRECISION:
+                row.seen_at = now
+            return user_view(user)
+
+    def end(self, session_id: str) -> None:
+        """Sign out: the session's cookie is worth nothing from now on, wherever a copy of it is."""
+        with self.db.transaction() as session:
+            session.execute(delete(SessionRow).where(SessionRow.session_hash == _hash(session_id)))

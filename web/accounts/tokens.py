@@ -1,0 +1,120 @@
+"""API tokens: issued for a number of days, and refused once they have expired, been revoked or
+their user deactivated — each refusal saying which, so that whoever runs an integration knows
+whether to ask for a new token or for their account.
+
+A token is shown once, when issued; only its SHA-256 is stored. So it is revoked by its value (as
+``samverkan token create`` printed it), or together with all of its user's tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from engine.clock import Clock
+from engine.errors import InvalidInput, NotFound
+from engine.persistence.db import Database
+from web.accounts.identity import User, user_view
+from web.accounts.models import TokenRow, UserRow
+
+#: How long a new token works unless the operator says otherwise (SAMVERKAN_TOKEN_DAYS).
+DEFAULT_DAYS = 90
+#: The longest lifetime a token can be given: ten years is "for ever" in all but name.
+MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    value: str
+    expires_at: datetime
+
+
+class TokenRefused(Exception):
+    """A bearer token that does not let its holder in, and why (``reason``: unknown, expired,
+    revoked, deactivated)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def shown(moment: datetime) -> str:
+    """A moment as operators and integrators read it: ``2026-04-12 07:00 UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class ApiTokens:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def issue(self, username: str, days: int = DEFAULT_DAYS) -> IssuedToken:
+        """A new token for an active user, working for ``days`` days from now."""
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput(f"a token lasts from 1 to {MAX_DAYS} days, not {days}", {"days": "invalid"})
+        value = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        expires_at = now + timedelta(days=days)
+        with self.db.transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+            if row is None:
+                raise NotFound(f"no active user {username}")
+            session.add(TokenRow(user_id=row.id, token_hash=token_hash(value), created_at=now, expires_at=expires_at))
+        return IssuedToken(value, expires_at)
+
+    def user(self, value: str) -> User:
+        """Whose token this is, if it is in force; :class:`TokenRefused` otherwise."""
+        if not value or len(value) > 200:
+            raise TokenRefused("unknown", "a valid bearer token is needed (Authorization: Bearer TOKEN)")
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            found = session.execute(select(UserRow, TokenRow).join(TokenRow, TokenRow.user_id == UserRow.id)
+                                    .where(TokenRow.token_hash == token_hash(value))).first()
+            if found is None:
+                raise TokenRefused("unknown", "a valid bearer token is needed (Authorization: Bearer TOKEN)")
+            user, token = found
+            if token.revoked:
+                when = f" on {shown(token.revoked_at)}" if token.revoked_at else ""
+                raise TokenRefused("revoked", f"this API token was revoked{when}; ask an administrator for a "
+                                              "new one (samverkan token create)")
+            if token.expires_at <= now:
+                raise TokenRefused("expired", f"this API token expired on {shown(token.expires_at)}; ask an "
+                                              "administrator for a new one (samverkan token create)")
+            if not user.active:
+                raise TokenRefused("deactivated", f"the account {user.username} is deactivated; its API tokens "
+                                                  "do not work while it is")
+            token.last_used_at = now
+            return user_view(user)
+
+    def revoke(self, value: str) -> tuple[str, bool]:
+        """Revoke the token with this value: whose it was, and whether it was in force until now
+        (False: it had been revoked already)."""
+        with self.db.transaction() as session:
+            found = session.execute(select(UserRow.username, TokenRow).join(TokenRow, TokenRow.user_id == UserRow.id)
+                                    .where(TokenRow.token_hash == token_hash(value.strip()))).first()
+            if found is None:
+                raise NotFound("no such API token (give its value, as 'samverkan token create' printed it)")
+            username, token = found
+            if token.revoked:
+                return username, False
+            token.revoked, token.revoked_at = True, self.clock.now()
+            return username, True
+
+    def revoke_all(self, username: str) -> int:
+        """Revoke every token of the user that is not revoked yet; how many that was."""
+        with self.db.transaction() as session:
+            user_id = session.scalar(select(UserRow.id).where(UserRow.username == username))
+            if user_id is None:
+                raise NotFound(f"no user {username}")
+            result = session.execute(update(TokenRow).where(TokenRow.user_id == user_id, TokenRow.revoked.is_(False))
+                                     .values(revoked=True, revoked_at=self.clock.now()))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
