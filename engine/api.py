@@ -129,11 +129,11 @@ class WorkflowEngine:
 
     def processes(self) -> list[ProcessVersion]:
         """The newest version of every process key."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [version_view(r) for r in store.latest_versions(session)]
 
     def versions(self, key: str) -> list[ProcessVersion]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [version_view(r) for r in store.versions_of(session, key)]
 
     # --- cases ---------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ class WorkflowEngine:
         case for the same key in the same process raises DuplicateCase.
         """
         initial = forms.json_values(data or {})
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             version = store.latest_version(session, process_key)
             if version is None:
                 raise NotFound(f"process '{process_key}' is not deployed")
@@ -165,7 +165,7 @@ class WorkflowEngine:
         return saved if saved is not None else self.case(case_id)
 
     def case(self, case_id: str) -> Case:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = store.get_case(session, case_id)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
@@ -175,11 +175,11 @@ class WorkflowEngine:
               process_keys: Sequence[str] | None = None, started_by: str | None = None) -> list[Case]:
         """Case summaries, newest first: of one process, of several (a user's teams), or started by someone."""
         keys = [process_key] if process_key else (list(process_keys) if process_keys is not None else None)
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by)]
 
     def history(self, case_id: str) -> list[CaseEvent]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [
                 CaseEvent(e.id, e.case_id, e.at, e.event, e.actor, e.element, dict(e.details))
                 for e in store.events_of_case(session, case_id)
@@ -258,7 +258,7 @@ class WorkflowEngine:
     # --- tasks ----------------------------------------------------------------------------------
 
     def task(self, task_id: str) -> Task:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = store.get_task(session, task_id)
             if row is None:
                 raise NotFound(f"task {task_id} is not open")
@@ -268,7 +268,7 @@ class WorkflowEngine:
               assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,
               overdue: bool = False, limit: int = 500) -> list[Task]:
         """Open human tasks, earliest due first. ``user``/``groups``: what that person may work on."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = store.query_tasks(
                 session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
                 groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit,
@@ -335,7 +335,7 @@ class WorkflowEngine:
         """Everything the scheduler does in one tick: fire the timers, then send the reminders and
         escalations of tasks whose follow-up or due date has passed, all due by ``until``."""
         until = until or self.clock.now()
-        with self.db.transaction() as session:  # the idle tick: this one statement and nothing more
+        with self.db.reading() as session:  # the idle tick: this one statement and nothing more
             if not store.anything_due(session, until):
                 return DueRun(0, 0, 0)
         timers = self.run_due_timers(until)
@@ -352,7 +352,7 @@ class WorkflowEngine:
                       process_keys: Sequence[str] | None = None, limit: int = 200) -> list[Notification]:
         """Reminders and escalations addressed to a person (by name or through their roles in their
         interventions), newest first; all of them when ``user`` is None."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit)
             return [Notification(r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
                                  r.subject, r.created_at, r.body) for r in rows]
@@ -409,7 +409,7 @@ class WorkflowEngine:
             raise InvalidInput("the clock does not go backwards")
         fired = 0
         while True:
-            with self.db.transaction() as session:
+            with self.db.reading() as session:
                 nxt = store.earliest_due(session)
             if nxt is None or nxt > target:
                 break
@@ -420,5 +420,5 @@ class WorkflowEngine:
         return fired + self.run_due(until=target).timers
 
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [Timer(t.case_id, t.element, t.title, t.due_at) for t in store.upcoming_timers(session, limit)]

@@ -84,7 +84,7 @@ class Catalog:
         if cached is not None:
             return cached
         if session is None:
-            with self.db.transaction() as own:
+            with self.db.reading() as own:
                 key, sources, stored = self._sources(own, version_id)
         else:
             key, sources, stored = self._sources(session, version_id)

@@ -27,7 +27,7 @@ class Inbox:
             query = replace(query, due_from=now, due_before=now + DUE_SOON)
         limit = max(1, min(limit, 200))
         offset = max(0, offset)
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             found = inbox_store.page(session, query, limit, offset)
             counts = {tab: inbox_store.count(session, query, tab) for tab in TABS}
             rows = tuple(
@@ -36,5 +36,5 @@ class Inbox:
         return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now)
 
     def task_kinds(self, process_keys: Sequence[str] | None) -> list[TaskKind]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return [TaskKind(*row) for row in inbox_store.task_names(session, process_keys)]

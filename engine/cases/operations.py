@@ -30,7 +30,7 @@ class Operations:
     def overview(self, limit: int = 100) -> OperationsOverview:
         """The operations page: due timers, pending and failed mails, the scheduler's health."""
         now = self.clock.now()
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             timers = tuple(Timer(t.case_id, t.element, t.title, t.due_at)
                            for t in operations_store.due_timers(session, now, limit))
             due_count = operations_store.count_due_timers(session, now)
@@ -56,13 +56,13 @@ class Operations:
         """Mails (one per person; with ``mails_only=False`` also the notifications' deliveries they
         were expanded from), pending ones next-due first, others newest first."""
         statuses: Sequence[str] | None = [status] if status else None
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = outbox_store.list_deliveries(session, statuses=statuses, case_id=case_id, mails_only=mails_only,
                                                 limit=limit)
             return [outbox.view(r) for r in rows]
 
     def delivery(self, delivery_id: str) -> Delivery:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = outbox_store.get_delivery(session, delivery_id)
             if row is None:
                 raise NotFound(f"delivery {delivery_id} does not exist")

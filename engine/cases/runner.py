@@ -25,6 +25,7 @@ from engine.cases.history import history_row, json_safe
 from engine.clock import Clock
 from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
 from engine.events import Event
+from engine.language import expressions
 from engine.language.notice_templates import Notices
 from engine.language.task_attributes import assignment
 from engine.notifications import composing, outbox
@@ -146,7 +147,7 @@ class CaseRunner:
         step = Step(actor)
 
         def begin() -> Any:
-            with clock_module.using(self.clock):
+            with clock_module.using(self.clock), expressions.allowance():
                 workflow = bundle.new_workflow(self.script_engine)
                 runtime.start(workflow, data)
                 return workflow
@@ -199,7 +200,7 @@ class CaseRunner:
                     raise Conflict(f"case {row.id} is {row.status}")
                 workflow = self._workflow(session, row)
                 step = Step(actor)
-                with clock_module.using(self.clock):
+                with clock_module.using(self.clock), expressions.allowance():
                     action(workflow, row, step)
                     if not step.unchanged:
                         saved = self.save(session, row, workflow, step)
@@ -237,7 +238,7 @@ class CaseRunner:
                     try:
                         workflow = self._workflow(session, row)
                         step = Step(actor)
-                        with clock_module.using(self.clock):
+                        with clock_module.using(self.clock), expressions.allowance():
                             action(workflow, row, step)
                             if not step.unchanged:
                                 plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []),

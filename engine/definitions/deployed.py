@@ -10,7 +10,7 @@ from engine.views import SourceFile
 
 def files(db: Database, key: str, version: int) -> list[SourceFile]:
     """The files of one deployed version: the BPMN file and the DMN files deployed with it."""
-    with db.transaction() as session:
+    with db.reading() as session:
         row = version_store.version_row(session, key, version)
         if row is None:
             raise NotFound(f"process {key} has no version {version}")
@@ -19,5 +19,5 @@ def files(db: Database, key: str, version: int) -> list[SourceFile]:
 
 def open_case_counts(db: Database, key: str) -> dict[int, int]:
     """Version number → how many open (or paused) cases it has."""
-    with db.transaction() as session:
+    with db.reading() as session:
         return version_store.open_case_counts(session, key)

@@ -62,7 +62,7 @@ class CaseMigration:
     def candidates(self, key: str, version: int) -> list[MigrationCandidate]:
         """Every open case of ``key`` on an older version, with why it cannot move (if it cannot)."""
         found = []
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             target = version_store.version_row(session, key, version)
             if target is None:
                 raise NotFound(f"process {key} has no version {version}")

@@ -210,8 +210,8 @@ def parse_datetime(text: str) -> datetime:
         if len(normalised) == 10:
             return _local_midnight(date.fromisoformat(normalised))
         return _to_utc(datetime.fromisoformat(normalised))
-    except ValueError as exc:
-        # Right shape, impossible value: 2026-02-30, 25:00, +25:00 …
+    except (ValueError, OverflowError) as exc:
+        # Right shape, impossible value: 2026-02-30, 25:00, +25:00, 0001-01-01 in Stockholm …
         raise _bad("date", text, str(exc)) from exc
 
 
@@ -357,3 +357,60 @@ def due_at(
         f"a {kind} timer cannot use a value of type {type(value).__name__} ({value!r})",
         {"kind": kind, "type": type(value).__name__},
     )
+
+
+# --- limits a model must keep (docs/operations.md, "Limits of a model") ---------------------------------
+
+#: The shortest period a cycle may have. A firing costs a worker ~14 ms (docs/benchmarks.md; R/PT1S
+#: measured 3,600 firings in 49 s for one case and one hour): hourly for 10,000 open cases is ~140 s
+#: of worker time an hour, a minute would be ~2.3 workers busy all the time.
+MIN_CYCLE_PERIOD = timedelta(hours=1)
+#: The longest duration (and cycle period) a timer may wait: longer than any intervention runs.
+MAX_DURATION = Duration(years=10)
+#: The years a timeDate (or a cycle's start) may name.
+DATE_YEARS = range(1970, 2200)
+_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def limits_problem(kind: str, value: str | Duration | Cycle | datetime) -> str | None:
+    """Why a timer value, valid ISO 8601, is still not one the engine runs, or None.
+
+    Refused: durations longer than :data:`MAX_DURATION` (``P99999999999Y`` used to pass validation
+    and fail every case start), cycles shorter than :data:`MIN_CYCLE_PERIOD` (``R/PT1S`` fires 3,600
+    times an hour), and dates outside :data:`DATE_YEARS`. Checked at validation for literal texts
+    and at run time for values computed by expressions.
+    """
+    try:
+        if isinstance(value, str):
+            value = _PARSERS[kind](value)  # type: ignore[assignment]
+        if isinstance(value, datetime):
+            local = value.astimezone(LOCAL_TZ).date()
+            if local.year not in DATE_YEARS:
+                return f"the date {local.isoformat()} is outside {DATE_YEARS.start}–{DATE_YEARS.stop - 1}"
+            return None
+        period = value.period if isinstance(value, Cycle) else value
+        if isinstance(value, Cycle) and value.start is not None and value.start.year not in DATE_YEARS:
+            return f"the cycle starts outside {DATE_YEARS.start}–{DATE_YEARS.stop - 1}"
+        if not isinstance(period, Duration):
+            return None
+        end = period.add_to(_REFERENCE)
+        if end > MAX_DURATION.add_to(_REFERENCE):
+            return f"{period.iso()} is longer than the longest wait allowed ({MAX_DURATION.iso()})"
+        if isinstance(value, Cycle) and end - _REFERENCE < MIN_CYCLE_PERIOD:
+            return (f"a cycle of {period.iso()} fires too often: the shortest period allowed is "
+                    f"PT{int(MIN_CYCLE_PERIOD.total_seconds() // 3600)}H")
+    except InvalidInput as exc:
+        return exc.message
+    return None
+
+
+def check_limits(kind: str, value: str | Duration | Cycle | datetime) -> None:
+    """Raise :class:`InvalidInput` if :func:`limits_problem` finds one (run time: an incident)."""
+    problem = limits_problem(kind, value)
+    if problem:
+        raise InvalidInput(f"timer {kind}: {problem}", {"kind": kind})
+
+
+#: Text that is ISO 8601 in intent (R…/…, P…), never an expression: R/PT0S is Python too (R / PT0S),
+#: so without this rule a refused literal slipped through as an "expression" naming R and PT0S.
+ISO_SHAPED = re.compile(r"\s*(?:R\d*/\S*|P(?:\d|T\d)\S*|\d{4}-\d{2}-\d{2}\S*)\s*")

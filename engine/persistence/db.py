@@ -45,11 +45,24 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(reading=True), expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed if the block ends normally, rolled back if it raises."""
+        """One unit of work: committed if the block ends normally, rolled back if it raises. On
+        SQLite it takes the write lock up front (``BEGIN IMMEDIATE``)."""
         session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it begins deferred, so it reads a snapshot of the
+        last commit and never waits for a writer (WAL), however long the writer's step runs."""
+        session = self._readers()
         try:
             with session.begin():
                 yield session
@@ -80,4 +93,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get("reading", False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

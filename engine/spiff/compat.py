@@ -33,5 +33,3 @@ def lift_task_depth_limit() -> None:
         if 0 <= index < len(defaults):
             defaults[index] = sys.maxsize
             init.__defaults__ = tuple(defaults)
-
-

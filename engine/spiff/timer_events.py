@@ -48,7 +48,12 @@ class _OneShot:
         due = my_task._get_internal_data("event_value")
         if due is None:
             value = timer_value(self.kind, self.expression, my_task)
-            due = _iso(timers.due_at(self.kind, value, clock.now()))
+            due_at = timers.due_at(self.kind, value, clock.now())
+            if isinstance(value, str):
+                timers.check_limits(self.kind, value)
+            elif self.kind == "date":
+                timers.check_limits("date", due_at)
+            due = _iso(due_at)
             my_task._set_internal_data(event_value=due)
         if datetime.fromisoformat(due) <= clock.now():
             my_task._set_internal_data(event_fired=True)
@@ -73,6 +78,7 @@ class EngineCycle(CycleTimerEventDefinition):
             if not isinstance(text, str):
                 raise TypeError(f"a cycle timer needs ISO 8601 text such as R/P1M, got {text!r}")
             cycle = timers.parse_cycle(text)
+            timers.check_limits("cycle", cycle)
             anchor = clock.now()
             state = {
                 "text": text,

@@ -72,6 +72,13 @@ ACTIVITIES = {
 }
 #: Elements whose children form a flow of their own (sequence flows stay inside one of these).
 CONTAINERS = ("subProcess", "transaction", "adHocSubProcess")
+#: The most sequence flows one element may split into or join. A split of N
+#: branches costs the engine O(N) with the join fix, but every branch is a row, a read-model entry
+#: and part of the state written on every later step of the case; no journey needs more.
+MAX_BRANCHES = 200
+#: Gateways that wait for their incoming flows: two flows from one element into one of them make
+#: SpiffWorkflow fire it once per flow.
+JOINS = ("parallelGateway", "inclusiveGateway", "complexGateway")
 
 
 def executable_processes(tree: etree._ElementTree) -> list[Any]:
@@ -155,6 +162,21 @@ def _lint_references(container: Any, add: Any) -> None:
                 add(flow, f"the sequence flow's {end} '{one_line(ref)}' is not an element of the same process "
                           "or sub-process")
         outgoing.setdefault(flow.get("sourceRef") or "", set()).add(flow.get("id") or "")
+    incoming: dict[str, int] = {}
+    pairs: set[tuple[str, str]] = set()
+    for flow in flows:
+        pair = (flow.get("sourceRef") or "", flow.get("targetRef") or "")
+        incoming[pair[1]] = incoming.get(pair[1], 0) + 1
+        if pair in pairs and all(pair) and local(nodes.get(pair[1])) in JOINS:
+            # SpiffWorkflow lets each token through such a join on its own (it fires N times).
+            add(flow, f"a second sequence flow from '{one_line(pair[0])}' into the join '{one_line(pair[1])}'; "
+                      "draw one flow between two elements")
+        pairs.add(pair)
+    for node_id, node in nodes.items():
+        count = max(len(outgoing.get(node_id or "", ())), incoming.get(node_id or "", 0))
+        if count > MAX_BRANCHES:
+            add(node, f"{count} sequence flows leave or enter this element; at most {MAX_BRANCHES} are allowed "
+                      "(use a multi-instance activity for many similar branches)")
     for node in children:
         attached = node.get("attachedToRef")
         if local(node) == "boundaryEvent" and (attached is None or local(nodes.get(attached)) not in ACTIVITIES):
@@ -311,8 +333,11 @@ def timer_problem(kind: str, text: str) -> str | None:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         candidate = text[1:-1]
     if timers.looks_literal(kind, candidate):
-        return None
+        limit = timers.limits_problem(kind, candidate)
+        return f"timer {kind} '{short(text)}' is refused: {limit}" if limit else None
     examples = {"date": "2026-03-01T08:00:00+01:00", "duration": "P14D", "cycle": "R/P1M"}[kind]
+    if timers.ISO_SHAPED.fullmatch(candidate):  # meant as ISO 8601: say what is wrong with it
+        return f"timer {kind} '{short(text)}' is not a usable ISO 8601 {kind}: {_literal_error(kind, candidate)}"
     try:
         expressions.check(text)
     except EngineError as err:

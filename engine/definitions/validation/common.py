@@ -45,6 +45,12 @@ def check_expression(node: Any, text: str, what: str, add: Any) -> None:
         expressions.check(text)
     except EngineError as err:
         add(node, f"{what} '{short(text)}' is refused: {err.message}")
+        return
+    # Parts that read no data give the same result on every run: evaluated now, under the same
+    # budget, one that needs too much work or builds too large a value is refused here rather than
+    # stopping every case that reaches it.
+    for problem in expressions.constant_problems(text):
+        add(node, f"{what} '{short(text)}' is refused: {problem}")
 
 
 def short(text: str) -> str:
