@@ -111,4 +111,17 @@ class StepFailed(EngineError):
     def __init__(self, case_id: str, element: str, message: str) -> None:
         self.case_id = case_id
         self.element = element
+        self.reason = message
         super().__init__(f"case {case_id}: {element}: {message}")
+
+
+class CaseNotStarted(EngineError):
+    """A new case's first steps failed (a timer that cannot run, an expression stopped on the data
+    it was started with): no case exists, nothing was stored."""
+
+    code = "not_started"
+
+    def __init__(self, element: str, reason: str) -> None:
+        self.element = element
+        self.reason = reason
+        super().__init__(f"the case could not be started: {element}: {reason}")

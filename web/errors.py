@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
+    CaseNotStarted,
     Conflict,
     EngineError,
     InvalidFormData,
@@ -28,6 +29,7 @@ STATUS: tuple[tuple[type[EngineError], int], ...] = (
     (InvalidFormData, 422),
     (InvalidProcess, 422),
     (InvalidInput, 422),
+    (CaseNotStarted, 422),
     (StepFailed, 409),
 )
 
@@ -67,6 +69,8 @@ def details_of(error: EngineError) -> dict[str, Any]:
         return dict(error.details)
     if isinstance(error, StepFailed):
         return {"element": error.element, "incident": True}
+    if isinstance(error, CaseNotStarted):
+        return {"element": error.element}
     return {}
 
 

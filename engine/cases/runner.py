@@ -23,7 +23,7 @@ from engine import events
 from engine.cases.catalog import Catalog
 from engine.cases.history import history_row, json_safe
 from engine.clock import Clock
-from engine.errors import Conflict, DuplicateCase, NotFound, StepFailed
+from engine.errors import CaseNotStarted, Conflict, DuplicateCase, NotFound, StepFailed
 from engine.events import Event
 from engine.language import expressions
 from engine.language.notice_templates import Notices
@@ -152,14 +152,18 @@ class CaseRunner:
                 runtime.start(workflow, data)
                 return workflow
 
-        with self.db.transaction() as session:
-            if row.participant_key and store.open_case_for(session, row.process_key, row.participant_key):
-                raise DuplicateCase("the participant already has an open case in this intervention")
+        try:
+            # The first steps run before the write lock is taken: nothing of the case exists yet.
             workflow = runtime.guarded(row.id, begin)
-            store.add_case(session, row)
-            step.record(events.CaseStarted(row.process_key))
-            with clock_module.using(self.clock):
-                saved = self.save(session, row, workflow, step, new=True)
+            with self.db.transaction() as session:
+                if row.participant_key and store.open_case_for(session, row.process_key, row.participant_key):
+                    raise DuplicateCase("the participant already has an open case in this intervention")
+                store.add_case(session, row)
+                step.record(events.CaseStarted(row.process_key))
+                with clock_module.using(self.clock), expressions.allowance():
+                    saved = self.save(session, row, workflow, step, new=True)
+        except StepFailed as failed:  # no case was stored: there is no case to mark as an incident
+            raise CaseNotStarted(failed.element, failed.reason) from failed
         self.cache.put(row.id, row.revision, workflow)
         return saved
 

@@ -9,6 +9,7 @@ measured on the wall clock.
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections.abc import Iterator
 
@@ -17,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions.validation import bpmn as rules
 from engine.definitions.validation import timer_problem
-from engine.errors import ExpressionFailed, StepFailed
+from engine.errors import CaseNotStarted, ExpressionFailed, StepFailed
 from engine.language import expressions, timers
 from engine.language.expressions import MAX_WORK, _Evaluator, constant_problems, evaluate
 from engine.spiff import linear_join, loading, runtime
@@ -310,3 +311,22 @@ def test_while_a_step_holds_the_write_lock_every_read_answers_at_once(journey) -
     finally:
         release.set()
         writer.join()
+
+
+def test_a_case_whose_first_step_fails_is_not_started_and_no_case_is_named(journey) -> None:  # type: ignore[no-untyped-def]
+    """A start that stops in its first step leaves nothing behind: no case to call an incident."""
+    model = definitions(f"""
+    <bpmn:startEvent id="start" />
+    <bpmn:exclusiveGateway id="vag" default="annars" />
+    <bpmn:endEvent id="slut" />
+    {flow("f1", "start", "vag")}
+    {flow("villkor", "vag", "slut", "len(set([(1,)*n]*n)) &gt; 0")}
+    {flow("annars", "vag", "slut")}""", key="startar_inte")
+    journey.engine.deploy([SourceFile("startar_inte.bpmn", model.encode())], "designer")
+
+    with pytest.raises(CaseNotStarted) as refused:
+        journey.start("startar_inte", {"n": 100_000})
+
+    assert refused.value.element == "vag"
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", refused.value.message)  # no id of a case that is not
+    assert journey.engine.cases() == []

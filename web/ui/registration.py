@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.errors import Conflict, InvalidFormData
+from engine.errors import CaseNotStarted, Conflict, InvalidFormData
 from web import authz, participants
 from web.access_log import log_access
 from web.errors import Forbidden
@@ -54,6 +54,10 @@ def register() -> Response | tuple[str, int]:
         return _render(values, errors, 409)
     except InvalidFormData as err:
         return _render(values, {k: str(v) for k, v in err.fields.items()}, 422)
+    except CaseNotStarted as err:
+        flash(_("Ärendet kunde inte startas: processen stannade i sitt första steg (%(element)s). Inget sparades; "
+                "kontakta den som ansvarar för processen.", element=err.element), "error")
+        return _render(values, {}, 422)
     log_access(me(), case.id, "case.started")
     flash(_("Deltagaren är registrerad och ärendet startat."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
