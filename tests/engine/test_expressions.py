@@ -319,7 +319,7 @@ def test_work_is_bounded_even_when_each_step_is_small() -> None:
 
 
 def test_check_is_cached_on_the_normalized_text() -> None:
-    from engine.language.expressions import _parse
+    from engine.language.expressions.syntax import _parse
 
     check("${ cached_flag }")
     before = _parse.cache_info().hits

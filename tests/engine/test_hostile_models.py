@@ -20,7 +20,8 @@ from engine.definitions.validation import bpmn as rules
 from engine.definitions.validation import timer_problem
 from engine.errors import CaseNotStarted, ExpressionFailed, StepFailed
 from engine.language import expressions, timers
-from engine.language.expressions import MAX_WORK, _Evaluator, constant_problems, evaluate
+from engine.language.expressions import MAX_WORK, constant_problems, evaluate
+from engine.language.expressions.interpreter import _Evaluator
 from engine.spiff import linear_join, loading, runtime
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.views import SourceFile

@@ -1,295 +1,28 @@
-"""Safe evaluation of the expressions found in uploaded BPMN/DMN files.
-
-Gateway conditions, timer expressions and DMN cells are written by process designers, so they are
-untrusted: the text is parsed with :mod:`ast`, checked against a whitelist, and interpreted node by
-node here. Nothing is ever handed to ``eval``/``exec``/``compile``. Besides the whitelist, every
-evaluation has a work budget and a size cap, so a short expression cannot tie up a worker.
-"""
+"""Interpreting a checked expression node by node, every operation charged by the weight of what it
+touches before it runs; and evaluating, at validation, the parts that read no data."""
 
 from __future__ import annotations
 
 import ast
-import builtins
-import calendar
-import functools
 import itertools
-import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, timedelta
-from types import MappingProxyType
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine.errors import EngineError, ExpressionFailed, ExpressionRejected
-
-MAX_LENGTH = 5_000
-MAX_DEPTH = 50
-MAX_SIZE = 100_000  # heaviest value an expression may build (weight: cells, shared parts counted each time)
-MAX_INT_BITS = 64_000  # ~19 000 digits; products and divisions are charged digits x digits besides
-MAX_WORK = 1_000_000  # nodes evaluated plus the weights of operands (~0.5 s); stops loops over big data
-MAX_ROUND_DIGITS = 100  # round(x, n): |n| at most this
-#: All the expressions one change of one case evaluates, together (see :func:`allowance`): a loop of
-#: automatic steps evaluates a condition each time round, up to runtime.MAX_STEPS (10,000) times.
-MAX_STEP_WORK = 5 * MAX_WORK
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-_CONSTANTS: Mapping[str, object] = MappingProxyType({"true": True, "false": False, "null": None})
-_RUNTIME_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
-
-# --- normalize -----------------------------------------------------------------------------------------
-
-_STRING = r"""'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*\""""
-_BRACE_OR_STRING = re.compile(rf"{_STRING}|[{{}}]")
-_JUEL_TOKEN = re.compile(rf"({_STRING})|&&|\|\||!(?!=)|(?<![.\w])(?:null|true|false)(?!\w)")
-_JUEL_WORDS = {"&&": " and ", "||": " or ", "!": " not ", "null": "None", "true": "True", "false": "False"}
-
-
-def normalize(expression: str) -> str:
-    """Strip whitespace and unwrap a Camunda/JUEL ``${ … }`` or ``#{ … }`` around the whole text.
-
-    Inside such a wrapper ``&&``, ``||``, ``!`` (not ``!=``), ``null``, ``true`` and ``false`` become
-    their Python spellings, never inside string literals. Other text is returned stripped, unchanged.
-    """
-    text = expression.strip()
-    if text[:2] in ("${", "#{") and _wrapper_end(text) == len(text):
-        return _JUEL_TOKEN.sub(lambda m: m[1] or _JUEL_WORDS[m[0]], text[2:-1]).strip()
-    return text
-
-
-def _wrapper_end(text: str) -> int:
-    """End of the brace group opened at index 1, so that ``${a} + ${b}`` is not taken as one wrapper."""
-    depth = 0
-    for match in _BRACE_OR_STRING.finditer(text, 1):
-        depth += {"{": 1, "}": -1}.get(match[0], 0)
-        if depth == 0:
-            return match.end()
-    return -1
-
-
-# --- check ---------------------------------------------------------------------------------------------
-
-_OPERATORS: dict[type, tuple[str, Callable[[Any, Any], object]]] = {
-    ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
-    ast.Div: ("/", operator.truediv), ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
-}
-_COMPARISONS: dict[type, tuple[str, Callable[[Any, Any], object]]] = {
-    ast.Eq: ("==", operator.eq), ast.NotEq: ("!=", operator.ne), ast.Lt: ("<", operator.lt),
-    ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt), ast.GtE: (">=", operator.ge),
-    ast.Is: ("is", operator.is_), ast.IsNot: ("is not", operator.is_not),
-    ast.In: ("in", lambda a, b: a in b), ast.NotIn: ("not in", lambda a, b: a not in b),
-}
-_REJECTED_OPERATORS: dict[type, str] = {ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
-                                         ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~"}
-_CONVERSIONS: dict[int, Callable[[object], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
-_DATE_ATTRIBUTES = frozenset({"year", "month", "day", "weekday", "isoformat"})
-# First isinstance match wins, so datetime must come before its base class date.
-_ATTRIBUTES: tuple[tuple[type | tuple[type, ...], frozenset[str]], ...] = (
-    (str, frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split",
-                     "replace", "capitalize", "title", "isdigit", "count", "join"})),
-    (Mapping, frozenset({"get", "keys", "values", "items"})),
-    ((list, tuple), frozenset({"count", "index"})),
-    (datetime, _DATE_ATTRIBUTES | {"date", "hour", "minute"}),
-    (date, _DATE_ATTRIBUTES),
-    (timedelta, frozenset({"days", "seconds", "total_seconds"})),
+from engine.language.expressions.functions import SAFE_FUNCTIONS, type_name
+from engine.language.expressions.limits import (
+    CONSTANTS,
+    MAX_INT_BITS,
+    MAX_SIZE,
+    MAX_STEP_WORK,
+    MAX_WORK,
+    RUNTIME_ERRORS,
 )
-_ATTRIBUTE_NAMES = frozenset().union(*(names for _, names in _ATTRIBUTES))
-_ALLOWED_NODES = (ast.Expression, ast.Constant, ast.Name, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.BoolOp,
-                  ast.Compare, ast.UnaryOp, ast.BinOp, ast.IfExp, ast.Subscript, ast.Slice, ast.JoinedStr,
-                  ast.FormattedValue, ast.Call, ast.keyword, ast.Attribute, ast.ListComp, ast.GeneratorExp,
-                  ast.comprehension)
-_OPERATOR_NODES = (ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context)
-_NODE_WORDS = {ast.Lambda: "lambda", ast.NamedExpr: "':='", ast.Starred: "'*' unpacking", ast.Await: "await",
-               ast.Yield: "yield", ast.YieldFrom: "yield", ast.SetComp: "a set comprehension",
-               ast.DictComp: "a dict comprehension"}
-
-
-def check(expression: str) -> None:
-    """Raise :class:`ExpressionRejected` unless ``expression`` uses only the allowed constructs.
-
-    The parse and the check are cached on the normalized text, since they run on every evaluation.
-    """
-    _tree(expression)
-
-
-def _tree(expression: object) -> ast.Expression:
-    if not isinstance(expression, str):
-        raise ExpressionRejected("an expression must be text")
-    if len(expression.strip()) > MAX_LENGTH:
-        raise ExpressionRejected(
-            f"expression is too long ({len(expression.strip())} characters, at most {MAX_LENGTH})")
-    return _parse(normalize(expression))
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse(text: str) -> ast.Expression:
-    if not text:
-        raise ExpressionRejected("expression is empty")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionRejected(f"syntax error at column {exc.offset or 0}: {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        problem = "it contains a null character" if isinstance(exc, ValueError) else "it is nested too deeply"
-        raise ExpressionRejected(f"expression cannot be read: {problem}") from None
-    _check_node(tree, 0)
-    return tree
-
-
-def _check_node(node: ast.AST, depth: int) -> None:
-    # Kinds of node are refused on the way down, details on the way up so the innermost
-    # (and leftmost) problem is reported: `().__class__.__base__` names '__class__'.
-    if depth > MAX_DEPTH:
-        raise ExpressionRejected(f"expression is nested too deeply (more than {MAX_DEPTH} levels)")
-    if type(node) in _NODE_WORDS:
-        raise ExpressionRejected(f"{_NODE_WORDS[type(node)]} is not allowed")
-    if not isinstance(node, _ALLOWED_NODES):
-        raise ExpressionRejected(f"{type(node).__name__} is not allowed in an expression")
-    called = node.func if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
-    # Engine helpers are only known at run time, but a Python builtin outside the whitelist never is one.
-    if called and (called.id.startswith("_")
-                   or (hasattr(builtins, called.id) and called.id not in SAFE_FUNCTIONS)):
-        raise ExpressionRejected(f"function '{called.id}' is not allowed")
-    for child in ast.iter_child_nodes(node):
-        if child is not called and not isinstance(child, _OPERATOR_NODES):
-            _check_node(child, depth + 1)
-    symbol = _REJECTED_OPERATORS.get(type(getattr(node, "op", None)))
-    if symbol:
-        raise ExpressionRejected(f"operator '{symbol}' is not allowed")
-    if isinstance(node, ast.Name) and node.id.startswith("_"):
-        raise ExpressionRejected(f"name '{node.id}' is not allowed")
-    if isinstance(node, ast.Attribute) and node.attr not in _ATTRIBUTE_NAMES:
-        raise ExpressionRejected(f"attribute '{node.attr}' is not allowed")
-    if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | None):
-        raise ExpressionRejected(f"{type(node.value).__name__} values are not allowed")
-    if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name | ast.Attribute):
-        raise ExpressionRejected("only named functions and methods can be called")
-    if isinstance(node, ast.keyword) and node.arg is None:
-        raise ExpressionRejected("'**' unpacking is not allowed")
-    if isinstance(node, ast.Dict) and None in node.keys:
-        raise ExpressionRejected("'**' unpacking is not allowed")
-    if isinstance(node, ast.comprehension):
-        targets = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
-        if node.is_async or not all(isinstance(t, ast.Name) for t in targets):
-            raise ExpressionRejected("a loop variable must be a plain name")
-
-
-# --- safe functions ------------------------------------------------------------------------------------
-
-
-def _type_name(value: object) -> str:
-    return "None" if value is None else type(value).__name__
-
-
-def _to_date(x: object) -> date:
-    if isinstance(x, date):
-        return x.date() if isinstance(x, datetime) else x
-    if not isinstance(x, str):
-        raise ExpressionFailed(f"date() needs text or a date, not {_type_name(x)}")
-    try:
-        return date.fromisoformat(x) if len(x) == 10 else datetime.fromisoformat(x).date()
-    except ValueError:
-        raise ExpressionFailed(f"date({x!r}): expected a date like '2026-03-01'") from None
-
-
-def _to_datetime(x: object) -> datetime:
-    if isinstance(x, str):
-        try:
-            x = datetime.fromisoformat(x)
-        except ValueError:
-            raise ExpressionFailed(
-                f"datetime({x!r}): expected a date and time like '2026-03-01T09:30'") from None
-    elif isinstance(x, date) and not isinstance(x, datetime):
-        x = datetime(x.year, x.month, x.day)
-    if not isinstance(x, datetime):
-        raise ExpressionFailed(f"datetime() needs text or a date, not {_type_name(x)}")
-    # Designers write Swedish local time; the engine stores and compares UTC.
-    return (x if x.tzinfo else x.replace(tzinfo=STOCKHOLM)).astimezone(UTC)
-
-
-def _date_or_datetime(x: object, helper: str) -> date:
-    if isinstance(x, str):
-        return _to_date(x) if len(x) == 10 else _to_datetime(x)
-    if not isinstance(x, date):
-        raise ExpressionFailed(f"{helper}() needs a date or a datetime, not {_type_name(x)}")
-    return x
-
-
-def _duration(unit: str) -> Callable[[object], timedelta]:
-    def duration(n: object) -> timedelta:
-        if isinstance(n, bool) or not isinstance(n, int | float):
-            raise ExpressionFailed(f"{unit}() needs a number, not {_type_name(n)}")
-        return timedelta(**{unit: n})
-
-    return duration
-
-
-def _add_days(d: object, n: object) -> date:
-    return _date_or_datetime(d, "add_days") + _duration("days")(n)
-
-
-def _add_months(d: object, n: object) -> date:
-    start = _date_or_datetime(d, "add_months")
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise ExpressionFailed(f"add_months() needs a whole number of months, not {_type_name(n)}")
-    year, month = divmod(start.year * 12 + start.month - 1 + n, 12)
-    if not 1 <= year <= 9999:
-        raise ExpressionFailed("add_months(): the result is outside the calendar")
-    day = min(start.day, calendar.monthrange(year, month + 1)[1])
-    return start.replace(year=year, month=month + 1, day=day)
-
-
-def _iso(x: object) -> str:
-    if isinstance(x, date):
-        return x.isoformat()
-    if not isinstance(x, timedelta):
-        raise ExpressionFailed(f"iso() needs a date, a datetime or a duration, not {_type_name(x)}")
-    sign, x = ("-", -x) if x < timedelta(0) else ("", x)
-    minutes, seconds = divmod(x.seconds, 60)
-    second_text = f"{seconds}.{x.microseconds:06d}".rstrip("0") if x.microseconds else str(seconds)
-    parts = ((minutes // 60, "H"), (minutes % 60, "M"), (second_text, "S"))
-    clock = "".join(f"{value}{unit}" for value, unit in parts if value not in (0, "0"))
-    return f"{sign}P" + (f"{x.days}D" if x.days or not clock else "") + (f"T{clock}" if clock else "")
-
-
-def _sum(values: Iterable[object], start: object = 0) -> object:
-    # A list start would let sum() concatenate past the size guards.
-    if isinstance(start, bool) or not isinstance(start, int | float | timedelta):
-        raise ExpressionFailed("sum() adds numbers or durations only; for durations write sum(x, days(0))")
-    return sum(values, start)  # type: ignore[arg-type]
-
-
-def _round(x: object, ndigits: object = None) -> object:
-    # round(1, -10**8) builds 10**(10**8) first: minutes of CPU and gigabytes for one call.
-    if ndigits is not None and (isinstance(ndigits, bool) or not isinstance(ndigits, int)
-                                or abs(ndigits) > MAX_ROUND_DIGITS):
-        raise ExpressionFailed(f"round(): the number of digits must be a whole number from "
-                               f"-{MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS}")
-    return round(x, ndigits)  # type: ignore[call-overload]
-
-
-def _int(x: object = 0, base: object = None) -> int:
-    # int('f' * 100_000, 16) gives a 400,000-bit number (the 4,300-digit limit is for base 10 only).
-    if isinstance(x, str):
-        digits = len(x.strip().lstrip("+-").replace("_", ""))
-        bits_per_digit = 4 if base is None or base == 10 else max(1, int(base if isinstance(base, int) else 36)
-                                                                   - 1).bit_length()
-        if digits * bits_per_digit > MAX_INT_BITS + 64:
-            raise ExpressionFailed(f"int(): a number of {digits} digits is too large")
-        return int(x) if base is None else int(x, base)  # type: ignore[call-overload]
-    if base is not None:
-        raise ExpressionFailed("int(): a base is only allowed with text")
-    return int(x)  # type: ignore[call-overload]
-
-
-SAFE_FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({
-    "len": len, "min": min, "max": max, "abs": abs, "round": _round, "int": _int, "float": float, "str": str,
-    "bool": bool, "sum": _sum, "any": any, "all": all, "sorted": sorted, "list": list, "set": set,
-    "date": _to_date, "datetime": _to_datetime, "days": _duration("days"), "weeks": _duration("weeks"),
-    "hours": _duration("hours"), "add_days": _add_days, "add_months": _add_months, "iso": _iso,
-})
+from engine.language.expressions.syntax import ATTRIBUTES, COMPARISONS, CONVERSIONS, OPERATORS, parsed
 
 # --- evaluate ------------------------------------------------------------------------------------------
 #
@@ -332,7 +65,7 @@ class _Method:
         self.owner, self.name, self.bound, self.evaluator = owner, name, getattr(owner, name), evaluator
 
     def __repr__(self) -> str:
-        return f"<method {self.name} of {_type_name(self.owner)}>"
+        return f"<method {self.name} of {type_name(self.owner)}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> object:
         # Charged per call, not per call site: passed as sorted(key=…) it runs once per item.
@@ -374,7 +107,7 @@ def evaluate(
     :class:`ExpressionFailed` when an allowed expression fails at run time. A generator expression at
     the top level is returned as a list.
     """
-    tree = _tree(expression)
+    tree = parsed(expression)
     shared = _ALLOWANCE.get()
     if shared is None:
         return _Evaluator(data, functions or {}).run(tree.body)
@@ -469,7 +202,7 @@ class _Evaluator:
             raise ExpressionFailed("expression is nested too deeply") from None
         except MemoryError:
             raise ExpressionFailed("expression needs too much memory and was stopped") from None
-        except _RUNTIME_ERRORS as exc:  # safety net: expected failures are explained where they happen
+        except RUNTIME_ERRORS as exc:  # safety net: expected failures are explained where they happen
             raise ExpressionFailed(f"expression failed: {exc}") from None
 
     # --- the budget ---------------------------------------------------------------------------------
@@ -582,7 +315,7 @@ class _Evaluator:
             return dict(zip(keys, values, strict=True))
 
     def name(self, node: ast.Name, scope: Scope) -> object:
-        for source in (_CONSTANTS, scope, self.data, self.functions, SAFE_FUNCTIONS):
+        for source in (CONSTANTS, scope, self.data, self.functions, SAFE_FUNCTIONS):
             if node.id in source:
                 return source[node.id]
         raise ExpressionFailed(f"unknown name '{node.id}'")
@@ -600,12 +333,12 @@ class _Evaluator:
         if isinstance(node.op, ast.Not):
             return not value
         self.charge(self.weight(value))
-        with _explained(TypeError, f"cannot use a sign on {_type_name(value)}"):
+        with _explained(TypeError, f"cannot use a sign on {type_name(value)}"):
             return -value if isinstance(node.op, ast.USub) else +value
 
     def bin_op(self, node: ast.BinOp, scope: Scope) -> object:
         left, right = self.eval(node.left, scope), self.eval(node.right, scope)
-        symbol, function = _OPERATORS[type(node.op)]
+        symbol, function = OPERATORS[type(node.op)]
         if isinstance(left, int) and isinstance(right, int):
             self._charge_int(symbol, left, right)
         else:
@@ -614,7 +347,7 @@ class _Evaluator:
             if symbol == "*":
                 for seq, weight, n in ((left, left_weight, right), (right, right_weight, left)):
                     if isinstance(seq, str | list | tuple) and isinstance(n, int):
-                        _limit_size((weight if len(seq) else 0) * max(n, 0), f"repeating {_type_name(seq)} {n} times")
+                        _limit_size((weight if len(seq) else 0) * max(n, 0), f"repeating {type_name(seq)} {n} times")
             if symbol == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
                 _limit_size(left_weight + right_weight, "'+'")
         if symbol == "%" and isinstance(left, str):  # printf widths are another way to build huge text
@@ -626,7 +359,7 @@ class _Evaluator:
         except OverflowError:
             raise ExpressionFailed(f"'{symbol}' gives a number or a date out of range") from None
         except TypeError:
-            types = f"{_type_name(left)} and {_type_name(right)}"
+            types = f"{type_name(left)} and {type_name(right)}"
             raise ExpressionFailed(f"cannot use '{symbol}' on {types}") from None
         return self.built(result, f"'{symbol}'")
 
@@ -641,14 +374,14 @@ class _Evaluator:
         left = self.eval(node.left, scope)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator, scope)
-            symbol, function = _COMPARISONS[type(op)]
+            symbol, function = COMPARISONS[type(op)]
             if symbol in ("is", "is not"):
                 pass
             elif symbol in ("in", "not in") and isinstance(right, (Mapping, set, frozenset, _VIEWS[0])):
                 self.charge(self.weight(left))  # a hash lookup
             else:
                 self.charge(self.weight(left) + self.weight(right))
-            types = f"{_type_name(left)} and {_type_name(right)}"
+            types = f"{type_name(left)} and {type_name(right)}"
             with _explained(TypeError, f"cannot compare {types} with '{symbol}'"):
                 if not function(left, right):
                     return False
@@ -658,7 +391,7 @@ class _Evaluator:
     def subscript(self, node: ast.Subscript, scope: Scope) -> object:
         value, key = self.eval(node.value, scope), self.eval(node.slice, scope)
         if not isinstance(value, Mapping | Sequence):
-            raise ExpressionFailed(f"{_type_name(value)} cannot be indexed")
+            raise ExpressionFailed(f"{type_name(value)} cannot be indexed")
         if isinstance(value, Mapping):
             self.charge(self.weight(key))  # hashes the key
         try:
@@ -668,7 +401,7 @@ class _Evaluator:
         except IndexError:
             raise ExpressionFailed(f"index {key!r} is out of range") from None
         except (TypeError, ValueError):
-            raise ExpressionFailed(f"cannot index {_type_name(value)} with {key!r}") from None
+            raise ExpressionFailed(f"cannot index {type_name(value)} with {key!r}") from None
         if isinstance(key, slice):
             self.charge(len(result))
             return self.built(result, "slice")
@@ -683,13 +416,13 @@ class _Evaluator:
     def formatted_value(self, node: ast.FormattedValue, scope: Scope) -> str:
         value = self.eval(node.value, scope)
         self._before_text(value, "f-string")
-        convert = _CONVERSIONS.get(node.conversion)
+        convert = CONVERSIONS.get(node.conversion)
         value = convert(value) if convert else value
         spec = "" if node.format_spec is None else str(self.eval(node.format_spec, scope))
         # Widths, precisions and strftime patterns are how a short spec would build a huge string.
         if len(spec) > 100 or any(int(n) > 1000 for n in re.findall(r"\d+", spec)):
             raise ExpressionFailed(f"format '{spec[:20]}' is too large")
-        message = f"cannot format {_type_name(value)} with '{spec}'"
+        message = f"cannot format {type_name(value)} with '{spec}'"
         with _explained((TypeError, ValueError), message, detail=True):
             text = format(value, spec)
         return self.built(text, "f-string")  # type: ignore[return-value]
@@ -704,9 +437,9 @@ class _Evaluator:
 
     def attribute(self, node: ast.Attribute, scope: Scope) -> object:
         owner = self.eval(node.value, scope)
-        allowed = next((names for kind, names in _ATTRIBUTES if isinstance(owner, kind)), frozenset())
+        allowed = next((names for kind, names in ATTRIBUTES if isinstance(owner, kind)), frozenset())
         if node.attr not in allowed:
-            raise ExpressionFailed(f"'{_type_name(owner)}' has no allowed attribute '{node.attr}'")
+            raise ExpressionFailed(f"'{type_name(owner)}' has no allowed attribute '{node.attr}'")
         value = getattr(owner, node.attr)
         return _Method(owner, node.attr, self) if callable(value) else value
 
@@ -737,7 +470,7 @@ class _Evaluator:
             result = function(*args, **kwargs)
         except EngineError:
             raise
-        except _RUNTIME_ERRORS as exc:
+        except RUNTIME_ERRORS as exc:
             raise ExpressionFailed(f"{label}(): {exc}") from None
         return self.built(result, f"{label}()")
 
@@ -771,7 +504,7 @@ class _Evaluator:
     def loop(self, generators: list[ast.comprehension], scope: Scope, iterable: Any) -> Iterator[Scope]:
         """Yield ``scope`` once per binding of the loop variables that passes every ``if``."""
         generator, rest = generators[0], generators[1:]
-        with _explained(TypeError, f"cannot loop over {_type_name(iterable)}"):
+        with _explained(TypeError, f"cannot loop over {type_name(iterable)}"):
             items = iter(iterable)
         target = generator.target
         names = [t.id for t in ast.walk(target) if isinstance(t, ast.Name)]  # check() allows nothing else
@@ -780,7 +513,7 @@ class _Evaluator:
             unpack = isinstance(target, ast.Tuple) and isinstance(item, list | tuple)
             values = list(item) if unpack else [item]
             if len(values) != len(names):
-                raise ExpressionFailed(f"cannot unpack {_type_name(item)} into {len(names)} names")
+                raise ExpressionFailed(f"cannot unpack {type_name(item)} into {len(names)} names")
             scope.update(zip(names, values, strict=True))
             if all(self.eval(condition, scope) for condition in generator.ifs):
                 if rest:
@@ -815,6 +548,7 @@ def _members(container: Any) -> Iterator[object]:
     return iter(container)
 
 
+
 # --- constant parts, refused at validation -------------------------------------------------------------
 
 
@@ -828,7 +562,7 @@ def constant_problems(expression: str, budget: int = MAX_WORK) -> list[str]:
     is validated instead of stopping every case that reaches it at run time.
     One budget covers all the constant parts of the expression, so validation stays bounded too.
     """
-    tree = _tree(expression)
+    tree = parsed(expression)
     evaluator = _Evaluator({}, {}, budget)
     problems: list[str] = []
     for part in _constant_parts(tree.body, frozenset()):
@@ -854,7 +588,7 @@ def _constant_parts(node: ast.AST, bound: frozenset[str]) -> Iterator[ast.AST]:
 
 def _is_constant(node: ast.AST, bound: frozenset[str]) -> bool:
     if isinstance(node, ast.Name):
-        return node.id in _CONSTANTS or node.id in bound
+        return node.id in CONSTANTS or node.id in bound
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Name) and node.func.id not in SAFE_FUNCTIONS:
             return False  # an engine helper such as now() or today()
@@ -873,35 +607,3 @@ def _is_constant(node: ast.AST, bound: frozenset[str]) -> bool:
                if isinstance(child, ast.expr))
 
 
-# --- names_used ----------------------------------------------------------------------------------------
-
-
-def names_used(expression: str) -> set[str]:
-    """The data names ``expression`` reads.
-
-    Left out: names in call position, names of :data:`SAFE_FUNCTIONS` (``key=len``), loop variables
-    and ``true``/``false``/``null``. Raises :class:`ExpressionRejected` like :func:`check`.
-    """
-    found: set[str] = set()
-    _collect_names(_tree(expression).body, frozenset(), found)
-    return found
-
-
-def _collect_names(node: ast.AST, bound: frozenset[str], found: set[str]) -> None:
-    if isinstance(node, ast.Name):
-        if node.id not in bound and node.id not in _CONSTANTS and node.id not in SAFE_FUNCTIONS:
-            found.add(node.id)
-    elif isinstance(node, ast.Call):
-        receiver = [node.func.value] if isinstance(node.func, ast.Attribute) else []
-        for argument in (*receiver, *node.args, *(keyword.value for keyword in node.keywords)):
-            _collect_names(argument, bound, found)
-    elif isinstance(node, ast.ListComp | ast.GeneratorExp):
-        for generator in node.generators:  # each loop sees the variables of the loops before it
-            _collect_names(generator.iter, bound, found)
-            bound = bound | {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
-            for condition in generator.ifs:
-                _collect_names(condition, bound, found)
-        _collect_names(node.elt, bound, found)
-    else:
-        for child in ast.iter_child_nodes(node):
-            _collect_names(child, bound, found)
