@@ -33,8 +33,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# On every core (pytest-xdist), a test file to a worker: a file's fixtures and its module-scoped
+# servers stay in one process; each worker has a PostgreSQL schema of its own (tests/conftest.py).
 unit: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # ruff, mypy and the test suite. PostgreSQL tests run when SAMVERKAN_TEST_POSTGRES_URL is set.
 test: lint typecheck unit
