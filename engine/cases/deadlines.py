@@ -44,28 +44,32 @@ def handle_due(session: Session, until: datetime, now: datetime, limit: int = 50
     reminders = escalations = 0
     notifications: list[NewNotification] = []
     history: list[dict[str, Any]] = []
+
+    def tell(task: HumanTaskRow, kind: str, event: type[events.TaskReminded | events.TaskEscalated],
+             recipients: Sequence[tuple[str, str | None]], subject: str, body: str, at: datetime) -> None:
+        told = _notifications(task, kind, recipients, subject, body, at)
+        notifications.extend(told)
+        history.append(history_row(task.case_id, at, "scheduler",
+                                   event(task.element, task.id, tuple(n.addressed_to for n in told))))
+
     for task in store.claim_due_deadlines(session, until, limit):
         if task.remind_at is not None and task.remind_at <= until:
-            recipients = [("user", task.assignee)] if task.assignee else [("group", g) for g in task.candidate_groups]
             deadline = task.due_at or task.remind_at
-            subject = f"Påminnelse: {task.title} ska vara klar {_when(deadline)}"
-            body = f"Uppgiften \"{task.title}\" ska vara klar {_when(deadline)}."
-            told = _notifications(task, "reminder", recipients, subject, body, task.remind_at)
-            notifications += told
-            history.append(history_row(task.case_id, task.remind_at, "scheduler", events.TaskReminded(
-                task.element, task.id, tuple(n.addressed_to for n in told))))
+            tell(task, "reminder", events.TaskReminded,
+                 [("user", task.assignee)] if task.assignee else [("group", g) for g in task.candidate_groups],
+                 f"Påminnelse: {task.title} ska vara klar {_when(deadline)}",
+                 f"Uppgiften \"{task.title}\" ska vara klar {_when(deadline)}.", task.remind_at)
             task.remind_at = None
             reminders += 1
         if task.escalate_at is not None and task.escalate_at <= until:
-            recipients = [("group", g) for g in (task.escalate_to or task.candidate_groups)]
+            roles = task.escalate_to or task.candidate_groups
+            recipients: list[tuple[str, str | None]] = [("group", g) for g in roles]
             if task.assignee:
                 recipients.append(("user", task.assignee))
-            subject = f"Försenad: {task.title} skulle ha varit klar {_when(task.escalate_at)}"
-            body = f"Uppgiften \"{task.title}\" skulle ha varit klar {_when(task.escalate_at)} och är inte gjord."
-            told = _notifications(task, "escalation", recipients, subject, body, task.escalate_at)
-            notifications += told
-            history.append(history_row(task.case_id, task.escalate_at, "scheduler", events.TaskEscalated(
-                task.element, task.id, tuple(n.addressed_to for n in told))))
+            tell(task, "escalation", events.TaskEscalated, recipients,
+                 f"Försenad: {task.title} skulle ha varit klar {_when(task.escalate_at)}",
+                 f"Uppgiften \"{task.title}\" skulle ha varit klar {_when(task.escalate_at)} och är inte gjord.",
+                 task.escalate_at)
             task.escalate_at = None
             escalations += 1
     outbox.write(session, notifications, now)
