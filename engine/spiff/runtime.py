@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 #: A journey that is still stepping after this many engine steps in one go is looping by itself.
 MAX_STEPS = 10_000
+#: A task on a live path: running, or waiting for a person, a time or a message.
+_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,19 @@ def _describe(err: SpiffWorkflowException) -> str:
     return text
 
 
-def run_engine_steps(workflow: BpmnWorkflow) -> None:
-    """Run every automatic step (gateways, events, decisions) until only people or time can move on."""
+def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = None) -> None:
+    """Run every automatic step (gateways, events, decisions) until only people or time can move on,
+    then make every value the step set (``changed``: what the action itself set) visible on every
+    path of the case (:func:`publish`)."""
     steps = 0
+    changed = dict(changed or {})
 
-    def count(_task: Any) -> None:
+    def after(task: Any) -> None:
         nonlocal steps
         steps += 1
         if steps > MAX_STEPS:
-            raise StepFailed("?", element_of(_task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
+            raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
+        changed.update(changes(task))
 
     outputs = getattr(workflow, "engine_outputs", {})
 
@@ -93,7 +99,35 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
         output_parameters.apply(task, outputs)
         _note_notice(workflow, task)
 
-    workflow.do_engine_steps(will_complete_task=before, did_complete_task=count)
+    workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+    publish(workflow, changed)
+
+
+_MISSING = object()
+
+
+def changes(task: Any) -> dict[str, Any]:
+    """The values a task set: its data where it differs from what it started with (its parent's)."""
+    base = task.parent.data if task.parent is not None else {}
+    return {name: value for name, value in task.data.items() if base.get(name, _MISSING) != value}
+
+
+def publish(workflow: BpmnWorkflow, values: dict[str, Any]) -> None:
+    """Give every live path of the case (the main path, parallel branches, a boundary event's
+    branch, sub-processes) the values a step set.
+
+    SpiffWorkflow keeps a copy of the data per token: what one branch sets, another sees only when
+    they join, and a branch started by a non-interrupting event (the monthly referrer contact) never
+    joins — its values would reach neither the case data nor a meeting invitation on the main path,
+    and at a join a branch's stale copy could overwrite a newer value. The journeys are drawn as
+    Camunda models, where form values are the process's variables, visible to every path: this is
+    that. Predicted tasks inherit from their live ancestors when they start."""
+    if not values:
+        return
+    for flow in (workflow, *workflow.subprocesses.values()):
+        for task in flow.tasks.values():
+            if task._state & _LIVE:
+                task.data.update(values)
 
 
 @dataclass(frozen=True)
@@ -299,7 +333,7 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
     task.run()
-    run_engine_steps(workflow)
+    run_engine_steps(workflow, changes(task))
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
@@ -312,7 +346,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> None:
     workflow.send_event(message_event(name, data))
-    run_engine_steps(workflow)
+    run_engine_steps(workflow, data)
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
@@ -332,8 +366,7 @@ def fire_due_timers(workflow: BpmnWorkflow) -> None:
 
 def correct_data(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
     """Set values in the data every pending step will see (an operator's correction)."""
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-        task.data.update(data)
+    publish(workflow, data)
 
 
 def cancel(workflow: BpmnWorkflow) -> None:

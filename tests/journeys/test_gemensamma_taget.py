@@ -281,6 +281,24 @@ def test_kajsa_gets_a_neuropsychiatric_assessment_and_tries_workplaces(journey) 
     assert kajsa.data["praktikplats"] == "Kontor, Umeå kommun"
 
 
+def test_what_the_weekly_follow_up_and_the_checkpoint_call_record_is_the_cases_at_once(journey) -> None:  # type: ignore[no-untyped-def]
+    """Both tasks come from non-interrupting boundary events beside the basprogram: their branches
+    never join the main path, and the values entered in them used to reach neither the case data nor
+    the checkpoint meeting's invitation (always skipped for want of a date)."""
+    case = inskriven(journey)
+    move_to(journey, "2026-02-23", "10:00")
+    veckouppfoljning(journey, case, "2026-02-23", "Första veckan gick bra")
+    assert journey.case(case).data["egen_uppfoljning"] == "Första veckan gick bra"
+
+    move_to(journey, "2026-03-23", "10:00")  # one week left of the basprogram
+    complete(journey, case, "kalla_till_avstamningsmote", {"avstamning_planerad": "2026-03-31", "kallade": "alla"})
+    assert journey.case(case).data["avstamning_planerad"] == "2026-03-31"
+    move_to(journey, "2026-03-30", "08:00")  # the basprogram ends: the checkpoint meeting is to be held
+
+    invited = [e for e in journey.history(case) if e.element == "avstamningsmote" and e.event.startswith("Invitation")]
+    assert [(e.event, e.details.get("start")) for e in invited] == [("InvitationSent", "2026-03-31")]
+
+
 def test_ali_gets_treatment_beside_the_project(journey) -> None:  # type: ignore[no-untyped-def]
     # Seed 000, 9.3: suspected substance abuse, never documented; some trouble with the language.
     # In the basprogram and at the work trial he seems absent; in a one-to-one talk he tells of

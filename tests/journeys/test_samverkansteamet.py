@@ -371,6 +371,45 @@ def test_support_during_studies_lasts_a_month_and_is_extended_to_at_most_three(j
     assert timer_dates(journey, case, "studiestod_loper_ut") == ["2026-04-02", "2026-05-02", "2026-06-02"]
 
 
+def test_the_action_plan_revised_round_after_round_with_studies_keeps_every_task_once(journey) -> None:  # type: ignore[no-untyped-def]
+    """Three rounds of the plan, each choosing work training and studies; the follow-up waits for the
+    whole study support each time. (SpiffWorkflow's own inclusive join fired early from the second
+    round on, left the study branch running beside the next round, and after a few rounds deleted the
+    live round while joining: an incident in a live case.)"""
+    case = informationsmote(journey)
+    remiss(journey, case)
+    inskriven(journey, case)
+    kartlagd(journey, case)
+
+    for round_ in range(1, 4):
+        handlingsplan(journey, case, arbetstraning=True, studier=True)
+        complete(journey, case, "insats_arbetstraning", {"arbetsplats": f"Arbetsplats {round_}"})
+        assert open_tasks(journey, case) == ["registrera_studiestart"]  # the follow-up waits for the studies
+        today = journey.clock.now().astimezone(STOCKHOLM).date().isoformat()
+        complete(journey, case, "registrera_studiestart", {"studiestart": today, "utbildning": f"Kurs {round_}"})
+        for _extension in range(2):
+            journey.advance("P1M")
+            done_contacts(journey, case)
+            assert open_tasks(journey, case) == ["prova_forlangt_studiestod"]
+            complete(journey, case, "prova_forlangt_studiestod", {"forlanga_studiestod": "ja"})
+        journey.advance("P1M")  # the third month: the support ends
+        done_contacts(journey, case)
+        assert open_tasks(journey, case) == ["folj_upp_handlingsplan"]
+        folj_upp(journey, case, "nej")
+
+    current = journey.case(case)
+    assert current.incident is None
+    assert open_tasks(journey, case) == ["revidera_handlingsplan"]
+    assert current.data["arbetsplats"] == "Arbetsplats 3" and current.data["utbildning"] == "Kurs 3"
+
+
+def done_contacts(journey, case) -> None:  # type: ignore[no-untyped-def]
+    """The monthly referrer contacts the team has made."""
+    for task in [t for t in journey.case(case).open_tasks if t.name == "kontakta_remittenten"]:
+        journey.engine.complete_task(task.id, {"kontakt_datum": "2026-03-02", "kontaktsatt": "telefon"},
+                                     task.assignee or "teamet")
+
+
 def test_support_during_studies_ends_after_one_month_unless_extended(journey) -> None:  # type: ignore[no-untyped-def]
     case = informationsmote(journey)
     remiss(journey, case)
@@ -415,6 +454,21 @@ def test_a_year_of_monthly_referrer_contacts_falls_on_calendar_months(journey) -
         "2026-09-15", "2026-10-15", "2026-11-15", "2026-12-15", "2027-01-15",
     ]
     assert journey.open_task_names(case).count("kontakta_remittenten") == 1
+
+
+def test_a_monthly_referrer_contact_is_in_the_case_data_as_soon_as_it_is_made(journey) -> None:  # type: ignore[no-untyped-def]
+    """The contact task comes from a repeating boundary timer: its branch never joins the main path,
+    and what staff entered in it used to be in the history only."""
+    case = informationsmote(journey)
+    remiss(journey, case)
+    inskriven(journey, case)
+    move_to(journey, "2026-02-21")
+    complete(journey, case, "kontakta_remittenten", {"kontakt_datum": "2026-02-23", "kontaktsatt": "telefon",
+                                                     "kontakt_anteckning": "Ringde remittenten"})
+
+    data = journey.case(case).data
+    assert (data["kontakt_datum"], data["kontaktsatt"], data["kontakt_anteckning"]) == (
+        "2026-02-23", "telefon", "Ringde remittenten")
 
 
 def test_the_twelve_month_limit_without_extension_leads_to_the_exit(journey) -> None:  # type: ignore[no-untyped-def]
