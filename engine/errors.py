@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from traceback import format_exception
 
 
 class EngineError(Exception):
@@ -113,6 +114,12 @@ class StepFailed(EngineError):
         self.element = element
         self.reason = message
         super().__init__(f"case {case_id}: {element}: {message}")
+
+    def traceback(self) -> str:
+        """Where it stopped, down to the line in SpiffWorkflow or the engine (the cause's traceback):
+        what an administrator needs to find the reason, kept with the incident."""
+        cause = self.__cause__ or self
+        return "".join(format_exception(type(cause), cause, cause.__traceback__))[-20_000:]
 
 
 class CaseNotStarted(EngineError):

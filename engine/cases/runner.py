@@ -432,7 +432,8 @@ class CaseRunner:
         """Mark the (locked) case as an incident: out of the schedule until someone looks at it."""
         now = self.clock.now()
         store.save_case_state(session, row, row.revision, {
-            "incident": {"element": failed.element, "message": failed.message, "at": now.isoformat()},
+            "incident": {"element": failed.element, "message": failed.message, "at": now.isoformat(),
+                         "traceback": failed.traceback()},
             "next_due_at": None,
             "updated_at": now,
         })

@@ -27,7 +27,7 @@ def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
     incident = None
     if row.incident:
         incident = Incident(row.incident["element"], row.incident["message"],
-                            datetime.fromisoformat(row.incident["at"]))
+                            datetime.fromisoformat(row.incident["at"]), row.incident.get("traceback"))
     return Case(
         id=row.id, process_key=row.process_key, process_version=row.process_version, status=row.status,
         participant=dict(row.participant), started_by=row.started_by, data=dict(row.data), created_at=row.created_at,

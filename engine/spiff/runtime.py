@@ -63,11 +63,12 @@ def step_errors(case_id: str, fallback_element: str = "(process)") -> Iterator[N
         element = element_of(spec) if spec is not None else fallback_element
         raise StepFailed(case_id, element, _describe(err)) from err
     except EngineError as err:
-        raise StepFailed(case_id, fallback_element, err.message) from err
+        raise StepFailed(case_id, getattr(err, "engine_element", fallback_element), err.message) from err
     except RecursionError as err:
         raise StepFailed(case_id, fallback_element, "the process is nested or sequenced too deeply") from err
     except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as err:
-        raise StepFailed(case_id, fallback_element, f"{type(err).__name__}: {err}") from err
+        element = getattr(err, "engine_element", fallback_element)
+        raise StepFailed(case_id, element, f"{type(err).__name__}: {err}") from err
 
 
 def _describe(err: SpiffWorkflowException) -> str:
@@ -93,13 +94,20 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         changed.update(changes(task))
 
     outputs = getattr(workflow, "engine_outputs", {})
+    running: list[Any] = []
 
     def before(task: Any) -> None:
+        running[:] = [task]
         _keep_interrupted_data(task)
         output_parameters.apply(task, outputs)
         _note_notice(workflow, task)
 
-    workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+    try:
+        workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+    except Exception as err:
+        if running and not hasattr(err, "task_spec"):  # say which element was running, not the one acted on
+            err.engine_element = element_of(running[0].task_spec)  # type: ignore[attr-defined]
+        raise
     publish(workflow, changed)
 
 

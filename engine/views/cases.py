@@ -151,6 +151,8 @@ class Incident:
     element: str
     message: str
     at: datetime
+    #: Where in the code it stopped (Python's traceback): for administrators, never case officers.
+    traceback: str | None = None
 
 
 @dataclass(frozen=True)

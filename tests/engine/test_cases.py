@@ -143,6 +143,9 @@ def test_a_failing_step_leaves_the_case_unchanged_and_marks_an_incident(journey)
     after = journey.case(case)
     assert after.incident is not None
     assert after.incident.element == "check" and "godkand" in after.incident.message
+    # For administrators, where it stopped: the traceback down to the line that raised.
+    assert after.incident.traceback is not None and "Traceback (most recent call last)" in after.incident.traceback
+    assert "godkand" in after.incident.traceback.splitlines()[-1]
     assert after.status == "open" and after.timers == before.timers and after.data == before.data
     assert after.next_due_at is None  # out of the schedule until retried, but the timer is still there
     assert journey.history(case, events.TimerFired.event) == []

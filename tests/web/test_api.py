@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.views import SourceFile
 from tests.bpmn import BPMN_DIR
 from tests.web.conftest import Api, personnummer
 
@@ -245,3 +246,19 @@ def test_nan_infinity_and_nesting_past_the_parser_are_refused_as_bad_requests(de
     assert answer.get_json()["error"] == "bad_request"
     listed = deployed.get("/cases", "lena")
     assert listed.status_code == 200 and json.loads(listed.text) == []
+
+
+def test_an_incidents_traceback_is_shown_to_administrators_only(deployed: Api, app: Any) -> None:
+    engine = app.extensions["samverkan.engine"]
+    engine.deploy([SourceFile("broken_after_timer.bpmn", (BPMN_DIR / "broken_after_timer.bpmn").read_bytes())], "x")
+    app.extensions["samverkan.accounts"].add_user("ida", ["arbetscoach"], ["broken_after_timer"], password="x" * 12)
+    deployed.tokens["ida"] = app.extensions["samverkan.accounts"].create_token("ida")
+    case = engine.start_case("broken_after_timer", actor="ida")
+    engine.advance_clock("P8D")  # the gateway after the timer needs data the case lacks
+
+    staff = deployed.get(f"/cases/{case.id}", "ida").get_json()["incident"]
+    admin = deployed.get(f"/cases/{case.id}", "admin").get_json()["incident"]
+
+    assert staff["element"] == admin["element"] == "check"
+    assert "traceback" not in staff
+    assert "Traceback (most recent call last)" in admin["traceback"]

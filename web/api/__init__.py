@@ -143,7 +143,8 @@ def get_case(case_id: str) -> Response:
 
 
 def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
-    return case_json(case, engine().history(case.id), authz.shown_personnummer(me(), case, reveal=reveal))
+    return case_json(case, engine().history(case.id), authz.shown_personnummer(me(), case, reveal=reveal),
+                     traceback=me().is_admin)
 
 
 @blueprint.get("/cases")

@@ -49,8 +49,10 @@ def case_summary_json(case: Case) -> dict[str, Any]:
     }
 
 
-def case_json(case: Case, history: Sequence[CaseEvent], personnummer: str) -> dict[str, Any]:
-    """The case as the API shows it; ``personnummer`` as the caller may see it (web.authz)."""
+def case_json(case: Case, history: Sequence[CaseEvent], personnummer: str, *, traceback: bool = False
+              ) -> dict[str, Any]:
+    """The case as the API shows it; ``personnummer`` as the caller may see it (web.authz); an
+    incident's traceback only with ``traceback`` (administrators)."""
     return {
         "id": case.id,
         "process": case.process_key,
@@ -63,7 +65,8 @@ def case_json(case: Case, history: Sequence[CaseEvent], personnummer: str) -> di
         "timers": [{"element": t.element, "title": t.title, "due_at": _iso(t.due_at)} for t in case.timers],
         "waiting_messages": list(case.waiting_messages),
         "incident": None if case.incident is None else {
-            "element": case.incident.element, "message": case.incident.message, "at": _iso(case.incident.at)},
+            "element": case.incident.element, "message": case.incident.message, "at": _iso(case.incident.at),
+            **({"traceback": case.incident.traceback} if traceback else {})},
         "started_by": case.started_by,
         "created_at": _iso(case.created_at),
         "updated_at": _iso(case.updated_at),
