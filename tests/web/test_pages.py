@@ -8,12 +8,14 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from engine.views import SourceFile
 from tests.web.browser import Person
-from tests.web.conftest import Api, personnummer
+from tests.web.conftest import PASSWORD, Api, personnummer
 
 GUNNAR = personnummer("19850312", "123")
 KAJSA = personnummer("19900101", "234")
@@ -382,3 +384,26 @@ def test_every_kind_of_history_event_has_a_name_in_swedish() -> None:
     from web.ui import labels
 
     assert set(labels.EVENTS) == {kind.event for kind in events.ALL}
+
+
+def test_a_read_only_field_shows_what_the_case_holds_before_and_after_an_error(app: Flask, api: Api) -> None:
+    """Staff decide on what a read-only field shows (the meeting place the decision table chose):
+    it used to be blank on the task page, though the case held the value."""
+    processes = Path(__file__).resolve().parents[2] / "processes"
+    engine = app.extensions["samverkan.engine"]
+    engine.deploy([SourceFile(n, (processes / n).read_bytes())
+                   for n in ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")], "designer")
+    case = engine.start_case("samverkansteamet", participant={"name": "Nora Näs"}, actor="admin")
+    [booking] = engine.case(case.id).open_tasks
+    engine.complete_task(booking.id, {"hemkommun": "Nora", "remitterande_myndighet": "AF", "remittent": "Remittent",
+                                      "kon": "kvinna", "fodelsear": 1990, "mote_datum": "2026-01-20"}, "admin")
+    [meeting] = engine.case(case.id).open_tasks
+    app.extensions["samverkan.accounts"].add_user("tora", ["teamledare"], ["samverkansteamet"], password=PASSWORD)
+    leader = Person(app, "tora")
+
+    shown = leader.get(f"/tasks/{meeting.id}")
+    assert re.search(r'id="field-motesplats"[^>]*readonly[^>]*>Arbetsförmedlingen i Nora<', shown.text)
+
+    refused = leader.post(f"/tasks/{meeting.id}/complete", {"teammedlem_1": ""})  # the required answers missing
+    assert refused.status_code == 422
+    assert re.search(r'id="field-motesplats"[^>]*readonly[^>]*>Arbetsförmedlingen i Nora<', refused.text)

@@ -59,7 +59,7 @@ def _render(draft: Draft, box: Sandbox, errors: list[Any], case_id: str | None =
             # The case's data fills the fields it already has a value for: quicker test runs, and a
             # read-only field shows what the case holds.
             filled = (values or {}) if task.id in shown else {k: v for k, v in selected.data.items() if v is not None}
-            forms[task.id] = form_fields.inputs(task.form, filled, task_errors)
+            forms[task.id] = form_fields.inputs(task.form, filled, task_errors, selected.data)
         history = list(reversed(sandbox.history(selected.id)))
         notifications = [n for n in sandbox.notifications(limit=200) if n.case_id == selected.id]
     return render_template(

@@ -40,11 +40,15 @@ def widget_of(field: FormField) -> str:
     return "text"
 
 
-def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str]) -> list[Input]:
-    """The fields to draw, filled with what was posted (after an error) or the field's default."""
+def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str],
+           case_data: Mapping[str, Any] | None = None) -> list[Input]:
+    """The fields to draw. A read-only field shows what the case holds under its name (what staff
+    decide on, such as the meeting place the decision table chose); a writable one what was posted
+    (after an error), else its default — never an earlier answer, so that a decision is made anew."""
     drawn = []
+    case_data = case_data or {}
     for field in form.fields:
-        raw = values.get(field.id, field.default)
+        raw = (case_data if field.readonly else values).get(field.id, field.default)
         value = "" if raw is None else str(raw)
         checked = field.type == "boolean" and value.lower() in ("true", "on", "1", "ja")
         drawn.append(Input(field, widget_of(field), value, checked, errors.get(field.id)))
