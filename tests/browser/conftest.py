@@ -175,7 +175,9 @@ def watch(page: Page) -> Watch:
     page.on("console", lambda message: seen.console_errors.append(f"{message.text} ({message.location})")
             if message.type == "error" else None)
     page.on("pageerror", lambda error: seen.page_errors.append(str(error)))
-    page.on("requestfailed", lambda request: seen.failed_requests.append(f"{request.url}: {request.failure}"))
+    # The browser fetches the page's icon on its own and drops the fetch when the page moves on.
+    page.on("requestfailed", lambda request: None if "/favicon" in request.url and "ABORTED" in str(request.failure)
+            else seen.failed_requests.append(f"{request.url}: {request.failure}"))
     return seen
 
 

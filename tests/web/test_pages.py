@@ -407,3 +407,9 @@ def test_a_read_only_field_shows_what_the_case_holds_before_and_after_an_error(a
     refused = leader.post(f"/tasks/{meeting.id}/complete", {"teammedlem_1": ""})  # the required answers missing
     assert refused.status_code == 422
     assert re.search(r'id="field-motesplats"[^>]*readonly[^>]*>Arbetsförmedlingen i Nora<', refused.text)
+
+
+def test_the_browsers_request_for_an_icon_finds_one(people: Flask) -> None:
+    answer = people.test_client().get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/img/favicon.svg")
+    assert people.test_client().get("/static/img/favicon.svg").status_code == 200

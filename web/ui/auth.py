@@ -47,6 +47,12 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """What a browser asks for before it has read a page's icon link."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
 @blueprint.post("/language")
 def language() -> Response:
     chosen = request.form.get("lang", "sv")
