@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from engine.clock import Clock
 from engine.persistence.db import Database
@@ -50,7 +50,7 @@ class PageSessions:
         if not session_id or len(session_id) > 200:
             return None
         now = self.clock.now()
-        with self.db.transaction() as session:
+        with self.db.reading() as session:  # a page read writes nothing, unless the session is due below
             found = session.execute(
                 select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
                 .where(SessionRow.session_hash == _hash(session_id), UserRow.active.is_(True))
@@ -58,12 +58,15 @@ class PageSessions:
             if found is None:
                 return None
             row, user = found
-            if row.seen_at < now - lifetime:
-                session.delete(row)
-                return None
-            if row.seen_at <= now - SEEN_PRECISION:
-                row.seen_at = now
-            return user_view(user)
+            seen_at, shown = row.seen_at, user_view(user)
+        if seen_at < now - lifetime:
+            self.end(session_id)
+            return None
+        if seen_at <= now - SEEN_PRECISION:
+            with self.db.transaction() as session:
+                session.execute(update(SessionRow).where(SessionRow.session_hash == _hash(session_id))
+                                .values(seen_at=now))
+        return shown
 
     def end(self, session_id: str) -> None:
         """Sign out: the session's cookie is worth nothing from now on, wherever a copy of it is."""
