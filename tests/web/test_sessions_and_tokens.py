@@ -20,7 +20,7 @@ from tests.web.browser import Person
 from tests.web.conftest import Api
 from web import create_app
 from web.accounts.migrations import upgrade
-from web.accounts.models import SessionRow
+from web.accounts.models import SessionRow, TokenRow, UserRow
 from web.accounts.tokens import TokenRefused, token_hash
 from web.accounts.users import Accounts
 
@@ -173,3 +173,23 @@ def test_tokens_made_before_tokens_expired_work_for_ninety_days_after_the_upgrad
     with pytest.raises(TokenRefused, match="this API token expired on"):
         tokens.user("made in 2025")
     db.dispose()
+
+
+def test_a_tokens_last_use_is_kept_to_the_minute_without_a_write_on_every_request(
+        api: Api, app: Flask, wall_clock: SimulatedClock) -> None:
+    def last_used() -> datetime | None:
+        with app.extensions["samverkan.accounts"].db.reading() as session:
+            return session.scalar(select(TokenRow.last_used_at).join(UserRow, UserRow.id == TokenRow.user_id)
+                                  .where(UserRow.username == "carl"))
+
+    assert api.get("/cases", "carl").status_code == 200
+    first = last_used()
+    assert first == wall_clock.now()
+
+    wall_clock.advance(timedelta(seconds=30))
+    assert api.get("/cases", "carl").status_code == 200
+    assert last_used() == first  # within the minute: nothing written
+
+    wall_clock.advance(timedelta(seconds=31))
+    assert api.get("/cases", "carl").status_code == 200
+    assert last_used() == wall_clock.now()

@@ -43,6 +43,11 @@ class TokenRefused(Exception):
         self.message = message
 
 
+#: A token's last use is written at most this often (administrators see it to the minute), so that an
+#: API request that changes nothing writes nothing.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -76,7 +81,7 @@ class ApiTokens:
         if not value or len(value) > 200:
             raise TokenRefused("unknown", "a valid bearer token is needed (Authorization: Bearer TOKEN)")
         now = self.clock.now()
-        with self.db.transaction() as session:
+        with self.db.reading() as session:  # an API request writes nothing, unless the last use is due below
             found = session.execute(select(UserRow, TokenRow).join(TokenRow, TokenRow.user_id == UserRow.id)
                                     .where(TokenRow.token_hash == token_hash(value))).first()
             if found is None:
@@ -92,8 +97,11 @@ class ApiTokens:
             if not user.active:
                 raise TokenRefused("deactivated", f"the account {user.username} is deactivated; its API tokens "
                                                   "do not work while it is")
-            token.last_used_at = now
-            return user_view(user)
+            shown_user, last_used, token_id = user_view(user), token.last_used_at, token.id
+        if last_used is None or last_used <= now - LAST_USED_PRECISION:
+            with self.db.transaction() as session:
+                session.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now))
+        return shown_user
 
     def revoke(self, value: str) -> tuple[str, bool]:
         """Revoke the token with this value: whose it was, and whether it was in force until now
