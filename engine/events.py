@@ -133,6 +133,16 @@ class TaskCompleted(Event):
 
 
 @dataclass(frozen=True)
+class TaskWithdrawn(Event):
+    """The task went away undone: the case closed, an event interrupted its activity, or the
+    activity it belonged to ended."""
+
+    element: str
+    task_id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class TaskReminded(Event):
     """The task's follow-up date came: its assignee (or groups) were reminded."""
 
@@ -206,7 +216,7 @@ class InvitationCancelled(Event):
 ALL: tuple[type[Event], ...] = (
     CaseStarted, CaseCompleted, CaseCancelled, CasePaused, CaseResumed, CaseMigrated, DataCorrected,
     IncidentRaised, IncidentResolved,
-    TaskCreated, TaskClaimed, TaskUnclaimed, TaskAssigned, TaskCompleted, TaskReminded, TaskEscalated,
+    TaskCreated, TaskClaimed, TaskUnclaimed, TaskAssigned, TaskCompleted, TaskWithdrawn, TaskReminded, TaskEscalated,
     TimerFired, MessageReceived,
     NoticeSent, InvitationSent, InvitationSkipped, InvitationCancelled,
 )

@@ -289,7 +289,11 @@ class CaseRunner:
         specs = getattr(workflow, "engine_notices", {})
         added = self._new_tasks(session, row, ready, existing, step, now, written, specs)
         removed = [t for t in existing if t.id not in ready]
-        written += self._cancelled_meetings(session, row, removed, step, now, specs)
+        done = {event.task_id for event in step.events if isinstance(event, events.TaskCompleted)}
+        withdrawn = [t for t in removed if t.id not in done]
+        for task in withdrawn:  # the case closed, an event interrupted the step, its activity ended
+            step.record(events.TaskWithdrawn(task.element, task.id, task.title))
+        written += self._cancelled_meetings(session, row, withdrawn, step, now, specs)
         kept = [task_view(t) for t in existing if t.id in ready]
         timers = [] if closed else [
             {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
@@ -402,13 +406,12 @@ class CaseRunner:
                 step.record(invited)
         return added
 
-    def _cancelled_meetings(self, session: Session, row: CaseRow, removed: list[HumanTaskRow], step: Step,
+    def _cancelled_meetings(self, session: Session, row: CaseRow, withdrawn: list[HumanTaskRow], step: Step,
                             now: datetime, specs: Notices) -> list[NewNotification]:
-        """Meeting tasks that went away without being done (the case closed, an event interrupted
-        the step): the calendar invitations sent for them are cancelled."""
+        """Meeting tasks that went away without being done: the calendar invitations sent for them
+        are cancelled."""
         meetings = {element for element, spec in specs.items() if spec.calendar}
-        done = {event.task_id for event in step.events if isinstance(event, events.TaskCompleted)}
-        gone = [t for t in removed if t.element in meetings and t.id not in done]
+        gone = [t for t in withdrawn if t.element in meetings]
         if not gone:
             return []
         invited = outbox_store.invitations_of(session, row.id, [t.id for t in gone])

@@ -198,3 +198,14 @@ def test_state_is_stored_without_the_process_spec(journey) -> None:  # type: ign
     assert "task_specs" not in row.state
     spec = journey.engine.catalog.bundle(1).spec
     assert len(row.state) < len(json.dumps(spec))  # the spec alone would more than double every case
+
+
+def test_a_task_that_goes_away_undone_is_withdrawn_in_the_history(journey, referral) -> None:  # type: ignore[no-untyped-def]
+    """The history says what became of every task: completed, or withdrawn (here the case closed)."""
+    [assess] = journey.case(referral).open_tasks
+
+    journey.engine.cancel_case(referral.id, "fel person", "teamledare")
+
+    withdrawn = journey.history(referral, events.TaskWithdrawn.event)
+    assert [(e.element, e.details["task_id"], e.details["title"]) for e in withdrawn] == [
+        ("assess", assess.id, assess.title)]

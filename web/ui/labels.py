@@ -18,6 +18,7 @@ EVENTS = {
     events.TaskUnclaimed.event: _l("Uppgift lämnad tillbaka"),
     events.TaskAssigned.event: _l("Uppgift tilldelad"),
     events.TaskCompleted.event: _l("Uppgift slutförd"),
+    events.TaskWithdrawn.event: _l("Uppgift återkallad"),
     events.TaskReminded.event: _l("Påminnelse skickad"),
     events.TaskEscalated.event: _l("Eskalerad"),
     events.TimerFired.event: _l("Tidsgräns nådd"),
