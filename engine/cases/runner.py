@@ -23,7 +23,14 @@ from engine import events
 from engine.cases.catalog import Catalog
 from engine.cases.history import history_row, json_safe
 from engine.clock import Clock
-from engine.errors import CaseNotStarted, Conflict, DuplicateCase, NotFound, StepFailed
+from engine.errors import (
+    CaseNotStarted,
+    ConcurrentModification,
+    Conflict,
+    DuplicateCase,
+    NotFound,
+    StepFailed,
+)
 from engine.events import Event
 from engine.language import expressions
 from engine.language.notice_templates import Notices
@@ -41,6 +48,9 @@ from engine.views import Case, Task
 
 #: What a change does to a case: act on its workflow (and row), recording what happened in the step.
 Action = Callable[[Any, CaseRow, "Step"], None]
+
+#: How often a change is stepped again when the case changed between its snapshot and its write.
+CHANGE_ATTEMPTS = 3
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate")
 #: The task property naming the roles an overdue task is escalated to (default: its candidate groups).
@@ -171,48 +181,73 @@ class CaseRunner:
                statuses: tuple[str, ...] = ("open",)) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do)."""
-        def lock(session: Session) -> CaseRow:
-            row = store.lock_case(session, case_id)
+        def find(session: Session, lock: bool) -> CaseRow:
+            row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
             return row
 
-        return self._change(lock, actor, action, statuses)
+        return self._change(find, actor, action, statuses)
 
     def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow], None], action: Action) -> Case:
-        """Apply ``action`` to the case of an open task, found and locked in one statement; ``check``
-        may refuse the task (its row) before anything is loaded. Returns the case as saved."""
-        def lock(session: Session) -> CaseRow:
-            found = store.lock_case_of_task(session, task_id)
+        """Apply ``action`` to the case of an open task; ``check`` may refuse the task (its row) before
+        anything is loaded, and again as the step is written. Returns the case as saved."""
+        def find(session: Session, lock: bool) -> CaseRow:
+            found = (store.lock_case_of_task if lock else store.case_of_task)(session, task_id)
             if found is None:
                 raise Conflict(f"task {task_id} is no longer open")
             check(found[0])
             return found[1]
 
-        saved = self._change(lock, actor, action, ("open",))
+        saved = self._change(find, actor, action, ("open",))
         if saved is None:
             raise Conflict(f"task {task_id} was not changed")
         return saved
 
-    def _change(self, lock: Callable[[Session], CaseRow], actor: str, action: Action,
+    def _change(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
                 statuses: tuple[str, ...]) -> Case | None:
-        saved: Case | None = None
-        try:
-            with self.db.transaction() as session:
-                row = lock(session)
-                if row.status not in statuses:
-                    raise Conflict(f"case {row.id} is {row.status}")
-                workflow = self._workflow(session, row)
-                step = Step(actor)
+        """Step the case from a snapshot, taking no lock, then take the lock only to check that
+        nobody changed the case meanwhile and to write the step: on SQLite the database's one write
+        lock is never held while a designer's expressions run. A case changed meanwhile is stepped
+        again from its new state (a few times at most: ConcurrentModification)."""
+        for attempt in range(1, CHANGE_ATTEMPTS + 1):
+            try:
+                return self._change_once(find, actor, action, statuses)
+            except ConcurrentModification:
+                if attempt == CHANGE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _change_once(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
+                     statuses: tuple[str, ...]) -> Case | None:
+        plan: Planned | None = None
+        with self.db.reading() as session:
+            row = find(session, False)
+            if row.status not in statuses:
+                raise Conflict(f"case {row.id} is {row.status}")
+            workflow = self._workflow(session, row)
+            step = Step(actor)
+            try:
                 with clock_module.using(self.clock), expressions.allowance():
                     action(workflow, row, step)
                     if not step.unchanged:
-                        saved = self.save(session, row, workflow, step)
-        except StepFailed as failed:
-            self._record_incident(failed.case_id, failed, actor)
-            raise
+                        plan = self._plan(session, row, workflow, step, list(store.tasks_of_case(session, row.id)),
+                                          new=False)
+            except StepFailed as failed:
+                runtime.discard(workflow)
+                self._record_incident(failed.case_id, failed, actor)
+                raise
+        if plan is not None:
+            try:
+                with self.db.transaction() as session:
+                    if find(session, True).revision != row.revision:
+                        raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
+                    self._write(session, [plan])
+            except Exception:
+                runtime.discard(workflow)
+                raise
         self.cache.put(row.id, row.revision, workflow)
-        return saved
+        return plan.case if plan is not None else None
 
     def _workflow(self, session: Session, row: CaseRow) -> Any:
         cached = self.cache.take(row.id, row.revision)

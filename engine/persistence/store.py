@@ -95,6 +95,15 @@ def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, Cas
     return (found[0], found[1]) if found is not None else None
 
 
+def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
+    """An open task and its case, read (not locked), in one round trip."""
+    found = session.execute(
+        select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+        .where(HumanTaskRow.id == task_id)
+    ).first()
+    return (found[0], found[1]) if found is not None else None
+
+
 def add_case(session: Session, row: CaseRow) -> None:
     """Insert a new case; a second open case of the same participant in the same process (the
     partial unique index) raises DuplicateCase."""

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
+from engine import events
 from engine.definitions.validation import bpmn as rules
 from engine.definitions.validation import timer_problem
 from engine.errors import CaseNotStarted, ExpressionFailed, StepFailed
@@ -322,3 +323,39 @@ def test_a_case_whose_first_step_fails_is_not_started_and_no_case_is_named(journ
     assert refused.value.element == "vag"
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", refused.value.message)  # no id of a case that is not
     assert journey.engine.cases() == []
+
+
+def test_while_a_step_runs_its_expressions_other_changes_are_written(journey) -> None:  # type: ignore[no-untyped-def]
+    """A step is taken from a snapshot, with no lock, and the lock is taken only to write it: so on
+    SQLite, where the write lock is the database's, a long condition in one case holds up no one.
+    Here the step of one case claims another case's task while it runs (under a held write lock
+    that claim waited 30 seconds and failed)."""
+    journey.deploy("referral_reply.bpmn")
+    first, second = journey.start("referral_reply"), journey.start("referral_reply")
+    [other] = journey.case(second).open_tasks
+    engine = journey.engine
+
+    def long_condition(workflow, row, step) -> None:  # type: ignore[no-untyped-def]
+        engine.claim_task(other.id, "lena")  # someone else's change, while this step is being taken
+        step.unchanged = True
+
+    engine.runner.change(first.id, "handläggare", long_condition)
+
+    assert engine.task(other.id).assignee == "lena"
+
+
+def test_a_case_changed_while_its_step_was_taken_is_stepped_again_from_its_new_state(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("referral_reply.bpmn")
+    case = journey.start("referral_reply")
+    engine, tries = journey.engine, []
+
+    def note(workflow, row, step) -> None:  # type: ignore[no-untyped-def]
+        tries.append(row.revision)
+        if len(tries) == 1:  # meanwhile, someone else changes the case
+            engine.correct_case_data(case.id, {"x": 1}, "rättning", "förvaltare")
+        step.record(events.DataCorrected({"y": 2}, "andra försöket"))
+
+    engine.runner.change(case.id, "förvaltare", note)
+
+    assert tries == [tries[0], tries[0] + 1]  # taken again from the case as the other change left it
+    assert [e.event for e in journey.history(case)][-2:] == [events.DataCorrected.event] * 2
