@@ -29,13 +29,12 @@ from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event
 from engine.spiff.specs import title_of
 from engine.spiff.timer_events import EngineCycle, due_time
+from engine.spiff.variables import changes, publish, record, variables
 
 T = TypeVar("T")
 
 #: A journey that is still stepping after this many engine steps in one go is looping by itself.
 MAX_STEPS = 10_000
-#: A task on a live path: running, or waiting for a person, a time or a message.
-_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,9 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         steps += 1
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
-        changed.update(changes(task))
+        done = changes(task)
+        record(workflow, done)  # tasks that start later in this step take it
+        changed.update(done)
 
     outputs = getattr(workflow, "engine_outputs", {})
     running: list[Any] = []
@@ -109,33 +110,6 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
             err.engine_element = element_of(running[0].task_spec)  # type: ignore[attr-defined]
         raise
     publish(workflow, changed)
-
-
-_MISSING = object()
-
-
-def changes(task: Any) -> dict[str, Any]:
-    """The values a task set: its data where it differs from what it started with (its parent's)."""
-    base = task.parent.data if task.parent is not None else {}
-    return {name: value for name, value in task.data.items() if base.get(name, _MISSING) != value}
-
-
-def publish(workflow: BpmnWorkflow, values: dict[str, Any]) -> None:
-    """Give every live path of the case (the main path, parallel branches, a boundary event's
-    branch, sub-processes) the values a step set.
-
-    SpiffWorkflow keeps a copy of the data per token: what one branch sets, another sees only when
-    they join, and a branch started by a non-interrupting event (the monthly referrer contact) never
-    joins — its values would reach neither the case data nor a meeting invitation on the main path,
-    and at a join a branch's stale copy could overwrite a newer value. The journeys are drawn as
-    Camunda models, where form values are the process's variables, visible to every path: this is
-    that. Predicted tasks inherit from their live ancestors when they start."""
-    if not values:
-        return
-    for flow in (workflow, *workflow.subprocesses.values()):
-        for task in flow.tasks.values():
-            if task._state & _LIVE:
-                task.data.update(values)
 
 
 @dataclass(frozen=True)
@@ -192,6 +166,7 @@ def _live_data(workflow: Any, subprocesses: dict[Any, Any]) -> dict[str, Any]:
 
 
 def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+    record(workflow, data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
@@ -228,10 +203,8 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 timers.append(timer)
     timers.sort(key=lambda t: t.due_at)
     completed = workflow.is_completed()
-    if completed and workflow.data:
-        data = dict(workflow.data)
-    else:
-        data = _merge_newest([workflow.last_task or workflow.task_tree, *pending])
+    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *pending])
+    data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
     return Snapshot(completed, ready, timers, waiting_messages(workflow), data, cycles)
 
 
@@ -242,8 +215,8 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
     timer, and SpiffWorkflow never removes one, so an old case carried — and walked and serialized
     on every step — each month it had lived. A branch whose every task is finished is pruned,
     unless it holds an input of a join that counts its completed inputs (only the process end,
-    which looks at unfinished tasks alone, is exempt); its data is kept on the timer task first,
-    so nothing set in it is lost to later occurrences or to the case's final data.
+    which looks at unfinished tasks alone, is exempt); what only it holds is kept on the timer task
+    first, so nothing set in it is lost to later occurrences or to the case's final data.
     """
     if not cycles:
         return 0
@@ -255,8 +228,12 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
             subtree = list(_subtree(branch))
             if any(not t.has_state(TaskState.FINISHED_MASK) or t.task_spec.name in counted for t in subtree):
                 continue
+            # What the branch set was published to every live task, the timer included, when it was
+            # set (publish); a value only the branch holds is kept on the timer, never one it has
+            # newer than the branch's (an older branch is pruned after a newer one set the same name).
             newest = max(subtree, key=lambda t: t.last_state_change)
-            timer.data.update(newest.data)
+            for name, value in newest.data.items():
+                timer.data.setdefault(name, value)
             for task in subtree:
                 task.workflow.tasks.pop(task.id, None)
                 if workflow.last_task is task:
@@ -340,8 +317,10 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     task.data.update(data)
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
+    done = changes(task)
+    record(workflow, done)
     task.run()
-    run_engine_steps(workflow, changes(task))
+    run_engine_steps(workflow, done)
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
@@ -353,6 +332,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> None:
+    record(workflow, data)
     workflow.send_event(message_event(name, data))
     run_engine_steps(workflow, data)
 

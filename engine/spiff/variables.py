@@ -1,0 +1,81 @@
+"""The case's variables: what a step sets is the case's, seen on every path from then on.
+
+SpiffWorkflow keeps a copy of the data per token and hands it down from parent to child
+(``Task._inherit_data``): what one branch sets, another sees only when they join, and a branch
+started by a non-interrupting event (the monthly referrer contact, the weekly follow-up) never joins
+at all — its values reached neither the case data nor a meeting invitation on the main path. Worse,
+a task waiting on a branch (a timer) takes its parent's copy again when it fires, so a value set
+elsewhere meanwhile is replaced by an older one, and at a join a branch's stale copy can overwrite a
+newer value.
+
+The journeys are drawn as Camunda models, where form values are process variables, visible to every
+path. So the case keeps its variables — every value a step set, the newest of each — in the top
+workflow's ``data`` (stored with the case), and:
+
+- every value a task sets is recorded there as the task completes (:func:`record`);
+- every task that takes its parent's data takes the case's variables on top (the patched
+  ``Task._inherit_data``), so a newer value is never replaced by a branch's older copy;
+- after a step, every live task is given the step's values (:func:`publish`), so a task waiting for
+  a person shows, and is completed with, what the case now holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+#: A task on a live path: running, or waiting for a person, a time or a message.
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_MISSING = object()
+
+
+def variables(workflow: Any) -> dict[str, Any]:
+    """The case's variables: the top workflow's data."""
+    top = getattr(workflow, "top_workflow", None) or workflow
+    return top.data
+
+
+def changes(task: Any) -> dict[str, Any]:
+    """The values a task set: its data where it differs from what it started with (its parent's)."""
+    base = task.parent.data if task.parent is not None else {}
+    return {name: value for name, value in task.data.items() if base.get(name, _MISSING) != value}
+
+
+def record(workflow: Any, values: dict[str, Any]) -> None:
+    """Make ``values`` the case's: every task that starts from now on takes them."""
+    if values:
+        variables(workflow).update(values)
+
+
+def publish(workflow: Any, values: dict[str, Any]) -> None:
+    """Record ``values`` and give them to every live task of the case (the main path, parallel
+    branches, a boundary event's branch, sub-processes)."""
+    if not values:
+        return
+    record(workflow, values)
+    top = getattr(workflow, "top_workflow", None) or workflow
+    for flow in (top, *top.subprocesses.values()):
+        for task in flow.tasks.values():
+            if task._state & LIVE:
+                task.data.update(values)
+
+
+def _inherit_data(self: Any) -> None:
+    """``Task._inherit_data``: the parent's copy, then the case's variables on top."""
+    _ORIGINAL_INHERIT(self)
+    workflow = getattr(self, "workflow", None)
+    if workflow is not None:
+        self.data.update(variables(workflow))
+
+
+_ORIGINAL_INHERIT = Task._inherit_data
+
+#: What is replaced: (class, attribute, SpiffWorkflow's own, ours).
+REPLACED: tuple[tuple[type, str, Any, Any], ...] = ((Task, "_inherit_data", _ORIGINAL_INHERIT, _inherit_data),)
+
+
+def install() -> None:
+    for owner, name, _own, ours in REPLACED:
+        setattr(owner, name, ours)
