@@ -198,10 +198,21 @@ class WorkflowEngine:
         return self._changed(case_id, self.runner.change(case_id, actor, pause))
 
     def resume_case(self, case_id: str, actor: str) -> Case:
-        """Resume a paused case; timers that fell due meanwhile fire on the next scheduler tick."""
+        """Resume a paused case. Its clock stood still while it was paused: every waiting timer
+        and every open task's due and follow-up date move on by the calendar days it was paused,
+        so nothing falls due at once for having waited (a monthly contact is not owed twice, the
+        twelve months of a participation are twelve months of participation)."""
+        with self.db.reading() as session:
+            paused_at = store.last_event_at(session, case_id, events.CasePaused.event)
+
         def resume(workflow: Any, row: CaseRow, step: Step) -> None:
+            days = max(timers.calendar_days_between(paused_at, self.clock.now()), 0) if paused_at else 0
+            if days:
+                shift = timers.Duration(days=days)
+                runtime.guarded(row.id, lambda: runtime.shift_timers(workflow, shift))
+                step.shift = shift
             step.status = "open"
-            step.record(events.CaseResumed())
+            step.record(events.CaseResumed(days))
 
         return self._changed(case_id, self.runner.change(case_id, actor, resume, statuses=("paused",)))
 

@@ -59,7 +59,9 @@ class CasePaused(Event):
 
 @dataclass(frozen=True)
 class CaseResumed(Event):
-    pass
+    """The case goes on; its timers and deadlines moved on by the calendar days it was paused."""
+
+    paused_days: int = 0
 
 
 @dataclass(frozen=True)

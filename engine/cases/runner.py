@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from engine.events import Event
 from engine.language import expressions
 from engine.language.notice_templates import Notices
 from engine.language.task_attributes import assignment
+from engine.language.timers import Duration
 from engine.notifications import composing, outbox
 from engine.notifications.outbox import NewNotification
 from engine.persistence import outbox_store, store
@@ -70,6 +71,8 @@ class Step:
     status: str | None = None
     #: Set by an action that found nothing to do (e.g. a timer another worker already fired).
     unchanged: bool = False
+    #: How far the deadlines of the case's open tasks move on (a resumed case: the days it was paused).
+    shift: Duration | None = None
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -90,6 +93,7 @@ class Planned:
     added_tasks: list[HumanTaskRow]
     timers: list[dict[str, Any]] | None  # None: the waiting timers did not change
     tasks: list[Task]  # the open tasks after the step
+    shift: Duration | None = None  # how far the deadlines of the open tasks kept move on
 
     @property
     def case(self) -> Case:
@@ -329,7 +333,7 @@ class CaseRunner:
         for task in withdrawn:  # the case closed, an event interrupted the step, its activity ended
             step.record(events.TaskWithdrawn(task.element, task.id, task.title))
         written += self._cancelled_meetings(session, row, withdrawn, step, now, specs)
-        kept = [task_view(t) for t in existing if t.id in ready]
+        kept = [_shifted(task_view(t), step.shift) for t in existing if t.id in ready]
         timers = [] if closed else [
             {"id": t.task_id, "element": t.element, "title": t.title, "due_at": t.due_at.isoformat()}
             for t in seen.timers
@@ -357,7 +361,7 @@ class CaseRunner:
             timers=[{"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
                      "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
             if new or timers != (row.waiting_timers or []) else None,
-            tasks=tasks,
+            tasks=tasks, shift=step.shift,
         )
 
     def _write(self, session: Session, plans: Sequence[Planned]) -> None:
@@ -365,6 +369,9 @@ class CaseRunner:
         if not plans:
             return
         store.remove_tasks(session, [task_id for plan in plans for task_id in plan.removed_tasks])
+        for plan in plans:
+            if plan.shift:  # before the new tasks are added: theirs are timed from now already
+                store.shift_task_deadlines(session, plan.row.id, plan.shift.add_to)
         store.add_tasks(session, [task for plan in plans for task in plan.added_tasks])
         store.replace_timers_of(session, [p.row.id for p in plans if p.timers is not None and not p.new],
                                 [timer for plan in plans for timer in plan.timers or ()])
@@ -481,3 +488,10 @@ class CaseRunner:
 
 def new_case_id() -> str:
     return str(uuid.uuid4())
+
+
+def _shifted(task: Task, shift: Duration | None) -> Task:
+    if not shift:
+        return task
+    return replace(task, due_at=shift.add_to(task.due_at) if task.due_at else None,
+                   follow_up_at=shift.add_to(task.follow_up_at) if task.follow_up_at else None)

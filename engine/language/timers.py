@@ -87,6 +87,11 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
 
 
+def calendar_days_between(start: datetime, end: datetime) -> int:
+    """How many Stockholm calendar days lie from ``start``'s date to ``end``'s (0 on the same day)."""
+    return (_to_utc(end).astimezone(LOCAL_TZ).date() - _to_utc(start).astimezone(LOCAL_TZ).date()).days
+
+
 def _add_months(day: date, months: int) -> date:
     """``day`` moved by whole calendar months, the day of month clamped to the target month."""
     index = day.year * 12 + (day.month - 1) + months

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -266,6 +266,19 @@ def add_tasks(session: Session, rows: Sequence[HumanTaskRow]) -> None:
     _insert(session, TaskCandidateRow, candidates)
 
 
+def shift_task_deadlines(session: Session, case_id: str, move: Callable[[datetime], datetime]) -> None:
+    """Move the due and follow-up dates (and what the deadline watcher has still to do) of a case's
+    open tasks with ``move``: a resumed case's clock stood still while it was paused."""
+    for task in session.scalars(select(HumanTaskRow).where(HumanTaskRow.case_id == case_id)):
+        for name in ("due_at", "follow_up_at", "remind_at", "escalate_at"):
+            moment = getattr(task, name)
+            if moment is not None:
+                setattr(task, name, move(moment))
+        if task.due_at is not None:
+            task.inbox_order = task.due_at
+    session.flush()
+
+
 def remove_tasks(session: Session, task_ids: Iterable[str]) -> None:
     """Delete open tasks that are done; their candidate rows go with them (ON DELETE CASCADE)."""
     ids = list(task_ids)
@@ -370,6 +383,12 @@ def notifications_for(session: Session, *, user: str | None, groups: Sequence[st
 
 def add_event(session: Session, row: CaseEventRow) -> None:
     session.add(row)
+
+
+def last_event_at(session: Session, case_id: str, event: str) -> datetime | None:
+    """When the case last had that event (by its name in the history), or None."""
+    return session.scalar(select(func.max(CaseEventRow.at)).where(CaseEventRow.case_id == case_id,
+                                                                  CaseEventRow.event == event))
 
 
 def events_of_case(session: Session, case_id: str) -> Sequence[CaseEventRow]:

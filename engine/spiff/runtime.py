@@ -24,7 +24,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
-from engine.spiff import deep
+from engine.language.timers import Duration
+from engine.spiff import deep, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event
 from engine.spiff.specs import title_of
@@ -344,6 +345,13 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
                if t.state == TaskState.WAITING and isinstance(t.task_spec, CatchingEvent))
     found = (_waiting_timer(t) for t in waiting)
     return sorted((t for t in found if t is not None), key=lambda t: t.due_at)
+
+
+def shift_timers(workflow: BpmnWorkflow, by: Duration) -> None:
+    """Move every waiting timer of the case (of its sub-processes too) on by ``by``."""
+    for task in workflow.event_manager.tasks.values():
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            timer_events.shift(task, by)
 
 
 def fire_due_timers(workflow: BpmnWorkflow) -> None:

@@ -7,6 +7,7 @@ These subclasses replace all three behaviours; the parser creates them instead o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -90,7 +91,7 @@ class EngineCycle(CycleTimerEventDefinition):
         ready = False
         if state["cycles"] != 0:
             if datetime.fromisoformat(state["next"]) <= clock.now():
-                cycle = timers.parse_cycle(state["text"])
+                cycle = _cycle(state)
                 state["fired"] += 1
                 if state["cycles"] > 0:
                     state["cycles"] -= 1
@@ -105,6 +106,31 @@ class EngineCycle(CycleTimerEventDefinition):
         state = my_task._get_internal_data("event_value")
         due = state["next"] if state is not None and state["cycles"] != 0 else None
         return PendingBpmnEvent(self.name, self.__class__.__name__, due)
+
+
+def shift(task: Any, by: timers.Duration) -> None:
+    """Move a waiting timer on by ``by`` (a case resumed after a pause: its clock stood still). A
+    cycle keeps its rhythm from a moved anchor (or start): the occurrences it has fired stay fired
+    and the next one is as far from the moved anchor as it was from the old one."""
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return
+    if isinstance(task.task_spec.event_definition, EngineCycle):
+        moved = {**value, "anchor": _iso(by.add_to(datetime.fromisoformat(value["anchor"])))}
+        if _cycle(value).start is not None:
+            moved["start"] = _iso(by.add_to(_cycle(value).start))  # type: ignore[arg-type]
+        moved["next"] = _iso(_cycle(moved).occurrence(moved["fired"], datetime.fromisoformat(moved["anchor"])))
+        task._set_internal_data(event_value=moved)
+    elif isinstance(task.task_spec.event_definition, (EngineTimeDate, EngineDuration)):
+        task._set_internal_data(event_value=_iso(by.add_to(datetime.fromisoformat(value))))
+
+
+def _cycle(state: dict[str, Any]) -> timers.Cycle:
+    """The cycle a waiting timer keeps, with its start moved if the case has been paused."""
+    cycle = timers.parse_cycle(state["text"])
+    if state.get("start"):
+        cycle = replace(cycle, start=datetime.fromisoformat(state["start"]))
+    return cycle
 
 
 def due_time(task: Any) -> datetime | None:

@@ -52,9 +52,26 @@ def test_a_paused_case_is_not_chased_until_it_is_resumed(journey, referral) -> N
     journey.engine.pause_case(referral.id, "sjukskriven", "lena")
     journey.advance("P20D")
     assert journey.engine.notifications() == []
+
+    # Its clock stood still for 20 days: the reply is due 20 days later, and nothing is owed at once.
     journey.engine.resume_case(referral.id, "lena")
     journey.engine.run_due()
-    assert len(_told(journey, "reminder")) == 1 and len(_told(journey, "escalation")) == 2
+    assert journey.engine.notifications() == []
+    assert journey.task(referral, "assess").due_at == datetime(2026, 2, 14, 23, 0, tzinfo=UTC)
+    assert journey.history(referral, events.CaseResumed.event)[0].details == {"paused_days": 20}
+
+    journey.advance("P15D")
+    assert _told(journey, "reminder") == [("group", "teamledare", datetime(2026, 2, 11, 23, 0, tzinfo=UTC))]
+    assert {when for _, _, when in _told(journey, "escalation")} == {datetime(2026, 2, 14, 23, 0, tzinfo=UTC)}
+
+
+def test_a_case_paused_and_resumed_the_same_day_keeps_its_deadlines(journey, referral) -> None:  # type: ignore[no-untyped-def]
+    due = journey.task(referral, "assess").due_at
+    journey.engine.pause_case(referral.id, "fel ärende", "lena")
+    journey.advance("PT2H")
+    journey.engine.resume_case(referral.id, "lena")
+    assert journey.task(referral, "assess").due_at == due
+    assert journey.history(referral, events.CaseResumed.event)[0].details == {"paused_days": 0}
 
 
 def test_notifications_are_addressed_to_a_role_within_its_intervention(journey, referral) -> None:  # type: ignore[no-untyped-def]

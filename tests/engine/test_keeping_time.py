@@ -74,12 +74,38 @@ def test_a_paused_case_keeps_its_timers_until_it_is_resumed(journey, monthly) ->
     with pytest.raises(Conflict, match="paused"):
         journey.complete(monthly, "work", {"klar": True})
 
+    # Resumed 59 calendar days later: nothing fell due meanwhile, so nothing fires at once; the
+    # monthly rhythm goes on from an anchor moved 59 days (2026-03-31), and so does the limit.
     journey.engine.resume_case(monthly.id, "teamledare")
     journey.advance("PT1M")
-    assert [e.details["due_at"][:10] for e in journey.history(monthly, events.TimerFired.event)] == [
-        "2026-02-28", "2026-03-31"]
+    assert journey.history(monthly, events.TimerFired.event) == []
+    assert journey.history(monthly, events.CaseResumed.event)[0].details == {"paused_days": 59}
+    assert journey.case(monthly).next_due_at == datetime(2026, 4, 30, 8, 0, tzinfo=UTC)
+    assert [t.due_at for t in journey.case(monthly).timers] == [
+        datetime(2026, 4, 30, 8, 0, tzinfo=UTC), datetime(2027, 3, 31, 8, 0, tzinfo=UTC)]
+
+    journey.advance("P1M")
+    assert [e.details["due_at"][:10] for e in journey.history(monthly, events.TimerFired.event)] == ["2026-04-30"]
     paused = (events.CasePaused.event, events.CaseResumed.event)
     assert [e.event for e in journey.history(monthly) if e.event in paused] == list(paused)
+
+
+def test_a_cycle_from_a_dated_start_keeps_its_dates_moved_by_the_pause(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    from engine.spiff.loading import SourceFile
+    from tests.bpmn import BPMN_DIR
+
+    dated = (BPMN_DIR / "monthly_contact.bpmn").read_text().replace(
+        'id="monthly_contact"', 'id="dated_contact"').replace("R/P1M", "R3/2026-03-02T10:00:00/P1M")
+    journey.engine.deploy([SourceFile("dated_contact.bpmn", dated.encode())], "designer")
+    case = journey.start("dated_contact")
+    journey.engine.pause_case(case.id, "sjukskriven", "teamledare")
+    journey.advance("P10D")  # 2026-01-31 → 2026-02-10
+    journey.engine.resume_case(case.id, "teamledare")
+
+    journey.advance("P4M")
+    fired = [e.details["due_at"][:10] for e in journey.history(case, events.TimerFired.event)
+             if e.element == "every_month"]
+    assert fired == ["2026-03-12", "2026-04-12", "2026-05-12"]
 
 
 def test_cancelling_needs_a_reason_and_clears_tasks_and_timers(journey, monthly) -> None:  # type: ignore[no-untyped-def]
