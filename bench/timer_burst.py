@@ -13,9 +13,9 @@ transaction has committed; afterwards the history must hold exactly one ``TimerF
 Journeys (``--journey``):
 
 - ``team`` (default): ``processes/samverkansteamet.bpmn`` at the referral's assessment
-  ("Bedöma remissen på teammöte"), where the timer "3 dagar kvar av svarstiden" falls due. Firing
-  it opens the task "Påminnelse: svara remittenten", and the assessment task's own reminder falls
-  due at the same moment, so the tick also writes one reminder per case.
+  ("Bedöma remissen på teammöte"), where the timer "Svarstiden (14 dagar) har passerat" falls due.
+  Firing it opens the task "Svarstiden har passerat: eskalera", and the assessment task's own
+  escalation falls due at the same moment, so the tick also writes its escalations for each case.
 - ``tiny``: ``bench/bpmn/timer_wait.bpmn``: wait a week, then one task.
 
 The cases are a few real ones and working copies of them (:mod:`bench.open_cases`). They are made
@@ -86,9 +86,9 @@ def journey(name: str) -> Journey:
                        Choices(), "bench/bpmn/timer_wait.bpmn, waiting at 'En vecka har gått'")
     team = ROOT / "processes" / "samverkansteamet.bpmn"
     return Journey("team", read_files([team, *sorted(team.parent.glob("*.dmn"))]), "samverkansteamet", 3,
-                   "paminnelse_svarstid", Choices(dict(TEAM_CHOICES)),
+                   "eskalering_svarstid", Choices(dict(TEAM_CHOICES)),
                    "processes/samverkansteamet.bpmn at 'Bedöma remissen på teammöte', "
-                   "timer '3 dagar kvar av svarstiden'")
+                   "timer 'Svarstiden (14 dagar) har passerat'")
 
 
 # --- the cases --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from engine.cases.firing import fire_due
 from engine.cases.history import history_row
 from engine.cases.inbox import Inbox
 from engine.cases.operations import Operations
-from engine.cases.runner import CaseRunner, Step, new_case_id
+from engine.cases.runner import CaseRunner, Step, new_case_id, pauses_case, resume
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
@@ -198,23 +198,18 @@ class WorkflowEngine:
         return self._changed(case_id, self.runner.change(case_id, actor, pause))
 
     def resume_case(self, case_id: str, actor: str) -> Case:
-        """Resume a paused case. Its clock stood still while it was paused: every waiting timer
-        and every open task's due and follow-up date move on by the calendar days it was paused,
-        so nothing falls due at once for having waited (a monthly contact is not owed twice, the
-        twelve months of a participation are twelve months of participation)."""
+        """Resume a case a person paused (:func:`engine.cases.runner.resume`: its timers and
+        deadlines move on by the days it was paused). A case the model pauses goes on when its
+        pausing task ends, not by this verb."""
         with self.db.reading() as session:
-            paused_at = store.last_event_at(session, case_id, events.CasePaused.event)
+            paused = store.last_event(session, case_id, events.CasePaused.event)
 
-        def resume(workflow: Any, row: CaseRow, step: Step) -> None:
-            days = max(timers.calendar_days_between(paused_at, self.clock.now()), 0) if paused_at else 0
-            if days:
-                shift = timers.Duration(days=days)
-                runtime.guarded(row.id, lambda: runtime.shift_timers(workflow, shift))
-                step.shift = shift
-            step.status = "open"
-            step.record(events.CaseResumed(days))
+        def go_on(workflow: Any, row: CaseRow, step: Step) -> None:
+            if paused is not None and paused.element:
+                raise Conflict(f"case {case_id} rests until its task '{paused.details.get('reason')}' is done")
+            resume(workflow, row, step, paused.at if paused is not None else self.clock.now())
 
-        return self._changed(case_id, self.runner.change(case_id, actor, resume, statuses=("paused",)))
+        return self._changed(case_id, self.runner.change(case_id, actor, go_on, statuses=("paused",)))
 
     def cancel_case(self, case_id: str, reason: str, actor: str) -> Case:
         """End a case before its journey does, with the reason recorded."""
@@ -308,7 +303,7 @@ class WorkflowEngine:
             if task is None:
                 raise NotFound(f"task {task_id} is not open")
             case = store.get_case(session, task.case_id)
-            if case is None or case.status != "open":
+            if case is None or case.status not in ("open", "paused"):
                 raise Conflict(f"the case of task {task_id} is {case.status if case else 'gone'}")
             if task.assignee == assignee:
                 return
@@ -333,6 +328,8 @@ class WorkflowEngine:
             task = runtime.find_ready_task(workflow, task_id)
             if task is None:
                 raise Conflict(f"task {task_id} is no longer open")
+            if case.status == "paused" and not pauses_case(task.task_spec):
+                raise Conflict(f"case {case.id} is paused")
             element = runtime.element_of(task.task_spec)
             runtime.guarded(case.id, lambda: runtime.complete(workflow, task, cleaned), element)
             case.incident = None

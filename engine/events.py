@@ -54,7 +54,11 @@ class CaseCancelled(Event):
 
 @dataclass(frozen=True)
 class CasePaused(Event):
+    """The case stands still: by a person (with a reason), or while a task of the model that pauses
+    the case (``pausar_arendet``, its element here) is open."""
+
     reason: str
+    element: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from engine.errors import (
     StepFailed,
 )
 from engine.events import Event
-from engine.language import expressions
+from engine.language import expressions, timers
 from engine.language.notice_templates import Notices
 from engine.language.task_attributes import assignment
 from engine.language.timers import Duration
@@ -46,6 +46,9 @@ from engine.spiff import deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.views import Case, Task
+
+#: The task property by which a model pauses its case while the task is open (docs/modeling.md).
+PAUSES_CASE = "pausar_arendet"
 
 #: What a change does to a case: act on its workflow (and row), recording what happened in the step.
 Action = Callable[[Any, CaseRow, "Step"], None]
@@ -203,7 +206,7 @@ class CaseRunner:
             check(found[0])
             return found[1]
 
-        saved = self._change(find, actor, action, ("open",))
+        saved = self._change(find, actor, action, ("open", "paused"))  # the action refuses what a pause forbids
         if saved is None:
             raise Conflict(f"task {task_id} was not changed")
         return saved
@@ -231,8 +234,9 @@ class CaseRunner:
                 raise Conflict(f"case {row.id} is {row.status}")
             workflow = self._workflow(session, row)
             step = Step(actor)
+            still = self._paused_at(session, row)
             try:
-                with clock_module.using(self.clock), expressions.allowance():
+                with clock_module.using(self.clock), expressions.allowance(), runtime.timers_standing_still(still):
                     action(workflow, row, step)
                     if not step.unchanged:
                         plan = self._plan(session, row, workflow, step, list(store.tasks_of_case(session, row.id)),
@@ -252,6 +256,14 @@ class CaseRunner:
                 raise
         self.cache.put(row.id, row.revision, workflow)
         return plan.case if plan is not None else None
+
+    @staticmethod
+    def _paused_at(session: Session, row: CaseRow) -> datetime | None:
+        """When a paused case stopped (its timers are held there while it is stepped), else None."""
+        if row.status != "paused":
+            return None
+        paused = store.last_event(session, row.id, events.CasePaused.event)
+        return paused.at if paused is not None else None
 
     def _workflow(self, session: Session, row: CaseRow) -> Any:
         cached = self.cache.take(row.id, row.revision)
@@ -314,6 +326,7 @@ class CaseRunner:
         only read), so that a step that fails here leaves nothing behind and a batch of cases can be
         written together."""
         now = clock_module.now()
+        self._pause_as_the_model_says(session, row, workflow, step)
         seen = runtime.snapshot(workflow)
         written = self._notices(session, row, workflow, step, existing, new)
         status = row.status
@@ -363,6 +376,23 @@ class CaseRunner:
             if new or timers != (row.waiting_timers or []) else None,
             tasks=tasks, shift=step.shift,
         )
+
+    def _pause_as_the_model_says(self, session: Session, row: CaseRow, workflow: Any, step: Step) -> None:
+        """A task the model marks ``pausar_arendet`` holds the case still while it is open (sick
+        leave): the step that opens it pauses the case, the step that ends it (done, or interrupted
+        by a message) resumes it, its clock moved on by the days it stood still."""
+        status = step.status or row.status
+        if status not in ("open", "paused"):
+            return
+        pausing = [t for t in runtime.ready_user_tasks(workflow) if pauses_case(t.task_spec)]
+        if status == "open" and pausing:
+            step.status = "paused"
+            spec = pausing[0].task_spec
+            step.record(events.CasePaused(title_of(spec), element=runtime.element_of(spec)))
+        elif status == "paused" and not pausing and step.status is None:
+            paused = store.last_event(session, row.id, events.CasePaused.event)
+            if paused is not None and paused.element:  # the model paused it, not a person
+                resume(workflow, row, step, paused.at)
 
     def _write(self, session: Session, plans: Sequence[Planned]) -> None:
         """Write planned steps: one statement per table for all of them."""
@@ -495,3 +525,21 @@ def _shifted(task: Task, shift: Duration | None) -> Task:
         return task
     return replace(task, due_at=shift.add_to(task.due_at) if task.due_at else None,
                    follow_up_at=shift.add_to(task.follow_up_at) if task.follow_up_at else None)
+
+
+def pauses_case(task_spec: Any) -> bool:
+    """Whether the model marks the task as holding its case still while open (``pausar_arendet``)."""
+    return (task_property(task_spec, PAUSES_CASE) or "").strip().lower() in ("ja", "true")
+
+
+def resume(workflow: Any, row: CaseRow, step: Step, paused_at: datetime) -> None:
+    """Let a paused case go on. Its clock stood still: every waiting timer and every open task's
+    dates move on by the calendar days it was paused, so nothing falls due at once for having
+    waited (a monthly contact is not owed twice; twelve months of participation stay twelve)."""
+    days = max(timers.calendar_days_between(paused_at, clock_module.now()), 0)
+    if days:
+        shift = Duration(days=days)
+        runtime.guarded(row.id, lambda: runtime.shift_timers(workflow, shift))
+        step.shift = shift
+    step.status = "open"
+    step.record(events.CaseResumed(days))

@@ -385,10 +385,10 @@ def add_event(session: Session, row: CaseEventRow) -> None:
     session.add(row)
 
 
-def last_event_at(session: Session, case_id: str, event: str) -> datetime | None:
-    """When the case last had that event (by its name in the history), or None."""
-    return session.scalar(select(func.max(CaseEventRow.at)).where(CaseEventRow.case_id == case_id,
-                                                                  CaseEventRow.event == event))
+def last_event(session: Session, case_id: str, event: str) -> CaseEventRow | None:
+    """The case's latest event of that name in its history, or None."""
+    return session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id, CaseEventRow.event == event)
+                           .order_by(CaseEventRow.id.desc()).limit(1)).first()
 
 
 def events_of_case(session: Session, case_id: str) -> Sequence[CaseEventRow]:

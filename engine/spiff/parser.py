@@ -63,6 +63,11 @@ class _EngineEventParsing:
     raise_validation_exception: Any
     xpath: Any
 
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        """An event's ``camunda:property`` values, as a task's (e.g. a timer's ``under_paus``)."""
+        properties = self.xpath(".//bpmn:extensionElements/camunda:properties/camunda:property")
+        return {p.get("name"): p.get("value") for p in properties}
+
     def parse_timer_event(self, event: Any) -> Any:
         name = self.node.get("name", self.node.get("id"))
         description = self.get_event_description(event)

@@ -27,8 +27,8 @@ from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
 from engine.spiff import deep, timer_events
 from engine.spiff import outputs as output_parameters
-from engine.spiff.message_events import EngineMessage, message_event
-from engine.spiff.specs import title_of
+from engine.spiff.message_events import EngineMessage, message_event, repeats
+from engine.spiff.specs import task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
 from engine.spiff.variables import changes, publish, record, variables
 
@@ -110,7 +110,28 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         if running and not hasattr(err, "task_spec"):  # say which element was running, not the one acted on
             err.engine_element = element_of(running[0].task_spec)  # type: ignore[attr-defined]
         raise
+    close_with_their_activity(workflow)
     publish(workflow, changed)
+
+
+#: A user task's property: it is withdrawn when the activity whose boundary event started it ends
+#: (an escalation task is moot once the decision it chases is made; docs/modeling.md).
+CLOSES_WITH_ACTIVITY = "stangs_med_aktiviteten"
+
+
+def close_with_their_activity(workflow: BpmnWorkflow) -> None:
+    """Withdraw the open tasks marked ``stangs_med_aktiviteten`` whose activity has ended."""
+    for task in ready_user_tasks(workflow):
+        if (task_property(task.task_spec, CLOSES_WITH_ACTIVITY) or "").strip().lower() not in ("ja", "true"):
+            continue
+        event = task.parent
+        while event is not None and not isinstance(event.task_spec, BoundaryEvent):
+            event = event.parent
+        if event is None or event.parent is None:
+            continue
+        activity = next((t for t in event.parent.children if not isinstance(t.task_spec, BoundaryEvent)), None)
+        if activity is not None and activity.has_state(TaskState.FINISHED_MASK):
+            task.cancel()
 
 
 @dataclass(frozen=True)
@@ -197,7 +218,7 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
             if _is_user_task(task):
                 ready.append(task)
         elif isinstance(task.task_spec, CatchingEvent):
-            if isinstance(task.task_spec.event_definition, EngineCycle):
+            if isinstance(task.task_spec.event_definition, EngineCycle) or repeats(task):
                 cycles.append(task)
             timer = _waiting_timer(task)
             if timer is not None:
@@ -210,7 +231,8 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
 
 
 def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> int:
-    """Drop the finished branches a repeating timer has left behind; returns how many tasks went.
+    """Drop the finished branches a repeating timer (or a boundary message that may arrive again)
+    has left behind; returns how many tasks went.
 
     Every occurrence of a cycle timer (a monthly contact) hangs a new branch under the waiting
     timer, and SpiffWorkflow never removes one, so an old case carried — and walked and serialized
@@ -327,7 +349,7 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     names = []
     for pending in workflow.waiting_events():
-        if pending.event_type == EngineMessage.__name__ and pending.name not in names:
+        if pending is not None and pending.event_type == EngineMessage.__name__ and pending.name not in names:
             names.append(pending.name)
     return names
 
@@ -347,10 +369,22 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
     return sorted((t for t in found if t is not None), key=lambda t: t.due_at)
 
 
+#: Step a paused case with its timers held at the moment it stopped (:func:`timer_events.standing_still`).
+timers_standing_still = timer_events.standing_still
+
+
+#: A timer's property that keeps it running while its case is paused (docs/modeling.md): the time
+#: a case rests counts toward that limit (the plan's 12 months include sick leave).
+RUNS_WHILE_PAUSED = ("under_paus", ("löper", "loper"))
+
+
 def shift_timers(workflow: BpmnWorkflow, by: Duration) -> None:
-    """Move every waiting timer of the case (of its sub-processes too) on by ``by``."""
+    """Move every waiting timer of the case (of its sub-processes too) on by ``by``, except those the
+    model says run on while the case is paused."""
+    name, values = RUNS_WHILE_PAUSED
     for task in workflow.event_manager.tasks.values():
-        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+        waiting = task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)
+        if waiting and (task_property(task.task_spec, name) or "").strip().lower() not in values:
             timer_events.shift(task, by)
 
 

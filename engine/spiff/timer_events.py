@@ -7,6 +7,9 @@ These subclasses replace all three behaviours; the parser creates them instead o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +23,25 @@ from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 
 from engine import clock
 from engine.language import timers
+
+#: While a paused case is stepped (a message it receives, its pausing task done): the moment it stopped.
+_STANDING_STILL: ContextVar[datetime | None] = ContextVar("timers_standing_still", default=None)
+
+
+def _now() -> datetime:
+    """The time a timer compares with: the engine's clock, or the moment a paused case stopped."""
+    return _STANDING_STILL.get() or clock.now()
+
+
+@contextmanager
+def standing_still(since: datetime | None) -> Iterator[None]:
+    """Step a paused case with its timers held at ``since`` (None: not paused): nothing that was
+    not due when it stopped fires, and a timer that starts waiting meanwhile counts from then."""
+    token = _STANDING_STILL.set(since)
+    try:
+        yield
+    finally:
+        _STANDING_STILL.reset(token)
 
 
 def timer_value(kind: str, text: str, task: Any) -> Any:
@@ -49,14 +71,14 @@ class _OneShot:
         due = my_task._get_internal_data("event_value")
         if due is None:
             value = timer_value(self.kind, self.expression, my_task)
-            due_at = timers.due_at(self.kind, value, clock.now())
+            due_at = timers.due_at(self.kind, value, _now())
             if isinstance(value, str):
                 timers.check_limits(self.kind, value)
             elif self.kind == "date":
                 timers.check_limits("date", due_at)
             due = _iso(due_at)
             my_task._set_internal_data(event_value=due)
-        if datetime.fromisoformat(due) <= clock.now():
+        if datetime.fromisoformat(due) <= _now():
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
 
@@ -80,7 +102,7 @@ class EngineCycle(CycleTimerEventDefinition):
                 raise TypeError(f"a cycle timer needs ISO 8601 text such as R/P1M, got {text!r}")
             cycle = timers.parse_cycle(text)
             timers.check_limits("cycle", cycle)
-            anchor = clock.now()
+            anchor = _now()
             state = {
                 "text": text,
                 "anchor": _iso(anchor),
@@ -90,7 +112,7 @@ class EngineCycle(CycleTimerEventDefinition):
             }
         ready = False
         if state["cycles"] != 0:
-            if datetime.fromisoformat(state["next"]) <= clock.now():
+            if datetime.fromisoformat(state["next"]) <= _now():
                 cycle = _cycle(state)
                 state["fired"] += 1
                 if state["cycles"] > 0:

@@ -254,23 +254,26 @@ def test_a_missed_reply_deadline_reminds_then_escalates_once_and_shows_overdue(j
     move_to(journey, "2026-01-26")
     assert open_tasks(journey, case) == ["bedom_remiss"]
 
-    move_to(journey, "2026-01-27")  # three days left: the team leader is reminded
-    assert open_tasks(journey, case) == ["bedom_remiss", "paminn_om_svar"]
-    assert journey.task(case, "paminn_om_svar").candidate_groups == ("teamledare",)
+    move_to(journey, "2026-01-27")  # three days left: the engine reminds the team leaders (followUpDate)
+    assert open_tasks(journey, case) == ["bedom_remiss"]
+    assert [n.recipient for n in journey.engine.notifications() if n.kind == "reminder"] == ["teamledare"]
     assert journey.engine.tasks(overdue=True) == []
 
     move_to(journey, "2026-01-30")  # the deadline has passed: escalation, and the assessment is overdue
-    assert open_tasks(journey, case) == ["bedom_remiss", "eskalera_svarstid", "paminn_om_svar"]
+    assert open_tasks(journey, case) == ["bedom_remiss", "eskalera_svarstid"]
     assert [t.name for t in journey.engine.tasks(overdue=True)] == ["bedom_remiss"]
+    assert sum(n.kind == "escalation" for n in journey.engine.notifications()) >= 1
 
     journey.advance("P60D")
     assert journey.open_task_names(case).count("eskalera_svarstid") == 1
     fired = [(e.element, e.at) for e in journey.history(case, events.TimerFired.event)]
-    assert fired == [("paminnelse_svarstid", local("2026-01-27")), ("eskalering_svarstid", local("2026-01-30"))]
+    assert fired == [("eskalering_svarstid", local("2026-01-30"))]
 
-    complete(journey, case, "eskalera_svarstid", {"eskalering_atgard": "Remittenten informerad; beslut 1/4."})
+    # The assessment is made: the escalation task it left open is moot and goes from the inbox.
     complete(journey, case, "bedom_remiss", {"teammote_datum": "2026-03-31", "beslut": "antagen"})
+    assert "eskalera_svarstid" not in open_tasks(journey, case)
     assert "utse_kontaktpersoner" in open_tasks(journey, case)
+    assert [e.element for e in journey.history(case, events.TaskWithdrawn.event)] == ["eskalera_svarstid"]
 
 
 def test_fewer_than_three_conversations_cannot_finish(journey) -> None:  # type: ignore[no-untyped-def]

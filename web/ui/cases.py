@@ -37,6 +37,10 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     history = engine().history(case.id)
     diagram = engine().case_diagram(case, history)
     number = str(case.participant.get("personnummer") or "")
+    pauses = [e for e in history if e.event == "CasePaused"]
+    # Paused by the model (a task such as sick leave): it goes on when that task is done.
+    resting_on = (pauses[-1].details or {}).get("reason") if case.status == "paused" and pauses \
+        and pauses[-1].element else None
     consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
                           for e in history)
     return render_template(
@@ -44,7 +48,7 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
         personnummer=number if show_personnummer else personnummer.masked(number),
         may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
         may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case), notes=teamwork().notes(case.id),
-        consent_revoked=consent_revoked, now=now(),
+        consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
         current_names=", ".join(diagram.names.get(e, e) for e in diagram.current),
         may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
     )
