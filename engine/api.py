@@ -318,11 +318,13 @@ class WorkflowEngine:
         """Complete a task with form data checked against its form; bad data changes nothing."""
         submitted = dict(data or {})
         cleaned: dict[str, Any] = {}
+        form: list[Form] = []
 
         def check(row: Any) -> None:
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
-            cleaned.update(forms.clean(Form.from_json(row.form), submitted))
+            form[:] = [Form.from_json(row.form)]
+            cleaned.update(forms.clean(form[0], submitted))
 
         def complete(workflow: Any, case: CaseRow, step: Step) -> None:
             task = runtime.find_ready_task(workflow, task_id)
@@ -330,6 +332,7 @@ class WorkflowEngine:
                 raise Conflict(f"task {task_id} is no longer open")
             if case.status == "paused" and not pauses_case(task.task_spec):
                 raise Conflict(f"case {case.id} is paused")
+            forms.check_rules(form[0], cleaned, task.data)
             element = runtime.element_of(task.task_spec)
             runtime.guarded(case.id, lambda: runtime.complete(workflow, task, cleaned), element)
             case.incident = None

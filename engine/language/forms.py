@@ -2,7 +2,8 @@
 
 The Camunda form vocabulary: field types ``string``, ``long``, ``boolean``, ``date``, ``enum``;
 constraints ``required``, ``readonly``, ``min``/``max`` (numbers, and dates as ISO dates),
-``minlength``/``maxlength`` (text). Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
+``minlength``/``maxlength`` (text), and ``villkor`` — a condition on the whole form, with the
+field's message in ``villkor_text``. Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
 stays plain JSON. Every problem is reported per field; nothing is applied unless all fields pass.
 """
 
@@ -13,7 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from engine.errors import InvalidFormData
+from engine.errors import EngineError, InvalidFormData
+from engine.language import expressions
 from engine.views import Form, FormField
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
@@ -52,6 +54,28 @@ def clean(form: Form, submitted: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise InvalidFormData(problems)
     return cleaned
+
+
+def check_rules(form: Form, cleaned: Mapping[str, Any], known: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidFormData` naming every field whose condition (``villkor``) the submitted
+    form does not meet. A condition reads the form's fields as submitted (an empty one as null) over
+    what the case already holds, so it can relate two fields ("ended on or after it began") or
+    require one depending on another ("a description when the answer is ja")."""
+    ruled = [spec for spec in form.fields if spec.rule]
+    if not ruled:
+        return
+    names = {**known, **{spec.id: cleaned.get(spec.id) for spec in form.fields if not spec.readonly}}
+    problems: dict[str, str] = {}
+    for spec in ruled:
+        try:
+            met = expressions.evaluate(spec.rule or "", names)
+        except EngineError as err:
+            problems[spec.id] = f"villkoret kunde inte prövas: {err.message}"
+            continue
+        if not met:
+            problems[spec.id] = spec.rule_text or f"uppfyller inte villkoret {spec.rule}"
+    if problems:
+        raise InvalidFormData(problems)
 
 
 def _convert(spec: FormField, raw: Any) -> Any:

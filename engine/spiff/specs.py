@@ -32,6 +32,8 @@ def form_of(task_spec: Any) -> Form:
                 max=numbers["max"],
                 minlength=int(numbers["minlength"]) if numbers["minlength"] else None,
                 maxlength=int(numbers["maxlength"]) if numbers["maxlength"] else None,
+                rule=(checks.get("villkor") or "").strip() or None,
+                rule_text=(checks.get("villkor_text") or "").strip() or None,
             )
         )
     return Form(tuple(fields))

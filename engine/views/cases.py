@@ -29,6 +29,9 @@ class FormField:
     max: str | None = None
     minlength: int | None = None
     maxlength: int | None = None
+    #: A condition the submitted form must meet (``villkor``), and what the field says when it does not.
+    rule: str | None = None
+    rule_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Form:
                 options=tuple(FieldOption(o["id"], o["label"]) for o in f.get("options", [])),
                 default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
                 minlength=f.get("minlength"), maxlength=f.get("maxlength"),
+                rule=f.get("rule"), rule_text=f.get("rule_text"),
             )
             for f in raw.get("fields", [])
         ))
@@ -89,6 +93,7 @@ class Form:
                 "options": [{"id": o.id, "label": o.label} for o in f.options],
                 "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
                 "minlength": f.minlength, "maxlength": f.maxlength,
+                **({"rule": f.rule, "rule_text": f.rule_text} if f.rule else {}),
             }
             for f in self.fields
         ]}

@@ -41,11 +41,18 @@ def test_each_contact_task_is_due_a_week_after_it_appears(journey, monthly) -> N
 def test_the_twelve_month_limit_ends_the_work_and_its_monthly_cycle(journey, monthly) -> None:  # type: ignore[no-untyped-def]
     journey.advance("P12M")
     case = journey.case(monthly)
-    assert case.status == "completed"
     limit = journey.history(monthly, events.TimerFired.event)[-1]
     assert limit.element in ("limit", "every_month")
     assert any(e.element == "limit" for e in journey.history(monthly, events.TimerFired.event))
     assert case.timers == () and case.next_due_at is None
+
+    # The contacts nobody made outlive the work: they are still owed, and the case ends when they are made.
+    assert case.status == "open"
+    assert journey.open_task_names(monthly) == ["contact_referrer"] * 12
+    assert [e.element for e in journey.history(monthly, events.TaskWithdrawn.event)] == ["work"]  # by the limit
+    for _ in range(12):
+        journey.complete(monthly, "contact_referrer", {"kontakt_datum": "2027-01-31"})
+    assert journey.case(monthly).status == "completed"
 
     journey.advance("P3M")
     assert len(journey.history(monthly, events.TimerFired.event)) == 13  # 12 contacts (the last with the limit) + limit

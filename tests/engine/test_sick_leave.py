@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from engine import events
-from engine.errors import Conflict
+from engine.errors import Conflict, InvalidFormData
 
 
 @pytest.fixture
@@ -104,3 +104,15 @@ def test_a_limit_the_model_keeps_running_is_not_moved_by_the_pause(journey) -> N
     every_month = next(t for t in case.timers if t.element == "every_month")
     assert limit.due_at == datetime(2027, 1, 31, 9, 0, tzinfo=UTC)  # the 12 months include the sick leave
     assert every_month.due_at == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)  # 28 days later than 2026-02-28
+
+
+def test_sick_leave_cannot_end_before_it_began(journey, participation) -> None:  # type: ignore[no-untyped-def]
+    journey.engine.send_message(participation.id, "sjukskrivning_rapporterad", {}, "teamledare")
+    with pytest.raises(InvalidFormData) as refused:
+        journey.complete(participation, "vilande", {"sjukskriven_from": "2026-02-10", "sjukskriven_tom": "2026-02-01"})
+    assert refused.value.fields == {"sjukskriven_tom": "Sjukskrivningen kan inte upphöra innan den började"}
+    assert journey.case(participation).status == "paused"  # nothing was applied
+
+    case = journey.complete(participation, "vilande",
+                            {"sjukskriven_from": "2026-02-01", "sjukskriven_tom": "2026-02-10"})
+    assert case.status == "open" and case.data["sjukskriven_tom"] == "2026-02-10"

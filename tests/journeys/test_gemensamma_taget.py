@@ -111,10 +111,14 @@ def veckouppfoljning(journey, case, datum: str, text: str = "Har kommit en bit p
 
 
 def basprogram_avslutat(journey, case, datum: str = "2026-03-06") -> None:  # type: ignore[no-untyped-def]
+    """The handler ends the basprogram and records the weekly follow-ups still open: they stay in
+    the inbox after the basprogram until done, and the participation ends only when they are."""
     move_to(journey, datum, "14:00")
     complete(journey, case, "avsluta_basprogram", {
         "basprogram_slut": datum, "kompetensinventering": True, "cv_personligt_brev": True,
         "basprogram_sammanfattning": "Redo för arbetsprövning med stöd"})
+    while "veckouppfoljning" in journey.open_task_names(case):
+        veckouppfoljning(journey, case, datum)
 
 
 def avstamning(journey, case, nasta_steg: str, datum: str, **extra):  # type: ignore[no-untyped-def]
@@ -380,17 +384,24 @@ def test_without_consent_the_referral_is_not_accepted(journey) -> None:  # type:
 
     assert open_tasks(journey, case) == ["komplettera_samtycke"]
     assert "samtycke_aterkallat" not in journey.case(case).waiting_messages
-    complete(journey, case, "komplettera_samtycke", {"samtycke_omfattning": "AF och socialtjänsten"})
-    assert open_tasks(journey, case) == ["komplettera_samtycke"]  # still no date: refused again
-    complete(journey, case, "komplettera_samtycke", {"samtycke_datum": "2026-01-14"})
+    with pytest.raises(InvalidFormData) as refused:  # a scope without a date is no consent
+        complete(journey, case, "komplettera_samtycke", {"samtycke_omfattning": "AF och socialtjänsten"})
+    assert set(refused.value.fields) == {"samtycke_omfattning"}
+    assert open_tasks(journey, case) == ["komplettera_samtycke"]
+    complete(journey, case, "komplettera_samtycke",
+             {"samtycke_datum": "2026-01-14", "samtycke_omfattning": "AF och socialtjänsten"})
     assert open_tasks(journey, case) == ["anmal_till_urval"]
     assert journey.case(case).data["samtycke_datum"] == "2026-01-14"
     assert not any(e.element == "anmal_till_urval" for e in journey.history(case, events.TaskCompleted.event))
 
 
 def test_a_referral_without_consent_goes_back_to_the_authority(journey) -> None:  # type: ignore[no-untyped-def]
-    case = remitterad(journey, samtycke_datum="2026-01-09", samtycke_omfattning="  ")
-    assert open_tasks(journey, case) == ["komplettera_samtycke"]  # a date without a scope is no consent
+    with pytest.raises(InvalidFormData) as refused:  # a date without a scope is no consent
+        remitterad(journey, samtycke_datum="2026-01-09", samtycke_omfattning="  ")
+    assert refused.value.fields == {
+        "samtycke_omfattning": "Ange samtyckets datum och omfattning tillsammans, eller inget av dem"}
+    case = remitterad(journey, samtycke_datum=None, samtycke_omfattning=None)
+    assert open_tasks(journey, case) == ["komplettera_samtycke"]
 
     move_to(journey, "2026-01-20")
     done = complete(journey, case, "komplettera_samtycke", {"remiss_aterford": True})
@@ -519,7 +530,9 @@ def test_the_basprogram_ends_after_six_weeks_at_the_latest(journey) -> None:  # 
     move_to(journey, "2026-03-29", "23:00")
     assert "avsluta_basprogram" in open_tasks(journey, case)
     move_to(journey, "2026-03-30", "08:00")
-    assert open_tasks(journey, case, with_follow_ups=True) == ["avstamningsmote"]
+    # The five weekly follow-ups nobody did stay until they are done.
+    assert open_tasks(journey, case) == ["avstamningsmote"]
+    assert open_tasks(journey, case, with_follow_ups=True).count("veckouppfoljning") == 5
     assert timer_dates(journey, case, "sex_veckor") == ["2026-03-30"]
     assert journey.case(case).data["basprogram_slut"] == "2026-03-29"
 
@@ -545,9 +558,12 @@ def test_the_participant_follows_up_every_week_of_the_basprogram(journey) -> Non
         "2026-02-23", "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
     done = [e for e in journey.history(case, events.TaskCompleted.event) if e.element == "veckouppfoljning"]
     assert len(done) == 4
-    # ENGINE GAP: the follow-up of 2026-03-23, not done when the six weeks were up, was withdrawn with the
-    # basprogram (SpiffWorkflow cancels what a waiting cycle timer started when its activity ends).
+    # The follow-up of 2026-03-23, not done when the six weeks were up, outlived the basprogram: it
+    # is still to be done (it used to be withdrawn with the basprogram, undone).
+    assert open_tasks(journey, case, with_follow_ups=True).count("veckouppfoljning") == 1
+    veckouppfoljning(journey, case, "2026-03-23", "Gjord i efterhand")
     assert "veckouppfoljning" not in open_tasks(journey, case, with_follow_ups=True)
+    assert len([e for e in journey.history(case, events.TaskWithdrawn.event) if e.element == "veckouppfoljning"]) == 0
 
 
 def test_rehabpott_applications_are_each_decided_by_the_coordinator(journey) -> None:  # type: ignore[no-untyped-def]
@@ -622,8 +638,10 @@ def test_re_enrollment_is_refused_without_a_documented_decisive_change(journey) 
     case = remitterad(journey, tidigare_deltagit=True)
     assert open_tasks(journey, case) == ["dokumentera_forandring"]
 
-    complete(journey, case, "dokumentera_forandring", {"forandring_dokumenterad": "ja"})
-    assert open_tasks(journey, case) == ["dokumentera_forandring"]  # "yes" without the documentation
+    with pytest.raises(InvalidFormData) as refused:  # "yes" without the documentation
+        complete(journey, case, "dokumentera_forandring", {"forandring_dokumenterad": "ja"})
+    assert refused.value.fields == {"avgorande_forandring": "Beskriv den avgörande förändringen när svaret är ja"}
+    assert open_tasks(journey, case) == ["dokumentera_forandring"]
     complete(journey, case, "dokumentera_forandring", {"forandring_dokumenterad": "nej"})
     assert open_tasks(journey, case) == ["meddela_ateranmalan_avslagen"]
 

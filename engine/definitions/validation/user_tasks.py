@@ -10,7 +10,7 @@ from engine.language import timers
 from engine.language.forms import FIELD_TYPES
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
-CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength"}
+CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength", "villkor", "villkor_text"}
 
 
 def lint_user_task(task: Any, add: Any) -> None:
@@ -58,6 +58,9 @@ def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
         if name not in CONSTRAINTS:
             add(task, f"{where}: validation '{name}' is not supported; supported: {', '.join(sorted(CONSTRAINTS))}")
             continue
+        if name == "villkor" and config and config.strip():
+            check_expression(task, config.strip(), f"{where}: the condition (villkor)", add)
+            continue
         problem = _constraint_problem(field_type, name, config)
         if problem:
             add(task, f"{where}: {problem}")
@@ -68,6 +71,8 @@ def _constraint_problem(field_type: str, name: str, config: str | None) -> str |
         return None
     if config is None or not config.strip():
         return f"validation '{name}' needs a value"
+    if name == "villkor_text":
+        return None
     if name in ("minlength", "maxlength"):
         return None if config.strip().isdigit() else f"validation '{name}' needs a whole number"
     if field_type == "date":

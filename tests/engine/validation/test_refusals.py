@@ -297,6 +297,35 @@ def test_a_form_field_of_unsupported_type_is_refused(tmp_path: Path) -> None:
                    "form field 'anteckning' has type 'textarea'", "supported: string, long, boolean, date, enum")
 
 
+def test_a_form_condition_that_imports_is_refused(tmp_path: Path) -> None:
+    field = ('<camunda:formField id="slut" label="Slut" type="date"><camunda:validation>'
+             '<camunda:constraint name="villkor" config="__import__(\'os\')" />'
+             '</camunda:validation></camunda:formField>')
+    content = through(user_task("bedomning", "Bedömning", fields=field), "bedomning")
+    assert_refused(tmp_path, "rule.bpmn", content, 'bedomning "Bedömning"',
+                   "form field 'slut': the condition (villkor)", "is refused")
+
+
+def test_a_form_condition_is_accepted_and_keeps_the_form(tmp_path: Path, engine: WorkflowEngine) -> None:
+    from engine.errors import InvalidFormData
+
+    fields = ('<camunda:formField id="svar" label="Svar" type="enum"><camunda:value id="ja" name="Ja" />'
+              '<camunda:value id="nej" name="Nej" /></camunda:formField>'
+              '<camunda:formField id="beskrivning" label="Beskrivning" type="string"><camunda:validation>'
+              '<camunda:constraint name="villkor" config="svar != &quot;ja&quot; or beskrivning != null" />'
+              '<camunda:constraint name="villkor_text" config="Beskriv förändringen när svaret är ja" />'
+              '</camunda:validation></camunda:formField>')
+    content = through(user_task("bedomning", "Bedömning", fields=fields), "bedomning")
+    assert_accepted(tmp_path, "rule.bpmn", content)
+    engine.deploy([SourceFile("rule.bpmn", content)], "designer")
+    case = engine.start_case("resa", actor="handläggare")
+    [task] = case.open_tasks
+    with pytest.raises(InvalidFormData) as refused:
+        engine.complete_task(task.id, {"svar": "ja"}, "handläggare")
+    assert refused.value.fields == {"beskrivning": "Beskriv förändringen när svaret är ja"}
+    assert engine.complete_task(task.id, {"svar": "nej"}, "handläggare").status == "completed"
+
+
 def test_a_business_rule_task_whose_decision_is_not_deployed_is_refused(tmp_path: Path) -> None:
     content = through('<bpmn:businessRuleTask id="poang" name="Beräkna poäng" camunda:decisionRef="poangtabell" />',
                       "poang")
