@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from simulation.model import ProcessModel
 
 #: How often a case gives its favourite answer to a field rather than any valid one.
 LEANING = 0.8
+#: How often a number field takes a number the case already holds (within its bounds).
+COPY_NUMBER = 0.5
 #: How often a field that is not required is left out.
 LEAVE_OUT = 0.2
 #: Dates are chosen this many days around the simulated day (then kept within min/max).
@@ -39,8 +42,10 @@ class Chooser:
         self.model = model
         self._leaning: dict[str, Any] = {}
 
-    def answers(self, form: Form, day: date) -> dict[str, Any]:
-        """A complete, valid submission of ``form`` on ``day``."""
+    def answers(self, form: Form, day: date, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A complete, valid submission of ``form`` on ``day``. A number is now and then one the case
+        already holds (``data``), as staff copy a count they see on the case (within the bounds)."""
+        self._numbers = sorted({v for v in (data or {}).values() if isinstance(v, int) and not isinstance(v, bool)})
         answers: dict[str, Any] = {}
         taken: set[str] = set()
         for spec in form.fields:
@@ -77,8 +82,11 @@ class Chooser:
             return rng.random() < 0.5
         if spec.type == "long":
             low = int(float(spec.min)) if spec.min is not None else 0
-            high = int(float(spec.max)) if spec.max is not None else low + 100
-            return rng.randint(low, max(low, high))
+            high = max(low, int(float(spec.max)) if spec.max is not None else low + 100)
+            seen = [n for n in getattr(self, "_numbers", []) if low <= n <= high]
+            if seen and rng.random() < COPY_NUMBER:
+                return rng.choice(seen)
+            return rng.randint(low, high)
         if spec.type == "date":
             low_day, high_day = day - timedelta(days=DATE_BEFORE), day + timedelta(days=DATE_AFTER)
             if spec.min is not None:

@@ -11,7 +11,7 @@ Paces:
 - ``burst``: every open task is done at once, round after round (:data:`BURST_ROUNDS` a day).
 
 Besides tasks: the messages a case waits for, each reported on a given day with probability
-:data:`MESSAGE_CHANCE`; pauses (:data:`PAUSE_CHANCE` a day, for :data:`PAUSE_DAYS` days); and now and
+:data:`MESSAGE_CHANCES` (by name); pauses (:data:`PAUSE_CHANCE` a day, for :data:`PAUSE_DAYS` days); and now and
 then a cancellation (:data:`CANCEL_CHANCE` a day). ``restore`` builds a fresh ``WorkflowEngine``
 on the same database before every step.
 """
@@ -42,7 +42,11 @@ START = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
 START_SPREAD_DAYS = 30
 HUMAN_DELAY_DAYS = 14
 BURST_ROUNDS = 6
-MESSAGE_CHANCE = 1 / 90
+#: The chance a day that a message a case waits for is reported (by name; others MESSAGE_CHANCE):
+#: consent is seldom revoked, a sick leave ends after some weeks.
+MESSAGE_CHANCE = 1 / 120
+MESSAGE_CHANCES = {"samtycke_aterkallat": 1 / 1500, "sjukskrivning_rapporterad": 1 / 200,
+                   "sjukskrivning_avslutad": 1 / 20}
 PAUSE_CHANCE = 1 / 500
 PAUSE_DAYS = (3, 90)
 CANCEL_CHANCE = 1 / 5000
@@ -96,6 +100,7 @@ class _Live:
     resume_at: datetime | None = None
     updated_at: datetime | None = None
     changes: int = 0
+    case: Case | None = None  # as the last check saw it (every change to a case is checked)
 
 
 class Simulation:
@@ -151,11 +156,14 @@ class Simulation:
         except Stop as stop:
             self.report.violation = stop.violation
         finally:
-            self.report.seconds = time.perf_counter() - began
-            self.report.cases = len(self.live)
-            for live in self.live:
-                self.report.outcomes[live.status] = self.report.outcomes.get(live.status, 0) + 1
+            self._finish(began)
         return self.report
+
+    def _finish(self, began: float) -> None:
+        self.report.seconds = time.perf_counter() - began
+        self.report.cases = len(self.live)
+        for live in self.live:
+            self.report.outcomes[live.status] = self.report.outcomes.get(live.status, 0) + 1
 
     def _loop(self) -> None:
         s = self.settings
@@ -177,6 +185,8 @@ class Simulation:
                 self._burst_day()
             self._advance(self.clock.now() + timedelta(days=1))
             day += 1
+            if day >= START_SPREAD_DAYS and all(live.status in ("completed", "cancelled") for live in self.live):
+                break  # every case has ended: nothing more to simulate
 
     # --- what a day brings -----------------------------------------------------------------------------
 
@@ -188,13 +198,12 @@ class Simulation:
             self._events_of_the_day(live)
             if live.status != "open":
                 continue
-            case = self.engine.case(live.watch.case_id)
-            for task in _oldest_first(case.open_tasks):
-                if task.id not in live.planned:
-                    live.planned[task.id] = now + timedelta(days=live.rng.randint(0, HUMAN_DELAY_DAYS))
-            while live.status == "open":
-                case = self.engine.case(live.watch.case_id)
-                due = [t for t in _oldest_first(case.open_tasks) if t.id in live.planned and live.planned[t.id] <= now]
+            while live.status == "open" and live.case is not None:
+                case = live.case
+                for task in _oldest_first(case.open_tasks):
+                    if task.id not in live.planned:
+                        live.planned[task.id] = now + timedelta(days=live.rng.randint(0, HUMAN_DELAY_DAYS))
+                due = [t for t in _oldest_first(case.open_tasks) if live.planned[t.id] <= now]
                 if not due:
                     break
                 self._complete(live, case, due[0])
@@ -208,11 +217,11 @@ class Simulation:
             for live in self.live:
                 if live.status != "open":
                     continue
-                case = self.engine.case(live.watch.case_id)
-                for task in _oldest_first(case.open_tasks):
+                assert live.case is not None
+                for task in _oldest_first(live.case.open_tasks):
                     if live.status != "open":
                         break
-                    current = self.engine.case(live.watch.case_id)
+                    current = live.case
                     if any(t.id == task.id for t in current.open_tasks):
                         self._complete(live, current, task)
                         worked = True
@@ -236,8 +245,8 @@ class Simulation:
             self._do(live, Step("pause", now.isoformat(), live.watch.number, actor="tove.teamledare",
                                 name=f"Sjukskrivning, {days} dagar"))
             return
-        for name in sorted(self.engine.waiting_messages(live.watch.case_id)):
-            if rng.random() < MESSAGE_CHANCE and live.status == "open":
+        for name in sorted(live.case.waiting_messages if live.case is not None else ()):
+            if rng.random() < MESSAGE_CHANCES.get(name, MESSAGE_CHANCE) and live.status == "open":
                 data = live.chooser.message_data(name, self._today())
                 self._do(live, Step("message", now.isoformat(), live.watch.number, name=name, data=data,
                                     actor=people.REFERRER))
@@ -255,7 +264,7 @@ class Simulation:
     def _complete(self, live: _Live, case: Case, task: Task) -> None:
         same = [t for t in _oldest_first(case.open_tasks) if t.name == task.name]
         occurrence = next(i for i, t in enumerate(same) if t.id == task.id)
-        data = live.chooser.answers(task.form, self._today())
+        data = live.chooser.answers(task.form, self._today(), case.data)
         if task.assignee:
             actor, claim = task.assignee, False
         else:
@@ -359,6 +368,7 @@ class Simulation:
         case = engine.case(watch.case_id)
         live.updated_at = case.updated_at
         live.status = case.status
+        live.case = case
 
         def stop(invariant: str, message: str, detail: str = "") -> None:
             raise Stop(Violation(invariant, watch.number, watch.case_id, watch.process, message, detail))
@@ -424,8 +434,7 @@ class Simulation:
         except Stop as stop:
             self.report.violation = stop.violation
         finally:
-            self.report.seconds = time.perf_counter() - began
-            self.report.cases = len(self.live)
+            self._finish(began)
         return self.report
 
 

@@ -30,7 +30,9 @@ class Step:
     claim: bool = False  # complete: the actor claims the task first
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, {}, False) or k in ("kind", "at")}
+        defaults = {"case": None, "process": None, "element": None, "occurrence": 0, "data": {}, "actor": None,
+                    "name": None, "to": None, "claim": False}
+        return {k: v for k, v in asdict(self).items() if k not in defaults or v != defaults[k]}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Step:

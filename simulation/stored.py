@@ -48,7 +48,17 @@ def size(engine: WorkflowEngine, case_id: str) -> int:
 
 
 def _canonical(text: str) -> Any:
-    return json.loads(text)
+    """The state as JSON, with each task's data delta's ``deletions`` in order: SpiffWorkflow writes
+    them from a set, so their order says nothing."""
+    def sort_deletions(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: sorted(v, key=str) if k == "deletions" and isinstance(v, list) else sort_deletions(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [sort_deletions(v) for v in value]
+        return value
+
+    return sort_deletions(json.loads(text))
 
 
 def serializer_problem(engine: WorkflowEngine, case_id: str) -> str | None:
