@@ -30,8 +30,8 @@ class Step:
     claim: bool = False  # complete: the actor claims the task first
 
     def as_json(self) -> dict[str, Any]:
-        defaults: dict[str, Any] = {"case": None, "process": None, "element": None, "occurrence": 0, "data": {}, "actor": None,
-                    "name": None, "to": None, "claim": False}
+        defaults: dict[str, Any] = {"case": None, "process": None, "element": None, "occurrence": 0, "data": {},
+                                    "actor": None, "name": None, "to": None, "claim": False}
         return {k: v for k, v in asdict(self).items() if k not in defaults or v != defaults[k]}
 
     @classmethod
