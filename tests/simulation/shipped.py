@@ -20,10 +20,10 @@ SEED = 20260112
 #: (pace, process) → (cases, months). Burst pace does every open task at once, several rounds a
 #: simulated day, so a looping journey takes many more steps a month than at human pace.
 SIZES: dict[tuple[str, str], tuple[int, int]] = {
-    ("human", "samverkansteamet"): (6, 12),
-    ("human", "gemensamma_taget"): (6, 12),
-    ("human", "gemensamma_taget_urval"): (4, 6),
-    ("burst", "samverkansteamet"): (4, 6),
+    ("human", "samverkansteamet"): (3, 12),
+    ("human", "gemensamma_taget"): (4, 12),
+    ("human", "gemensamma_taget_urval"): (3, 6),
+    ("burst", "samverkansteamet"): (2, 6),
     ("burst", "gemensamma_taget"): (3, 4),
     ("burst", "gemensamma_taget_urval"): (2, 2),
 }
