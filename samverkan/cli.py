@@ -308,6 +308,57 @@ def token_revoke(ctx: click.Context, given: str, all_of_user: bool) -> None:
     click.echo(f"API token of {owner} revoked" if was_in_force else f"that API token of {owner} was revoked already")
 
 
+@main.command()
+@click.argument("files", nargs=-1)
+@click.option("--process", "processes", multiple=True,
+              help="A process key to simulate (repeatable; default: every one deployed).")
+@click.option("--cases", default=30, show_default=True, help="Cases of each process.")
+@click.option("--months", default=24, show_default=True, help="Simulated months.")
+@click.option("--seed", default=1, show_default=True, help="The seed: one seed gives exactly the same run.")
+@click.option("--pace", type=click.Choice(["human", "burst"]), default="human", show_default=True,
+              help="human: a task done 0-14 days after it appears; burst: every open task at once.")
+@click.option("--restore", is_flag=True, help="A fresh engine on the same database before every step.")
+@click.option("--serializer-every", default=1, show_default=True,
+              help="Check the stored state with SpiffWorkflow's serializer after every n-th change of a case.")
+@click.option("--replay", "replay_file", default=None, help="Take the steps of a saved run (its JSON) again.")
+@click.option("--save", "save_file", default=None, help="Where to save the run's steps (default: on a violation, "
+              "simulation-SEED.json).")
+@click.pass_context
+def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, ...], cases: int, months: int,
+             seed: int, pace: str, restore: bool, serializer_every: int, replay_file: str | None,
+             save_file: str | None) -> None:
+    """Drive simulated cases through the journeys and check every step (docs/simulator.md).
+
+    Deploys processes/ as `serve` does (or the BPMN/DMN FILEs given) into an empty database
+    (default: a temporary SQLite file), drives --cases cases of each process over --months
+    simulated months, and stops at the first violation of an invariant: exit 1, with the seed,
+    the case and its steps, and the step list saved for --replay.
+    """
+    import tempfile
+
+    from simulation import driver
+    from simulation.report import RunReport
+
+    sources = _read(files) if files else driver.process_files(PROCESSES_DIR)
+    with tempfile.TemporaryDirectory(prefix="samverkan-sim-") as scratch:
+        database = ctx.obj["database"] or f"sqlite:///{Path(scratch) / 'simulation.sqlite3'}"
+        settings = driver.Settings(database, list(processes), cases, months, seed, pace, restore, serializer_every)
+        if replay_file:
+            saved, steps = RunReport.load(replay_file)
+            settings = driver.Settings(database, list(saved["processes"]), saved["cases"], saved["months"],
+                                       saved["seed"], saved["pace"], restore or saved["restore"],
+                                       saved.get("serializer_every", 1))
+            report = driver.replay(settings, sources, steps)
+        else:
+            report = driver.run(settings, sources)
+    click.echo(report.summary())
+    target = save_file or (None if report.ok else f"simulation-{seed}.json")
+    if target:
+        click.echo(f"steps saved to {report.save(target)} (samverkan simulate --replay {target})")
+    if not report.ok:
+        sys.exit(1)
+
+
 def _accounts(database: str | None):  # type: ignore[no-untyped-def]
     return _app(database).extensions["samverkan.accounts"]
 

@@ -1,0 +1,104 @@
+"""What the simulator reads from a deployed model: how many open tasks each user task may have at
+once, which form fields name users (and of which roles), and which case data keys the model
+computes itself (output parameters, decision outputs), read from the files the engine deployed.
+
+The text read here was deployed, so the engine's safe XML reader has accepted it already (no
+DOCTYPE, no entities); it is parsed again with the standard library's ElementTree.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from engine.views import SourceFile
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+
+#: The extension property by which a model allows several open tasks of one element in one case.
+CONCURRENCY_PROPERTY = "samtidiga_uppgifter"
+#: Its value for "any number".
+UNBOUNDED = "obegränsat"
+#: Open tasks an element may have in one case when its model says nothing.
+DEFAULT_CONCURRENCY = 1
+#: A form field holds a user name when its label says so, when a task is assigned to it
+#: (``camunda:assignee="${field}"``), when a notice names it (``anvandare:field``), or when it is one
+#: of the contact persons the ``kontaktpersoner`` recipient reads (docs/modeling.md).
+USER_LABEL = "användarnamn"
+CONTACT_FIELDS = ("kontaktperson", "andra_kontaktperson")
+_ASSIGNEE_FIELD = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
+
+
+@dataclass(frozen=True)
+class ProcessModel:
+    """One deployed version of a process, as the simulator needs it."""
+
+    key: str
+    version: int
+    #: element id → open tasks allowed at once (None: any number)
+    concurrency: dict[str, int | None] = field(default_factory=dict)
+    #: form field id → the roles a user named there must hold (empty: any staff)
+    user_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: data keys the model sets itself, beside forms (output parameters, decision outputs)
+    computed_keys: frozenset[str] = frozenset()
+    #: message names the model catches
+    messages: tuple[str, ...] = ()
+
+    def allowed_open(self, element: str) -> int | None:
+        return self.concurrency.get(element, DEFAULT_CONCURRENCY)
+
+
+def concurrency_of(value: str) -> int | None:
+    """A ``samtidiga_uppgifter`` value: a positive whole number, or ``obegränsat`` (None)."""
+    text = value.strip()
+    if text.lower() == UNBOUNDED:
+        return None
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise ValueError(f"{CONCURRENCY_PROPERTY} must be a positive whole number or '{UNBOUNDED}', not {value!r}")
+
+
+def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] = ()) -> ProcessModel:
+    """The model of process ``key`` in its deployed BPMN text (and the DMN files deployed with it)."""
+    root = ET.fromstring(process_xml)  # noqa: S314 - see the module's docstring
+    concurrency: dict[str, int | None] = {}
+    assigned_roles: dict[str, set[str]] = {}
+    named_users: set[str] = set(CONTACT_FIELDS)
+    forms: list[list[str]] = []
+    computed: set[str] = set()
+    messages = sorted({m.get("name") or "" for m in root.iter(f"{BPMN}message")} - {""})
+    for task in root.iter(f"{BPMN}userTask"):
+        element = task.get("id") or ""
+        for prop in task.iter(f"{CAMUNDA}property"):
+            if prop.get("name") == CONCURRENCY_PROPERTY:
+                concurrency[element] = concurrency_of(prop.get("value") or "")
+        groups = {g.strip() for g in (task.get(f"{CAMUNDA}candidateGroups") or "").split(",") if g.strip()}
+        if "${" in " ".join(groups):
+            groups = set()
+        match = _ASSIGNEE_FIELD.match(task.get(f"{CAMUNDA}assignee") or "")
+        if match:
+            assigned_roles.setdefault(match.group(1), set()).update(groups)
+        fields = list(task.iter(f"{CAMUNDA}formField"))
+        forms.append([f.get("id") or "" for f in fields])
+        named_users.update(f.get("id") or "" for f in fields if USER_LABEL in (f.get("label") or "").lower())
+    for prop in root.iter(f"{CAMUNDA}property"):
+        for recipient in (prop.get("value") or "").split(","):
+            if recipient.strip().startswith("anvandare:"):
+                named_users.add(recipient.strip().removeprefix("anvandare:"))
+    for out in root.iter(f"{CAMUNDA}outputParameter"):
+        computed.add(out.get("name") or "")
+    for source in files:
+        if source.name.endswith(".dmn"):
+            dmn = ET.fromstring(source.text)  # noqa: S314 - see the module's docstring
+            computed.update(o.get("name") or "" for o in dmn.iter() if o.tag.endswith("}output"))
+    user_fields: dict[str, tuple[str, ...]] = {name: tuple(sorted(roles)) for name, roles in assigned_roles.items()}
+    for form in forms:
+        for name in form:
+            if name in named_users and name not in user_fields:
+                # a user field no task is assigned to: the roles of the user fields beside it
+                roles = set().union(*(assigned_roles.get(other, set()) for other in form))
+                user_fields[name] = tuple(sorted(roles))
+    return ProcessModel(key, version, concurrency, user_fields, frozenset(computed - {""}), tuple(messages))

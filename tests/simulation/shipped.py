@@ -1,0 +1,48 @@
+"""The simulator's CI run of the shipped journeys: every process in processes/, deployed as `serve`
+deploys it, with fixed seeds, straight and restored, at human and burst pace.
+
+The issue asks for 30 cases × 24 months per model; on this 2-core machine that is minutes per
+combination, so the CI run is smaller (SIZES, measured in docs/simulator.md) and the full size is
+the benchmark's (bench/journey_simulation.py). Any violation fails the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulation.driver import Settings, process_files, run
+
+PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
+SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
+SEED = 20260112
+#: (pace, process) → (cases, months). Burst pace does every open task at once, several rounds a
+#: simulated day, so a looping journey takes many more steps a month than at human pace.
+SIZES: dict[tuple[str, str], tuple[int, int]] = {
+    ("human", "samverkansteamet"): (3, 12),
+    ("human", "gemensamma_taget"): (4, 12),
+    ("human", "gemensamma_taget_urval"): (3, 6),
+    ("burst", "samverkansteamet"): (2, 6),
+    ("burst", "gemensamma_taget"): (3, 4),
+    ("burst", "gemensamma_taget_urval"): (2, 2),
+}
+#: The serializer check (invariant 5) on every third change of a case, and always on its last.
+SERIALIZER_EVERY = 3
+
+COMBINATIONS = [
+    pytest.param(process, pace, mode, id=f"{process}-{pace}-{mode}")
+    for process in SHIPPED for pace in ("human", "burst") for mode in ("straight", "restored")
+]
+
+
+def simulate(database_url: str, process: str, pace: str, mode: str) -> None:
+    cases, months = SIZES[(pace, process)]
+    settings = Settings(database_url, [process], cases=cases, months=months, seed=SEED, pace=pace,
+                        restore=mode == "restored", serializer_every=SERIALIZER_EVERY)
+    report = run(settings, process_files(PROCESSES_DIR))
+    assert report.ok, (
+        f"{report.summary()}\n\nreproduce: samverkan simulate --process {process} --cases {cases} "
+        f"--months {months} --seed {SEED} --pace {pace}{' --restore' if mode == 'restored' else ''} "
+        f"--serializer-every {SERIALIZER_EVERY}"
+    )
