@@ -26,7 +26,7 @@ from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
 from engine.directory import Directory
-from engine.errors import Conflict, InvalidInput, NotFound, Problem
+from engine.errors import Conflict, InvalidFormData, InvalidInput, NotFound, Problem
 from engine.language import forms, timers
 from engine.notifications.delivery import DeliveryWorker
 from engine.notifications.mail import SmtpMailer
@@ -269,6 +269,19 @@ class WorkflowEngine:
             if row is None:
                 raise NotFound(f"task {task_id} is not open")
             return task_view(row)
+
+    def form_problems(self, task_id: str, data: Mapping[str, Any]) -> dict[str, str]:
+        """What completing the task with ``data`` would refuse, field by field (empty: it would be
+        accepted as far as its form goes), without changing anything: types, bounds and the form's
+        conditions (``villkor``) against what the case holds now."""
+        task = self.task(task_id)
+        form = task.form
+        try:
+            cleaned = forms.clean(form, dict(data))
+            forms.check_rules(form, cleaned, self.case(task.case_id).data)
+        except InvalidFormData as refused:
+            return dict(refused.fields)
+        return {}
 
     def tasks(self, *, case_id: str | None = None, process_keys: Sequence[str] | None = None,
               assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,

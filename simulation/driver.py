@@ -40,6 +40,8 @@ from simulation.report import RunReport, Step, Violation
 START = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
 #: Cases are started on random days within the first this many days.
 START_SPREAD_DAYS = 30
+#: Draws of a form whose condition across fields (villkor) the first answers did not meet.
+RULE_ATTEMPTS = 50
 HUMAN_DELAY_DAYS = 14
 BURST_ROUNDS = 6
 #: The chance a day that a message a case waits for is reported (by name; others MESSAGE_CHANCE):
@@ -265,6 +267,11 @@ class Simulation:
         same = [t for t in _oldest_first(case.open_tasks) if t.name == task.name]
         occurrence = next(i for i, t in enumerate(same) if t.id == task.id)
         data = live.chooser.answers(task.form, self._today(), case.data)
+        if any(spec.rule for spec in task.form.fields):  # a condition across fields: draw until it holds
+            for _ in range(RULE_ATTEMPTS):
+                if not self.engine.form_problems(task.id, data):
+                    break
+                data = live.chooser.answers(task.form, self._today(), case.data)
         if task.assignee:
             actor, claim = task.assignee, False
         else:
