@@ -169,6 +169,8 @@ def test_a_case_officer_completes_a_task_through_its_form_and_sees_the_diagram_m
     page = lena.get(f"/tasks/{task}")
     assert 'type="date"' in page.text and "<select" in page.text  # a date picker and an enum select
     assert "Gunnar Gran" in lena.text()  # the case beside the form
+    assert "Uppgift skapad: Registrera remiss" in lena.text()  # its history by the model's names, not ids
+    assert "register_referral" not in lena.text()
 
     answer = lena.post(f"/tasks/{task}/complete", {"remiss_inkom": "", "kommun": "Stockholm"})
     assert answer.status_code == 422

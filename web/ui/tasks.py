@@ -43,13 +43,14 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
     shown_errors = {k: form_fields.message_in(v, locale()) for k, v in errors.items()}
     unknown = {k: v for k, v in shown_errors.items() if task.form.field(k) is None}
     notes = [n for n in teamwork().notes(case.id) if n.task_id == task.id]
+    history = engine().history(case.id)
     return render_template(
         "task.html", task=task, case=case, inputs=form_fields.inputs(task.form, values, shown_errors, case.data),
         form_errors=unknown, may_work=authz.allowed(me(), authz.Action.WORK_ON_TASK, task),
         may_assign=authz.allowed(me(), authz.Action.ASSIGN_TASK, task),
         may_comment=authz.allowed(me(), authz.Action.COMMENT_ON_TASK, task),
         colleagues=accounts().colleagues((task.process_key,)), comments=notes,
-        history=engine().history(case.id)[-8:], now=now(),
+        history=history[-8:], names=engine().case_diagram(case, history).names, now=now(),
     ), status
 
 
