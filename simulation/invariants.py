@@ -16,9 +16,10 @@ its state when it was three months old), reading only the history events new sin
    the clock has moved past it (a paused case fires nothing; on resume its timers move on).
 5. ``serializer``  — the stored state loads with SpiffWorkflow's own serializer as well as with
    the engine's, and gives the stored state back (:mod:`simulation.stored`).
-6. ``growth``      — the stored state at any age is at most ``GROWTH_FACTOR`` × its size at
-   ``BASELINE_MONTH`` months + ``GROWTH_SLACK`` bytes; a step's mean cost at any age (months) is at
-   most ``COST_FACTOR`` × the mean cost over the first ``BASELINE_MONTH`` months + ``COST_SLACK``.
+6. ``growth``      — the stored state at any age from ``SIZE_BASELINE_MONTHS`` months on is at
+   most ``GROWTH_FACTOR`` × the largest it had before + ``GROWTH_SLACK`` bytes; a step's mean cost
+   at any age (months) is at most ``COST_FACTOR`` × the mean cost over the first ``BASELINE_MONTH``
+   months + ``COST_SLACK``.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ from engine.events import (
 from engine.views import Case, CaseEvent
 from simulation.model import ProcessModel
 
-#: The age (months) whose stored state size is the baseline of the growth bound.
+#: The first months of a case (and of a process's steps), the baselines of the growth bounds.
 BASELINE_MONTH = 3
+#: The months within which a case's largest stored state is the baseline of its size bound.
+SIZE_BASELINE_MONTHS = 6
 #: Stored state at any later age ≤ GROWTH_FACTOR × baseline + GROWTH_SLACK bytes.
 GROWTH_FACTOR = 2.0
 GROWTH_SLACK = 20_000
@@ -157,15 +160,19 @@ def overdue_timers(case: Case, now: datetime) -> str | None:
 # --- 6 ----------------------------------------------------------------------------------------------
 
 def growth(sizes_by_age: Mapping[int, int]) -> str | None:
-    """The largest state size at each age (months) of one case against its size at BASELINE_MONTH."""
-    baseline = sizes_by_age.get(BASELINE_MONTH)
-    if baseline is None:
+    """The largest state size at each age (months) of one case against the largest it had in its
+    first SIZE_BASELINE_MONTHS months: a journey reaches its widest phase (a participation with
+    its sub-processes) within them, at its own pace; after that its state must not grow with age."""
+    early = [size for month, size in sizes_by_age.items() if month < SIZE_BASELINE_MONTHS]
+    if not early or max(sizes_by_age) < SIZE_BASELINE_MONTHS:
         return None
+    baseline = max(early)
     bound = GROWTH_FACTOR * baseline + GROWTH_SLACK
     for month, size in sorted(sizes_by_age.items()):
-        if month > BASELINE_MONTH and size > bound:
+        if month >= SIZE_BASELINE_MONTHS and size > bound:
             return (f"stored state is {size} bytes at {month} months, over the bound {bound:.0f} "
-                    f"({GROWTH_FACTOR}× its {baseline} bytes at {BASELINE_MONTH} months + {GROWTH_SLACK})")
+                    f"({GROWTH_FACTOR}× its largest, {baseline} bytes, in the first {SIZE_BASELINE_MONTHS} "
+                    f"months + {GROWTH_SLACK})")
     return None
 
 

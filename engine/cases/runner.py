@@ -42,7 +42,7 @@ from engine.persistence import outbox_store, store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
-from engine.spiff import deep, runtime, state
+from engine.spiff import compaction, deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
 from engine.views import Case, Task
@@ -353,6 +353,7 @@ class CaseRunner:
         ]
         schedulable = status == "open" and row.incident is None
         runtime.prune_finished_cycle_branches(workflow, [] if closed else seen.cycles)
+        compaction.compact(workflow)
         values: dict[str, Any] = {
             "status": status,
             "state": state.dump(workflow),

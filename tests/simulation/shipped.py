@@ -20,12 +20,12 @@ SEED = 20260112
 #: (pace, process) → (cases, months). Burst pace does every open task at once, several rounds a
 #: simulated day, so a looping journey takes many more steps a month than at human pace.
 SIZES: dict[tuple[str, str], tuple[int, int]] = {
-    ("human", "samverkansteamet"): (3, 12),
-    ("human", "gemensamma_taget"): (4, 12),
-    ("human", "gemensamma_taget_urval"): (3, 6),
-    ("burst", "samverkansteamet"): (2, 6),
-    ("burst", "gemensamma_taget"): (3, 4),
-    ("burst", "gemensamma_taget_urval"): (2, 2),
+    ("human", "samverkansteamet"): (10, 24),
+    ("human", "gemensamma_taget"): (10, 24),
+    ("human", "gemensamma_taget_urval"): (6, 24),
+    ("burst", "samverkansteamet"): (5, 12),
+    ("burst", "gemensamma_taget"): (5, 12),
+    ("burst", "gemensamma_taget_urval"): (4, 12),
 }
 #: The serializer check (invariant 5) on every third change of a case, and always on its last.
 SERIALIZER_EVERY = 3

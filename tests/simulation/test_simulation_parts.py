@@ -182,6 +182,9 @@ def test_the_growth_checks_fail_beyond_their_bounds() -> None:
     assert invariants.growth({0: 5_000, 3: 30_000, 12: 80_000}) is None
     problem = invariants.growth({3: 30_000, 12: 80_001})
     assert problem is not None and "80001 bytes at 12 months" in problem
+    # A case that reached its participation late, in its fifth month, is measured from there.
+    assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 7: 56_000}) is None
+    assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 18: 130_001}) is not None
     steady = dict.fromkeys(range(12), (100, 1.0))  # 10 ms a step at every age
     assert invariants.step_cost(steady) is None
     assert invariants.step_cost({**steady, 11: (100, 10.0)}) is not None  # 100 ms a step at 11 months

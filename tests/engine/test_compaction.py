@@ -1,0 +1,86 @@
+"""A case that loops does not carry its past rounds: the task tree keeps what can still matter,
+the history keeps what was done (engine/spiff/compaction.py). Found by the journey simulator: a
+selection reported again and again grew its stored state by 5 kB a month."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import events
+from engine.persistence.models import CaseRow
+from engine.spiff.loading import SourceFile
+from simulation import stored
+from tests.bpmn import BPMN_DIR
+
+
+def _stored_size(journey, case_id: str) -> int:  # type: ignore[no-untyped-def]
+    with journey.db.reading() as session:
+        return len(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or "")
+
+
+def test_a_hundred_conversations_cost_no_more_to_keep_than_twenty(journey) -> None:  # type: ignore[no-untyped-def]
+    endless = (BPMN_DIR / "conversations.bpmn").read_text().replace("antal_samtal &lt; 6", "antal_samtal &lt; 1000")
+    journey.engine.deploy([SourceFile("conversations.bpmn", endless.encode())], "designer")
+    case = journey.start("conversations")
+    sizes = {}
+    for n in range(1, 101):
+        journey.complete(case, "conversation", {"samtal_datum": "2026-02-01", "fler_samtal": True})
+        sizes[n] = _stored_size(journey, case.id)
+
+    assert sizes[100] <= sizes[20] * 1.1
+    assert journey.case(case).data["antal_samtal"] == 100  # what every round counted is kept
+    done = [e for e in journey.history(case, events.TaskCompleted.event) if e.element == "conversation"]
+    assert len(done) == 100  # and the history still tells every round
+    assert stored.serializer_problem(journey.engine, case.id) is None  # SpiffWorkflow's own loader reads it
+
+
+TRIALS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://samverkan.se/test">
+  <bpmn:process id="trials" name="Praktikperioder" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:exclusiveGateway id="again"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f_more</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:subProcess id="trial" name="Praktik">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:startEvent id="trial_start"><bpmn:outgoing>t1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:userTask id="follow_up" name="Följ upp praktiken" camunda:candidateGroups="arbetscoach">
+        <bpmn:extensionElements><camunda:formData>
+          <camunda:formField id="plats" label="Plats" type="string" />
+          <camunda:formField id="fortsatt" label="En period till?" type="boolean" />
+        </camunda:formData></bpmn:extensionElements>
+        <bpmn:incoming>t1</bpmn:incoming><bpmn:outgoing>t2</bpmn:outgoing>
+      </bpmn:userTask>
+      <bpmn:endEvent id="trial_end"><bpmn:incoming>t2</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="t1" sourceRef="trial_start" targetRef="follow_up" />
+      <bpmn:sequenceFlow id="t2" sourceRef="follow_up" targetRef="trial_end" />
+    </bpmn:subProcess>
+    <bpmn:exclusiveGateway id="more" default="f_done"><bpmn:incoming>f3</bpmn:incoming>
+      <bpmn:outgoing>f_more</bpmn:outgoing><bpmn:outgoing>f_done</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="done"><bpmn:incoming>f_done</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="again" />
+    <bpmn:sequenceFlow id="f2" sourceRef="again" targetRef="trial" />
+    <bpmn:sequenceFlow id="f3" sourceRef="trial" targetRef="more" />
+    <bpmn:sequenceFlow id="f_more" sourceRef="more" targetRef="again">
+      <bpmn:conditionExpression>fortsatt</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_done" sourceRef="more" targetRef="done" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_work_trial_that_has_ended_leaves_its_data_and_not_its_workflow(journey) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    journey.engine.deploy([SourceFile("trials.bpmn", TRIALS.encode())], "designer")
+    case = journey.start("trials")
+    for n in range(1, 9):
+        journey.complete(case, "follow_up", {"plats": f"Plats {n}", "fortsatt": True})
+    with journey.db.reading() as session:
+        state = json.loads(session.scalar(select(CaseRow.state).where(CaseRow.id == case.id)) or "{}")
+    assert len(state["subprocesses"]) == 1  # the trial under way; the eight that ended are gone
+    assert journey.case(case).data["plats"] == "Plats 8"  # what they gathered went out with them
+    assert stored.serializer_problem(journey.engine, case.id) is None
+
+    journey.complete(case, "follow_up", {"plats": "Plats 9", "fortsatt": False})
+    done = journey.case(case)
+    assert done.status == "completed" and done.data["plats"] == "Plats 9"
