@@ -198,14 +198,13 @@ class Simulation:
             if live.status in ("completed", "cancelled"):
                 continue
             self._events_of_the_day(live)
-            if live.status != "open":
-                continue
-            while live.status == "open" and live.case is not None:
+            while live.status in ("open", "paused") and live.case is not None:
                 case = live.case
-                for task in _oldest_first(case.open_tasks):
+                workable = _workable(live, case)
+                for task in workable:
                     if task.id not in live.planned:
                         live.planned[task.id] = now + timedelta(days=live.rng.randint(0, HUMAN_DELAY_DAYS))
-                due = [t for t in _oldest_first(case.open_tasks) if live.planned[t.id] <= now]
+                due = [t for t in workable if live.planned[t.id] <= now]
                 if not due:
                     break
                 self._complete(live, case, due[0])
@@ -217,11 +216,11 @@ class Simulation:
         for _ in range(BURST_ROUNDS):
             worked = False
             for live in self.live:
-                if live.status != "open":
+                if live.status not in ("open", "paused"):
                     continue
                 assert live.case is not None
-                for task in _oldest_first(live.case.open_tasks):
-                    if live.status != "open":
+                for task in _workable(live, live.case):
+                    if live.status not in ("open", "paused"):
                         break
                     current = live.case
                     if any(t.id == task.id for t in current.open_tasks):
@@ -232,11 +231,14 @@ class Simulation:
 
     def _events_of_the_day(self, live: _Live) -> None:
         now, rng = self.clock.now(), live.rng
-        if live.status == "paused":
-            if live.resume_at is not None and live.resume_at <= now:
+        if live.status == "paused" and live.resume_at is not None:  # paused by a person
+            if live.resume_at <= now:
                 self._do(live, Step("resume", now.isoformat(), live.watch.number, actor="tove.teamledare"))
             return
         draw_cancel, draw_pause = rng.random(), rng.random()
+        if live.status == "paused":  # the model holds it still (sick leave): its messages may come
+            self._messages_of_the_day(live)
+            return
         if draw_cancel < CANCEL_CHANCE:
             self._do(live, Step("cancel", now.isoformat(), live.watch.number, actor="tove.teamledare",
                                 name="Avbrutet i simuleringen"))
@@ -247,8 +249,12 @@ class Simulation:
             self._do(live, Step("pause", now.isoformat(), live.watch.number, actor="tove.teamledare",
                                 name=f"Sjukskrivning, {days} dagar"))
             return
+        self._messages_of_the_day(live)
+
+    def _messages_of_the_day(self, live: _Live) -> None:
+        now, rng = self.clock.now(), live.rng
         for name in sorted(live.case.waiting_messages if live.case is not None else ()):
-            if rng.random() < MESSAGE_CHANCES.get(name, MESSAGE_CHANCE) and live.status == "open":
+            if rng.random() < MESSAGE_CHANCES.get(name, MESSAGE_CHANCE) and live.status in ("open", "paused"):
                 data = live.chooser.message_data(name, self._today())
                 self._do(live, Step("message", now.isoformat(), live.watch.number, name=name, data=data,
                                     actor=people.REFERRER))
@@ -464,3 +470,11 @@ def replay(settings: Settings, files: Sequence[SourceFile], steps: Sequence[Step
     finally:
         simulation.close()
 
+
+def _workable(live: _Live, case: Case) -> list[Task]:
+    """The open tasks staff can do now, oldest first: all of them, or in a case the model holds
+    still, only the task that holds it (its end of sick leave)."""
+    tasks = _oldest_first(case.open_tasks)
+    if case.status == "paused":
+        return [t for t in tasks if t.name in live.watch.model.pausing and live.resume_at is None]
+    return tasks

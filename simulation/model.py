@@ -20,6 +20,8 @@ CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 
 #: The extension property by which a model allows several open tasks of one element in one case.
 CONCURRENCY_PROPERTY = "samtidiga_uppgifter"
+#: The property by which a user task holds its case still while open (docs/modeling.md).
+PAUSES_CASE = "pausar_arendet"
 #: Its value for "any number".
 UNBOUNDED = "obegränsat"
 #: Open tasks an element may have in one case when its model says nothing.
@@ -46,6 +48,8 @@ class ProcessModel:
     computed_keys: frozenset[str] = frozenset()
     #: message names the model catches
     messages: tuple[str, ...] = ()
+    #: user tasks that hold their case still while open (``pausar_arendet``): the ones done in it
+    pausing: frozenset[str] = frozenset()
 
     def allowed_open(self, element: str) -> int | None:
         return self.concurrency.get(element, DEFAULT_CONCURRENCY)
@@ -69,12 +73,15 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
     named_users: set[str] = set(CONTACT_FIELDS)
     forms: list[list[str]] = []
     computed: set[str] = set()
+    pausing: set[str] = set()
     messages = sorted({m.get("name") or "" for m in root.iter(f"{BPMN}message")} - {""})
     for task in root.iter(f"{BPMN}userTask"):
         element = task.get("id") or ""
         for prop in task.iter(f"{CAMUNDA}property"):
             if prop.get("name") == CONCURRENCY_PROPERTY:
                 concurrency[element] = concurrency_of(prop.get("value") or "")
+            if prop.get("name") == PAUSES_CASE and (prop.get("value") or "").strip().lower() in ("ja", "true"):
+                pausing.add(element)
         groups = {g.strip() for g in (task.get(f"{CAMUNDA}candidateGroups") or "").split(",") if g.strip()}
         if "${" in " ".join(groups):
             groups = set()
@@ -101,4 +108,5 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
                 # a user field no task is assigned to: the roles of the user fields beside it
                 roles = set().union(*(assigned_roles.get(other, set()) for other in form))
                 user_fields[name] = tuple(sorted(roles))
-    return ProcessModel(key, version, concurrency, user_fields, frozenset(computed - {""}), tuple(messages))
+    return ProcessModel(key, version, concurrency, user_fields, frozenset(computed - {""}), tuple(messages),
+                        frozenset(pausing))
