@@ -254,9 +254,10 @@ class Simulation:
     def _messages_of_the_day(self, live: _Live) -> None:
         now, rng = self.clock.now(), live.rng
         for name in sorted(live.case.waiting_messages if live.case is not None else ()):
-            still_waiting = live.case is not None and name in live.case.waiting_messages  # an earlier one may end it
-            if rng.random() < MESSAGE_CHANCES.get(name, MESSAGE_CHANCE) and live.status in ("open", "paused") \
-                    and still_waiting:
+            if rng.random() >= MESSAGE_CHANCES.get(name, MESSAGE_CHANCE) or live.status not in ("open", "paused"):
+                continue
+            # Read afresh: an earlier message the same day, or a timer it let fire, may have ended the wait.
+            if name in self._engine.case(live.watch.case_id).waiting_messages:
                 data = live.chooser.message_data(name, self._today())
                 self._do(live, Step("message", now.isoformat(), live.watch.number, name=name, data=data,
                                     actor=people.REFERRER))
