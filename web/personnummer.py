@@ -44,6 +44,11 @@ def check_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+def shown(normalized: str) -> str:
+    """``YYYYMMDD-NNNN``, the whole number as people write it (for those allowed to see it)."""
+    return f"{normalized[:8]}-{normalized[8:]}" if len(normalized) == 12 else normalized
+
+
 def masked(normalized: str) -> str:
     """``YYYYMMDD-****`` for people who do not need the whole number."""
     return f"{normalized[:8]}-****" if len(normalized) == 12 else "****"

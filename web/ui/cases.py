@@ -45,7 +45,7 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
                           for e in history)
     return render_template(
         "case.html", case=case, history=list(reversed(history)), diagram=diagram,
-        personnummer=number if show_personnummer else personnummer.masked(number),
+        personnummer=personnummer.shown(number) if show_personnummer else personnummer.masked(number),
         may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
         may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case), notes=teamwork().notes(case.id),
         consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
