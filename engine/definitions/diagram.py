@@ -13,6 +13,7 @@ from engine.persistence.db import Database
 from engine.views import Case, CaseDiagram, CaseEvent
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 #: History events whose element the case has passed through.
 PASSED = (events.TaskCompleted.event, events.TimerFired.event, events.MessageReceived.event)
 
@@ -53,5 +54,7 @@ def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent]) -> Case
     done = {fid for fid, src, dst in flows if fid and src in passed and (dst in passed or dst in current)}
     incident = (case.incident.element,) if case.incident is not None else ()
     names = {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+    labels = {f.get("id"): f.get("label") for f in root.iter(f"{{{CAMUNDA_NS}}}formField")
+              if f.get("id") and f.get("label")}
     return CaseDiagram(xml, tuple(sorted(current)), tuple(sorted(passed | done)), incident,
-                       {str(k): str(v) for k, v in names.items()})
+                       {str(k): str(v) for k, v in names.items()}, {str(k): str(v) for k, v in labels.items()})

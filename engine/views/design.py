@@ -70,6 +70,7 @@ class CaseDiagram:
     done: tuple[str, ...]  # elements and sequence flows passed
     incident: tuple[str, ...]
     names: dict[str, str]  # element id → its name in the model
+    labels: dict[str, str] = field(default_factory=dict)  # form field id → its label in the model
 
 
 @dataclass(frozen=True)
