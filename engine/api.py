@@ -51,6 +51,9 @@ from engine.views import (
     Timer,
 )
 
+#: The variable every case starts with: the person's ended cases in the intervention (docs/modeling.md).
+EARLIER_CASES = "tidigare_arenden"
+
 #: Cases whose due timers one scheduler transaction fires (and holds locked meanwhile).
 TIMER_BATCH = 25
 
@@ -144,7 +147,9 @@ class WorkflowEngine:
         """Start a case on the newest version of ``process_key`` with the given initial data.
 
         ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
-        case for the same key in the same process raises DuplicateCase.
+        case for the same key in the same process raises DuplicateCase. Every case starts knowing
+        how many earlier cases the person has had in the intervention that have ended
+        (``tidigare_arenden``, 0 without a key), so a model can ask for re-enrollment rules.
         """
         initial = forms.json_values(data or {})
         with self.db.reading() as session:
@@ -152,6 +157,8 @@ class WorkflowEngine:
             if version is None:
                 raise NotFound(f"process '{process_key}' is not deployed")
             version_id, version_number = version.id, version.version
+            earlier = store.closed_cases_for(session, process_key, participant_key) if participant_key else 0
+        initial = {EARLIER_CASES: earlier, **initial}
         now = self.clock.now()
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,

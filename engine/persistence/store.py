@@ -128,6 +128,13 @@ def open_case_for(session: Session, process_key: str, participant_key: str) -> C
     ).first()
 
 
+def closed_cases_for(session: Session, process_key: str, participant_key: str) -> int:
+    """How many cases the participant has had in the intervention that have ended (completed or cancelled)."""
+    return session.scalar(select(func.count()).select_from(CaseRow).where(
+        CaseRow.process_key == process_key, CaseRow.participant_key == participant_key,
+        CaseRow.status.in_(("completed", "cancelled")))) or 0
+
+
 def list_cases(session: Session, process_keys: Sequence[str] | None, status: str | None, limit: int,
                started_by: str | None = None) -> Sequence[CaseRow]:
     query = select(CaseRow)

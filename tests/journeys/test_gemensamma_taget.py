@@ -653,6 +653,17 @@ def test_re_enrollment_is_refused_without_a_documented_decisive_change(journey) 
     assert not any(e.element == "anmal_till_urval" for e in journey.history(case))
 
 
+def test_a_person_whose_earlier_case_has_ended_must_show_a_decisive_change(journey) -> None:  # type: ignore[no-untyped-def]
+    first = remitterad(journey, participant_key="19860101-1234")
+    journey.engine.cancel_case(first.id, "Avslutat", "koordinator")
+
+    again = remitterad(journey, participant_key="19860101-1234")  # the form says nothing of it
+    assert journey.case(again).data["tidigare_arenden"] == 1
+    assert open_tasks(journey, again) == ["dokumentera_forandring"]
+    other = remitterad(journey, participant_key="19900101-1234")
+    assert "dokumentera_forandring" not in open_tasks(journey, other)
+
+
 def test_the_recruitment_group_may_refuse_a_documented_change(journey) -> None:  # type: ignore[no-untyped-def]
     case = remitterad(journey, tidigare_deltagit=True)
     complete(journey, case, "dokumentera_forandring",
