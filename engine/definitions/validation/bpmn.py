@@ -189,6 +189,31 @@ def _lint_references(container: Any, add: Any) -> None:
             add(node, f"the default flow '{one_line(default)}' is not one of the element's outgoing sequence flows")
 
 
+#: The engine's own properties of an element (docs/modeling.md): where each may stand, what it may say.
+ENGINE_PROPERTIES = {
+    "pausar_arendet": (("userTask",), ("ja", "nej", "true", "false")),
+    "stangs_med_aktiviteten": (("userTask",), ("ja", "nej", "true", "false")),
+    "under_paus": (("boundaryEvent", "intermediateCatchEvent"), ("löper", "loper")),
+}
+
+
+def _lint_engine_properties(node: Any, kind: str, add: Any) -> None:
+    properties = node.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+    for prop in properties:
+        name, value = prop.get("name") or "", (prop.get("value") or "").strip()
+        if name == "samtidiga_uppgifter":
+            if kind != "userTask":
+                add(node, "samtidiga_uppgifter belongs on a user task")
+            elif not (value.lower() == "obegränsat" or (value.isdigit() and int(value) > 0)):
+                add(node, f"samtidiga_uppgifter is '{one_line(value)}'; write a whole number above 0 or obegränsat")
+        elif name in ENGINE_PROPERTIES:
+            kinds, allowed = ENGINE_PROPERTIES[name]
+            if kind not in kinds:
+                add(node, f"{name} belongs on {' or '.join(kinds)}, not on <{kind}>")
+            elif value.lower() not in allowed:
+                add(node, f"{name} is '{one_line(value)}'; write {' or '.join(allowed[:2])}")
+
+
 def _walk(container: Any) -> Iterator[Any]:
     for node in container:
         if not isinstance(node.tag, str):
@@ -209,6 +234,7 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         add(node, f"the element <{kind}> is not supported by the engine")
         return
     _lint_parameters(node, add)
+    _lint_engine_properties(node, kind, add)
     for child in node:
         child_kind = local(child)
         if child_kind in REFUSED_EVENTS:

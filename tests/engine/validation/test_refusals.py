@@ -326,6 +326,21 @@ def test_a_form_condition_is_accepted_and_keeps_the_form(tmp_path: Path, engine:
     assert engine.complete_task(task.id, {"svar": "nej"}, "handläggare").status == "completed"
 
 
+@pytest.mark.parametrize(("prop", "value", "says"), [
+    ("samtidiga_uppgifter", "många", "write a whole number above 0 or obegränsat"),
+    ("pausar_arendet", "kanske", "pausar_arendet is 'kanske'; write ja or nej"),
+    ("under_paus", "löper", "under_paus belongs on boundaryEvent or intermediateCatchEvent"),
+])
+def test_an_engine_property_with_a_value_it_cannot_mean_is_refused(tmp_path: Path, prop: str, value: str,
+                                                                   says: str) -> None:
+    task = user_task("bedomning", "Bedömning").replace(
+        "<bpmn:extensionElements>",
+        f'<bpmn:extensionElements><camunda:properties><camunda:property name="{prop}" value="{value}" />'
+        "</camunda:properties>")
+    content = through(task, "bedomning")
+    assert_refused(tmp_path, "property.bpmn", content, 'bedomning "Bedömning"', says)
+
+
 def test_a_business_rule_task_whose_decision_is_not_deployed_is_refused(tmp_path: Path) -> None:
     content = through('<bpmn:businessRuleTask id="poang" name="Beräkna poäng" camunda:decisionRef="poangtabell" />',
                       "poang")
