@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,10 +150,14 @@ class Simulation:
     # --- running --------------------------------------------------------------------------------------
 
     def run(self) -> RunReport:
+        return self._checked(self._loop)
+
+    def _checked(self, drive: Callable[[], None]) -> RunReport:
+        """Deploy, ``drive`` the cases, check the end; a violation stops it and is the report's."""
         began = time.perf_counter()
         try:
             self.deploy()
-            self._loop()
+            drive()
             self._final_checks()
         except Stop as stop:
             self.report.violation = stop.violation
@@ -430,10 +434,9 @@ class Simulation:
 
     def replay(self, steps: Sequence[Step]) -> RunReport:
         """Take the steps of a saved run again, checking as the run did, up to the first violation."""
-        began = time.perf_counter()
         self._replaying = True
-        try:
-            self.deploy()
+
+        def again() -> None:
             for step in steps:
                 if step.kind == "advance":
                     assert step.to is not None
@@ -446,12 +449,8 @@ class Simulation:
                 else:
                     assert step.case is not None
                     self._do(self.live[step.case], step)
-            self._final_checks()
-        except Stop as stop:
-            self.report.violation = stop.violation
-        finally:
-            self._finish(began)
-        return self.report
+
+        return self._checked(again)
 
 
 def _oldest_first(tasks: Sequence[Task]) -> list[Task]:

@@ -44,7 +44,7 @@ from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
 from engine.spiff import compaction, deep, runtime, state
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
-from engine.spiff.specs import camunda_attribute, form_of, task_property, title_of
+from engine.spiff.specs import camunda_attribute, form_of, task_flag, task_property, title_of
 from engine.views import Case, Task
 
 #: The task property by which a model pauses its case while the task is open (docs/modeling.md).
@@ -530,7 +530,7 @@ def _shifted(task: Task, shift: Duration | None) -> Task:
 
 def pauses_case(task_spec: Any) -> bool:
     """Whether the model marks the task as holding its case still while open (``pausar_arendet``)."""
-    return (task_property(task_spec, PAUSES_CASE) or "").strip().lower() in ("ja", "true")
+    return task_flag(task_spec, PAUSES_CASE)
 
 
 def resume(workflow: Any, row: CaseRow, step: Step, paused_at: datetime) -> None:

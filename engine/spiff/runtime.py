@@ -28,7 +28,7 @@ from engine.language.timers import Duration
 from engine.spiff import deep, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event, repeats
-from engine.spiff.specs import task_property, title_of
+from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
 from engine.spiff.variables import changes, publish, record, variables
 
@@ -122,7 +122,7 @@ CLOSES_WITH_ACTIVITY = "stangs_med_aktiviteten"
 def close_with_their_activity(workflow: BpmnWorkflow) -> None:
     """Withdraw the open tasks marked ``stangs_med_aktiviteten`` whose activity has ended."""
     for task in ready_user_tasks(workflow):
-        if (task_property(task.task_spec, CLOSES_WITH_ACTIVITY) or "").strip().lower() not in ("ja", "true"):
+        if not task_flag(task.task_spec, CLOSES_WITH_ACTIVITY):
             continue
         event = task.parent
         while event is not None and not isinstance(event.task_spec, BoundaryEvent):

@@ -55,3 +55,8 @@ def task_property(task_spec: Any, name: str) -> str | None:
     extensions = getattr(task_spec, "extensions", None) or {}
     value = extensions.get(name)
     return value if isinstance(value, str) else None
+
+
+def task_flag(task_spec: Any, name: str) -> bool:
+    """Whether a yes/no ``camunda:property`` of the task says yes (``ja`` or ``true``)."""
+    return (task_property(task_spec, name) or "").strip().lower() in ("ja", "true")
