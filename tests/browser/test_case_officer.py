@@ -99,7 +99,8 @@ def skip_to_main(page: Page) -> None:
 
 def test_a_task_can_be_completed_with_the_keyboard_alone(page: Page, live_server: LiveServer) -> None:
     page.goto("/login")
-    assert focused(page)["id"] == "username", "the sign-in form starts in the user name"
+    # autofocus lands once the page has loaded; expect() waits for it rather than racing it.
+    expect(page.locator("#username"), "the sign-in form starts in the user name").to_be_focused()
     page.keyboard.type(LEADER)
     tab_until(page, lambda f: f["id"] == "password", "the password field", limit=1)
     page.keyboard.type(live_server.passwords[LEADER])
