@@ -185,11 +185,12 @@ class WorkflowEngine:
         with self.db.reading() as session:
             return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by)]
 
-    def history(self, case_id: str) -> list[CaseEvent]:
+    def history(self, case_id: str, after: int | None = None) -> list[CaseEvent]:
+        """The case's history, oldest first; with ``after``, only the events written after the one of that id."""
         with self.db.reading() as session:
             return [
                 CaseEvent(e.id, e.case_id, e.at, e.event, e.actor, e.element, dict(e.details))
-                for e in store.events_of_case(session, case_id)
+                for e in store.events_of_case(session, case_id, after)
             ]
 
     def waiting_messages(self, case_id: str) -> list[str]:

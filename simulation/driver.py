@@ -399,7 +399,7 @@ class Simulation:
         problem = invariants.open_tasks(case, watch.model)
         if problem:
             stop("open_tasks", problem)
-        problem = watch.read_history(engine.history(watch.case_id))
+        problem = watch.read_history(engine.history(watch.case_id, after=watch.last_event))
         if problem:
             stop("timer", problem)
         if timers_due_by is not None:

@@ -202,15 +202,16 @@ class CaseWatch:
     process: str
     model: ProcessModel
     started: datetime
-    seen_events: int = 0
+    last_event: int | None = None  # the id of the last history event read
     expected: dict[str, tuple[Any, str]] = field(default_factory=dict)
     timers: TimerLedger = field(default_factory=TimerLedger)
     sizes_by_age: dict[int, int] = field(default_factory=dict)
     incident_events: list[str] = field(default_factory=list)
 
-    def read_history(self, history: Sequence[CaseEvent]) -> str | None:
-        new = history[self.seen_events:]
-        self.seen_events = len(history)
+    def read_history(self, new: Sequence[CaseEvent]) -> str | None:
+        """Take in the case's events since the last look (``history(case_id, after=last_event)``)."""
+        if new:
+            self.last_event = new[-1].id
         expected_values(new, self.expected)
         self.incident_events.extend(e.details.get("message", "") for e in new if e.event == IncidentRaised.event)
         return self.timers.read(new)

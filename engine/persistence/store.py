@@ -398,7 +398,8 @@ def last_event(session: Session, case_id: str, event: str) -> CaseEventRow | Non
                            .order_by(CaseEventRow.id.desc()).limit(1)).first()
 
 
-def events_of_case(session: Session, case_id: str) -> Sequence[CaseEventRow]:
-    return session.scalars(
-        select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
-    ).all()
+def events_of_case(session: Session, case_id: str, after: int | None = None) -> Sequence[CaseEventRow]:
+    query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+    if after is not None:
+        query = query.where(CaseEventRow.id > after)
+    return session.scalars(query.order_by(CaseEventRow.id)).all()
