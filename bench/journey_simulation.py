@@ -21,7 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from simulation.driver import Settings, process_files, run
+from engine.api import folder_files
+from simulation.driver import Settings, run
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
@@ -71,7 +72,7 @@ def main() -> None:
                                         args.serializer_every)
                     began = time.perf_counter()
                     try:
-                        report = run(settings, process_files(PROCESSES))
+                        report = run(settings, folder_files(PROCESSES))
                     finally:
                         if schema:
                             _drop(args.postgres, schema)

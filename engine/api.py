@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from engine import events
@@ -64,6 +65,11 @@ def validate(files: Sequence[SourceFile], *, allow_scripts: bool = False) -> lis
     return loading.load(list(files), allow_scripts=allow_scripts).problems
 
 
+def folder_files(directory: Path | str) -> list[SourceFile]:
+    """Every BPMN file of a folder, then every DMN file: one deployment, as ``serve`` deploys ``processes/``."""
+    return model_files.folder(directory)
+
+
 class WorkflowEngine:
     """Runs the journeys. Thread-safe; any number may share one database."""
 
@@ -100,7 +106,8 @@ class WorkflowEngine:
         return model_diff.diff_sources(old, new)
 
     def version_files(self, key: str, version: int) -> list[SourceFile]:
-        """The files of one deployed version: the BPMN file and the DMN files deployed with it."""
+        """The process's own files in one deployed version: the BPMN file that holds it and the DMN
+        files it takes decisions from (a version deployed as a bundle holds other journeys too)."""
         return deployed.files(self.db, key, version)
 
     def open_case_counts(self, key: str) -> dict[int, int]:
@@ -126,9 +133,12 @@ class WorkflowEngine:
         """Plausible answers to a form (demo data, benchmarks): see :meth:`Form.sample_answers`."""
         return form.sample_answers(day, choices)
 
-    def deploy(self, files: Sequence[SourceFile], actor: str) -> list[ProcessVersion]:
-        """Deploy the files as new versions of their process keys; raises InvalidProcess if invalid."""
-        return self.catalog.deploy(files, actor, self.clock.now())
+    def deploy(self, files: Sequence[SourceFile], actor: str, *, keep_published: bool = False) -> list[ProcessVersion]:
+        """Deploy the files as new versions of their process keys; raises InvalidProcess if invalid.
+        A process whose own files are unchanged since its newest version (with ``keep_published``,
+        since any of its versions: start-up leaves a version published in the designer newest)
+        gets no new version."""
+        return self.catalog.deploy(files, actor, self.clock.now(), keep_published=keep_published)
 
     def processes(self) -> list[ProcessVersion]:
         """The newest version of every process key."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from engine.api import folder_files
 from engine.errors import InvalidProcess, Problem
 from engine.views import SourceFile
 
@@ -339,7 +340,7 @@ def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, .
     from simulation import driver
     from simulation.report import RunReport
 
-    sources = _read(files) if files else driver.process_files(PROCESSES_DIR)
+    sources = _read(files) if files else folder_files(PROCESSES_DIR)
     with tempfile.TemporaryDirectory(prefix="samverkan-sim-") as scratch:
         database = ctx.obj["database"] or f"sqlite:///{Path(scratch) / 'simulation.sqlite3'}"
         settings = driver.Settings(database, list(processes), cases, months, seed, pace, restore, serializer_every)
@@ -364,12 +365,12 @@ def _accounts(database: str | None):  # type: ignore[no-untyped-def]
 
 
 def _deploy_processes(engine) -> None:  # type: ignore[no-untyped-def]
-    sources = [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES_DIR.glob("*.bpmn"))]
-    sources += [SourceFile(p.name, p.read_bytes()) for p in sorted(PROCESSES_DIR.glob("*.dmn"))]
+    sources = folder_files(PROCESSES_DIR)
     if not sources:
         return
     try:
-        for version in engine.deploy(sources, "system"):
+        # A process published in the designer since stays as published: processes/ seeds the journeys.
+        for version in engine.deploy(sources, "system", keep_published=True):
             click.echo(f"{version.key} version {version.version}")
     except InvalidProcess as invalid:
         for problem in invalid.problems:

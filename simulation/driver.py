@@ -56,13 +56,6 @@ PACES = ("human", "burst")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def process_files(directory: Path | str = "processes") -> list[SourceFile]:
-    """What ``samverkan serve`` deploys: every BPMN file of the folder, then every DMN file, as one bundle."""
-    folder = Path(directory)
-    paths = sorted(folder.glob("*.bpmn")) + sorted(folder.glob("*.dmn"))
-    return [SourceFile(p.name, p.read_bytes()) for p in paths]
-
-
 def read_files(paths: Sequence[str | Path]) -> list[SourceFile]:
     return [SourceFile(Path(p).name, Path(p).read_bytes()) for p in paths]
 

@@ -1,8 +1,9 @@
 """Deployed process versions: validating, deploying, and the parsed spec of each version.
 
-A deployment is immutable. Deploying the same content as the newest version of a key deploys
-nothing new; anything else becomes version n+1. The parsed spec of a version is built once per
-process and kept in memory (a version's spec never changes).
+A deployment is immutable. A version holds its process's own files (the BPMN file and the DMN files
+it takes decisions from), whatever else was deployed with them. Deploying the same own files as the
+newest version of a key deploys nothing new; anything else becomes version n+1. The parsed spec of a
+version is built once per process and kept in memory (a version's spec never changes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine.definitions import xml_safety
+from engine.definitions import model_files, xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.persistence import store
 from engine.persistence.db import Database, Session
@@ -47,24 +48,34 @@ class Catalog:
         """Every problem in these files (errors and warnings); an empty list means deployable."""
         return loading.load(list(files), allow_scripts=self.allow_scripts).problems
 
-    def deploy(self, files: Sequence[SourceFile], actor: str, now: datetime) -> list[ProcessVersion]:
-        """Validate, then store each executable process as a new version (unless unchanged)."""
+    def deploy(self, files: Sequence[SourceFile], actor: str, now: datetime, *,
+               keep_published: bool = False) -> list[ProcessVersion]:
+        """Validate, then store each executable process as a new version of its key, holding the
+        process's own files (:func:`model_files.of_process`): a bundle of journeys gives each its
+        version, and a change to one journey's file makes a new version of that journey only.
+
+        A process whose own files are those of its newest version is left as it is. With
+        ``keep_published`` (deploying ``processes/`` at start-up), so is a process whose files are
+        those of any of its versions: a version published since in the designer stays the newest."""
         result = loading.load(list(files), allow_scripts=self.allow_scripts)
         if result.errors:
             raise InvalidProcess(result.errors)
-        digest = content_hash(files)
-        sources = [{"name": f.name, "content": _as_text(f)} for f in files]
         deployed: list[ProcessVersion] = []
         with self.db.transaction() as session:
             for process in result.processes:
-                latest = store.latest_version(session, process.key)
-                if latest is not None and latest.content_hash == digest:
-                    deployed.append(version_view(latest))
+                own = model_files.of_process(process.key, files)
+                texts = [SourceFile(f.name, _as_text(f).encode("utf-8")) for f in own]
+                digest = content_hash(own)
+                known = self._known_version(session, process.key, digest, content_hash(texts),
+                                            any_version=keep_published)
+                if known is not None:
+                    deployed.append(version_view(known))
                     continue
                 row = ProcessVersionRow(
                     key=process.key, name=process.name, content_hash=digest,
                     version=store.next_version_number(session, process.key),
-                    sources=sources, spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION},
+                    sources=[{"name": f.name, "content": f.content.decode("utf-8")} for f in texts],
+                    spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION},
                     deployed_at=now, deployed_by=actor,
                 )
                 session.add(row)
@@ -73,6 +84,22 @@ class Catalog:
                     self._bundles[row.id] = process.bundle
                 deployed.append(version_view(row))
         return deployed
+
+    @staticmethod
+    def _known_version(session: Session, key: str, digest: str, text_digest: str, *,
+                       any_version: bool) -> ProcessVersionRow | None:
+        """The version (the newest, or with ``any_version`` any) whose own files are these: the
+        same ``digest``, or, for a version deployed as a whole bundle (before a version held only
+        its process's own files), the same stored text of its own files (``text_digest``)."""
+        rows = list(store.versions_of(session, key))[::-1]
+        for row in rows if any_version else rows[:1]:
+            if row.content_hash == digest:
+                return row
+            stored = [SourceFile(s["name"], s["content"].encode("utf-8")) for s in row.sources]
+            own = model_files.of_process(key, stored)
+            if len(own) != len(stored) and content_hash(own) == text_digest:
+                return row
+        return None
 
     def bundle(self, version_id: int, session: Session | None = None) -> SpecBundle:
         """The parsed spec of one deployed version (parsed from its stored sources on first use).

@@ -137,6 +137,7 @@ class ModelFile:
     kind: str  # bpmn | dmn
     process_keys: tuple[str, ...]  # the ids of its executable processes (BPMN)
     decision_ids: frozenset[str]  # the ids of its decisions (DMN)
+    decision_refs: frozenset[str] = frozenset()  # the decisions its business rule tasks take (BPMN)
 
     @property
     def source(self) -> SourceFile:

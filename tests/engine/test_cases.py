@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from engine import events
-from engine.api import WorkflowEngine
+from engine.api import WorkflowEngine, folder_files
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, NotFound, StepFailed
 from engine.persistence.models import CaseRow
 from engine.views import SourceFile
 from tests.bpmn import BPMN_DIR
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
 def _renamed(xml: bytes, old: str, new: str) -> bytes:
@@ -44,6 +47,30 @@ def test_deploying_unchanged_content_makes_no_new_version(journey) -> None:  # t
     journey.deploy("referral_reply.bpmn")
     journey.deploy("referral_reply.bpmn")
     assert [v.version for v in journey.engine.versions("referral_reply")] == [1]
+
+
+def test_a_deployment_of_several_journeys_gives_each_a_version_of_its_own_files(journey) -> None:  # type: ignore[no-untyped-def]
+    """As ``serve`` deploys processes/: one journey's file changed makes a new version of that journey
+    only, and each version holds its BPMN file and the decision files it uses, not the others'."""
+    engine: WorkflowEngine = journey.engine
+    bundle = folder_files(PROCESSES)
+    engine.deploy(bundle, "system")
+    assert {k: [s.name for s in engine.version_files(k, 1)] for k in ("samverkansteamet", "gemensamma_taget_urval")} \
+        == {"samverkansteamet": ["samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn"],
+            "gemensamma_taget_urval": ["gemensamma_taget_urval.bpmn"]}
+    urval = next(f for f in bundle if f.name == "gemensamma_taget_urval.bpmn")
+    changed = [f if f is not urval else SourceFile(f.name, f.content.replace(b"</bpmn:definitions>",
+                                                                             b"<!-- \xc3\xa4ndrad -->\n</bpmn:definitions>"))
+               for f in bundle]
+    engine.deploy(changed, "system")
+    assert {p.key: p.version for p in engine.processes()} == {
+        "samverkansteamet": 1, "gemensamma_taget": 1, "gemensamma_taget_urval": 2}
+
+    # Deployed again with keep_published (start-up), the earlier content does not replace version 2.
+    engine.deploy(bundle, "system", keep_published=True)
+    assert engine.versions("gemensamma_taget_urval")[-1].version == 2
+    engine.deploy(bundle, "system")  # deployed by hand, the earlier content is a new version
+    assert engine.versions("gemensamma_taget_urval")[-1].version == 3
 
 
 def test_starting_an_unknown_process_is_not_found(journey) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation.driver import Settings, process_files, run
+from engine.api import folder_files
+from simulation.driver import Settings, run
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
@@ -40,7 +41,7 @@ def simulate(database_url: str, process: str, pace: str, mode: str) -> None:
     cases, months = SIZES[(pace, process)]
     settings = Settings(database_url, [process], cases=cases, months=months, seed=SEED, pace=pace,
                         restore=mode == "restored", serializer_every=SERIALIZER_EVERY)
-    report = run(settings, process_files(PROCESSES_DIR))
+    report = run(settings, folder_files(PROCESSES_DIR))
     assert report.ok, (
         f"{report.summary()}\n\nreproduce: samverkan simulate --process {process} --cases {cases} "
         f"--months {months} --seed {SEED} --pace {pace}{' --restore' if mode == 'restored' else ''} "

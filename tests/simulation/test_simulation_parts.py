@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import WorkflowEngine
+from engine.api import WorkflowEngine, folder_files
 from engine.clock import SimulatedClock
 from engine.language import forms
 from engine.spiff.specs import form_of
 from engine.views import Case, CaseEvent, FieldOption, Form, FormField, Incident, SourceFile, Task, Timer
 from simulation import invariants, model, people, stored
 from simulation.choices import Chooser
-from simulation.driver import START, Settings, Simulation, process_files
+from simulation.driver import START, Settings, Simulation
 from simulation.report import RunReport, Step
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> WorkflowEngine:
     url = f"sqlite:///{tmp_path_factory.mktemp('parts') / 'parts.sqlite3'}"
     engine = WorkflowEngine(url, clock=SimulatedClock(START))
-    engine.deploy(process_files(ROOT / "processes"), "test")
+    engine.deploy(folder_files(ROOT / "processes"), "test")
     return engine
 
 
@@ -211,7 +211,7 @@ def test_the_serializer_check_loads_a_stored_state_and_fails_on_a_broken_one(dep
 def test_one_seed_gives_one_run_and_its_steps_replay(tmp_path: Path) -> None:
     def run(name: str) -> RunReport:
         settings = Settings(f"sqlite:///{tmp_path / name}", ["samverkansteamet"], cases=3, months=2, seed=11)
-        simulation = Simulation(settings, process_files(ROOT / "processes"))
+        simulation = Simulation(settings, folder_files(ROOT / "processes"))
         try:
             return simulation.run()
         finally:
@@ -224,7 +224,7 @@ def test_one_seed_gives_one_run_and_its_steps_replay(tmp_path: Path) -> None:
     settings, steps = RunReport.load(saved)
     assert [Step.from_json(s.as_json()) for s in steps] == steps
     replayed = Simulation(Settings(f"sqlite:///{tmp_path / 'c.sqlite3'}", settings["processes"]),
-                          process_files(ROOT / "processes"))
+                          folder_files(ROOT / "processes"))
     try:
         report = replayed.replay(steps)
     finally:

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from engine import events
-from engine.api import WorkflowEngine
+from engine.api import WorkflowEngine, folder_files
 from engine.views import Case, SourceFile
 from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
@@ -44,9 +44,8 @@ def midnight(day: str) -> datetime:
 
 @pytest.fixture
 def studio(api: Api, app: Flask) -> Iterator[Flask]:
-    """The app with Samverkansteamet (and its meeting-place decision) deployed as version 1."""
-    engine(app).deploy([SourceFile(BPMN_NAME, (PROCESSES / BPMN_NAME).read_bytes()),
-                        SourceFile(DMN_NAME, (PROCESSES / DMN_NAME).read_bytes())], "setup")
+    """The app with processes/ deployed as ``serve`` deploys it: every journey, one deployment."""
+    engine(app).deploy(folder_files(PROCESSES), "setup", keep_published=True)
     yield app
 
 
@@ -140,6 +139,54 @@ def test_the_process_list_shows_each_version_with_who_when_and_open_cases(studio
     row = re.search(r'<tr id="version-1">(.*?)</tr>', designer.page.text, flags=re.S)  # type: ignore[union-attr]
     assert row and "setup" in row.group(1) and "2026-01-12" in row.group(1)
     assert re.search(r"<td>1</td>\s*<td><a href=\"/design/processes/samverkansteamet/versions/1.bpmn\"", row.group(1))
+
+
+def test_a_draft_of_a_journey_deployed_with_the_others_holds_that_journeys_own_files(studio: Flask) -> None:
+    designer = Person(studio, "designer")
+    for key, files in (("samverkansteamet", [BPMN_NAME, DMN_NAME]),
+                       ("gemensamma_taget", ["gemensamma_taget.bpmn", "gemensamma_taget_aldersgrupp.dmn"]),
+                       ("gemensamma_taget_urval", ["gemensamma_taget_urval.bpmn"])):
+        designer.get(f"/design/processes/{key}")
+        answer = designer.post(f"/design/processes/{key}/drafts", {"version": "1"})
+        assert answer.status_code == 302, f"{key}: {designer.text()[:300]}"
+        draft = studio.extensions["samverkan.drafts"].get(int(answer.headers["Location"].rsplit("/", 1)[-1]))
+        assert [f.name for f in draft.files] == files
+        designer.get(f"/design/drafts/{draft.id}/changes")
+        assert "Inga ändringar" in designer.text(), f"{key}: {designer.text()[:500]}"
+
+
+def test_one_changed_deadline_is_exactly_one_change_with_its_old_and_new_value(studio: Flask) -> None:
+    designer = Person(studio, "designer")
+    draft = new_draft(designer)
+    changed = draft_xml(designer, draft).replace(DUE_14, DUE_10)
+    assert post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", changed).status_code == 200
+    page = designer.get(f"/design/drafts/{draft}/changes").text
+    changes = re.findall(r'<li class="designer-change designer-change--(\w+)" data-element="(\w+)"', page)
+    assert changes == [("changed", "bedom_remiss")]
+    details = re.findall(r'<ul class="designer-change-details">(.*?)</ul>', page, flags=re.S)
+    assert len(details) == 1 and details[0].count("<li>") == 1
+    assert "${date(remiss_inkom) + days(14)} → ${date(remiss_inkom) + days(10)}" in designer.text()
+    assert "data-current='[\"bedom_remiss\"]'" in page and "data-incident='[]'" in page
+
+
+def test_publishing_a_draft_versions_that_journey_only_and_start_up_keeps_what_was_published(
+        studio: Flask) -> None:
+    designer = Person(studio, "designer")
+    draft = new_draft(designer)
+    changed = draft_xml(designer, draft).replace(DUE_14, DUE_10).replace(TIMER_14, TIMER_10)
+    assert post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", changed).status_code == 200
+    designer.get(f"/design/drafts/{draft}")
+    assert designer.post(f"/design/drafts/{draft}/publish", {"note": "Tio dagars svarstid"}).status_code == 303
+    real = engine(studio)
+    assert {p.key: p.version for p in real.processes()} == {
+        "samverkansteamet": 2, "gemensamma_taget": 1, "gemensamma_taget_urval": 1}
+    assert [s.name for s in real.version_files("samverkansteamet", 2)] == [BPMN_NAME, DMN_NAME]
+
+    # The next start deploys processes/ again: the designer's version stays the newest.
+    real.deploy(folder_files(PROCESSES), "system", keep_published=True)
+    assert {p.key: p.version for p in real.processes()} == {
+        "samverkansteamet": 2, "gemensamma_taget": 1, "gemensamma_taget_urval": 1}
+    assert DUE_10 in real.process_xml("samverkansteamet", 2)
 
 
 # --- the issue's Done-when: a shorter reply deadline, tried, published -------------------------------
