@@ -322,12 +322,14 @@ def token_revoke(ctx: click.Context, given: str, all_of_user: bool) -> None:
 @click.option("--serializer-every", default=1, show_default=True,
               help="Check the stored state with SpiffWorkflow's serializer after every n-th change of a case.")
 @click.option("--replay", "replay_file", default=None, help="Take the steps of a saved run (its JSON) again.")
+@click.option("--case", "only_case", type=int, default=None,
+              help="With --replay: only the steps of this case (its number in the run), as case 0.")
 @click.option("--save", "save_file", default=None, help="Where to save the run's steps (default: on a violation, "
               "simulation-SEED.json).")
 @click.pass_context
 def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, ...], cases: int, months: int,
              seed: int, pace: str, restore: bool, serializer_every: int, replay_file: str | None,
-             save_file: str | None) -> None:
+             only_case: int | None, save_file: str | None) -> None:
     """Drive simulated cases through the journeys and check every step (docs/simulator.md).
 
     Deploys processes/ as `serve` does (or the BPMN/DMN FILEs given) into an empty database
@@ -338,7 +340,7 @@ def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, .
     import tempfile
 
     from simulation import driver
-    from simulation.report import RunReport
+    from simulation.report import RunReport, one_case
 
     sources = _read(files) if files else folder_files(PROCESSES_DIR)
     with tempfile.TemporaryDirectory(prefix="samverkan-sim-") as scratch:
@@ -346,6 +348,8 @@ def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, .
         settings = driver.Settings(database, list(processes), cases, months, seed, pace, restore, serializer_every)
         if replay_file:
             saved, steps = RunReport.load(replay_file)
+            if only_case is not None:
+                steps = one_case(steps, only_case)
             settings = driver.Settings(database, list(saved["processes"]), saved["cases"], saved["months"],
                                        saved["seed"], saved["pace"], restore or saved["restore"],
                                        saved.get("serializer_every", 1))

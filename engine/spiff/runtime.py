@@ -30,7 +30,7 @@ from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event, repeats
 from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
-from engine.spiff.variables import changes, publish, record, variables
+from engine.spiff.variables import publish, record, variables
 
 T = TypeVar("T")
 
@@ -91,16 +91,18 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         steps += 1
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
-        done = changes(task)
+        done = _set_since(task, started_with.pop(task.id))  # before() ran on it (do_engine_steps pairs them)
         record(workflow, done)  # tasks that start later in this step take it
         changed.update(done)
 
     outputs = getattr(workflow, "engine_outputs", {})
     running: list[Any] = []
+    started_with: dict[Any, dict[str, Any]] = {}
 
     def before(task: Any) -> None:
         running[:] = [task]
         _keep_interrupted_data(task)
+        started_with[task.id] = dict(task.data)
         output_parameters.apply(task, outputs)
         _note_notice(workflow, task)
 
@@ -302,6 +304,17 @@ def _counted_join_inputs(workflow: BpmnWorkflow) -> set[str]:
     return names
 
 
+def _set_since(task: Any, started: dict[str, Any]) -> dict[str, Any]:
+    """What an automatic task set as it ran (its output parameters, a decision's result, a
+    message's payload): its data where it differs from what it held just before. Not the difference
+    from its parent's data: a task that waited months (a boundary timer) holds every value given to
+    it since, and a value given to it then would be recorded over a newer one."""
+    return {name: value for name, value in task.data.items() if started.get(name, _UNSET) != value}
+
+
+_UNSET = object()
+
+
 def _merge_newest(tasks: list[Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for task in sorted(tasks, key=lambda t: t.last_state_change):
@@ -337,10 +350,13 @@ def find_ready_task(workflow: BpmnWorkflow, task_id: str) -> Any | None:
 
 
 def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
+    """Complete a person's task with what they submitted. Every submitted value is the case's, even
+    one equal to what the task held: the task may hold an old copy that a later step replaced."""
+    started = dict(task.data)
     task.data.update(data)
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
-    done = changes(task)
+    done = {**_set_since(task, started), **data}
     record(workflow, done)
     task.run()
     run_engine_steps(workflow, done)

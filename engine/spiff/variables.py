@@ -12,7 +12,9 @@ The journeys are drawn as Camunda models, where form values are process variable
 path. So the case keeps its variables — every value a step set, the newest of each — in the top
 workflow's ``data`` (stored with the case), and:
 
-- every value a task sets is recorded there as the task completes (:func:`record`);
+- every value a task sets is recorded there as the task completes (:func:`record`): all a person
+  submitted, and what an automatic task changed in its data as it ran (never the difference from its
+  parent's copy: a task that waited months holds values given to it since, older than the newest);
 - every task that takes its parent's data takes the case's variables on top (the patched
   ``Task._inherit_data``), so a newer value is never replaced by a branch's older copy;
 - after a step, every live task is given the step's values (:func:`publish`), so a task waiting for
@@ -28,19 +30,12 @@ from SpiffWorkflow.util.task import TaskState
 
 #: A task on a live path: running, or waiting for a person, a time or a message.
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-_MISSING = object()
 
 
 def variables(workflow: Any) -> dict[str, Any]:
     """The case's variables: the top workflow's data."""
     top = getattr(workflow, "top_workflow", None) or workflow
     return top.data
-
-
-def changes(task: Any) -> dict[str, Any]:
-    """The values a task set: its data where it differs from what it started with (its parent's)."""
-    base = task.parent.data if task.parent is not None else {}
-    return {name: value for name, value in task.data.items() if base.get(name, _MISSING) != value}
 
 
 def record(workflow: Any, values: dict[str, Any]) -> None:

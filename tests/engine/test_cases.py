@@ -59,9 +59,8 @@ def test_a_deployment_of_several_journeys_gives_each_a_version_of_its_own_files(
         == {"samverkansteamet": ["samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn"],
             "gemensamma_taget_urval": ["gemensamma_taget_urval.bpmn"]}
     urval = next(f for f in bundle if f.name == "gemensamma_taget_urval.bpmn")
-    changed = [f if f is not urval else SourceFile(f.name, f.content.replace(b"</bpmn:definitions>",
-                                                                             b"<!-- \xc3\xa4ndrad -->\n</bpmn:definitions>"))
-               for f in bundle]
+    edited = urval.content.replace(b"</bpmn:definitions>", "<!-- ändrad -->\n</bpmn:definitions>".encode())
+    changed = [SourceFile(f.name, edited) if f is urval else f for f in bundle]
     engine.deploy(changed, "system")
     assert {p.key: p.version for p in engine.processes()} == {
         "samverkansteamet": 1, "gemensamma_taget": 1, "gemensamma_taget_urval": 2}

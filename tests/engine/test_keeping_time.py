@@ -192,3 +192,21 @@ def test_two_workers_fire_every_occurrence_exactly_once(database_url, start_of_j
         assert len(occurrences) == 3 and len(set(occurrences)) == 3
         assert journey.open_task_names(case).count("contact_referrer") == 3
     journey.db.dispose()
+
+
+def test_contacts_done_out_of_order_leave_the_date_submitted_last(journey, monthly) -> None:  # type: ignore[no-untyped-def]
+    """The work is done while March's and April's contacts are open (they outlive it); March's is
+    recorded after April's, with the date the March task was given when it appeared (February's):
+    what a person submits is the case's, even a value the task held."""
+    journey.advance("P1M")
+    journey.complete(monthly, "contact_referrer", {"kontakt_datum": "2026-03-02"})
+    journey.advance("P2M5D")  # March's and April's contacts, both given 2 March
+    march, april = sorted((t for t in journey.case(monthly).open_tasks if t.name == "contact_referrer"),
+                          key=lambda t: t.created_at)
+    assert march.created_at < april.created_at
+    journey.complete(monthly, "work", {"klar": True})
+    journey.engine.complete_task(april.id, {"kontakt_datum": "2026-05-04"}, "handläggare")
+    assert journey.case(monthly).data["kontakt_datum"] == "2026-05-04"
+
+    journey.engine.complete_task(march.id, {"kontakt_datum": "2026-03-02"}, "handläggare")
+    assert journey.case(monthly).data["kontakt_datum"] == "2026-03-02"
