@@ -467,8 +467,8 @@ MESSAGES: list[tuple[str, str]] = [
      "en timer med {kind} kan inte använda ett värde av typen {type} ({value})"),
     ("the date {date} is outside {first}–{last}", "datumet {date} ligger utanför åren {first}–{last}"),
     ("the cycle starts outside {first}–{last}", "upprepningen börjar utanför åren {first}–{last}"),
-    ("{duration} is longer than the longest wait allowed ({max})",
-     "{duration} är längre än den längsta tillåtna väntan ({max})"),
+    ("{duration} is longer than the longest wait allowed ({longest})",
+     "{duration} är längre än den längsta tillåtna väntan ({longest})"),
     ("a cycle of {duration} fires too often: the shortest period allowed is PT{n}H",
      "en upprepning var {duration} löser ut för ofta: den kortaste tillåtna perioden är PT{n}H"),
 ]
