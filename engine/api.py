@@ -28,7 +28,7 @@ from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
 from engine.directory import Directory
 from engine.errors import Conflict, InvalidFormData, InvalidInput, NotFound, Problem
-from engine.language import forms, timers
+from engine.language import forms, problems_sv, timers
 from engine.notifications.delivery import DeliveryWorker
 from engine.notifications.mail import SmtpMailer
 from engine.persistence import store
@@ -63,6 +63,17 @@ def validate(files: Sequence[SourceFile], *, allow_scripts: bool = False) -> lis
     """Every problem in the files (``severity`` "error" or "warning"); none means deployable. Needs
     no database: what ``samverkan validate`` runs."""
     return loading.load(list(files), allow_scripts=allow_scripts).problems
+
+
+def problem_message(problem: Problem, language: str) -> str:
+    """A problem's message in ``language``: Swedish for "sv", the engine's English otherwise. The designer's
+    pages show problems so; the command line and the JSON API keep the English (engine/language/problems_sv.py)."""
+    return problems_sv.problem_text(problem, language)
+
+
+def in_swedish(message: str) -> str:
+    """One of the engine's English validation messages in Swedish (unchanged if the catalog does not know it)."""
+    return problems_sv.in_swedish(message)
 
 
 def folder_files(directory: Path | str) -> list[SourceFile]:

@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from engine.api import problem_message
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.sandbox import Sandboxes
 from engine.views import ModelDiff, SourceFile
 from web import authz
 from web.designer.drafts import Draft, Drafts
+from web.ui.i18n import locale
 from web.ui.pages import engine, page_context, require_user
 
 blueprint = Blueprint("designer", __name__, url_prefix="/design")
@@ -52,6 +54,12 @@ PLACES = {
 @blueprint.context_processor
 def _designer_helpers() -> dict[str, Any]:
     return {"place_label": lambda where: str(PLACES.get(where, where))}
+
+
+@blueprint.app_template_filter("problem_message")
+def shown_message(problem: Problem) -> str:
+    """A problem's message in the user's language (the engine writes English; the catalog has Swedish)."""
+    return problem_message(problem, locale())
 
 
 @blueprint.before_request
@@ -91,14 +99,15 @@ def element_id(label: str) -> str | None:
 
 
 def problems_json(problems: list[Problem], file: str | None = None) -> list[dict[str, Any]]:
-    """Problems as the designer scripts take them. Problems of other files than ``file`` name their
-    file in the message and no element (their ids are not in this diagram)."""
+    """Problems as the designer scripts take them, in the user's language. Problems of other files than
+    ``file`` name their file in the message and no element (their ids are not in this diagram)."""
     out = []
     for p in problems:
         own = file is None or p.file == file
+        message = shown_message(p)
         out.append({
             "file": p.file, "element": element_id(p.element) if own else None, "label": p.element,
-            "message": p.message if own else f"{p.file}: {p.element}: {p.message}", "severity": p.severity,
+            "message": message if own else f"{p.file}: {p.element}: {message}", "severity": p.severity,
         })
     return out
 

@@ -1,0 +1,608 @@
+"""The engine's validation messages in Swedish, for the designer's pages.
+
+The engine writes every :class:`~engine.errors.Problem` in English (the command line, the JSON API
+and the logs use them as they are). The designer's pages are Swedish by default, so this catalog
+turns each English message back into its parts and says it again in Swedish.
+
+The catalog is a list of pairs: an English template, as the message is built in the source, and its
+Swedish text. ``{name}`` is a part filled in from the message; ``{{`` and ``}}`` are literal braces.
+What a part may hold, and what happens to it, follows from its name:
+
+* ``{reason…}`` — a message of its own (the "why" after "… is refused:"), translated the same way;
+* ``{what}`` — what an expression belongs to ("condition", "output parameter 'x'" …), one of
+  :data:`WHATS`;
+* ``{thing}`` — what an expression was building when it grew too large, one of :data:`THINGS` or
+  left as it is (``list``, ``'+'``, ``max()``);
+* ``{kind}`` — a timer's kind: ``date``, ``duration`` or ``cycle``;
+* ``{examples}`` — the examples a timer message shows, one of :data:`EXAMPLES`;
+* ``{choices}`` — "a or b" lists of names: only the "or" is translated;
+* ``{func}``, ``{prop}`` — a name (letters, digits, _); ``{n}``, ``{line}``, ``{max}``… — a number;
+* anything else — a value quoted from the model (an id, a name, an expression, a file name): kept
+  exactly as it is.
+
+The first template (in list order) that matches the whole message wins, so a specific template
+comes before a general one that would also match. A message no template matches is returned as it
+is: unknown text is never garbled. ``tests/engine/test_problems_in_swedish.py`` checks that every
+message the validation can produce has a template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from engine.errors import Problem
+
+#: What an expression belongs to, as the checks name it before "'…' is refused".
+WHATS: list[tuple[str, str]] = [
+    ("condition", "villkoret"),
+    ("output parameter '{name}'", "utdataparametern '{name}'"),
+    ("form field '{field}': the condition (villkor)", "formulärfältet '{field}': villkoret (villkor)"),
+    ("candidateGroups", "rollerna (camunda:candidateGroups)"),
+    ("candidateUsers", "personerna (camunda:candidateUsers)"),
+    ("assignee", "den tilldelade (camunda:assignee)"),
+    ("dueDate", "förfallodatumet (camunda:dueDate)"),
+    ("followUpDate", "påminnelsedatumet (camunda:followUpDate)"),
+    ("loop cardinality", "antalet varv (loopCardinality)"),
+    ("collection", "samlingen (camunda:collection)"),
+    ("completion condition", "slutvillkoret (completionCondition)"),
+    ("input expression", "indatauttrycket"),
+    ("cell of rule {rule}", "cellen i regel {rule}"),
+]
+
+#: What an expression was building when a size limit stopped it (the rest are Python names, kept).
+THINGS: list[tuple[str, str]] = [
+    ("repeating {type} {n} times", "att upprepa {type} {n} gånger"),
+    ("generator expression", "generatoruttrycket"),
+]
+
+#: A timer's kind, as the timer messages name it.
+KINDS = {"date": "tidpunkt", "duration": "varaktighet", "cycle": "upprepning"}
+
+#: The examples of a timer message that says the text is not ISO 8601.
+EXAMPLES: list[tuple[str, str]] = [
+    ("P14D, P1M or PT2H30M", "P14D, P1M eller PT2H30M"),
+    ("2026-03-01T08:00:00+01:00 or 2026-03-01", "2026-03-01T08:00:00+01:00 eller 2026-03-01"),
+    ("R/P1M, R3/PT1H or R12/2026-01-31/P1M", "R/P1M, R3/PT1H eller R12/2026-01-31/P1M"),
+]
+
+#: Every message, English template → Swedish. Grouped by where the message is written.
+MESSAGES: list[tuple[str, str]] = [
+    # --- engine/definitions/xml_safety.py, model_files.py: the file as a whole ---------------------------
+    ("the file declares a DOCTYPE or entities, which are not allowed "
+     "(XML external entity / entity expansion protection)",
+     "filen innehåller en DOCTYPE eller entiteter, vilket inte är tillåtet "
+     "(skydd mot externa XML-entiteter och entitetsexpansion)"),
+    ("the file declares an unknown encoding {encoding}", "filen anger en okänd teckenkodning {encoding}"),
+    ("the text contains {characters}, which its declared encoding {encoding} cannot represent",
+     "texten innehåller {characters}, som filens angivna teckenkodning {encoding} inte kan återge"),
+    ("the file is larger than {n} MB", "filen är större än {n} MB"),
+    ("the file is empty", "filen är tom"),
+    ("the file's bytes cannot be decoded: {detail}", "filens innehåll kan inte avkodas: {detail}"),
+    ("the file declares an encoding that is not supported ({detail})",
+     "filen anger en teckenkodning som inte stöds ({detail})"),
+    ("the file contains bytes that are not valid UTF-8 (the file declares no encoding, so UTF-8 is assumed) "
+     "(line {line}); save it again as UTF-8 or correct its XML declaration",
+     "filen innehåller tecken som inte är giltig UTF-8 (filen anger ingen teckenkodning, så UTF-8 antas) "
+     "(rad {line}); spara den igen som UTF-8 eller rätta filens XML-deklaration"),
+    ("the file contains bytes that are not valid {encoding}, the encoding the file declares (line {line}); "
+     "save it again as UTF-8 or correct its XML declaration",
+     "filen innehåller tecken som inte är giltig {encoding}, den teckenkodning som filen anger (rad {line}); "
+     "spara den igen som UTF-8 eller rätta filens XML-deklaration"),
+    ("not well-formed XML: {detail} (line {line})", "filen är inte välformad XML: {detail} (rad {line})"),
+    ("line {line} contains the character U+{code}, which XML does not allow in a file; remove it",
+     "rad {line} innehåller tecknet U+{code}, som XML inte tillåter i en fil; ta bort det"),
+    ("line {line} refers to the character U+{code} ({reference}), which XML does not allow; remove the reference",
+     "rad {line} hänvisar till tecknet U+{code} ({reference}), som XML inte tillåter; ta bort hänvisningen"),
+    ("not a BPMN 2.0 or DMN file: the root element is <{root}>",
+     "filen är varken BPMN 2.0 eller DMN: rotelementet är <{root}>"),
+    # --- engine/spiff/loading.py, engine/cases/catalog.py: a deployment ----------------------------------
+    ("no BPMN file was given", "ingen BPMN-fil har angetts"),
+    ("the decision '{ref}' is not among the DMN files deployed with it",
+     "beslutstabellen '{ref}' finns inte i någon av DMN-filerna som publiceras tillsammans med processen"),
+    ("the process is nested too deeply to parse", "processen är för djupt nästlad för att kunna läsas"),
+    ("the process is sequenced or nested too deeply",
+     "processen har för långa kedjor av steg eller är för djupt nästlad"),
+    ("the file could not be read: {error}: {detail}", "filen kunde inte läsas: {error}: {detail}"),
+    ("stored version no longer parses", "den sparade versionen går inte längre att läsa"),
+    # SpiffWorkflow's own checks, for what the engine's checks before it let through.
+    ("Exactly one start event is required in a SubWorkflow Task; found {n}",
+     "en delprocess måste ha exakt en starthändelse; den har {n}"),
+    ("A SubWorkflow Must contain an End event", "en delprocess måste ha en sluthändelse"),
+    ("No start event found", "processen har ingen starthändelse"),
+    ("Process {id} is not executable", "processen {id} är inte körbar"),
+    ("The process '{id}' was not found. Did you mean one of the following: {ids}?",
+     "processen '{id}' finns inte. Menade du någon av dessa: {ids}?"),
+    ("There is no support implemented for this task type", "den här typen av element stöds inte"),
+    ("Could not find messageRef from message event definition: {id}",
+     "meddelandehändelsens meddelande (messageRef) finns inte: {id}"),
+    ("Non-default exclusive outgoing sequence flow without condition",
+     "ett flöde ut från en exklusiv gateway har inget villkor och är inte gatewayens standardflöde"),
+    ("Conditional event definition with missing condition", "villkorshändelsen saknar villkor"),
+    ("Unknown Time Specification", "okänd tidsangivelse för timern"),
+    ("Time Specification Error. {detail}", "fel i timerns tidsangivelse: {detail}"),
+    ("No decisions found", "filen innehåller inga beslut"),
+    ("Multiple decision tables are not current supported", "bara en beslutstabell per beslut stöds"),
+    # --- engine/definitions/validation/bpmn.py: processes and their elements -----------------------------
+    ("the file contains no BPMN process", "filen innehåller ingen BPMN-process"),
+    ('the process is not marked executable (isExecutable="true"); nothing could run',
+     'processen är inte markerad som körbar (isExecutable="true"); inget i den kan köras'),
+    ("the process id '{id}' cannot be a process key: it must start with a letter or _ and use only letters, "
+     "digits, _, - and . (at most 64 characters)",
+     "processens id '{id}' kan inte användas som processnyckel: det måste börja med en bokstav eller _ och får "
+     "bara innehålla bokstäver, siffror, _, - och . (högst 64 tecken)"),
+    ("the id '{id}' is used by more than one element; ids must be unique",
+     "id:t '{id}' används av mer än ett element; varje id måste vara unikt"),
+    ("the form field '{id}' has the same id as an element of the process; rename one of them",
+     "formulärfältet '{id}' har samma id som ett element i processen; byt namn på ett av dem"),
+    ("the enum value '{id}' has the same id as an element of the process; rename one of them",
+     "listvärdet '{id}' har samma id som ett element i processen; byt namn på ett av dem"),
+    ("the sequence flow has no source (sourceRef)", "sekvensflödet har ingen början (sourceRef)"),
+    ("the sequence flow has no target (targetRef)", "sekvensflödet har inget mål (targetRef)"),
+    ("the sequence flow's source '{ref}' is not an element of the same process or sub-process",
+     "sekvensflödets början '{ref}' är inte ett element i samma process eller delprocess"),
+    ("the sequence flow's target '{ref}' is not an element of the same process or sub-process",
+     "sekvensflödets mål '{ref}' är inte ett element i samma process eller delprocess"),
+    ("a second sequence flow from '{source}' into the join '{target}'; draw one flow between two elements",
+     "ett andra sekvensflöde från '{source}' in i sammanslagningen '{target}'; rita bara ett flöde mellan "
+     "två element"),
+    ("{count} sequence flows leave or enter this element; at most {max} are allowed "
+     "(use a multi-instance activity for many similar branches)",
+     "{count} sekvensflöden går ut från eller in i det här elementet; högst {max} är tillåtna "
+     "(använd en flerinstansaktivitet för många likadana grenar)"),
+    ("the boundary event is attached to '{ref}', which is not an activity of the same process or sub-process",
+     "gränshändelsen sitter på '{ref}', som inte är en aktivitet i samma process eller delprocess"),
+    ("the boundary event is attached to no activity (attachedToRef)",
+     "gränshändelsen sitter inte på någon aktivitet (attachedToRef)"),
+    ("the default flow '{ref}' is not one of the element's outgoing sequence flows",
+     "standardflödet '{ref}' är inte ett av elementets utgående sekvensflöden"),
+    ("samtidiga_uppgifter belongs on a user task", "samtidiga_uppgifter hör hemma på en användaruppgift"),
+    ("samtidiga_uppgifter is '{value}'; write a whole number above 0 or obegränsat",
+     "samtidiga_uppgifter är '{value}'; skriv ett heltal större än 0 eller obegränsat"),
+    ("{prop} belongs on {choices}, not on <{element}>", "{prop} hör hemma på {choices}, inte på <{element}>"),
+    ("{prop} is '{value}'; write {choices}", "{prop} är '{value}'; skriv {choices}"),
+    ("service tasks are not supported: the engine has no external workers "
+     "(use a user task, a business rule task or a message)",
+     "serviceuppgifter stöds inte: motorn har inga externa arbetare "
+     "(använd en användaruppgift, en affärsregeluppgift eller ett meddelande)"),
+    ("complex gateways are not supported (use exclusive, inclusive or parallel gateways)",
+     "komplexa gateways stöds inte (använd exklusiva, inkluderande eller parallella gateways)"),
+    ("ad-hoc sub-processes are not supported (model the order with gateways)",
+     "ad hoc-delprocesser stöds inte (modellera ordningen med gateways)"),
+    ("transaction sub-processes are not supported (use an embedded sub-process)",
+     "transaktionsdelprocesser stöds inte (använd en inbäddad delprocess)"),
+    ("script tasks are disabled: designers' code does not run on the server "
+     "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)",
+     "skriptuppgifter är avstängda: processdesigners kod körs inte på servern "
+     "(en driftansvarig kan slå på dem med SAMVERKAN_ALLOW_SCRIPTS=1)"),
+    ("event-based gateways are not supported: a case would wait there for good, as the engine neither "
+     "schedules their timers nor delivers their messages (put a timer and a message boundary event on a "
+     "user task instead)",
+     "händelsebaserade gateways stöds inte: ett ärende skulle bli stående där för alltid, eftersom motorn "
+     "varken schemalägger deras timers eller levererar deras meddelanden (sätt i stället en timer och en "
+     "gränshändelse för meddelanden på en användaruppgift)"),
+    ("receive tasks are not supported: the engine never delivers their message, so a case would wait there "
+     "for good (use an intermediate message catch event)",
+     "mottagaruppgifter stöds inte: motorn levererar aldrig deras meddelande, så ett ärende skulle bli "
+     "stående där för alltid (använd en mellanliggande händelse som tar emot ett meddelande)"),
+    ("send tasks are not supported: the engine sends no messages (use a user task)",
+     "sändaruppgifter stöds inte: motorn skickar inga meddelanden (använd en användaruppgift)"),
+    ("compensation events are not supported", "kompensationshändelser stöds inte"),
+    ("link events are not supported (draw the sequence flow instead)",
+     "länkhändelser stöds inte (rita sekvensflödet i stället)"),
+    ("conditional events are not supported (use a gateway or a message)",
+     "villkorshändelser stöds inte (använd en gateway eller ett meddelande)"),
+    ("signal events are not supported: the engine neither sends nor delivers signals (use a message)",
+     "signalhändelser stöds inte: motorn varken skickar eller levererar signaler (använd ett meddelande)"),
+    ("the element <{element}> is not supported by the engine", "elementet <{element}> stöds inte av motorn"),
+    ("throwing a message is not supported: the engine sends no messages (messages come in through the "
+     "engine's API and are caught by message start, catch or boundary events)",
+     "att skicka ett meddelande stöds inte: motorn skickar inga meddelanden (meddelanden kommer in genom "
+     "motorns API och tas emot av start-, mellanliggande eller gränshändelser för meddelanden)"),
+    ("loop markers are not supported (draw the loop with a gateway)",
+     "loopmarkeringar stöds inte (rita loopen med en gateway)"),
+    ("the business rule task names no decision (camunda:decisionRef)",
+     "affärsregeluppgiften anger ingen beslutstabell (camunda:decisionRef)"),
+    ("the call activity names no process to call (calledElement)",
+     "anropsaktiviteten anger ingen process att anropa (calledElement)"),
+    ("an event with a timer and other definitions is not supported "
+     "(put a timer and a message boundary event on a user task instead)",
+     "en händelse med både en timer och andra definitioner stöds inte "
+     "(sätt i stället en timer och en gränshändelse för meddelanden på en användaruppgift)"),
+    ("input parameters are not supported; the task sees the case data (use output parameters to compute "
+     "new values)",
+     "indataparametrar stöds inte; uppgiften ser ärendets data (använd utdataparametrar för att räkna fram "
+     "nya värden)"),
+    ("{what}: the name must start with a letter and use only letters, digits and _",
+     "{what}: namnet måste börja med en bokstav och får bara innehålla bokstäver, siffror och _"),
+    ("{what}: only an expression is supported (no script, list or map)",
+     "{what}: bara ett uttryck stöds (inget skript, ingen lista och ingen map)"),
+    ("{what} has no expression", "{what} har inget uttryck"),
+    ("condition language '{language}' is not supported; write an expression",
+     "villkorsspråket '{language}' stöds inte; skriv ett uttryck"),
+    ("conditions loaded from external resources are not supported",
+     "villkor som hämtas från externa resurser stöds inte"),
+    ("the condition is empty", "villkoret är tomt"),
+    ("the flow out of gateway {gateway} has no condition and is not its default flow",
+     "flödet ut från gatewayen {gateway} har inget villkor och är inte gatewayens standardflöde"),
+    ("a multi-instance task needs a loop cardinality or a camunda:collection",
+     "en flerinstansuppgift behöver ett antal varv (loopCardinality) eller en camunda:collection"),
+    ("the timer has no time date, duration or cycle",
+     "timern har ingen tidpunkt, varaktighet eller upprepning (timeDate, timeDuration eller timeCycle)"),
+    ("the timer's {kind} is empty", "timerns {kind} är tom"),
+    ("timer {kind} '{text}' is refused: {reason}", "timerns {kind} '{text}' godtas inte: {reason}"),
+    ("timer {kind} '{text}' is not a usable ISO 8601 {kind}: {reason}",
+     "timerns {kind} '{text}' är inte en användbar ISO 8601-{kind}: {reason}"),
+    ("timer {kind} '{text}' is neither ISO 8601 (e.g. {example}) nor an expression ({reason})",
+     "timerns {kind} '{text}' är varken ISO 8601 (t.ex. {example}) eller ett uttryck ({reason})"),
+    ("timer {kind} '{text}' is not ISO 8601 (e.g. {example})",
+     "timerns {kind} '{text}' är inte ISO 8601 (t.ex. {example})"),
+    ("timer {kind}: {reason}", "timerns {kind}: {reason}"),
+    # --- engine/definitions/validation/common.py: expressions --------------------------------------------
+    ("{what} '{text}' is a FEEL expression (Camunda 8), which is not supported; "
+     "write an expression such as approved == True",
+     "{what} '{text}' är ett FEEL-uttryck (Camunda 8), vilket inte stöds; "
+     "skriv ett uttryck som approved == True"),
+    ("{what} '{text}' is refused: {reason}", "{what} '{text}' godtas inte: {reason}"),
+    # --- engine/definitions/validation/user_tasks.py: user tasks and their forms -------------------------
+    ("the user task has no role: set candidate groups (camunda:candidateGroups) or an assignee",
+     "användaruppgiften har ingen roll: ange roller (camunda:candidateGroups) eller en tilldelad "
+     "(camunda:assignee)"),
+    ("camunda:formKey is ignored; the task shows the fields declared in camunda:formData",
+     "camunda:formKey används inte; uppgiften visar formulärfälten i camunda:formData"),
+    ("external forms (camunda:formKey) are not supported; declare the fields (camunda:formData)",
+     "externa formulär (camunda:formKey) stöds inte; ange formulärfälten (camunda:formData)"),
+    ("the user task has no form fields; it can only be marked done",
+     "användaruppgiften har inga formulärfält; den kan bara markeras som klar"),
+    ("form field '{field}': the id must start with a letter and use only letters, digits and _",
+     "formulärfältet '{field}': id:t måste börja med en bokstav och får bara innehålla bokstäver, siffror och _"),
+    ("form field '{field}' is declared twice", "formulärfältet '{field}' finns två gånger"),
+    ("form field '{field}' has type '{type}'; supported: {types}",
+     "formulärfältet '{field}' har typen '{type}'; de typer som stöds är {types}"),
+    ("form field '{field}' is an enum without values (camunda:value)",
+     "formulärfältet '{field}' är en vallista (enum) utan värden (camunda:value)"),
+    ("form field '{field}': validation '{name}' is not supported; supported: {names}",
+     "formulärfältet '{field}': valideringen '{name}' stöds inte; de som stöds är {names}"),
+    ("form field '{field}': {reason}", "formulärfältet '{field}': {reason}"),
+    ("validation '{name}' needs a value", "valideringen '{name}' behöver ett värde"),
+    ("validation '{name}' needs a whole number", "valideringen '{name}' behöver ett heltal"),
+    ("validation '{name}' needs an ISO date (YYYY-MM-DD) on a date field",
+     "valideringen '{name}' behöver ett ISO-datum (ÅÅÅÅ-MM-DD) på ett datumfält"),
+    ("validation '{name}' needs a number", "valideringen '{name}' behöver ett tal"),
+    # --- engine/definitions/validation/notice_properties.py, engine/language/notice_templates.py ---------
+    ("a <{element}> cannot send a notice (meddela); put it on a task or an event",
+     "ett <{element}> kan inte skicka ett meddelande (meddela); lägg det på en uppgift eller en händelse"),
+    ("meddela names who to tell but there is no meddelande (the text to send)",
+     "meddela anger vem som ska få veta men det finns inget meddelande (texten som ska skickas)"),
+    ("meddelande has a text but meddela names nobody to send it to",
+     "meddelande har en text men meddela anger ingen att skicka den till"),
+    ("kalender marks a meeting task: only a user task can send a calendar invitation",
+     "kalender markerar en mötesuppgift: bara en användaruppgift kan skicka en kalenderinbjudan"),
+    ("kalender_till names who to invite but kalender names no date",
+     "kalender_till anger vilka som ska bjudas in men kalender anger inget datum"),
+    ("kalender '{value}' is neither {due} (the task's due date) nor a date field of the process's forms",
+     "kalender '{value}' är varken {due} (uppgiftens förfallodatum) eller ett datumfält i processens formulär"),
+    ("kalender is {due} but the task has no due date (camunda:dueDate)",
+     "kalender är {due} men uppgiften har inget förfallodatum (camunda:dueDate)"),
+    ("meddelande is longer than {n} characters", "meddelande är längre än {n} tecken"),
+    ("meddelande: unknown placeholder {{{name}}} (use {known}, or a date, number, yes/no or choice field of "
+     "the process's forms)",
+     "meddelande: okänd platshållare {{{name}}} (använd {known} eller ett datum-, tal-, ja/nej- eller valfält "
+     "i processens formulär)"),
+    ("meddelande: {{{name}}} is a free-text field; its text may hold sensitive information and is never "
+     "mailed (use a date, number, yes/no or choice field)",
+     "meddelande: {{{name}}} är ett fritextfält; texten kan innehålla känsliga uppgifter och skickas aldrig "
+     "med e-post (använd ett datum-, tal-, ja/nej- eller valfält)"),
+    ("meddela: {reason}", "meddela: {reason}"),
+    ("meddelande: {reason}", "meddelande: {reason}"),
+    ("kalender_till: {reason}", "kalender_till: {reason}"),
+    ("a lone '{token}' (write {{{{ or }}}} for a brace)",
+     "ett ensamt '{token}' (skriv {{{{ eller }}}} för en klammerparentes)"),
+    ("'{{{text}}}' is not a placeholder (only {{name}}, no formats or attributes)",
+     "'{{{text}}}' är ingen platshållare (bara {{namn}}, utan format eller attribut)"),
+    ("'{name}' is only known on a user task", "'{name}' finns bara på en användaruppgift"),
+    ("'{name}' needs a role name after the colon", "'{name}' behöver ett rollnamn efter kolonet"),
+    ("'{name}' needs a data name after the colon", "'{name}' behöver ett datanamn efter kolonet"),
+    ("unknown recipient '{name}' (known: {known})", "okänd mottagare '{name}' (kända: {known})"),
+    # --- engine/definitions/validation/dmn.py: decision tables -------------------------------------------
+    ("the DMN file contains no decision", "DMN-filen innehåller inget beslut"),
+    ("only decision tables are supported", "bara beslutstabeller stöds"),
+    # --- engine/language/expressions: why an expression is refused ---------------------------------------
+    ("an expression must be text", "ett uttryck måste vara text"),
+    ("expression is too long ({n} characters, at most {max})", "uttrycket är för långt ({n} tecken, högst {max})"),
+    ("expression is empty", "uttrycket är tomt"),
+    ("syntax error at column {n}: {reason}", "syntaxfel vid tecken {n}: {reason}"),
+    ("expression cannot be read: it contains a null character",
+     "uttrycket kan inte läsas: det innehåller ett nolltecken"),
+    ("expression cannot be read: it is nested too deeply", "uttrycket kan inte läsas: det är för djupt nästlat"),
+    ("expression is nested too deeply (more than {n} levels)", "uttrycket är för djupt nästlat (mer än {n} nivåer)"),
+    ("expression is nested too deeply", "uttrycket är för djupt nästlat"),
+    ("lambda is not allowed", "lambda är inte tillåtet"),
+    ("':=' is not allowed", "':=' är inte tillåtet"),
+    ("'*' unpacking is not allowed", "uppackning med '*' är inte tillåten"),
+    ("'**' unpacking is not allowed", "uppackning med '**' är inte tillåten"),
+    ("await is not allowed", "await är inte tillåtet"),
+    ("yield is not allowed", "yield är inte tillåtet"),
+    ("a set comprehension is not allowed", "en mängdbyggare (set comprehension) är inte tillåten"),
+    ("a dict comprehension is not allowed", "en ordboksbyggare (dict comprehension) är inte tillåten"),
+    ("{node} is not allowed in an expression", "{node} är inte tillåtet i ett uttryck"),
+    ("function '{name}' is not allowed", "funktionen '{name}' är inte tillåten"),
+    ("operator '{symbol}' is not allowed", "operatorn '{symbol}' är inte tillåten"),
+    ("name '{name}' is not allowed", "namnet '{name}' är inte tillåtet"),
+    ("attribute '{name}' is not allowed", "attributet '{name}' är inte tillåtet"),
+    ("{type} values are not allowed", "värden av typen {type} är inte tillåtna"),
+    ("only named functions and methods can be called", "bara funktioner och metoder med namn kan anropas"),
+    ("a loop variable must be a plain name", "en loopvariabel måste vara ett enkelt namn"),
+    # ... and why a part that reads no data fails on every run (engine/language/expressions/interpreter.py)
+    ("'{part}' fails on every run: {reason}", "'{part}' misslyckas varje gång: {reason}"),
+    ("{thing} would build a value of {n} items (at most {max})",
+     "{thing} skulle bygga ett värde med {n} delar (högst {max})"),
+    ("{thing} gives a number that is too large (more than {max} bits)",
+     "{thing} ger ett för stort tal (mer än {max} bitar)"),
+    ("{thing} would print a value of {n} items (at most {max})",
+     "{thing} skulle skriva ut ett värde med {n} delar (högst {max})"),
+    ("the expressions of this step need too much work together (more than {n}) and were stopped: does an "
+     "automatic loop evaluate a costly condition again and again?",
+     "uttrycken i det här steget kräver tillsammans för mycket arbete (mer än {n}) och stoppades: räknar en "
+     "automatisk loop ut ett krävande villkor om och om igen?"),
+    ("expression needs too much memory and was stopped", "uttrycket kräver för mycket minne och stoppades"),
+    ("expression needs too much work and was stopped (a value too large)",
+     "uttrycket kräver för mycket arbete och stoppades (ett för stort värde)"),
+    ("expression needs too much work and was stopped", "uttrycket kräver för mycket arbete och stoppades"),
+    ("expression failed: {reason}", "uttrycket misslyckades: {reason}"),
+    ("unknown name '{name}'", "okänt namn '{name}'"),
+    ("cannot use a sign on {type}", "ett tecken (+ eller -) kan inte användas på {type}"),
+    ("'%' formatting of text is not allowed; use an f-string",
+     "formatering av text med '%' är inte tillåten; använd en f-sträng"),
+    ("division by zero", "division med noll"),
+    ("'{symbol}' gives a number or a date out of range", "'{symbol}' ger ett tal eller ett datum utanför det möjliga"),
+    ("cannot use '{symbol}' on {left} and {right}", "'{symbol}' kan inte användas på {left} och {right}"),
+    ("'*' would give a number that is too large", "'*' skulle ge ett för stort tal"),
+    ("cannot compare {left} and {right} with '{symbol}'", "{left} och {right} kan inte jämföras med '{symbol}'"),
+    ("{type} cannot be indexed", "{type} kan inte indexeras"),
+    ("no key {key}", "nyckeln {key} finns inte"),
+    ("index {index} is out of range", "index {index} finns inte"),
+    ("cannot index {type} with {key}", "{type} kan inte indexeras med {key}"),
+    ("format '{spec}' is too large", "formatet '{spec}' är för stort"),
+    ("cannot format {type} with '{spec}': {reason}", "{type} kan inte formateras med '{spec}': {reason}"),
+    ("'{type}' has no allowed attribute '{name}'", "'{type}' har inget tillåtet attribut '{name}'"),
+    ("'{name}' is a data value, not a function", "'{name}' är ett datavärde, inte en funktion"),
+    ("unknown function '{name}'", "okänd funktion '{name}'"),
+    ("'{name}' is not a method", "'{name}' är ingen metod"),
+    ("{func}() was given a callable value that is not a known function",
+     "{func}() fick ett anropbart värde som inte är en känd funktion"),
+    ("cannot loop over {type}", "det går inte att loopa över {type}"),
+    ("cannot unpack {type} into {n} names", "{type} kan inte delas upp i {n} namn"),
+    ("set: {reason}", "mängd (set): {reason}"),
+    ("dict: {reason}", "ordbok (dict): {reason}"),
+    # engine/language/expressions/functions.py: the functions an expression may call
+    ("date() needs text or a date, not {type}", "date() behöver en text eller ett datum, inte {type}"),
+    ("date({value}): expected a date like '2026-03-01'", "date({value}): ett datum som '2026-03-01' förväntades"),
+    ("datetime({value}): expected a date and time like '2026-03-01T09:30'",
+     "datetime({value}): ett datum med klockslag som '2026-03-01T09:30' förväntades"),
+    ("datetime() needs text or a date, not {type}", "datetime() behöver en text eller ett datum, inte {type}"),
+    ("{func}() needs a date or a datetime, not {type}",
+     "{func}() behöver ett datum eller ett datum med klockslag, inte {type}"),
+    ("{func}() needs a number, not {type}", "{func}() behöver ett tal, inte {type}"),
+    ("add_months() needs a whole number of months, not {type}",
+     "add_months() behöver ett helt antal månader, inte {type}"),
+    ("add_months(): the result is outside the calendar", "add_months(): resultatet hamnar utanför kalendern"),
+    ("iso() needs a date, a datetime or a duration, not {type}",
+     "iso() behöver ett datum, ett datum med klockslag eller en varaktighet, inte {type}"),
+    ("sum() adds numbers or durations only; for durations write sum(x, days(0))",
+     "sum() adderar bara tal eller varaktigheter; för varaktigheter, skriv sum(x, days(0))"),
+    ("round(): the number of digits must be a whole number from -{max} to {max}",
+     "round(): antalet decimaler måste vara ett heltal från -{max} till {max}"),
+    ("int(): a number of {n} digits is too large", "int(): ett tal med {n} siffror är för stort"),
+    ("int(): a base is only allowed with text", "int(): en bas är bara tillåten tillsammans med text"),
+    ("{func}(): {reason}", "{func}(): {reason}"),
+    # Python's own words, quoted by the messages above (the commonest ones; others are kept as they are).
+    ("invalid syntax", "ogiltig syntax"),
+    ("invalid syntax. Perhaps you forgot a comma?", "ogiltig syntax; saknas ett kommatecken?"),
+    ("invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+     "ogiltig syntax; menade du '==' i stället för '='?"),
+    ("'{symbol}' was never closed", "'{symbol}' stängs aldrig"),
+    ("unmatched '{symbol}'", "'{symbol}' har ingen början"),
+    ("closing parenthesis '{symbol}' does not match opening parenthesis '{opening}'",
+     "den avslutande '{symbol}' passar inte ihop med den inledande '{opening}'"),
+    ("closing parenthesis '{symbol}' does not match opening parenthesis '{opening}' on line {n}",
+     "den avslutande '{symbol}' passar inte ihop med den inledande '{opening}' på rad {n}"),
+    ("unterminated string literal (detected at line {n})", "en text saknar sitt avslutande citattecken"),
+    ("unterminated triple-quoted string literal (detected at line {n})",
+     "en text saknar sina avslutande citattecken"),
+    ("invalid decimal literal", "ogiltigt tal"),
+    ("invalid character '{symbol}' (U+{code})", "ogiltigt tecken '{symbol}' (U+{code})"),
+    ("expected '{symbol}' after '{opening}' expression", "'{symbol}' saknas efter '{opening}'"),
+    ("expected '{symbol}'", "'{symbol}' saknas"),
+    ("leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+     "ett heltal får inte börja med 0"),
+    ("unexpected EOF while parsing", "uttrycket tar slut för tidigt"),
+    ("f-string: expecting '}}'", "f-sträng: '}}' saknas"),
+    ("f-string: {reason}", "f-sträng: {reason}"),
+    ("invalid literal for int() with base {n}: {value}", "ogiltigt heltal för int() med basen {n}: {value}"),
+    ("could not convert string to float: {value}", "texten kan inte läsas som ett tal: {value}"),
+    ("{func}() arg is an empty sequence", "{func}() fick en tom följd"),
+    ("{func}() iterable argument is empty", "{func}() fick en tom följd"),
+    ("object of type '{type}' has no len()", "värden av typen '{type}' har ingen längd (len())"),
+    ("unhashable type: '{type}'", "värden av typen '{type}' kan inte ingå i en mängd eller vara nycklar"),
+    ("'{symbol}' not supported between instances of '{left}' and '{right}'",
+     "'{symbol}' kan inte jämföra '{left}' och '{right}'"),
+    ("unsupported operand type(s) for {symbol}: '{left}' and '{right}'",
+     "'{symbol}' kan inte användas på '{left}' och '{right}'"),
+    ("Unknown format code '{symbol}' for object of type '{type}'",
+     "okänd formatkod '{symbol}' för värden av typen '{type}'"),
+    ("Invalid isoformat string: {value}", "ogiltig ISO 8601-text: {value}"),
+    ("day is out of range for month", "dagen finns inte i den månaden"),
+    ("month must be in 1..12", "månaden måste vara 1–12"),
+    ("hour must be in 0..23", "timmen måste vara 0–23"),
+    ("minute must be in 0..59", "minuten måste vara 0–59"),
+    ("second must be in 0..59", "sekunden måste vara 0–59"),
+    ("year {n} is out of range", "året {n} går inte att använda"),
+    ("date value out of range", "datumet går inte att använda"),
+    ("offset must be a timedelta strictly between {detail}",
+     "tidszonen måste ligga mindre än 24 timmar från UTC"),
+    # --- engine/language/timers.py: ISO 8601 timer texts -------------------------------------------------
+    ("not an ISO 8601 {kind}: {text} ({reason}); write e.g. {examples}",
+     "inte en ISO 8601-{kind}: {text} ({reason}); skriv t.ex. {examples}"),
+    ("not an ISO 8601 {kind}: {text}; write e.g. {examples}",
+     "inte en ISO 8601-{kind}: {text}; skriv t.ex. {examples}"),
+    ("expected text", "en text förväntades"),
+    ("only seconds may have a fraction", "bara sekunder får ha decimaler"),
+    ("negative durations are not allowed", "negativa varaktigheter är inte tillåtna"),
+    ("R0 never fires", "R0 löser aldrig ut"),
+    ("the last part must be a duration; cycles ending at a date are not supported",
+     "sista delen måste vara en varaktighet; upprepningar som slutar vid ett datum stöds inte"),
+    ("the middle part must be a start date-time", "mittendelen måste vara en starttidpunkt"),
+    ("the period must be longer than zero", "perioden måste vara längre än noll"),
+    ("{text}: cron expressions are not supported; write an ISO 8601 cycle such as R/P1M",
+     "{text}: cron-uttryck stöds inte; skriv en ISO 8601-upprepning som R/P1M"),
+    ("a duration cannot be added a negative number of times ({n})",
+     "en varaktighet kan inte läggas till ett negativt antal gånger ({n})"),
+    ("{duration} × {n} from {moment} falls outside the calendar",
+     "{duration} × {n} från {moment} hamnar utanför kalendern"),
+    ("occurrence number must be 0 or more, not {n}", "ordningstalet måste vara 0 eller mer, inte {n}"),
+    ("unknown timer kind {value}; expected one of {choices}", "okänd sorts timer {value}; förväntade en av {choices}"),
+    ("a {kind} timer cannot use a value of type {type} ({value})",
+     "en timer med {kind} kan inte använda ett värde av typen {type} ({value})"),
+    ("the date {date} is outside {first}–{last}", "datumet {date} ligger utanför åren {first}–{last}"),
+    ("the cycle starts outside {first}–{last}", "upprepningen börjar utanför åren {first}–{last}"),
+    ("{duration} is longer than the longest wait allowed ({longest})",
+     "{duration} är längre än den längsta tillåtna väntan ({longest})"),
+    ("a cycle of {duration} fires too often: the shortest period allowed is PT{n}H",
+     "en upprepning var {duration} löser ut för ofta: den kortaste tillåtna perioden är PT{n}H"),
+]
+
+
+# --- compiling the catalog ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NUMBER = r"-?[0-9]+"
+#: Parts that are names or numbers: matched strictly, so a general template cannot swallow a message.
+_SHAPES = {"func": _NAME, "prop": _NAME, "n": _NUMBER, "line": _NUMBER, "max": _NUMBER, "count": _NUMBER,
+           "first": _NUMBER, "last": _NUMBER, "code": "[0-9A-F]{4,6}"}
+
+
+def _parts(template: str) -> list[tuple[str, str | None]]:
+    """A template as (literal text, None) and (placeholder name, name) pieces, in order."""
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for match in _TOKEN.finditer(template):
+        if match.start() > at:
+            pieces.append((template[at:match.start()], None))
+        if match.group(1) is None:
+            pieces.append((match.group(0)[0], None))
+        else:
+            pieces.append((match.group(1), match.group(1)))
+        at = match.end()
+    if at < len(template):
+        pieces.append((template[at:], None))
+    return pieces
+
+
+def placeholders(template: str) -> list[str]:
+    """The names of a template's placeholders, in order (a name used twice is listed twice)."""
+    return [name for _text, name in _parts(template) if name is not None]
+
+
+def literal(template: str, hole: str = "") -> str:
+    """The template's own text, every placeholder replaced by ``hole`` and ``{{``/``}}`` unescaped."""
+    return "".join(hole if name is not None else text for text, name in _parts(template))
+
+
+def _alternatives(templates: Sequence[str]) -> str:
+    return "|".join(_pattern(t, named=False) for t in sorted(templates, key=len, reverse=True))
+
+
+def _shape(name: str) -> str:
+    if name == "what":
+        return _alternatives([english for english, _ in WHATS])
+    if name == "kind":
+        return "|".join(KINDS)
+    if name == "examples":
+        return "|".join(re.escape(english) for english, _ in EXAMPLES)
+    return _SHAPES.get(name, ".*?")
+
+
+def _pattern(template: str, *, named: bool = True) -> str:
+    out: list[str] = []
+    seen: set[str] = set()
+    for text, name in _parts(template):
+        if name is None:
+            out.append(re.escape(text))
+        elif not named:
+            out.append(f"(?:{_shape(name)})")
+        elif name in seen:
+            out.append(f"(?P={name})")
+        else:
+            seen.add(name)
+            out.append(f"(?P<{name}>{_shape(name)})")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    english: str
+    swedish: str
+    pattern: re.Pattern[str]
+
+    def render(self, match: re.Match[str], fill: Callable[[str, str], str]) -> str:
+        return "".join(fill(name, match.group(name)) if name is not None else text
+                       for text, name in _parts(self.swedish))
+
+
+def _compile(pairs: Sequence[tuple[str, str]]) -> list[_Entry]:
+    entries = []
+    for english, swedish in pairs:
+        unknown = set(placeholders(swedish)) - set(placeholders(english))
+        if unknown:
+            raise ValueError(f"the Swedish text of {english!r} uses {sorted(unknown)}, which the English has not")
+        entries.append(_Entry(english, swedish, re.compile(_pattern(english), re.DOTALL)))
+    return entries
+
+
+_MESSAGES = _compile(MESSAGES)
+_WHATS = _compile(WHATS)
+_THINGS = _compile(THINGS)
+_EXAMPLES: Mapping[str, str] = dict(EXAMPLES)
+
+
+def _fill(name: str, value: str) -> str:
+    if name.startswith("reason"):
+        return in_swedish(value)
+    if name == "what":
+        return _translate(value, _WHATS) or value
+    if name == "thing":
+        return _translate(value, _THINGS) or value
+    if name == "kind":
+        return KINDS.get(value, value)
+    if name == "examples":
+        return _EXAMPLES.get(value, value)
+    if name == "choices":
+        return value.replace(" or ", " eller ")
+    return value
+
+
+def _translate(text: str, entries: Sequence[_Entry]) -> str | None:
+    for entry in entries:
+        match = entry.pattern.fullmatch(text)
+        if match is not None:
+            return entry.render(match, _fill)
+    return None
+
+
+# --- the public surface ---------------------------------------------------------------------------------
+
+
+def in_swedish(message: str) -> str:
+    """The engine's English ``message`` in Swedish; the message as it is if no template matches it
+    (a message already in Swedish, or words only SpiffWorkflow or Python could say)."""
+    return _translate(message, _MESSAGES) or message
+
+
+def problem_text(problem: Problem, language: str) -> str:
+    """A problem's message in ``language``: "sv" (or "sv_SE" …) gives Swedish, anything else English."""
+    if str(language).replace("-", "_").split("_")[0].lower() == "sv":
+        return in_swedish(problem.message)
+    return problem.message
