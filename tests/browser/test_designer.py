@@ -1,7 +1,8 @@
 """A process designer at the bpmn-js designer in a real browser: opens Samverkansteamet, renames a
 task and changes the escalation timer in the properties panel, sees the server's validation mark an
-invalid timer on the diagram, fixes it, saves, publishes with a change note, and finds version 2
-in the list with that note.
+invalid timer on the diagram, fixes it, saves, publishes with a change note, and finds the new
+version in the list with that note; and the main path on `make run`'s own deployment (a draft of
+version 1, one changed deadline, the sandbox, publishing).
 
 The app runs on a database of its own (publishing changes the process, which the other browser
 tests' shared demo must not see). Nothing sleeps: every wait is for something on the page.
@@ -15,28 +16,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from engine.views import SourceFile
+from engine.api import WorkflowEngine, folder_files
+from engine.views import Case
 from tests.browser.conftest import CSP_LISTENER, ROOT, new_context, screenshot
 
 PASSWORD = "designers own password"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DESIGNER_BUNDLE = ROOT / "web" / "static" / "build" / "designer.js"
 
 
 @dataclass
 class Studio:
     url: str
+    engine: WorkflowEngine
 
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    """The app with Samverkansteamet deployed as version 1 and one process designer, on a free port."""
+    """The app as `make run` starts it (`serve --demo`): processes/ deployed as one deployment, the
+    demo users and cases, on a database of its own and a free port (a simulated clock, so that the
+    dates are known)."""
     from waitress import create_server
 
     from web import create_app
+    from web.demo import seed
 
     assert DESIGNER_BUNDLE.exists(), f"{DESIGNER_BUNDLE} is missing: run `npm ci && npm run build`"
     folder = tmp_path_factory.mktemp("designer")
@@ -44,15 +52,14 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
                       "CLOCK_START": datetime(2026, 1, 12, 7, tzinfo=UTC), "SECRET_KEY": "designer-browser-test",
                       "SANDBOX_DIR": folder / "sandbox"})
     engine = app.extensions["samverkan.engine"]
-    processes = ROOT / "processes"
-    engine.deploy([SourceFile(name, (processes / name).read_bytes())
-                   for name in ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")], "system")
-    app.extensions["samverkan.accounts"].add_user("david.designer", ["processdesigner"], [], password=PASSWORD,
-                                                  display_name="David Nord")
+    engine.deploy(folder_files(ROOT / "processes"), "system", keep_published=True)
+    accounts = app.extensions["samverkan.accounts"]
+    seed(engine, accounts)
+    accounts.set_password("david.designer", PASSWORD)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="designer-browser-test", daemon=True)
     thread.start()
-    yield Studio(f"http://localhost:{server.effective_port}")
+    yield Studio(f"http://localhost:{server.effective_port}", engine)
     server.close()
     thread.join(timeout=5)
     engine.db.dispose()
@@ -84,11 +91,109 @@ def open_group(page: Page, group_id: str) -> None:
         header.click()
 
 
-def test_a_designer_changes_a_task_and_a_timer_sees_an_invalid_timer_marked_fixes_it_and_publishes(
-        designer_page: Page, tmp_path: Path) -> None:
+INFORMATIONSMOTE_BOKAT = {"hemkommun": "Lindesberg", "remitterande_myndighet": "FK", "remittent": "Karin Ek",
+                          "kon": "kvinna", "fodelsear": 2002, "mote_datum": "2026-01-14"}
+INFORMATIONSMOTE = {"teammedlem_1": "anna.karlsson", "teammedlem_2": "cecilia.berg", "deltagarens_svar": "ja"}
+
+
+def at_assessment(engine: WorkflowEngine, name: str) -> Case:
+    """A case of Samverkansteamet whose referral came in on 2026-01-16, now at the team's assessment."""
+    case = engine.start_case("samverkansteamet", participant={"name": name}, actor="tove.teamledare")
+    steps = (("registrera_informationsmote", INFORMATIONSMOTE_BOKAT), ("informationsmote", INFORMATIONSMOTE),
+             ("registrera_remiss", {"remiss_inkom": "2026-01-16"}))
+    for element, data in steps:
+        task = next(t for t in engine.case(case.id).open_tasks if t.name == element)
+        engine.complete_task(task.id, data, "tove.teamledare")
+    return engine.case(case.id)
+
+
+def assessment_due(case: Case) -> str:
+    return next(t for t in case.open_tasks if t.name == "bedom_remiss").due_at.astimezone(STOCKHOLM).date().isoformat()
+
+
+def test_a_designer_gives_the_team_ten_days_instead_of_fourteen_on_the_demos_own_deployment(
+        designer_page: Page, studio: Studio) -> None:
+    """The issue's main path, on what `make run` deploys: a draft of version 1 shows no changes; the
+    reply deadline changed in the Swedish properties panel is exactly one change, 14 → 10 days; tried
+    in the sandbox, published with a note; new cases get ten days, an open one keeps fourteen."""
     page = designer_page
+    waiting = at_assessment(studio.engine, "Vera Väntar")
+    assert assessment_due(waiting) == "2026-01-30"
+
     page.goto("/design/processes/samverkansteamet")
     page.get_by_role("button", name="Ändra processen (nytt utkast från version 1)").click()
+    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+    editor = page.url
+    page.get_by_role("link", name="Se ändringar mot version 1").click()
+    expect(page.locator("main")).to_contain_text("Inga ändringar.")
+    expect(page.locator(".designer-change")).to_have_count(0)
+
+    page.goto(editor)
+    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+    select(page, "bedom_remiss")
+    open_group(page, "CamundaPlatform__UserAssignment")
+    due = page.locator("#bio-properties-panel-dueDate")
+    expect(due).to_have_value("${date(remiss_inkom) + days(14)}")
+    due.fill("${date(remiss_inkom) + days(10)}")
+    expect(page.locator("#designer-problems")).to_contain_text("Inga problem hittades.")
+    screenshot(page, "designer-main-path-panel")
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page.locator("#designer-status")).to_have_text("Utkastet är sparat.")
+
+    page.get_by_role("link", name="Se ändringar mot version 1").click()
+    change = page.locator(".designer-change")
+    expect(change).to_have_count(1)
+    expect(change).to_contain_text("bedom_remiss")
+    expect(change.locator(".designer-change-details li")).to_have_count(1)
+    expect(change).to_contain_text("${date(remiss_inkom) + days(14)} → ${date(remiss_inkom) + days(10)}")
+    screenshot(page, "designer-main-path-one-change")
+
+    page.goto(editor)
+    page.get_by_role("link", name="Prova i sandlådan").click()
+    page.get_by_role("button", name="Starta testärende").click()
+    first = page.locator('form.sandbox-task[data-element="registrera_informationsmote"]')
+    first.get_by_label("Deltagarens hemkommun").select_option("Nora")
+    first.get_by_label("Remitterande myndighet").select_option("FK")
+    first.get_by_label("Remittent").fill("Karin Ek, Försäkringskassan")
+    first.get_by_label("Deltagarens kön").select_option("kvinna")
+    first.get_by_label("Deltagarens födelseår").fill("2002")
+    first.get_by_label("Datum för informationsmötet").fill("2026-01-14")
+    first.get_by_role("button", name="Slutför med testdata").click()
+    expect(page.locator(".flash-success")).to_contain_text("Klart: Registrera bokat informationsmöte.")
+    meeting = page.locator('form.sandbox-task[data-element="informationsmote"]')
+    meeting.get_by_label("Teammedlem som deltog").fill("anna.karlsson")
+    meeting.get_by_label("Andra teammedlemmen som deltog").fill("cecilia.berg")
+    meeting.get_by_label("Deltagarens svar på erbjudandet").select_option("ja")
+    meeting.get_by_role("button", name="Slutför med testdata").click()
+    remiss = page.locator('form.sandbox-task[data-element="registrera_remiss"]')
+    remiss.get_by_label("Datum då remissen kom till Samverkansteamet").fill("2026-01-16")
+    remiss.get_by_role("button", name="Slutför med testdata").click()
+    expect(page.locator('form.sandbox-task[data-element="bedom_remiss"]')).to_contain_text("2026-01-26")
+    screenshot(page, "designer-main-path-sandbox")
+
+    page.goto(editor)
+    page.get_by_label("Ändringsanteckning (obligatorisk)").fill("Svarstiden till remittenten är tio dagar")
+    page.get_by_role("button", name="Publicera som ny version").click()
+    page.wait_for_url("**/design/processes/samverkansteamet")
+    expect(page.locator(".flash-success")).to_contain_text("Version 2 är publicerad.")
+    expect(page.locator("#version-2")).to_contain_text("Svarstiden till remittenten är tio dagar")
+    screenshot(page, "designer-main-path-published")
+
+    newer = at_assessment(studio.engine, "Nils Ny")
+    assert (newer.process_version, assessment_due(newer)) == (2, "2026-01-26")
+    kept = studio.engine.case(waiting.id)
+    assert (kept.process_version, assessment_due(kept)) == (1, "2026-01-30")
+    assert {p.key: p.version for p in studio.engine.processes()} == {
+        "samverkansteamet": 2, "gemensamma_taget": 1, "gemensamma_taget_urval": 1}
+
+
+def test_a_designer_changes_a_task_and_a_timer_sees_an_invalid_timer_marked_fixes_it_and_publishes(
+        designer_page: Page, studio: Studio, tmp_path: Path) -> None:
+    page = designer_page
+    base = studio.engine.versions("samverkansteamet")[-1].version  # the main-path test may have published one
+    new = base + 1
+    page.goto("/design/processes/samverkansteamet")
+    page.get_by_role("button", name=f"Ändra processen (nytt utkast från version {base})").click()
     designer = page.locator("#designer")
     expect(designer).to_have_attribute("data-state", "ready")
     expect(page.locator("#designer-problems")).to_contain_text("Inga problem hittades.")
@@ -124,14 +229,14 @@ def test_a_designer_changes_a_task_and_a_timer_sees_an_invalid_timer_marked_fixe
     page.get_by_label("Ändringsanteckning (obligatorisk)").fill("Svarstiden till remittenten är tio dagar")
     page.get_by_role("button", name="Publicera som ny version").click()
     page.wait_for_url("**/design/processes/samverkansteamet")
-    expect(page.locator(".flash-success")).to_contain_text("Version 2 är publicerad.")
-    version_2 = page.locator("#version-2")
-    expect(version_2).to_contain_text("Svarstiden till remittenten är tio dagar")
-    expect(version_2).to_contain_text("david.designer")
+    expect(page.locator(".flash-success")).to_contain_text(f"Version {new} är publicerad.")
+    published = page.locator(f"#version-{new}")
+    expect(published).to_contain_text("Svarstiden till remittenten är tio dagar")
+    expect(published).to_contain_text("david.designer")
     screenshot(page, "designer-version-2-published")
 
     # What changed, side by side.
-    version_2.get_by_role("link", name="Ändringar mot version 1").click()
+    published.get_by_role("link", name=f"Ändringar mot version {base}").click()
     expect(page.locator(".designer-change")).to_have_count(2)
     expect(page.locator(".case-diagram")).to_have_count(2)
     for diagram in page.locator(".case-diagram").all():
