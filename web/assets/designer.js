@@ -23,10 +23,11 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaPlatformBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
-import { MinimapModule, addZoomControls, makeMinimapToggleAccessible } from "./designer/navigation.js";
+import { MinimapModule, addZoomControls, fitDiagram, makeMinimapToggleAccessible } from "./designer/navigation.js";
 import { SamverkanPropertiesModule } from "./designer/samverkan_provider.js";
 import { createEditor, part, problemBadge } from "./shared/editor.js";
-import { translateModule } from "./shared/translate.js";
+import { translatePanelComponents } from "./designer/panel_translate.js";
+import { translateModule, translator } from "./shared/translate.js";
 
 const PROBLEM_MARKER = "has-problem";
 const PROBLEM_OVERLAY = "samverkan-problem";
@@ -83,6 +84,8 @@ function start(root) {
   const propertiesHost = part(root, "properties");
   if (!canvasHost) throw new Error(`#${root.id}-canvas is missing`);
 
+  const translate = translator();
+  translatePanelComponents(translate);
   const modeler = new BpmnModeler({
     container: canvasHost,
     propertiesPanel: propertiesHost ? { parent: propertiesHost } : undefined,
@@ -93,7 +96,7 @@ function start(root) {
       CamundaPlatformBehaviorsModule,
       SamverkanPropertiesModule,
       MinimapModule,
-      translateModule(),
+      translateModule(translate),
     ],
     moddleExtensions: { camunda: camundaModdle },
     samverkan: { roles: JSON.parse(root.dataset.roles || "[]") },
@@ -108,7 +111,7 @@ function start(root) {
     importXml: async (xml) => {
       if (xml === null) await modeler.createDiagram();
       else await modeler.importXML(xml);
-      if (canvasHost.clientWidth && canvasHost.clientHeight) modeler.get("canvas").zoom("fit-viewport", "auto");
+      fitDiagram(modeler, canvasHost);
     },
     markers: problemMarkers(modeler),
   });

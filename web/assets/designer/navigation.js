@@ -1,5 +1,6 @@
-// Finding one's way in a large diagram: bpmn.io's minimap, and zoom buttons (in, out, fit) over
-// the canvas's bottom-left corner. Their labels go through the translate service.
+// Finding one's way in a large diagram: bpmn.io's minimap, zoom buttons (in, out, fit) over the
+// canvas's bottom-left corner, and fitting the diagram beside the palette rather than under it.
+// Labels go through the translate service.
 import MinimapModule from "diagram-js-minimap";
 
 export { MinimapModule };
@@ -10,10 +11,27 @@ const ZOOM_BUTTONS = [
   { action: "fit", label: "Fit diagram to view", text: "⤢" },
 ];
 
+const MARGIN = 16;
+
+/** Show the whole diagram, at most at 100 %, right of the palette that floats over the canvas. */
+export function fitDiagram(modeler, host) {
+  const canvas = modeler.get("canvas");
+  const { inner, outer } = canvas.viewbox();
+  if (!outer.width || !outer.height || !inner.width || !inner.height) return;
+  const palette = host.querySelector(".djs-palette");
+  const left = (palette ? palette.offsetLeft + palette.offsetWidth : 0) + MARGIN;
+  const scale = Math.min((outer.width - left - MARGIN) / inner.width, (outer.height - 2 * MARGIN) / inner.height, 1);
+  canvas.viewbox({
+    x: inner.x - left / scale,
+    y: inner.y - MARGIN / scale,
+    width: outer.width / scale,
+    height: outer.height / scale,
+  });
+}
+
 /** Zoom buttons in `host` (the canvas's container) for the modeler. */
 export function addZoomControls(modeler, host) {
   const translate = modeler.get("translate");
-  const canvas = modeler.get("canvas");
   const zoomScroll = modeler.get("zoomScroll");
   const group = document.createElement("div");
   group.className = "designer-zoom";
@@ -27,7 +45,7 @@ export function addZoomControls(modeler, host) {
     button.setAttribute("aria-label", translate(label));
     button.textContent = text;
     button.addEventListener("click", () => {
-      if (action === "fit") canvas.zoom("fit-viewport", "auto");
+      if (action === "fit") fitDiagram(modeler, host);
       else zoomScroll.stepZoom(action === "in" ? 1 : -1);
     });
     group.append(button);

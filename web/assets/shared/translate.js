@@ -16,10 +16,14 @@ export function translationsFor(lang) {
   return (lang || "").toLowerCase().split("-")[0] === "sv" ? swedish : null;
 }
 
-/** A diagram-js module replacing `translate` with one for `lang` (default: the page's). */
-export function translateModule(lang = document.documentElement.lang) {
+/** translate(template, replacements) for `lang` (default: the page's). */
+export function translator(lang = document.documentElement.lang) {
   const translations = translationsFor(lang);
-  const translate = (template, replacements) =>
+  return (template, replacements) =>
     fill(translations && Object.hasOwn(translations, template) ? translations[template] : template, replacements);
+}
+
+/** A diagram-js module replacing `translate` with `translate` (default: the page's language). */
+export function translateModule(translate = translator()) {
   return { translate: ["value", translate] };
 }
