@@ -140,7 +140,8 @@ def open_every_group(page: Page) -> list[str]:
         header = headers.nth(index)
         if "open" not in (header.get_attribute("class") or ""):
             header.click()
-    return [t.strip() for t in page.locator("#designer-properties .bio-properties-panel-group-header-title").all_inner_texts()]
+    titles = page.locator("#designer-properties .bio-properties-panel-group-header-title")
+    return [t.strip() for t in titles.all_inner_texts()]
 
 
 def test_every_group_of_each_kind_of_element_is_swedish_and_the_ignored_ones_are_gone(swedish_designer: Page) -> None:
@@ -182,7 +183,8 @@ def test_the_samverkan_group_shows_the_engine_properties_and_writes_eskalera_til
     expect(group.get_by_label("Bjud in")).to_have_value("remittent,roll:teamledare")
     # The raw Extension properties list leaves the engine's own properties to this group.
     open_group(page, "CamundaPlatform__ExtensionProperties")
-    expect(page.locator('[data-group-id="group-CamundaPlatform__ExtensionProperties"] .bio-properties-panel-list-item')).to_have_count(0)
+    raw = page.locator('[data-group-id="group-CamundaPlatform__ExtensionProperties"] .bio-properties-panel-list-item')
+    expect(raw).to_have_count(0)
 
     show(page, "bedom_remiss")
     open_group(page, "samverkan")
