@@ -34,6 +34,7 @@ const BUNDLED_PACKAGES = [
   "@bpmn-io/properties-panel",
   "camunda-bpmn-js-behaviors",
   "camunda-bpmn-moddle",
+  "diagram-js-minimap",
   "bpmn-moddle",
   "dmn-js",
   "dmn-moddle",

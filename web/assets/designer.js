@@ -1,9 +1,12 @@
 // BPMN designer: bpmn-js Modeler with the properties panel for Camunda 7 ("Camunda Platform")
-// attributes, server-side validation on every change and "Save draft".
+// attributes, less what the engine does not run and plus the group "Samverkan" (designer/), in
+// the page's language (shared/translate.js), with a minimap and zoom buttons; server-side
+// validation on every change and "Save draft".
 //
 // Page contract (see docs/frontend.md):
 //
-//   <div id="designer" data-xml-url="…" data-save-url="…" data-validate-url="…" data-csrf-token="…">
+//   <div id="designer" data-xml-url="…" data-save-url="…" data-validate-url="…" data-csrf-token="…"
+//        data-roles='["teamledare", …]'>
 //     <div id="designer-canvas"></div>
 //     <div id="designer-properties"></div>
 //     <div id="designer-problems"></div>
@@ -20,7 +23,11 @@ import {
 } from "bpmn-js-properties-panel";
 import CamundaPlatformBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
+import { MinimapModule, addZoomControls, fitDiagram, makeMinimapToggleAccessible } from "./designer/navigation.js";
+import { SamverkanPropertiesModule } from "./designer/samverkan_provider.js";
 import { createEditor, part, problemBadge } from "./shared/editor.js";
+import { translatePanelComponents } from "./designer/panel_translate.js";
+import { translateModule, translator } from "./shared/translate.js";
 
 const PROBLEM_MARKER = "has-problem";
 const PROBLEM_OVERLAY = "samverkan-problem";
@@ -77,6 +84,8 @@ function start(root) {
   const propertiesHost = part(root, "properties");
   if (!canvasHost) throw new Error(`#${root.id}-canvas is missing`);
 
+  const translate = translator();
+  translatePanelComponents(translate);
   const modeler = new BpmnModeler({
     container: canvasHost,
     propertiesPanel: propertiesHost ? { parent: propertiesHost } : undefined,
@@ -85,9 +94,15 @@ function start(root) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       CamundaPlatformBehaviorsModule,
+      SamverkanPropertiesModule,
+      MinimapModule,
+      translateModule(translate),
     ],
     moddleExtensions: { camunda: camundaModdle },
+    samverkan: { roles: JSON.parse(root.dataset.roles || "[]") },
   });
+  addZoomControls(modeler, canvasHost);
+  makeMinimapToggleAccessible(canvasHost);
 
   const getXml = async () => (await modeler.saveXML({ format: true })).xml;
   const editor = createEditor({
@@ -96,7 +111,7 @@ function start(root) {
     importXml: async (xml) => {
       if (xml === null) await modeler.createDiagram();
       else await modeler.importXML(xml);
-      if (canvasHost.clientWidth && canvasHost.clientHeight) modeler.get("canvas").zoom("fit-viewport", "auto");
+      fitDiagram(modeler, canvasHost);
     },
     markers: problemMarkers(modeler),
   });

@@ -14,6 +14,7 @@
 // Exposes window.samverkanDmnDesigner = {modeler, getXml(), showProblems(problems), validate(), save()}.
 import DmnModeler from "dmn-js/lib/Modeler";
 import { createEditor, part, problemBadge } from "./shared/editor.js";
+import { translateModule } from "./shared/translate.js";
 import { text } from "./shared/util.js";
 
 const PROBLEM_MARKER = "has-problem";
@@ -193,7 +194,7 @@ function start(root) {
   }
   nav.classList.add("dmn-views");
 
-  const modeler = new DmnModeler({ container: canvasHost });
+  const modeler = new DmnModeler({ container: canvasHost, common: { additionalModules: [translateModule()] } });
   const markers = problemMarkers(modeler, canvasHost);
   const getXml = async () => (await modeler.saveXML({ format: true })).xml;
   const editor = createEditor({

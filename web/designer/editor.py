@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.errors import InvalidProcess, NotFound
 from engine.views import SourceFile
+from web.accounts.identity import STAFF_ROLES
+from web.accounts.models import ROLES
 from web.designer.common import (
     PUBLISHED,
     blueprint,
@@ -44,7 +46,7 @@ def editor(draft_id: int) -> str:
     problems = check(draft) if draft.status == "open" else []
     latest, _sources = _compared_to(draft)
     return render_template("designer/editor.html", draft=draft, problems=problems, errors=errors_of(problems),
-                           latest=latest)
+                           latest=latest, roles=[role for role in ROLES if role in STAFF_ROLES])
 
 
 @blueprint.get("/drafts/<int:draft_id>/decisions/<name>")
