@@ -485,3 +485,43 @@ def test_a_discarded_draft_is_gone_from_the_lists_and_cannot_be_changed(studio: 
     assert "Utkastet är kastat." in designer.flashes() and "Inga öppna utkast." in designer.text()
     assert post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", "<x/>").status_code == 404
     assert designer.get(f"/design/drafts/{draft}/sandbox").status_code == 404
+
+
+# --- in Swedish, every page ---------------------------------------------------------------------------
+
+#: Words that are English and never Swedish: one of them in a page's own text is an untranslated string.
+ENGLISH = {"the", "is", "are", "and", "of", "not", "has", "have", "with", "this", "that", "which", "draft",
+           "drafts", "save", "saved", "publish", "published", "changes", "changed", "versions",
+           "task", "tasks", "user", "event", "flow", "problems", "found", "none", "new", "open",
+           "delete", "cancel", "submit", "due", "days", "upload", "download", "sandbox", "decision", "table",
+           "usertask", "startevent", "endevent", "sequenceflow", "boundaryevent", "businessruletask", "name",
+           "removed", "added", "moved", "no", "yes", "back", "clock", "case", "cases", "elements"}
+
+
+def own_text(html: str) -> str:
+    """What a page says itself: its text without scripts, styles, code (the model's expressions and
+    ids are shown as code) and the model data the page quotes in data attributes."""
+    html = re.sub(r"<(script|style|code|pre|textarea)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"&[a-z]+;|&#\d+;", " ", html)
+
+
+def test_every_designer_page_speaks_swedish(studio: Flask) -> None:
+    designer = Person(studio, "designer")
+    draft = new_draft(designer)
+    changed = draft_xml(designer, draft).replace(DUE_14, DUE_10).replace(TIMER_14, TIMER_10)
+    post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", changed)
+    designer.follow(designer.post(f"/design/drafts/{draft}/sandbox/cases", {"name": "Testa Testsson"}))
+    pages = ["/design/", "/design/processes/samverkansteamet", f"/design/drafts/{draft}",
+             f"/design/drafts/{draft}/changes", f"/design/drafts/{draft}/sandbox",
+             f"/design/drafts/{draft}/decisions/{DMN_NAME}", "/design/processes/samverkansteamet/migration",
+             "/design/processes/gemensamma_taget", "/design/processes/gemensamma_taget_urval"]
+    xml = (PROCESSES / BPMN_NAME).read_text()
+    quoted = re.findall(r'="([^"]*)"', xml) + re.findall(r">([^<]+)<", xml)  # attribute values, texts
+    model_words = set(re.findall(r"[A-Za-zÅÄÖåäö_]+", " ".join(quoted)))
+    for path in pages:
+        answer = designer.get(path)
+        assert answer.status_code == 200, path
+        words = {w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäö]+", own_text(answer.text))
+                 if w not in model_words or w.lower() in ("the", "is", "and", "of")}
+        assert not words & ENGLISH, f"{path}: English on a Swedish page: {sorted(words & ENGLISH)}"

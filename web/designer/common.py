@@ -51,9 +51,30 @@ PLACES = {
 }
 
 
+#: What the kinds of BPMN and DMN elements are called on the changes page.
+ELEMENT_TYPES = {
+    "process": _l("process"), "subProcess": _l("delprocess"), "transaction": _l("transaktion"),
+    "task": _l("uppgift"), "userTask": _l("användaruppgift"), "manualTask": _l("manuell uppgift"),
+    "businessRuleTask": _l("affärsregeluppgift"), "serviceTask": _l("tjänsteuppgift"),
+    "scriptTask": _l("skriptuppgift"), "sendTask": _l("sänduppgift"), "receiveTask": _l("mottagaruppgift"),
+    "callActivity": _l("anropsaktivitet"), "startEvent": _l("starthändelse"), "endEvent": _l("sluthändelse"),
+    "intermediateCatchEvent": _l("mellanliggande händelse"), "intermediateThrowEvent": _l("mellanliggande händelse"),
+    "boundaryEvent": _l("gränshändelse"), "exclusiveGateway": _l("exklusiv gateway"),
+    "inclusiveGateway": _l("inkluderande gateway"), "parallelGateway": _l("parallell gateway"),
+    "eventBasedGateway": _l("händelsebaserad gateway"), "complexGateway": _l("komplex gateway"),
+    "sequenceFlow": _l("sekvensflöde"), "message": _l("meddelande"), "escalation": _l("eskalering"),
+    "error": _l("fel"), "signal": _l("signal"), "textAnnotation": _l("kommentar"), "association": _l("association"),
+    "dataObject": _l("dataobjekt"), "dataObjectReference": _l("dataobjekt"), "dataStoreReference": _l("datalager"),
+    "lane": _l("simbana"), "laneSet": _l("simbanor"), "participant": _l("deltagare (pool)"),
+    "decision": _l("beslut"), "decisionTable": _l("beslutstabell"), "rule": _l("regel"), "input": _l("indata"),
+    "output": _l("utdata"), "inputData": _l("indata"), "knowledgeSource": _l("kunskapskälla"),
+}
+
+
 @blueprint.context_processor
 def _designer_helpers() -> dict[str, Any]:
-    return {"place_label": lambda where: str(PLACES.get(where, where))}
+    return {"place_label": lambda where: str(PLACES.get(where, where)),
+            "type_label": lambda kind: str(ELEMENT_TYPES.get(kind, kind))}
 
 
 @blueprint.app_template_filter("problem_message")
