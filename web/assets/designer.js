@@ -24,6 +24,7 @@ import {
 import CamundaPlatformBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import { MinimapModule, addZoomControls, fitDiagram, makeMinimapToggleAccessible } from "./designer/navigation.js";
+import RefusedElementsFilter from "./designer/refused_elements.js";
 import { SamverkanPropertiesModule } from "./designer/samverkan_provider.js";
 import { createEditor, part, problemBadge } from "./shared/editor.js";
 import { translatePanelComponents } from "./designer/panel_translate.js";
@@ -95,6 +96,7 @@ function start(root) {
       CamundaPlatformPropertiesProviderModule,
       CamundaPlatformBehaviorsModule,
       SamverkanPropertiesModule,
+      RefusedElementsFilter,
       MinimapModule,
       translateModule(translate),
     ],

@@ -14,7 +14,7 @@
 // Exposes window.samverkanDmnDesigner = {modeler, getXml(), showProblems(problems), validate(), save()}.
 import DmnModeler from "dmn-js/lib/Modeler";
 import { createEditor, part, problemBadge } from "./shared/editor.js";
-import { translateModule } from "./shared/translate.js";
+import { translateFixedLabels, translateModule } from "./shared/translate.js";
 import { text } from "./shared/util.js";
 
 const PROBLEM_MARKER = "has-problem";
@@ -194,7 +194,17 @@ function start(root) {
   }
   nav.classList.add("dmn-views");
 
-  const modeler = new DmnModeler({ container: canvasHost, common: { additionalModules: [translateModule()] } });
+  // Each view gets the translation itself: dmn-js puts a view's own additionalModules over the
+  // `common` ones (dmn-js-shared Manager._createViewer), so `common.additionalModules` never arrives.
+  const translated = { additionalModules: [translateModule()] };
+  const modeler = new DmnModeler({
+    container: canvasHost,
+    drd: translated,
+    decisionTable: translated,
+    literalExpression: translated,
+    boxedExpression: translated,
+  });
+  translateFixedLabels(canvasHost);
   const markers = problemMarkers(modeler, canvasHost);
   const getXml = async () => (await modeler.saveXML({ format: true })).xml;
   const editor = createEditor({

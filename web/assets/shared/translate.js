@@ -27,3 +27,31 @@ export function translator(lang = document.documentElement.lang) {
 export function translateModule(translate = translator()) {
   return { translate: ["value", translate] };
 }
+
+/**
+ * Translate the titles and aria-labels that a library writes in English without asking `translate`
+ * (dmn-js's "Decision table context menu", its columns' "Move Input"), in `container` now and as it
+ * changes. Only values that are keys of the translations are touched.
+ */
+export function translateFixedLabels(container, lang = document.documentElement.lang) {
+  const translations = translationsFor(lang);
+  if (!translations) return;
+  const apply = (element) => {
+    for (const name of ["title", "aria-label"]) {
+      const value = element.getAttribute(name);
+      if (value && Object.hasOwn(translations, value)) element.setAttribute(name, translations[value]);
+    }
+  };
+  const sweep = (root) => {
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    apply(root);
+    for (const element of root.querySelectorAll("[title], [aria-label]")) apply(element);
+  };
+  sweep(container);
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "attributes") apply(record.target);
+      else for (const node of record.addedNodes) sweep(node);
+    }
+  }).observe(container, { subtree: true, childList: true, attributes: true, attributeFilter: ["title", "aria-label"] });
+}
