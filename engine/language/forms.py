@@ -3,7 +3,8 @@
 The Camunda form vocabulary: field types ``string``, ``long``, ``boolean``, ``date``, ``enum``;
 constraints ``required``, ``readonly``, ``min``/``max`` (numbers, and dates as ISO dates),
 ``minlength``/``maxlength`` (text), and ``villkor`` — a condition on the whole form, with the
-field's message in ``villkor_text``. Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
+field's message in ``villkor_text``. A ``required`` boolean is a yes/no decision: it must be
+answered, true or false (a blank one is refused, never taken for no). Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
 stays plain JSON. Every problem is reported per field; nothing is applied unless all fields pass.
 """
 
@@ -42,7 +43,9 @@ def clean(form: Form, submitted: Mapping[str, Any]) -> dict[str, Any]:
                 problems[spec.id] = "fältet är skrivskyddat (read-only)"
             continue
         if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-            if spec.required and spec.type != "boolean":
+            if spec.required and spec.type == "boolean":  # a yes/no decision: never taken by leaving it blank
+                problems[spec.id] = "välj ja eller nej (required: yes or no)"
+            elif spec.required:
                 problems[spec.id] = "obligatoriskt fält (required)"
             elif spec.type == "boolean" and spec.id in submitted:
                 cleaned[spec.id] = False

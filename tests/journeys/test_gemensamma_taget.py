@@ -40,6 +40,7 @@ REMISS = {
     "hemkommun": "Umeå",
     "kon": "man",
     "fodelsear": 1986,
+    "tidigare_deltagit": False,
 }
 
 
@@ -385,11 +386,12 @@ def test_without_consent_the_referral_is_not_accepted(journey) -> None:  # type:
     assert open_tasks(journey, case) == ["komplettera_samtycke"]
     assert "samtycke_aterkallat" not in journey.case(case).waiting_messages
     with pytest.raises(InvalidFormData) as refused:  # a scope without a date is no consent
-        complete(journey, case, "komplettera_samtycke", {"samtycke_omfattning": "AF och socialtjänsten"})
+        complete(journey, case, "komplettera_samtycke",
+                 {"samtycke_omfattning": "AF och socialtjänsten", "remiss_aterford": False})
     assert set(refused.value.fields) == {"samtycke_omfattning"}
     assert open_tasks(journey, case) == ["komplettera_samtycke"]
     complete(journey, case, "komplettera_samtycke",
-             {"samtycke_datum": "2026-01-14", "samtycke_omfattning": "AF och socialtjänsten"})
+             {"samtycke_datum": "2026-01-14", "samtycke_omfattning": "AF och socialtjänsten", "remiss_aterford": False})
     assert open_tasks(journey, case) == ["anmal_till_urval"]
     assert journey.case(case).data["samtycke_datum"] == "2026-01-14"
     assert not any(e.element == "anmal_till_urval" for e in journey.history(case, events.TaskCompleted.event))
@@ -598,7 +600,7 @@ def test_a_checkpoint_meeting_is_held_with_the_participant_and_the_referring_han
     basprogram_avslutat(journey, case)
     meeting = journey.task(case, "avstamningsmote")
     assert {f.id for f in meeting.form.fields if f.required} == {
-        "avstamning_datum", "remitterande_handlaggare", "planering_nasta_steg", "nasta_steg"}
+        "avstamning_datum", "deltagaren_deltog", "remitterande_handlaggare", "planering_nasta_steg", "nasta_steg"}
 
     complete(journey, case, "avstamningsmote", {
         "avstamning_datum": "2026-03-09", "deltagaren_deltog": False, "remitterande_handlaggare": "Jonas Lundh",

@@ -1,7 +1,9 @@
 """Task forms in HTML: the BPMN's form fields as inputs, and the posted form back to task data.
 
 Types map to inputs the way people expect: ``long`` → number, ``date`` → date picker, ``boolean`` →
-checkbox, ``enum`` → select, ``string`` → text (a text area when it may be long).
+checkbox, a required ``boolean`` (a decision) → two radio buttons, yes and no, neither chosen,
+``enum`` → select, ``string`` → text (a text area when it may be long). A decision is never
+preselected: a required choice shows no default.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ LONG_TEXT = 200  # a string field allowed more than this gets a text area
 @dataclass(frozen=True)
 class Input:
     field: FormField
-    widget: str  # text | textarea | number | date | checkbox | select
+    widget: str  # text | textarea | number | date | checkbox | yesno | select
     value: str
     checked: bool
     error: str | None
@@ -32,7 +34,7 @@ def widget_of(field: FormField) -> str:
     if field.type == "date":
         return "date"
     if field.type == "boolean":
-        return "checkbox"
+        return "yesno" if field.required else "checkbox"
     if field.type == "enum":
         return "select"
     if field.maxlength is None or field.maxlength > LONG_TEXT:
@@ -44,11 +46,14 @@ def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str],
            case_data: Mapping[str, Any] | None = None) -> list[Input]:
     """The fields to draw. A read-only field shows what the case holds under its name (what staff
     decide on, such as the meeting place the decision table chose); a writable one what was posted
-    (after an error), else its default — never an earlier answer, so that a decision is made anew."""
+    (after an error), else its default — never an earlier answer, so that a decision is made anew,
+    and no default for a required choice (a decision is made on purpose)."""
     drawn = []
     case_data = case_data or {}
     for field in form.fields:
-        raw = (case_data if field.readonly else values).get(field.id, field.default)
+        chosen = field.required and field.type in ("boolean", "enum")
+        default = None if chosen else field.default
+        raw = (case_data if field.readonly else values).get(field.id, default)
         value = "" if raw is None else str(raw)
         checked = field.type == "boolean" and value.lower() in ("true", "on", "1", "ja")
         drawn.append(Input(field, widget_of(field), value, checked, errors.get(field.id)))
@@ -57,12 +62,15 @@ def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str],
 
 def submitted(form: Form, posted: MultiDict[str, str]) -> dict[str, Any]:
     """The task data from a posted form: only the form's own, writable fields; an unticked
-    checkbox is false."""
+    checkbox is false; a yes/no decision left unanswered is not sent (the engine refuses it)."""
     data: dict[str, Any] = {}
     for field in form.fields:
         if field.readonly:
             continue
-        if field.type == "boolean":
+        if field.type == "boolean" and field.required:  # yes or no, or nothing chosen
+            if posted.get(field.id) in ("true", "false"):
+                data[field.id] = posted[field.id]
+        elif field.type == "boolean":
             data[field.id] = "true" if posted.get(field.id) else "false"
         elif field.id in posted:
             data[field.id] = posted.get(field.id, "")
