@@ -4,8 +4,9 @@ The Camunda form vocabulary: field types ``string``, ``long``, ``boolean``, ``da
 constraints ``required``, ``readonly``, ``min``/``max`` (numbers, and dates as ISO dates),
 ``minlength``/``maxlength`` (text), and ``villkor`` — a condition on the whole form, with the
 field's message in ``villkor_text``. A ``required`` boolean is a yes/no decision: it must be
-answered, true or false (a blank one is refused, never taken for no). Dates are stored as ISO ``YYYY-MM-DD`` text so that case data
-stays plain JSON. Every problem is reported per field; nothing is applied unless all fields pass.
+answered, true or false (a blank one is refused, never taken for no). Dates are stored as ISO
+``YYYY-MM-DD`` text so that case data stays plain JSON. Every problem is reported per field;
+nothing is applied unless all fields pass.
 """
 
 from __future__ import annotations

@@ -517,7 +517,8 @@ def test_an_extension_continues_the_work_up_to_the_new_limit_then_exits(journey)
 
     handlingsplan(journey, case, arbetstraning=True)
     move_to(journey, "2027-03-22")
-    complete(journey, case, "forbered_tidsgrans", {"foresla_forlangning": False, "tidsgrans_underlag": "Avslut planeras"})
+    complete(journey, case, "forbered_tidsgrans",
+             {"foresla_forlangning": False, "tidsgrans_underlag": "Avslut planeras"})
     move_to(journey, "2027-04-21")
 
     # No second extension: the new limit goes straight to the exit.
