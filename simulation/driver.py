@@ -331,10 +331,8 @@ class Simulation:
         assert live is not None
         cost = time.perf_counter() - began
         case = self._check(live)
-        bucket = self.report.step_cost_by_age.setdefault(live.watch.process, {}).setdefault(
-            invariants.age_months(live.watch.started, self.clock.now()), [0, 0.0])
-        bucket[0] += 1
-        bucket[1] += cost
+        self.report.step_cost_by_age.setdefault(live.watch.process, {}).setdefault(
+            invariants.age_months(live.watch.started, self.clock.now()), []).append(cost)
         live.status = case.status
 
     def _act(self, engine: WorkflowEngine, live: _Live, step: Step) -> None:
@@ -419,7 +417,7 @@ class Simulation:
             for month, size in live.watch.sizes_by_age.items():
                 sizes[month] = max(sizes.get(month, 0), size)
         for process, costs in self.report.step_cost_by_age.items():
-            problem = invariants.step_cost({m: (int(c[0]), c[1]) for m, c in costs.items()})
+            problem = invariants.step_cost(costs)
             if problem:
                 raise Stop(Violation("growth", None, None, process, problem))
 

@@ -9,6 +9,7 @@ case's steps alone).
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -94,7 +95,7 @@ class RunReport:
     seconds: float = 0.0
     #: process → age in months → largest stored state seen at that age (bytes)
     state_size_by_age: dict[str, dict[int, int]] = field(default_factory=dict)
-    #: process → age in months → (steps, seconds) of the steps that touched a case of that age
+    #: process → age in months → the seconds of each step that touched a case of that age
     step_cost_by_age: dict[str, dict[int, list[float]]] = field(default_factory=dict)
     cases: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -130,9 +131,10 @@ class RunReport:
             costs = self.step_cost_by_age.get(process, {})
             row = []
             for month in sorted(sizes):
-                n, secs = costs.get(month, [0, 0.0])
-                row.append(f"m{month}: {sizes[month] / 1000:.1f} kB, {1000 * secs / n if n else 0:.1f} ms/step")
-            lines.append(f"{process} by case age: " + "; ".join(row))
+                taken = costs.get(month, [])
+                median = 1000 * statistics.median(taken) if taken else 0.0
+                row.append(f"m{month}: {sizes[month] / 1000:.1f} kB, {median:.1f} ms/step")
+            lines.append(f"{process} by case age (largest state, median step): " + "; ".join(row))
         if self.violation is None:
             lines.append("no violation")
             return "\n".join(lines)

@@ -185,9 +185,11 @@ def test_the_growth_checks_fail_beyond_their_bounds() -> None:
     # A case that reached its participation late, in its fifth month, is measured from there.
     assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 7: 56_000}) is None
     assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 18: 130_001}) is not None
-    steady = dict.fromkeys(range(12), (100, 1.0))  # 10 ms a step at every age
+    steady = dict.fromkeys(range(12), [0.010] * 100)  # 10 ms a step at every age
     assert invariants.step_cost(steady) is None
-    assert invariants.step_cost({**steady, 11: (100, 10.0)}) is not None  # 100 ms a step at 11 months
+    assert invariants.step_cost({**steady, 11: [0.100] * 100}) is not None  # 100 ms a step at 11 months
+    # A few stalls of the machine (ten steps of three seconds at four months) are not the case's age.
+    assert invariants.step_cost({**steady, 4: [0.010] * 90 + [3.0] * 10}) is None
 
 
 def test_the_serializer_check_loads_a_stored_state_and_fails_on_a_broken_one(deployed: WorkflowEngine) -> None:
