@@ -26,7 +26,7 @@ from engine.cases.runner import CaseRunner, Step, new_case_id, pauses_case, resu
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
-from engine.directory import Directory
+from engine.directory import Directory, Person
 from engine.errors import Conflict, InvalidFormData, InvalidInput, NotFound, Problem
 from engine.language import forms, problems_sv, timers
 from engine.notifications.delivery import DeliveryWorker
@@ -85,8 +85,11 @@ class WorkflowEngine:
     """Runs the journeys. Thread-safe; any number may share one database."""
 
     def __init__(self, database: Database | str | None = None, *, clock: Clock | None = None,
-                 allow_scripts: bool | None = None, migrate: bool = True) -> None:
+                 allow_scripts: bool | None = None, migrate: bool = True, directory: Directory | None = None) -> None:
         self.db = database if isinstance(database, Database) else Database(database)
+        #: Who works where, with which roles: a field that names a person takes only a colleague in
+        #: the intervention with the field's role (none given: such fields take any user name).
+        self.directory = directory
         if migrate:
             self.db.migrate()
         self.clock: Clock = clock or SystemClock()
@@ -361,12 +364,17 @@ class WorkflowEngine:
         submitted = dict(data or {})
         cleaned: dict[str, Any] = {}
         form: list[Form] = []
+        people: list[list[Person]] = []
 
         def check(row: Any) -> None:
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
             form[:] = [Form.from_json(row.form)]
             cleaned.update(forms.clean(form[0], submitted))
+            if self.directory is not None and any(f.user_roles is not None for f in form[0].fields):
+                if not people:  # read once, on the first look (not inside the step's write transaction)
+                    people.append(self.directory.people())
+                forms.check_people(form[0], cleaned, people[0], row.process_key)
 
         def complete(workflow: Any, case: CaseRow, step: Step) -> None:
             task = runtime.find_ready_task(workflow, task_id)
@@ -381,6 +389,15 @@ class WorkflowEngine:
             step.record(events.TaskCompleted(element, task_id, cleaned))
 
         return self.runner.change_task(task_id, actor, check, complete)
+
+    def people_for(self, task: Task, field_id: str) -> list[Person]:
+        """Whom a field that names a person may name in this task: the intervention's active staff
+        with one of the field's roles, by name (empty without a directory or for another field)."""
+        spec = task.form.field(field_id)
+        if spec is None or spec.user_roles is None or self.directory is None:
+            return []
+        return sorted(forms.people_for(spec, self.directory.people(), task.process_key),
+                      key=lambda p: (p.display_name.lower(), p.username))
 
     # --- time -----------------------------------------------------------------------------------
 

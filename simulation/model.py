@@ -26,11 +26,10 @@ PAUSES_CASE = "pausar_arendet"
 UNBOUNDED = "obegränsat"
 #: Open tasks an element may have in one case when its model says nothing.
 DEFAULT_CONCURRENCY = 1
-#: A form field holds a user name when its label says so, when a task is assigned to it
-#: (``camunda:assignee="${field}"``), when a notice names it (``anvandare:field``), or when it is one
-#: of the contact persons the ``kontaktpersoner`` recipient reads (docs/modeling.md).
-USER_LABEL = "användarnamn"
-CONTACT_FIELDS = ("kontaktperson", "andra_kontaktperson")
+#: A form field holds a user name when it says so (its property ``anvandare``: the roles), when a
+#: task is assigned to it (``camunda:assignee="${field}"``), or when a notice names it
+#: (``anvandare:field``) (docs/modeling.md).
+USER_FIELD = "anvandare"
 _ASSIGNEE_FIELD = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
 
 
@@ -70,7 +69,8 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
     root = ET.fromstring(process_xml)  # noqa: S314 - see the module's docstring
     concurrency: dict[str, int | None] = {}
     assigned_roles: dict[str, set[str]] = {}
-    named_users: set[str] = set(CONTACT_FIELDS)
+    named_users: set[str] = set()
+    declared: dict[str, tuple[str, ...]] = {}
     forms: list[list[str]] = []
     computed: set[str] = set()
     pausing: set[str] = set()
@@ -90,7 +90,11 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
             assigned_roles.setdefault(match.group(1), set()).update(groups)
         fields = list(task.iter(f"{CAMUNDA}formField"))
         forms.append([f.get("id") or "" for f in fields])
-        named_users.update(f.get("id") or "" for f in fields if USER_LABEL in (f.get("label") or "").lower())
+        for spec in fields:
+            for prop in spec.iter(f"{CAMUNDA}property"):
+                if prop.get("id") == USER_FIELD:
+                    declared[spec.get("id") or ""] = tuple(sorted(
+                        r.strip() for r in (prop.get("value") or "").split(",") if r.strip()))
     for prop in root.iter(f"{CAMUNDA}property"):
         for recipient in (prop.get("value") or "").split(","):
             if recipient.strip().startswith("anvandare:"):
@@ -108,5 +112,6 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
                 # a user field no task is assigned to: the roles of the user fields beside it
                 roles = set().union(*(assigned_roles.get(other, set()) for other in form))
                 user_fields[name] = tuple(sorted(roles))
+    user_fields.update(declared)
     return ProcessModel(key, version, concurrency, user_fields, frozenset(computed - {""}), tuple(messages),
                         frozenset(pausing))

@@ -73,7 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clock: Clock = SystemClock()
     if app.config["SIMULATED_CLOCK"]:
         clock = SimulatedClock(settings.get("CLOCK_START") or SystemClock().now())
-    engine = WorkflowEngine(database, clock=clock, migrate=False)
+    # The engine checks that a form field naming a person names a colleague: read afresh (ttl 0), so
+    # that a user added or deactivated a moment ago counts at once.
+    engine = WorkflowEngine(database, clock=clock, migrate=False, directory=AccountsDirectory(database, ttl=0))
     smtp = settings.get("SMTP")
     app.extensions.update({
         "samverkan.engine": engine,

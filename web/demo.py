@@ -38,7 +38,7 @@ LAST_NAMES = ("Ask", "Björk", "Ceder", "Dahlin", "Eng", "Fors", "Gran", "Hed", 
 
 #: Answers that keep a journey moving forward where the first option of a form would loop or end it.
 CHOICES: dict[str, Any] = {
-    "teammedlem_1": "Tove Lind", "teammedlem_2": "Arvid Berg",
+    "teammedlem_1": "tove.teamledare", "teammedlem_2": "arvid.arbetscoach",
     "kontaktperson": "arvid.arbetscoach", "andra_kontaktperson": "elin.arbetsterapeut",
     "deltagarens_svar": "ja", "beslut": "antagen", "mal_uppfyllt": "nej", "arbetstraning": True,
     "fler_samtal": False, "utvald": True, "tidigare_deltagit": False, "har_samtycke": True,

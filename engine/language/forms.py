@@ -12,10 +12,11 @@ nothing is applied unless all fields pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from engine.directory import Person
 from engine.errors import EngineError, InvalidFormData
 from engine.language import expressions
 from engine.views import Form, FormField
@@ -78,6 +79,28 @@ def check_rules(form: Form, cleaned: Mapping[str, Any], known: Mapping[str, Any]
             continue
         if not met:
             problems[spec.id] = spec.rule_text or f"uppfyller inte villkoret {spec.rule}"
+    if problems:
+        raise InvalidFormData(problems)
+
+
+def people_for(spec: FormField, people: Iterable[Person], process_key: str) -> list[Person]:
+    """Who a field that names a person may name: the intervention's staff with one of its roles."""
+    roles = set(spec.user_roles or ())
+    return [p for p in people if process_key in p.teams and (not roles or roles & set(p.roles))]
+
+
+def check_people(form: Form, cleaned: Mapping[str, Any], people: Iterable[Person], process_key: str) -> None:
+    """Raise :class:`InvalidFormData` naming every field that names a person who is not one of the
+    intervention's active staff with the field's role (a typed display name, a former colleague)."""
+    everyone = list(people)
+    problems: dict[str, str] = {}
+    for spec in form.fields:
+        value = cleaned.get(spec.id)
+        if spec.user_roles is None or value in (None, ""):
+            continue
+        if not any(p.username == value for p in people_for(spec, everyone, process_key)):
+            roles = " eller ".join(spec.user_roles) or "medarbetare"
+            problems[spec.id] = f"ingen {roles} i insatsen har användarnamnet {value} (no such colleague)"
     if problems:
         raise InvalidFormData(problems)
 

@@ -260,6 +260,8 @@ MESSAGES: list[tuple[str, str]] = [
     ("form field '{field}' is declared twice", "formulärfältet '{field}' finns två gånger"),
     ("form field '{field}' has type '{type}'; supported: {types}",
      "formulärfältet '{field}' har typen '{type}'; de typer som stöds är {types}"),
+    ("form field '{field}' names a person (anvandare) but is not a string field",
+     "formulärfältet '{field}' anger en person (anvandare) men är inte ett textfält"),
     ("form field '{field}' is an enum without values (camunda:value)",
      "formulärfältet '{field}' är en vallista (enum) utan värden (camunda:value)"),
     ("form field '{field}': validation '{name}' is not supported; supported: {names}",

@@ -34,9 +34,22 @@ def form_of(task_spec: Any) -> Form:
                 maxlength=int(numbers["maxlength"]) if numbers["maxlength"] else None,
                 rule=(checks.get("villkor") or "").strip() or None,
                 rule_text=(checks.get("villkor_text") or "").strip() or None,
+                user_roles=user_roles(raw),
             )
         )
     return Form(tuple(fields))
+
+
+#: The form field property that makes a field name a person: its value, the roles they must hold.
+USER_FIELD = "anvandare"
+
+
+def user_roles(raw: Any) -> tuple[str, ...] | None:
+    """The roles a form field's person must hold (``anvandare``; empty: any staff), or None."""
+    value = next((p.value for p in getattr(raw, "properties", []) if p.id == USER_FIELD), None)
+    if value is None:
+        return None
+    return tuple(role.strip() for role in str(value).split(",") if role.strip())
 
 
 def camunda_attribute(task_spec: Any, name: str) -> str | None:

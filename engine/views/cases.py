@@ -32,6 +32,9 @@ class FormField:
     #: A condition the submitted form must meet (``villkor``), and what the field says when it does not.
     rule: str | None = None
     rule_text: str | None = None
+    #: A field that names a person (property ``anvandare``): the roles they must hold (empty: any of
+    #: the intervention's staff); None for any other field.
+    user_roles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Form:
                 default=f.get("default"), readonly=f.get("readonly", False), min=f.get("min"), max=f.get("max"),
                 minlength=f.get("minlength"), maxlength=f.get("maxlength"),
                 rule=f.get("rule"), rule_text=f.get("rule_text"),
+                user_roles=tuple(f["user_roles"]) if f.get("user_roles") is not None else None,
             )
             for f in raw.get("fields", [])
         ))
@@ -94,6 +98,7 @@ class Form:
                 "default": f.default, "readonly": f.readonly, "min": f.min, "max": f.max,
                 "minlength": f.minlength, "maxlength": f.maxlength,
                 **({"rule": f.rule, "rule_text": f.rule_text} if f.rule else {}),
+                **({"user_roles": list(f.user_roles)} if f.user_roles is not None else {}),
             }
             for f in self.fields
         ]}

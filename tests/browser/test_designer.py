@@ -93,7 +93,7 @@ def open_group(page: Page, group_id: str) -> None:
 
 INFORMATIONSMOTE_BOKAT = {"hemkommun": "Lindesberg", "remitterande_myndighet": "FK", "remittent": "Karin Ek",
                           "kon": "kvinna", "fodelsear": 2002, "mote_datum": "2026-01-14"}
-INFORMATIONSMOTE = {"teammedlem_1": "anna.karlsson", "teammedlem_2": "cecilia.berg", "deltagarens_svar": "ja"}
+INFORMATIONSMOTE = {"teammedlem_1": "tove.teamledare", "teammedlem_2": "arvid.arbetscoach", "deltagarens_svar": "ja"}
 
 
 def at_assessment(engine: WorkflowEngine, name: str) -> Case:

@@ -70,7 +70,8 @@ def test_the_chooser_answers_every_form_of_every_shipped_model_validly(deployed:
 
 def test_user_fields_and_their_roles_are_read_from_the_model(deployed: WorkflowEngine) -> None:
     roles = ("arbetscoach", "arbetsterapeut", "sius-konsulent", "teamledare")
-    assert _model(deployed, "samverkansteamet").user_fields == {"kontaktperson": roles, "andra_kontaktperson": roles}
+    assert _model(deployed, "samverkansteamet").user_fields == dict.fromkeys(
+        ("teammedlem_1", "teammedlem_2", "kontaktperson", "andra_kontaktperson"), roles)
     assert _model(deployed, "gemensamma_taget").user_fields == {"handlaggare": ("handlaggare",)}
 
 

@@ -46,6 +46,9 @@ def midnight(day: str) -> datetime:
 def studio(api: Api, app: Flask) -> Iterator[Flask]:
     """The app with processes/ deployed as ``serve`` deploys it: every journey, one deployment."""
     engine(app).deploy(folder_files(PROCESSES), "setup", keep_published=True)
+    accounts = app.extensions["samverkan.accounts"]
+    for username, name in (("anna.karlsson", "Anna Karlsson"), ("cecilia.berg", "Cecilia Berg")):  # at the meeting
+        accounts.add_user(username, ["arbetscoach"], ["samverkansteamet"], password="x" * 12, display_name=name)
     yield app
 
 

@@ -46,7 +46,7 @@ class AccountsDirectory:
             self._people = None
 
     def _read(self) -> list[Person]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:  # a read: no write lock (SQLite's BEGIN IMMEDIATE)
             rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.username)).all()
             return [
                 Person(r.username, r.display_name or r.username, (r.email or "").strip() or None,

@@ -2,18 +2,20 @@
 
 Types map to inputs the way people expect: ``long`` → number, ``date`` → date picker, ``boolean`` →
 checkbox, a required ``boolean`` (a decision) → two radio buttons, yes and no, neither chosen,
-``enum`` → select, ``string`` → text (a text area when it may be long). A decision is never
+``enum`` → select, ``string`` → text (a text area when it may be long), a field that names a person
+(``anvandare``) → a list of the intervention's staff with its roles, by name. A decision is never
 preselected: a required choice shows no default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.directory import Person
 from engine.views import Form, FormField
 
 LONG_TEXT = 200  # a string field allowed more than this gets a text area
@@ -22,10 +24,12 @@ LONG_TEXT = 200  # a string field allowed more than this gets a text area
 @dataclass(frozen=True)
 class Input:
     field: FormField
-    widget: str  # text | textarea | number | date | checkbox | yesno | select
+    widget: str  # text | textarea | number | date | checkbox | yesno | select | person
     value: str
     checked: bool
     error: str | None
+    #: person: (user name, display name) of whom the field may name
+    people: tuple[tuple[str, str], ...] = ()
 
 
 def widget_of(field: FormField) -> str:
@@ -43,11 +47,13 @@ def widget_of(field: FormField) -> str:
 
 
 def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str],
-           case_data: Mapping[str, Any] | None = None) -> list[Input]:
+           case_data: Mapping[str, Any] | None = None,
+           people: Mapping[str, Sequence[Person]] | None = None) -> list[Input]:
     """The fields to draw. A read-only field shows what the case holds under its name (what staff
     decide on, such as the meeting place the decision table chose); a writable one what was posted
     (after an error), else its default — never an earlier answer, so that a decision is made anew,
-    and no default for a required choice (a decision is made on purpose)."""
+    and no default for a required choice (a decision is made on purpose). ``people``: for a field
+    that names a person, whom it may name (without them it is a text field)."""
     drawn = []
     case_data = case_data or {}
     for field in form.fields:
@@ -56,7 +62,9 @@ def inputs(form: Form, values: Mapping[str, Any], errors: Mapping[str, str],
         raw = (case_data if field.readonly else values).get(field.id, default)
         value = "" if raw is None else str(raw)
         checked = field.type == "boolean" and value.lower() in ("true", "on", "1", "ja")
-        drawn.append(Input(field, widget_of(field), value, checked, errors.get(field.id)))
+        named = tuple((p.username, p.display_name) for p in (people or {}).get(field.id, ()))
+        widget = "person" if field.user_roles is not None and named else widget_of(field)
+        drawn.append(Input(field, widget, value, checked, errors.get(field.id), named))
     return drawn
 
 

@@ -45,7 +45,9 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
     notes = [n for n in teamwork().notes(case.id) if n.task_id == task.id]
     history = engine().history(case.id)
     return render_template(
-        "task.html", task=task, case=case, inputs=form_fields.inputs(task.form, values, shown_errors, case.data),
+        "task.html", task=task, case=case,
+        inputs=form_fields.inputs(task.form, values, shown_errors, case.data, people={
+            f.id: engine().people_for(task, f.id) for f in task.form.fields if f.user_roles is not None}),
         form_errors=unknown, may_work=authz.allowed(me(), authz.Action.WORK_ON_TASK, task),
         may_assign=authz.allowed(me(), authz.Action.ASSIGN_TASK, task),
         may_comment=authz.allowed(me(), authz.Action.COMMENT_ON_TASK, task),

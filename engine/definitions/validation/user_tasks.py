@@ -10,6 +10,8 @@ from engine.language import timers
 from engine.language.forms import FIELD_TYPES
 
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
+#: The form field property that makes a field name a person (engine/spiff/specs.py reads it).
+USER_FIELD = "anvandare"
 CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength", "villkor", "villkor_text"}
 
 
@@ -52,6 +54,10 @@ def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
         add(task, f"{where} has type '{field_type}'; supported: {', '.join(FIELD_TYPES)}")
     if field_type == "enum" and not field.findall(f"{{{CAMUNDA_NS}}}value"):
         add(task, f"{where} is an enum without values (camunda:value)")
+    names_a_person = any(p.get("id") == USER_FIELD
+                         for p in field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"))
+    if names_a_person and field_type != "string":
+        add(task, f"{where} names a person (anvandare) but is not a string field")
     for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
         name = constraint.get("name") or ""
         config = constraint.get("config")
