@@ -375,7 +375,12 @@ def _deploy_processes(engine) -> None:  # type: ignore[no-untyped-def]
     try:
         # A process published in the designer since stays as published: processes/ seeds the journeys.
         for version in engine.deploy(sources, "system", keep_published=True):
-            click.echo(f"{version.key} version {version.version}")
+            newest = engine.versions(version.key)[-1].version
+            if newest == version.version:
+                click.echo(f"{version.key} version {version.version}")
+            else:
+                click.echo(f"{version.key} version {newest} (processes/ holds version {version.version}; "
+                           f"version {newest}, published since, stays the newest)")
     except InvalidProcess as invalid:
         for problem in invalid.problems:
             click.echo(_line(problem, {}), err=True)

@@ -35,3 +35,27 @@ def test_deploy_refuses_an_invalid_file_and_deploys_nothing(tmp_path: Path) -> N
     from engine.api import WorkflowEngine
 
     assert WorkflowEngine(url).processes() == []
+
+
+def test_start_up_deploys_processes_and_keeps_a_version_published_since(tmp_path: Path) -> None:
+    """What `serve` and `run` do first: deploy processes/ as one deployment, each journey its own
+    version; a version published in the designer since stays the newest, and the start says so."""
+    from engine.api import WorkflowEngine, folder_files
+    from samverkan.cli import PROCESSES_DIR, _deploy_processes
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    engine = WorkflowEngine(url)
+    runner = CliRunner()
+    with runner.isolation() as (out, _err, _log):
+        _deploy_processes(engine)
+    assert out.getvalue().decode().splitlines() == [
+        "gemensamma_taget version 1", "gemensamma_taget_urval version 1", "samverkansteamet version 1"]
+
+    published = [f if f.name != "samverkansteamet.bpmn" else type(f)(f.name, f.content.replace(
+        b"days(14)", b"days(10)")) for f in folder_files(PROCESSES_DIR)]
+    engine.deploy(published, "david.designer")
+    with runner.isolation() as (out, _err, _log):
+        _deploy_processes(engine)
+    assert "samverkansteamet version 2 (processes/ holds version 1; version 2, published since, stays the newest)" \
+        in out.getvalue().decode().splitlines()
+    assert {p.key: p.version for p in engine.processes()}["samverkansteamet"] == 2
