@@ -91,6 +91,18 @@ def open_group(page: Page, group_id: str) -> None:
         header.click()
 
 
+def book_the_information_meeting(page: Page) -> None:
+    """In the sandbox: the first task of a test case, done as the team leader does it."""
+    first = page.locator('form.sandbox-task[data-element="registrera_informationsmote"]')
+    first.get_by_label("Deltagarens hemkommun").select_option("Nora")
+    first.get_by_label("Remitterande myndighet").select_option("FK")
+    first.get_by_label("Remittent").fill("Karin Ek, Försäkringskassan")
+    first.get_by_label("Deltagarens kön").select_option("kvinna")
+    first.get_by_label("Deltagarens födelseår").fill("2002")
+    first.get_by_label("Datum för informationsmötet").fill("2026-01-14")
+    first.get_by_role("button", name="Slutför med testdata").click()
+
+
 INFORMATIONSMOTE_BOKAT = {"hemkommun": "Lindesberg", "remitterande_myndighet": "FK", "remittent": "Karin Ek",
                           "kon": "kvinna", "fodelsear": 2002, "mote_datum": "2026-01-14"}
 INFORMATIONSMOTE = {"teammedlem_1": "tove.teamledare", "teammedlem_2": "arvid.arbetscoach", "deltagarens_svar": "ja"}
@@ -154,14 +166,7 @@ def test_a_designer_gives_the_team_ten_days_instead_of_fourteen_on_the_demos_own
     page.goto(editor)
     page.get_by_role("link", name="Prova i sandlådan").click()
     page.get_by_role("button", name="Starta testärende").click()
-    first = page.locator('form.sandbox-task[data-element="registrera_informationsmote"]')
-    first.get_by_label("Deltagarens hemkommun").select_option("Nora")
-    first.get_by_label("Remitterande myndighet").select_option("FK")
-    first.get_by_label("Remittent").fill("Karin Ek, Försäkringskassan")
-    first.get_by_label("Deltagarens kön").select_option("kvinna")
-    first.get_by_label("Deltagarens födelseår").fill("2002")
-    first.get_by_label("Datum för informationsmötet").fill("2026-01-14")
-    first.get_by_role("button", name="Slutför med testdata").click()
+    book_the_information_meeting(page)
     expect(page.locator(".flash-success")).to_contain_text("Klart: Registrera bokat informationsmöte.")
     meeting = page.locator('form.sandbox-task[data-element="informationsmote"]')
     meeting.get_by_label("Teammedlem som deltog").fill("anna.karlsson")
@@ -257,14 +262,7 @@ def test_a_designer_tries_a_draft_in_the_sandbox_with_test_data_and_moves_its_cl
     expect(page.locator("#sandbox-now")).to_have_text("2026-01-12 08:00")
     page.get_by_role("button", name="Starta testärende").click()
 
-    first = page.locator('form.sandbox-task[data-element="registrera_informationsmote"]')
-    first.get_by_label("Deltagarens hemkommun").select_option("Nora")
-    first.get_by_label("Remitterande myndighet").select_option("FK")
-    first.get_by_label("Remittent").fill("Karin Ek, Försäkringskassan")
-    first.get_by_label("Deltagarens kön").select_option("kvinna")
-    first.get_by_label("Deltagarens födelseår").fill("2002")
-    first.get_by_label("Datum för informationsmötet").fill("2026-01-14")
-    first.get_by_role("button", name="Slutför med testdata").click()
+    book_the_information_meeting(page)
 
     expect(page.locator(".flash-success")).to_contain_text("Klart: Registrera bokat informationsmöte.")
     expect(page.locator('form.sandbox-task[data-element="informationsmote"]')).to_be_visible()

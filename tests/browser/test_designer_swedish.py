@@ -105,7 +105,12 @@ def swedish_designer(browser: Browser, studio: Studio) -> Iterator[Page]:  # noq
     """A process designer, signed in, on a new draft of Samverkansteamet at 1600×1000."""
     context = new_context(browser, studio)  # type: ignore[arg-type]
     context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
+    yield on_a_new_draft(context.new_page())
+    context.close()
+
+
+def on_a_new_draft(page: Page) -> Page:
+    """Signed in as the process designer, at 1600×1000, on a new draft of Samverkansteamet."""
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto("/login")
     page.get_by_label("Användarnamn").fill("david.designer")
@@ -115,8 +120,7 @@ def swedish_designer(browser: Browser, studio: Studio) -> Iterator[Page]:  # noq
     page.goto("/design/processes/samverkansteamet")
     page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
     expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
-    yield page
-    context.close()
+    return page
 
 
 def show(page: Page, element_id: str | None) -> None:
@@ -265,16 +269,7 @@ def test_the_canvas_uses_the_page_width_with_a_minimap_and_zoom_buttons(swedish_
 def test_no_serious_accessibility_violations_in_the_designer(browser: Browser, studio: Studio) -> None:  # noqa: F811
     # axe is injected as an inline script, which the app's Content-Security-Policy refuses.
     context = new_context(browser, studio, bypass_csp=True)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto("/login")
-    page.get_by_label("Användarnamn").fill("david.designer")
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    page.goto("/design/processes/samverkansteamet")
-    page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
-    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+    page = on_a_new_draft(context.new_page())
     select(page, "bedom_remiss")
     open_group(page, "samverkan")
     page.add_script_tag(path=str(AXE))

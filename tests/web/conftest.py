@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.api import WorkflowEngine, folder_files
 from tests.bpmn import BPMN_DIR
 from web import create_app
 
@@ -81,3 +82,18 @@ def deployed(api: Api) -> Api:
                       content_type="application/xml", json=None)
     assert answer.status_code == 201, answer.get_json()
     return api
+
+
+@pytest.fixture
+def shipped(app: Flask) -> WorkflowEngine:
+    """The app's engine with processes/ deployed as `serve` deploys it (every journey, one deployment)."""
+    engine: WorkflowEngine = app.extensions["samverkan.engine"]
+    engine.deploy(folder_files(Path(__file__).resolve().parents[2] / "processes"), "system", keep_published=True)
+    return engine
+
+
+def walk(engine: WorkflowEngine, case_id: str, steps: Sequence[tuple[str, dict[str, Any]]], actor: str) -> None:
+    """Complete each named task of the case in turn, as it opens, with its answers."""
+    for element, data in steps:
+        task = next(t for t in engine.case(case_id).open_tasks if t.name == element)
+        engine.complete_task(task.id, data, actor)

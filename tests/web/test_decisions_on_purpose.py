@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from engine.api import WorkflowEngine, folder_files
+from engine.api import WorkflowEngine
 from tests.web.browser import PASSWORD, Person
+from tests.web.conftest import walk
 
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 REMISS = {"remitterande_myndighet": "AF", "remittent": "Jonas Lundh", "remiss_inkom": "2026-01-12",
           "utredningsmaterial": "Kartläggning", "utredningsmaterial_datum": "2025-12-15", "kand_af": True,
           "kand_viva": True, "samtycke_datum": "2026-01-09", "samtycke_omfattning": "AF och Viva",
@@ -23,9 +22,8 @@ REMISS = {"remitterande_myndighet": "AF", "remittent": "Jonas Lundh", "remiss_in
 
 
 @pytest.fixture
-def kim(app: Flask) -> Iterator[Person]:
-    """Kim, the coordinator of Gemensamma taget, with processes/ deployed as `serve` deploys it."""
-    engine(app).deploy(folder_files(PROCESSES), "system", keep_published=True)
+def kim(app: Flask, shipped: WorkflowEngine) -> Iterator[Person]:
+    """Kim, the coordinator of Gemensamma taget, on the journeys `serve` deploys."""
     app.extensions["samverkan.accounts"].add_user("kim", ["koordinator"], ["gemensamma_taget"], password=PASSWORD,
                                                   display_name="Kim Koordinator")
     yield Person(app, "kim")
@@ -39,9 +37,8 @@ def waiting_for_the_selection(app: Flask) -> str:
     """A Gemensamma taget case whose selection meeting is over: the coordinator registers its decision."""
     real = engine(app)
     case = real.start_case("gemensamma_taget", participant={"name": "Ali Ahmed"}, actor="kim")
-    for element, data in (("registrera_remiss", REMISS), ("anmal_till_urval", {"urvalsmote_datum": "2026-01-20"})):
-        task = next(t for t in real.case(case.id).open_tasks if t.name == element)
-        real.complete_task(task.id, data, "kim")
+    walk(real, case.id, [("registrera_remiss", REMISS),
+                         ("anmal_till_urval", {"urvalsmote_datum": "2026-01-20"})], "kim")
     return next(t.id for t in real.case(case.id).open_tasks if t.name == "registrera_urvalsbesked")
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from engine.api import WorkflowEngine, folder_files
+from engine.api import WorkflowEngine
 from engine.errors import InvalidFormData
 from tests.web.browser import PASSWORD, Person
+from tests.web.conftest import walk
 
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 TEAM = {"tove": ("Tove Teamledare", ["teamledare"], ["samverkansteamet"]),
         "arvid": ("Arvid Berg", ["arbetscoach"], ["samverkansteamet"]),
         "sam": ("Sam Sius", ["sius-konsulent"], ["samverkansteamet"]),
@@ -24,9 +23,8 @@ TEAM = {"tove": ("Tove Teamledare", ["teamledare"], ["samverkansteamet"]),
 
 
 @pytest.fixture
-def tove(app: Flask) -> Iterator[Person]:
-    """Tove, team leader of Samverkansteamet, with processes/ deployed as `serve` deploys it."""
-    engine(app).deploy(folder_files(PROCESSES), "system", keep_published=True)
+def tove(app: Flask, shipped: WorkflowEngine) -> Iterator[Person]:
+    """Tove, team leader of Samverkansteamet, and her colleagues, on the journeys `serve` deploys."""
     for username, (name, roles, teams) in TEAM.items():
         app.extensions["samverkan.accounts"].add_user(username, roles, teams, password=PASSWORD, display_name=name)
     yield Person(app, "tove")
@@ -40,14 +38,12 @@ def choosing_contact_persons(app: Flask) -> str:
     """A Samverkansteamet case the team has taken on: the team leader names its contact persons."""
     real = engine(app)
     case = real.start_case("samverkansteamet", participant={"name": "Gunnar Gran"}, actor="tove")
-    for element, data in (
-            ("registrera_informationsmote", {"hemkommun": "Nora", "remitterande_myndighet": "FK", "remittent": "Karin",
-                                             "kon": "man", "fodelsear": 1990, "mote_datum": "2026-01-14"}),
-            ("informationsmote", {"teammedlem_1": "arvid", "teammedlem_2": "sam", "deltagarens_svar": "ja"}),
-            ("registrera_remiss", {"remiss_inkom": "2026-01-16"}),
-            ("bedom_remiss", {"teammote_datum": "2026-01-20", "beslut": "antagen"})):
-        task = next(t for t in real.case(case.id).open_tasks if t.name == element)
-        real.complete_task(task.id, data, "tove")
+    walk(real, case.id, [
+        ("registrera_informationsmote", {"hemkommun": "Nora", "remitterande_myndighet": "FK", "remittent": "Karin",
+                                         "kon": "man", "fodelsear": 1990, "mote_datum": "2026-01-14"}),
+        ("informationsmote", {"teammedlem_1": "arvid", "teammedlem_2": "sam", "deltagarens_svar": "ja"}),
+        ("registrera_remiss", {"remiss_inkom": "2026-01-16"}),
+        ("bedom_remiss", {"teammote_datum": "2026-01-20", "beslut": "antagen"})], "tove")
     return next(t.id for t in real.case(case.id).open_tasks if t.name == "utse_kontaktpersoner")
 
 
