@@ -20,14 +20,14 @@ from engine.cases import deadlines
 from engine.cases.catalog import Catalog, version_view
 from engine.cases.firing import fire_due
 from engine.cases.history import history_row
-from engine.cases.inbox import Inbox
+from engine.cases.inbox import Inbox, on_hold
 from engine.cases.operations import Operations
 from engine.cases.runner import CaseRunner, Step, new_case_id, pauses_case, resume
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
 from engine.directory import Directory, Person
-from engine.errors import Conflict, InvalidFormData, InvalidInput, NotFound, Problem
+from engine.errors import CaseOnHold, Conflict, InvalidFormData, InvalidInput, NotFound, Problem
 from engine.language import forms, problems_sv, timers
 from engine.notifications.delivery import DeliveryWorker
 from engine.notifications.mail import SmtpMailer
@@ -327,7 +327,8 @@ class WorkflowEngine:
             return [task_view(r) for r in rows]
 
     def claim_task(self, task_id: str, user: str) -> Task:
-        """Take a task; a task claimed by someone else raises Conflict."""
+        """Take a task; a task claimed by someone else raises Conflict, a task of a paused case
+        CaseOnHold (it could not be completed either), unless it is the task that holds the case."""
         self._set_assignee(task_id, user, expected=None, event=events.TaskClaimed)
         return self.task(task_id)
 
@@ -350,6 +351,9 @@ class WorkflowEngine:
             case = store.get_case(session, task.case_id)
             if case is None or case.status not in ("open", "paused"):
                 raise Conflict(f"the case of task {task_id} is {case.status if case else 'gone'}")
+            if event is events.TaskClaimed and on_hold(
+                    case.status, store.pausing_elements(session, [case.id]).get(case.id), task.element):
+                raise CaseOnHold(f"case {case.id} is paused: task {task_id} waits until it goes on")
             if task.assignee == assignee:
                 return
             if not store.set_assignee(session, task_id, assignee, task.assignee if force else expected):
@@ -421,11 +425,22 @@ class WorkflowEngine:
     def notifications(self, *, user: str | None = None, groups: Sequence[str] | None = None,
                       process_keys: Sequence[str] | None = None, limit: int = 200) -> list[Notification]:
         """Reminders and escalations addressed to a person (by name or through their roles in their
-        interventions), newest first; all of them when ``user`` is None."""
+        interventions), newest first; all of them when ``user`` is None. Each carries its case's
+        participant's name and, for one about a task, whether that task is still open."""
         with self.db.reading() as session:
             rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit)
-            return [Notification(r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
-                                 r.subject, r.created_at, r.body) for r in rows]
+            cases = store.cases_by_id(session, [r.case_id for r in rows])
+            still_open = store.open_task_ids(session, [r.task_id for r in rows if r.task_id])
+            found = []
+            for r in rows:
+                case = cases.get(r.case_id)
+                found.append(Notification(
+                    r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
+                    r.subject, r.created_at, r.body,
+                    participant_name=str(((case.participant if case else None) or {}).get("name") or ""),
+                    case_started_by=case.started_by if case else "",
+                    task_open=(r.task_id in still_open) if r.task_id else None))
+            return found
 
     def run_due_timers(self, until: datetime | None = None, *, batch: int = TIMER_BATCH) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.

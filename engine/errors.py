@@ -39,6 +39,13 @@ class ConcurrentModification(Conflict):
     code = "concurrent_modification"
 
 
+class CaseOnHold(Conflict):
+    """The task's case is paused (by a person, or by another task the model marks ``pausar_arendet``):
+    its task cannot be taken until the case goes on."""
+
+    code = "case_paused"
+
+
 class DuplicateCase(Conflict):
     """The participant already has an open case in that intervention."""
 

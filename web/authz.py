@@ -157,10 +157,20 @@ def visible_cases(engine: WorkflowEngine, user: User, *, process: str | None = N
     return []
 
 
+def may_see_notification(user: User, notification: Notification) -> bool:
+    """The case rule (``case.read``) applied to a notification's case: it names the participant and
+    links to the case, so one addressed to someone who may no longer read the case (moved to another
+    intervention) is not shown to them."""
+    if user.is_admin or _of_intervention(user, notification.process_key):
+        return True
+    return user.is_referrer and notification.case_started_by == user.username
+
+
 def visible_notifications(engine: WorkflowEngine, user: User, limit: int = 200) -> list[Notification]:
     """Reminders and escalations addressed to the user, by name or through a role in one of their
-    interventions; every one for admins."""
+    interventions, about cases they may read; every one for admins."""
     if user.is_admin:
         return engine.notifications(limit=limit)
-    return engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
-                                limit=limit)
+    found = engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
+                                 limit=limit)
+    return [n for n in found if may_see_notification(user, n)]

@@ -7,10 +7,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.clock import Clock
-from engine.persistence import inbox_store
+from engine.persistence import inbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import task_view
 from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
+
+
+def on_hold(case_status: str, pausing_element: str | None, element: str) -> bool:
+    """Whether a task of a case waits for the case to go on: the case is paused, and not by this very
+    task (a task the model marks ``pausar_arendet`` is the work of the pause, so it stays workable).
+    Such a task can be neither taken nor completed."""
+    return case_status == "paused" and pausing_element != element
 
 
 class Inbox:
@@ -30,10 +37,24 @@ class Inbox:
         with self.db.reading() as session:
             found = inbox_store.page(session, query, limit, offset)
             counts = {tab: inbox_store.count(session, query, tab) for tab in TABS}
+            pausing = store.pausing_elements(session, [c.id for _, c in found if c.status == "paused"])
             rows = tuple(
-                InboxRow(task_view(t), str((c.participant or {}).get("name") or ""), c.status) for t, c in found
+                InboxRow(task_view(t), str((c.participant or {}).get("name") or ""), c.status,
+                         on_hold=on_hold(c.status, pausing.get(c.id), t.element))
+                for t, c in found
             )
         return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now)
+
+    def row(self, task_id: str) -> InboxRow | None:
+        """One open task as an inbox row (None once it is closed), whatever tab it belongs to."""
+        with self.db.reading() as session:
+            found = store.case_of_task(session, task_id)
+            if found is None:
+                return None
+            task, case = found
+            pausing = store.pausing_elements(session, [case.id]) if case.status == "paused" else {}
+            return InboxRow(task_view(task), str((case.participant or {}).get("name") or ""), case.status,
+                            on_hold=on_hold(case.status, pausing.get(case.id), task.element))
 
     def task_kinds(self, process_keys: Sequence[str] | None) -> list[TaskKind]:
         with self.db.reading() as session:

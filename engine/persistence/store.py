@@ -388,6 +388,35 @@ def notifications_for(session: Session, *, user: str | None, groups: Sequence[st
     return session.scalars(query.order_by(NotificationRow.created_at.desc(), NotificationRow.id).limit(limit)).all()
 
 
+def open_task_ids(session: Session, task_ids: Iterable[str]) -> set[str]:
+    """Which of these tasks are still open (the rest were completed or withdrawn)."""
+    ids = list(set(task_ids))
+    if not ids:
+        return set()
+    return set(session.scalars(select(HumanTaskRow.id).where(HumanTaskRow.id.in_(ids))))
+
+
+def cases_by_id(session: Session, case_ids: Iterable[str]) -> dict[str, CaseRow]:
+    ids = list(set(case_ids))
+    if not ids:
+        return {}
+    return {row.id: row for row in session.scalars(select(CaseRow).where(CaseRow.id.in_(ids)))}
+
+
+def pausing_elements(session: Session, case_ids: Iterable[str]) -> dict[str, str | None]:
+    """Per case: the element of the task that paused it (``pausar_arendet``), or None when a person
+    paused it; the case's latest ``CasePaused`` event decides."""
+    ids = list(set(case_ids))
+    if not ids:
+        return {}
+    latest = (select(CaseEventRow.case_id, func.max(CaseEventRow.id).label("id"))
+              .where(CaseEventRow.case_id.in_(ids), CaseEventRow.event == "CasePaused")
+              .group_by(CaseEventRow.case_id).subquery())
+    rows = session.execute(select(CaseEventRow.case_id, CaseEventRow.element)
+                           .join(latest, CaseEventRow.id == latest.c.id))
+    return {row[0]: row[1] for row in rows}
+
+
 def add_event(session: Session, row: CaseEventRow) -> None:
     session.add(row)
 

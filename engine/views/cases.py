@@ -198,6 +198,13 @@ class Notification:
     subject: str
     created_at: datetime
     body: str = ""
+    #: The case's participant, by name (what the notification is about, for a person to recognise).
+    participant_name: str = ""
+    #: Who started the case (a referrer sees their own referrals' notices).
+    case_started_by: str = ""
+    #: For a notification about a task (a reminder, an escalation): whether the task is still open;
+    #: None for one about no task. A completed or withdrawn task's reminders have been dealt with.
+    task_open: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class InboxRow:
     task: Task
     participant_name: str
     case_status: str
+    #: The case is paused, and not by this task: it can be neither taken nor completed until it goes on.
+    on_hold: bool = False
 
     def urgency(self, now: datetime) -> str:
         """overdue | soon | later | none: what the inbox marks the row with."""

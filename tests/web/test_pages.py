@@ -346,6 +346,10 @@ def test_reminders_and_escalations_reach_the_notifications_page_with_a_badge(peo
     assert re.search(r'class="badge"[^>]*>2<', page.text)
     lena.get("/notifications")
     assert "Påminnelse" in lena.text() and "Eskalering" in lena.text()
+    # Looking at the list reads nothing (tests/web/test_inbox_day.py: each is read on its own) …
+    assert re.search(r'class="badge"[^>]*>2<', lena.get("/inbox").text)
+    # … "Markera alla som lästa" reads them all.
+    lena.follow(lena.post("/notifications/read"))
     assert not re.search(r'class="badge"', lena.get("/inbox").text)
 
 

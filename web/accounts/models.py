@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.models import UTCDateTime
@@ -30,7 +30,7 @@ class UserRow(AccountsBase):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    # When the user last opened the notifications page: the badge counts what came after.
+    # When the user last marked all their notifications read: everything older counts as read.
     notifications_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     teams: Mapped[list[str]] = mapped_column(JSON)
@@ -81,6 +81,19 @@ class AccessLogRow(AccountsBase):
     username: Mapped[str] = mapped_column(String(100), index=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(50))
+
+
+class NotificationReadRow(AccountsBase):
+    """A notification a user has opened or marked read (each one on its own; "mark all read" moves
+    ``users.notifications_seen_at`` instead, so this table holds only what came after)."""
+
+    __tablename__ = "notification_reads"
+    __table_args__ = (UniqueConstraint("username", "notification_id", name="uq_notification_reads"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    notification_id: Mapped[str] = mapped_column(String(36))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseNoteRow(AccountsBase):

@@ -3,7 +3,7 @@ tokens are in ``tokens.py``, their page sessions in ``sessions.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -14,7 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
 from web.accounts.identity import STAFF_ROLES, User, user_view
-from web.accounts.models import ROLES, AccessLogRow, SessionRow, UserRow
+from web.accounts.models import ROLES, AccessLogRow, NotificationReadRow, SessionRow, UserRow
 from web.accounts.sessions import PageSessions
 from web.accounts.tokens import ApiTokens
 
@@ -116,11 +116,37 @@ class Accounts:
             users = [user_view(r) for r in rows]
         return [u for u in users if set(u.teams) & set(teams) and u.is_staff]
 
+    def display_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
+        """User name → display name, for the names given that belong to a user (others left out)."""
+        wanted = sorted({u for u in usernames if u})
+        if not wanted:
+            return {}
+        with self.db.transaction() as session:
+            rows = session.execute(select(UserRow.username, UserRow.display_name).where(UserRow.username.in_(wanted)))
+            return {row[0]: row[1] for row in rows}
+
     def mark_notifications_seen(self, username: str, at: datetime) -> None:
+        """Every notification up to ``at`` is read ("Markera alla som lästa")."""
         with self.db.transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             if row is not None:
                 row.notifications_seen_at = at
+            session.execute(delete(NotificationReadRow).where(NotificationReadRow.username == username,
+                                                              NotificationReadRow.read_at <= at))
+
+    def mark_notification_read(self, username: str, notification_id: str, at: datetime) -> None:
+        """One notification is read (opened, or marked); marking it twice changes nothing."""
+        with self.db.transaction() as session:
+            known = session.scalar(select(NotificationReadRow.id).where(
+                NotificationReadRow.username == username, NotificationReadRow.notification_id == notification_id))
+            if known is None:
+                session.add(NotificationReadRow(username=username, notification_id=notification_id, read_at=at))
+
+    def notifications_read(self, username: str) -> set[str]:
+        """The notifications the user has opened or marked read one by one."""
+        with self.db.transaction() as session:
+            return set(session.scalars(select(NotificationReadRow.notification_id)
+                                       .where(NotificationReadRow.username == username)))
 
     def notifications_seen_at(self, username: str) -> datetime | None:
         with self.db.transaction() as session:

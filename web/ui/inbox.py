@@ -1,4 +1,12 @@
-"""The inbox: my tasks, my groups' tasks and all tasks of my interventions, earliest due first."""
+"""The inbox: my tasks, my groups' tasks and all tasks of my interventions, earliest due first.
+
+Rows speak people's language: the intervention's name, the assignee's name, the groups' role
+names. A task whose case is paused (and not by this task) is marked "Ärendet vilar" and offers no
+"Ta": the engine refuses to let it be taken (``CaseOnHold``). Taking or returning a task from
+the inbox comes back to the same row, focused (its id is the address's fragment, and a focusable
+target of a fragment gets the focus); a row that no longer belongs to the tab (taken from
+"Gruppens uppgifter") stays in place for that one answer, saying where it went.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from engine.errors import EngineError, InvalidFormData, NotFound
-from engine.views import TABS, TaskFilter
+from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound
+from engine.views import TABS, InboxPage, InboxRow, TaskFilter
 from web import authz
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS
@@ -56,15 +64,37 @@ def index() -> str:
                        participant=args.get("q") or None)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
     page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    rows, kept = _with_kept_row(page, request.args.get("kept", ""))
     team_keys = list(user.teams) if not user.is_admin else None
     return render_template(
-        "inbox.html", page=page, tab=tab, args=args, page_number=page_number,
+        "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=args, page_number=page_number,
         pages=max(1, -(-page.total // PAGE_SIZE)),
         kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
+        process_names={p.key: p.name for p in engine().processes()},
+        names=accounts().display_names(r.task.assignee for r in rows),
         colleagues=accounts().colleagues(user.teams), filters=teamwork().filters_for(user),
         may_assign=bool(authz.LEADER_ROLES & set(user.roles)) or user.is_admin,
         may_work=lambda t: authz.allowed(user, authz.Action.WORK_ON_TASK, t),
     )
+
+
+def _with_kept_row(page: InboxPage, task_id: str) -> tuple[list[InboxRow], str | None]:
+    """The page's rows, and the task just taken or returned from this page put back in its place
+    if it has left the tab, so that the focus can come back to it (its id, if it is shown)."""
+    rows = list(page.rows)
+    if not task_id:
+        return rows, None
+    if any(r.task.id == task_id for r in rows):
+        return rows, task_id
+    row = engine().inbox.row(task_id)
+    if row is None or not authz.allowed(me(), authz.Action.READ_CASE, engine().case(row.task.case_id)):
+        return rows, None
+    task = row.task
+    order = (task.due_at is None, task.due_at or task.created_at, task.created_at)
+    at = next((i for i, r in enumerate(rows) if (r.task.due_at is None, r.task.due_at or r.task.created_at,
+                                                   r.task.created_at) > order), len(rows))
+    rows.insert(at, row)
+    return rows, task_id
 
 
 def _processes(teams: tuple[str, ...], everything: bool) -> list[tuple[str, str]]:
@@ -73,9 +103,61 @@ def _processes(teams: tuple[str, ...], everything: bool) -> list[tuple[str, str]
     return [(k, known[k]) for k in keys]
 
 
-def _back() -> str:
+def _back(**extra: Any) -> str:
     kept: dict[str, Any] = {k: v for k, v in request.form.items() if k in FILTER_KEYS and v}
-    return url_for("inbox.index", **kept)
+    page = request.form.get("page", "")
+    if page.isdigit() and page != "1":
+        kept["page"] = page
+    return url_for("inbox.index", **kept, **extra)
+
+
+def _back_to_row(task_id: str) -> Response:
+    return redirect(_back(kept=task_id, _anchor=f"task-{task_id}"))
+
+
+@blueprint.post("/inbox/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    """Take one task from the inbox, and come back to its row."""
+    user = me()
+    try:
+        task = engine().task(task_id)
+        authz.visible_case(engine(), user, task.case_id)
+    except NotFound:
+        flash(_("Uppgiften är redan klar eller återkallad."), "info")
+        return redirect(_back())
+    authz.require(user, authz.Action.WORK_ON_TASK, task)
+    try:
+        engine().claim_task(task.id, user.username)
+    except CaseOnHold:
+        flash(_("Ärendet vilar: uppgiften kan inte tas förrän ärendet återupptas."), "error")
+    except (Conflict, NotFound):
+        flash(_("Någon annan tog uppgiften innan dig."), "info")
+    else:
+        flash(_("Du har tagit %(task)s för %(name)s.", task=task.title, name=_participant(task.case_id)), "success")
+    return _back_to_row(task.id)
+
+
+@blueprint.post("/inbox/tasks/<task_id>/release")
+def release(task_id: str) -> Response:
+    """Give one of my tasks back to its groups from the inbox, and come back to its row."""
+    user = me()
+    try:
+        task = engine().task(task_id)
+        authz.visible_case(engine(), user, task.case_id)
+        engine().unclaim_task(task.id, user.username)
+    except NotFound:
+        flash(_("Uppgiften är redan klar eller återkallad."), "info")
+        return redirect(_back())
+    except Conflict:
+        flash(_("Uppgiften är inte din att lämna tillbaka."), "error")
+    else:
+        flash(_("%(task)s för %(name)s är tillbaka hos gruppen.", task=task.title,
+                name=_participant(task.case_id)), "success")
+    return _back_to_row(task.id)
+
+
+def _participant(case_id: str) -> str:
+    return str(engine().case(case_id).participant.get("name") or "")
 
 
 @blueprint.post("/inbox/bulk")
@@ -90,6 +172,7 @@ def bulk() -> Response:
     assignee = request.form.get("assignee") or None
     done: list[str] = []
     failed: list[str] = []
+    held: list[str] = []
     for task_id in ids:
         try:
             task = engine().task(task_id)
@@ -106,10 +189,15 @@ def bulk() -> Response:
             else:
                 raise Forbidden(f"{user.username} may not {action} task {task.id}")
             done.append(task.title)
+        except CaseOnHold:
+            held.append(task_id)
         except EngineError:
             failed.append(task_id)
     if done:
         flash(ngettext("%(num)d uppgift ändrad.", "%(num)d uppgifter ändrade.", len(done)), "success")
+    if held:
+        flash(ngettext("%(num)d uppgift togs inte: ärendet vilar.",
+                       "%(num)d uppgifter togs inte: deras ärenden vilar.", len(held)), "error")
     if failed:
         flash(ngettext("%(num)d uppgift kunde inte ändras (redan tagen, klar eller inte din).",
                        "%(num)d uppgifter kunde inte ändras (redan tagna, klara eller inte dina).", len(failed)),

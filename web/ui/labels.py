@@ -1,6 +1,8 @@
-"""Swedish names for what the engine reports in ids: history events, case statuses, messages."""
+"""Swedish names for what the engine reports in ids: history events, case statuses, messages, roles."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -56,17 +58,45 @@ NOTIFICATION_KINDS = {
     "cancellation": _l("Inställt möte"),
 }
 
-#: Who refers participants: the authorities of a samordningsförbund.
+#: The roles of web/accounts/models.py ROLES, as people call them (a test checks each has one).
+ROLES = {
+    "teamledare": _l("Teamledare"),
+    "arbetscoach": _l("Arbetscoach"),
+    "arbetsterapeut": _l("Arbetsterapeut"),
+    "sius-konsulent": _l("SIUS-konsulent"),
+    "koordinator": _l("Koordinator"),
+    "rekryteringsgrupp": _l("Rekryteringsgruppen"),
+    "handlaggare": _l("Handläggare"),
+    "arbetsgivarkontakt": _l("Arbetsgivarkontakt"),
+    "styrgrupp": _l("Styrgruppen"),
+    "remittent": _l("Remittent"),
+    "processdesigner": _l("Processdesigner"),
+    "admin": _l("Administratör"),
+}
+
+
+def role_label(role: str) -> str:
+    return label(ROLES, role)
+
+
+def roles_label(roles: Iterable[str]) -> str:
+    """Several roles by name, in the order given: "Teamledare, Arbetscoach"."""
+    return ", ".join(role_label(r) for r in roles)
+
+
 def label(table: dict[str, object], key: str) -> str:
     value = table.get(key)
     return str(value) if value is not None else key.replace("_", " ").capitalize()
 
 
 def init(app: Flask) -> None:
-    """The templates' names for ids: ``event_label``, ``status_label``, ``message_label``, ``kind_label``."""
+    """The templates' names for ids: ``event_label``, ``status_label``, ``message_label``, ``kind_label``,
+    ``role_label`` and ``roles_label``."""
     app.jinja_env.globals.update(
         event_label=lambda key: label(EVENTS, key),
         status_label=lambda key: label(STATUSES, key),
         message_label=lambda key: label(MESSAGES, key),
         kind_label=lambda key: label(NOTIFICATION_KINDS, key),
+        role_label=role_label,
+        roles_label=roles_label,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +12,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.api import WorkflowEngine
+from engine.views import Notification
 from web import authz
 from web.accounts.users import Accounts, User
 from web.teamwork import Teamwork
@@ -71,10 +74,38 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+@dataclass(frozen=True)
+class Item:
+    """A notification as its reader sees it."""
+
+    notification: Notification
+    read: bool
+
+    @property
+    def done(self) -> bool:
+        """About a task that is no longer open: dealt with."""
+        return self.notification.task_open is False
+
+    @property
+    def new(self) -> bool:
+        return not self.read and not self.done
+
+
+def items(user: User, limit: int = 200) -> list[Item]:
+    """The user's notifications, each with whether they have read it."""
+    found = authz.visible_notifications(engine(), user, limit=limit)
+    return marked(user.username, found)
+
+
+def marked(username: str, found: Sequence[Notification]) -> list[Item]:
+    seen: datetime | None = accounts().notifications_seen_at(username)
+    read = accounts().notifications_read(username)
+    return [Item(n, n.id in read or (seen is not None and n.created_at <= seen)) for n in found]
+
+
 def unseen_notifications(user: User) -> int:
-    seen = accounts().notifications_seen_at(user.username)
-    found = authz.visible_notifications(engine(), user, limit=100)
-    return sum(1 for n in found if seen is None or n.created_at > seen)
+    """The header's badge: notifications not yet read whose task (if any) is still open."""
+    return sum(1 for item in items(user, limit=100) if item.new)
 
 
 def page_context() -> dict[str, Any]:
