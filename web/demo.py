@@ -13,7 +13,7 @@ from typing import Any
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, EngineError
 from engine.views import Task
-from web.accounts.users import Accounts
+from web.accounts.users import STAFF_ROLES, Accounts
 from web.personnummer import check_digit
 
 #: username → (display name, roles, teams)
@@ -61,7 +61,49 @@ def seed(engine: WorkflowEngine, accounts: Accounts, cases: int = 30, rng_seed: 
         passwords[username] = password
     if not engine.cases(limit=1):
         _cases(engine, cases, random.Random(rng_seed))  # noqa: S311 - demo data, not secrets
+        hand_out(engine)
     return passwords
+
+
+#: How many open tasks each demo case officer starts the day with in "Mina uppgifter".
+TASKS_EACH = 3
+
+
+def hand_out(engine: WorkflowEngine, each: int = TASKS_EACH) -> dict[str, list[str]]:
+    """Give every demo case officer (staff of an intervention) up to ``each`` of the open tasks
+    offered to their roles, earliest due first, so that nobody signs in to an empty "Mina
+    uppgifter". Tasks of paused cases are left (they cannot be taken). Deterministic: users in
+    DEMO_USERS order, tasks by due date, creation, participant and element. Returns user → task ids."""
+    given: dict[str, list[str]] = {}
+    names = {c.id: str(c.participant.get("name") or "") for c in engine.cases()}
+    offered: dict[str, list[Task]] = {}
+    for username, (_, roles, teams) in DEMO_USERS.items():
+        if not teams or not set(roles) & STAFF_ROLES:
+            continue
+        tasks = [t for t in engine.tasks(process_keys=teams, user=username, groups=roles) if t.assignee is None]
+        offered[username] = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at,
+                                                         names.get(t.case_id, ""), t.name))
+    # Those offered least choose first, so that a role with few tasks (the occupational therapist's
+    # share of the team's tasks) is not left with nothing by the roles offered everything.
+    order = sorted(offered, key=lambda u: (len(offered[u]), list(DEMO_USERS).index(u)))
+    taken: set[str] = set()
+    for username in order:
+        for task in offered[username]:
+            if len(given.get(username, [])) >= each:
+                break
+            if task.id in taken:
+                continue
+            try:
+                engine.claim_task(task.id, username)
+            except EngineError:  # a paused case's task
+                continue
+            taken.add(task.id)
+            given.setdefault(username, []).append(task.id)
+    return given
+
+
+#: Samverkansteamet's contact people, in turn: each case officer of the team follows some participants.
+CONTACTS = ("arvid.arbetscoach", "elin.arbetsterapeut", "sam.sius")
 
 
 def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
@@ -82,13 +124,16 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
                                      participant_key=number, actor="rebecka.remittent")
         except EngineError:
             continue
+        contact = CONTACTS[(n // len(journeys)) % len(CONTACTS)]
+        choices = dict(CHOICES, kontaktperson=contact,
+                       andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)])
         for _ in range(rng.randint(0, 9)):
             open_tasks = sorted(case.open_tasks, key=lambda t: (t.created_at, t.name))
             if not open_tasks:
                 break
             task = open_tasks[0]
             try:
-                case = engine.complete_task(task.id, task.form.sample_answers(started, CHOICES), _actor(task))
+                case = engine.complete_task(task.id, task.form.sample_answers(started, choices), _actor(task))
             except EngineError:
                 break
 
