@@ -134,6 +134,8 @@ def test_a_paused_cases_task_is_marked_and_cannot_be_taken_through_any_door(peop
 
     lena.follow(lena.post(f"/inbox/tasks/{task}/claim", {"tab": "group"}))
     assert "Ärendet vilar: uppgiften kan inte tas förrän ärendet återupptas." in lena.flashes()
+    lena.follow(lena.post(f"/tasks/{task}/claim"))  # from the task page
+    assert "Ärendet vilar: uppgiften kan inte tas förrän ärendet återupptas." in lena.flashes()
     lena.follow(lena.post("/inbox/bulk", {"action": "claim", "task": [task]}))
     assert "1 uppgift togs inte: ärendet vilar." in lena.flashes()
     answer = api.post(f"/tasks/{task}/claim", "lena")

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.errors import Conflict, EngineError, InvalidFormData, NotFound, StepFailed
+from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound, StepFailed
 from engine.views import Task
 from web import authz
 from web.access_log import log_access
@@ -96,6 +96,8 @@ def claim(task_id: str) -> Response:
     authz.require(me(), authz.Action.WORK_ON_TASK, task)
     try:
         engine().claim_task(task.id, me().username)
+    except CaseOnHold:
+        flash(_("Ärendet vilar: uppgiften kan inte tas förrän ärendet återupptas."), "error")
     except (Conflict, NotFound):
         flash(_("Någon annan tog uppgiften innan dig."), "info")
     else:
