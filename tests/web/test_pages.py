@@ -211,12 +211,22 @@ def test_a_team_leader_hands_out_several_tasks_at_once(people: Flask) -> None:
     lena.get("/inbox?tab=group")
     tasks = [link.rsplit("/", 1)[-1] for link in lena.links("/tasks/")]
     assert len(tasks) == 2
-    lena.follow(lena.post("/inbox/bulk", {"action": "assign", "assignee": "carl", "task": tasks}))
+    # No colleague is preselected: nothing chosen, nothing moves.
+    assert re.search(r'<select id="bulk-assignee" name="assignee">\s*<option value="">Välj kollega …</option>',
+                     lena.page.text)  # type: ignore[union-attr]
+    lena.follow(lena.post("/inbox/bulk", {"action": "assign", "assignee": "", "task": tasks}))
+    assert "Välj vem uppgifterna ska tilldelas." in lena.flashes()
+    # Giving tasks away is asked first, with the tasks and the person by name; nothing moves yet.
+    asked = lena.post("/inbox/bulk", {"action": "assign", "assignee": "carl", "task": tasks})
+    assert asked.status_code == 200 and "Tilldela Carl dessa uppgifter?" in asked.text
+    assert "Kajsa Kvist" in asked.text and "Gunnar Gran" in asked.text
+    assert all(people.extensions["samverkan.engine"].task(t).assignee is None for t in tasks)
+    lena.follow(lena.post("/inbox/bulk", {"action": "assign", "assignee": "carl", "task": tasks, "confirmed": "ja"}))
     assert "2 uppgifter ändrade." in lena.flashes()
     carl.get("/inbox")
     assert "Kajsa Kvist" in carl.text() and "Gunnar Gran" in carl.text()
     # An arbetscoach may claim but not hand out work.
-    carl.post("/inbox/bulk", {"action": "release", "task": tasks})
+    carl.post("/inbox/bulk", {"action": "release", "task": tasks, "confirmed": "ja"})
     assert Person(people, "carl").get("/inbox").text.count("/tasks/") >= 2
 
 

@@ -161,8 +161,9 @@ def _participant(case_id: str) -> str:
 
 
 @blueprint.post("/inbox/bulk")
-def bulk() -> Response:
-    """Claim several tasks, or (team leaders) give several to someone or back to their groups."""
+def bulk() -> Response | str:
+    """Claim several tasks, or (team leaders) give several to someone or back to their groups. Giving
+    tasks away is shown first, to be confirmed: a click on the wrong name moves nothing."""
     user = me()
     action = request.form.get("action", "")
     ids = request.form.getlist("task")[:PAGE_SIZE]
@@ -170,6 +171,11 @@ def bulk() -> Response:
         flash(_("Markera minst en uppgift först."), "error")
         return redirect(_back())
     assignee = request.form.get("assignee") or None
+    if action == "assign" and assignee is None:
+        flash(_("Välj vem uppgifterna ska tilldelas."), "error")
+        return redirect(_back())
+    if action in ("assign", "release") and request.form.get("confirmed") != "ja":
+        return _confirm(action, ids, assignee)
     done: list[str] = []
     failed: list[str] = []
     held: list[str] = []
@@ -203,6 +209,23 @@ def bulk() -> Response:
                        "%(num)d uppgifter kunde inte ändras (redan tagna, klara eller inte dina).", len(failed)),
               "error")
     return redirect(_back())
+
+
+def _confirm(action: str, ids: list[str], assignee: str | None) -> str:
+    """The page that asks before tasks are given away: which tasks, to whom, and the two buttons."""
+    tasks = []
+    for task_id in ids:
+        try:
+            task = engine().task(task_id)
+            case = authz.visible_case(engine(), me(), task.case_id)
+        except EngineError:
+            continue
+        tasks.append((task, str(case.participant.get("name") or "")))
+    keys = tuple({task.process_key for task, _name in tasks})
+    names = {c.username: c.display_name for c in accounts().colleagues(keys)}
+    kept = {k: v for k, v in request.form.items() if k in FILTER_KEYS or k == "page"}
+    return render_template("inbox_confirm.html", action=action, tasks=tasks, assignee=assignee, names=names,
+                           kept=kept, back=_back())
 
 
 @blueprint.post("/inbox/filters")
