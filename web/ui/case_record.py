@@ -100,6 +100,11 @@ def shown(value: Any, spec: FormField | None, names: Mapping[str, str]) -> str:
     return str(value)
 
 
+def field_of(forms: Mapping[str, Form], key: str) -> FormField | None:
+    """The first form field of the version that records ``key`` (for its labels)."""
+    return next((f for form in forms.values() if (f := form.field(key)) is not None), None)
+
+
 def field_label(key: str, spec: FormField | None, labels_in_model: Mapping[str, str]) -> str:
     if spec is not None and spec.label and spec.label != key:
         return spec.label

@@ -23,7 +23,8 @@ blueprint.context_processor(page_context)
 MAX_REASON = 1000
 
 
-#: Rows on a page of the case list.
+#: Rows on a page of the case list: the choices, and the one given unless another is chosen.
+PAGE_SIZES = (20, 50, 100)
 PAGE_SIZE = 50
 #: The list's sortable columns: the address's name → the engine's, and whether it starts descending.
 SORTS = {"started": ("started", True), "name": ("name", False), "personnummer": ("participant_key", False),
@@ -56,19 +57,22 @@ def index() -> str:
     unusable = bool(q) and key is None and not any(c.isalpha() for c in q)
     search = CaseFilter(status=status, participant_key=key, name=q if q and key is None else None)
     page_number = _page_number(request.args.get("page"))
-    result = CasePage((), 0, 0, PAGE_SIZE) if unusable else authz.visible_case_page(
-        engine(), me(), search, sort=engine_sort, descending=descending, limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE)
-    pages = max(1, -(-result.total // PAGE_SIZE))
+    size = _page_number(request.args.get("per_page") or str(PAGE_SIZE))
+    size = size if size in PAGE_SIZES else PAGE_SIZE
+    result = CasePage((), 0, 0, size) if unusable else authz.visible_case_page(
+        engine(), me(), search, sort=engine_sort, descending=descending, limit=size,
+        offset=(page_number - 1) * size)
+    pages = max(1, -(-result.total // size))
     if page_number > pages:  # a page that is no longer there (fewer cases since): the last one
         page_number = pages
         result = authz.visible_case_page(engine(), me(), search, sort=engine_sort, descending=descending,
-                                         limit=PAGE_SIZE, offset=(pages - 1) * PAGE_SIZE)
+                                         limit=size, offset=(pages - 1) * size)
     # The page's own links keep the search, except a whole personnummer: that reaches no address
     # but the one the form sent (a handful of cases at most: one page, sorted as it comes).
     linkable = not personnummer.is_whole_number(q)
     q_shown = q if linkable else q[:-4] + "****"
-    base = {k: v for k, v in (("status", status), ("q", q if linkable else None)) if v}
+    base = {k: v for k, v in (("status", status), ("q", q if linkable else None),
+                              ("per_page", size if size != PAGE_SIZE else None)) if v}
 
     def link(**changes: Any) -> str:
         args: dict[str, Any] = {**base, "sort": sort, "order": "desc" if descending else "asc",
@@ -80,7 +84,7 @@ def index() -> str:
     return render_template(
         "cases.html", page=result, status=status, q=q, q_shown=q_shown, sort=sort, descending=descending,
         unusable=unusable, page_number=page_number, pages=pages, linkable=linkable, link=link, sorts=SORTS,
-        masked=personnummer.masked, process_names=_process_names(),
+        size=size, sizes=PAGE_SIZES, masked=personnummer.masked, process_names=_process_names(),
         here=request.full_path if linkable else link(page=1))
 
 
@@ -123,6 +127,7 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
         step_names=step_names, person=lambda u: case_record.actor_name(u, names), finished=finished,
         process_name=_process_names().get(case.process_key, case.process_key),
         decisions=_decisions(case, history, forms, step_names, names),
+        value_of=lambda key: case_record.shown(case.data.get(key), case_record.field_of(forms, key), names),
     )
 
 
