@@ -38,9 +38,12 @@ from engine.persistence.models import CaseRow
 from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
 from engine.views import (
+    CASE_SORTS,
     Case,
     CaseDiagram,
     CaseEvent,
+    CaseFilter,
+    CasePage,
     DueRun,
     Form,
     ModelDiff,
@@ -208,6 +211,22 @@ class WorkflowEngine:
         keys = [process_key] if process_key else (list(process_keys) if process_keys is not None else None)
         with self.db.reading() as session:
             return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by)]
+
+    def case_page(self, f: CaseFilter, *, sort: str = "started", descending: bool = True, limit: int = 50,
+                  offset: int = 0) -> CasePage:
+        """A page of the case summaries ``f`` lets through, sorted by one of :data:`CASE_SORTS`
+        (newest first among equals), with how many there are in all."""
+        if sort not in CASE_SORTS:
+            raise InvalidInput(f"cases cannot be sorted by '{sort}'", {"sort": "unknown"})
+        limit, offset = max(1, min(limit, 500)), max(0, offset)
+        with self.db.reading() as session:
+            rows, total = store.search_cases(session, f, sort, descending, limit, offset)
+            return CasePage(tuple(case_view(r) for r in rows), total, offset, limit)
+
+    def forms(self, process_key: str, version: int) -> dict[str, Form]:
+        """The form of every user task of a deployed version, by element id: what a finished
+        task's fields and options were called, once its task is gone."""
+        return self.catalog.forms(process_key, version)
 
     def history(self, case_id: str, after: int | None = None) -> list[CaseEvent]:
         """The case's history, oldest first; with ``after``, only the events written after the one of that id."""

@@ -21,12 +21,13 @@ it did not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
-from engine.views import Case, Notification, Task
+from engine.views import Case, CaseFilter, CasePage, Notification, Task
 from web import personnummer
 from web.accounts.users import User
 from web.errors import Forbidden
@@ -155,6 +156,22 @@ def visible_cases(engine: WorkflowEngine, user: User, *, process: str | None = N
     if user.is_referrer:
         return engine.cases(process, status, limit, started_by=user.username)
     return []
+
+
+def visible_case_page(engine: WorkflowEngine, user: User, search: CaseFilter, *, sort: str = "started",
+                      descending: bool = True, limit: int = 50, offset: int = 0) -> CasePage:
+    """A page of the case summaries the user may see, by the rule of :func:`visible_cases`, that
+    ``search`` lets through, with how many there are in all: the search only ever narrows."""
+    if user.is_admin:
+        scoped = search
+    elif user.is_staff:
+        teams = tuple(t for t in user.teams if search.process_keys is None or t in search.process_keys)
+        scoped = replace(search, process_keys=teams)
+    elif user.is_referrer:
+        scoped = replace(search, started_by=user.username)
+    else:
+        return CasePage((), 0, offset, limit)
+    return engine.case_page(scoped, sort=sort, descending=descending, limit=limit, offset=offset)
 
 
 def may_see_notification(user: User, notification: Notification) -> bool:

@@ -52,3 +52,28 @@ def shown(normalized: str) -> str:
 def masked(normalized: str) -> str:
     """``YYYYMMDD-****`` for people who do not need the whole number."""
     return f"{normalized[:8]}-****" if len(normalized) == 12 else "****"
+
+
+#: A search for a person by number: the digits typed (a '-' or '+' and spaces allowed between them).
+_SEARCH = re.compile(r"^[0-9][0-9 +-]*[0-9]$")
+
+
+def search_pattern(text: str) -> str | None:
+    """What a search by number means, as a pattern over the normalised ``YYYYMMDDNNNC`` (``_``: any
+    one digit): the whole number (12 or 10 digits), its last four digits, or the birth date
+    (``YYYYMMDD`` or ``YYMMDD``). None for text that is not one of these (a name, or a number of
+    another length)."""
+    text = text.strip()
+    if not _SEARCH.match(text):
+        return None
+    digits = re.sub(r"[ +-]", "", text)
+    return {12: digits, 10: "__" + digits, 8: digits + "____", 6: "__" + digits + "____",
+            4: "________" + digits}.get(len(digits))
+
+
+def is_whole_number(text: str) -> bool:
+    """Whether a search names one person's whole number (10 or 12 digits): such a search is not put
+    into the page's own links (sorting, paging), so that it reaches no address but the one the
+    search form sent."""
+    pattern = search_pattern(text)
+    return pattern is not None and "_" not in pattern[2:]

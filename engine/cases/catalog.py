@@ -18,12 +18,14 @@ from lxml import etree
 
 from engine.definitions import model_files, xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
-from engine.persistence import store
+from engine.persistence import store, version_store
 from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
+from engine.spiff.runtime import element_of
+from engine.spiff.specs import form_of
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
-from engine.views import ProcessVersion, SourceFile
+from engine.views import Form, ProcessVersion, SourceFile
 
 
 def content_hash(files: Sequence[SourceFile]) -> str:
@@ -42,6 +44,7 @@ class Catalog:
         self.db = db
         self.allow_scripts = allow_scripts
         self._bundles: dict[int, SpecBundle] = {}
+        self._forms: dict[int, dict[str, Form]] = {}
         self._lock = threading.Lock()
 
     def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
@@ -131,6 +134,28 @@ class Catalog:
             self._bundles[version_id] = match.bundle
         return match.bundle
 
+    def forms(self, key: str, version: int) -> dict[str, Form]:
+        """The form of every user task of one deployed version (sub-processes too), by element id;
+        tasks without fields are left out. Read once per version, as its spec is."""
+        with self.db.reading() as session:
+            row = version_store.version_row(session, key, version)
+            if row is None:
+                raise NotFound(f"process {key} version {version} does not exist")
+            version_id = row.id
+        with self._lock:
+            cached = self._forms.get(version_id)
+        if cached is not None:
+            return cached
+        spec, subprocess_specs = self.bundle(version_id).specs()
+        found: dict[str, Form] = {}
+        for process in (spec, *subprocess_specs.values()):
+            for task_spec in process.task_specs.values():
+                form = form_of(task_spec)
+                if form.fields:
+                    found.setdefault(element_of(task_spec), form)
+        with self._lock:
+            self._forms[version_id] = found
+        return found
 
     @staticmethod
     def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]], dict[str, Any] | None]:

@@ -21,6 +21,7 @@ from engine.persistence.models import (
     TaskCandidateRow,
     TimerRow,
 )
+from engine.views.cases import CaseFilter
 
 # --- process versions -------------------------------------------------------------------------
 
@@ -145,6 +146,40 @@ def list_cases(session: Session, process_keys: Sequence[str] | None, status: str
     if status:
         query = query.where(CaseRow.status == status)
     return session.scalars(query.order_by(CaseRow.created_at.desc()).limit(limit)).all()
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%")
+
+
+def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, limit: int,
+                 offset: int) -> tuple[Sequence[CaseRow], int]:
+    """One page of the cases ``f`` lets through, in the order asked for (newest first among
+    equals), and how many there are in all."""
+    conditions: list[Any] = []
+    if f.process_keys is not None:
+        conditions.append(CaseRow.process_key.in_(list(f.process_keys)))
+    if f.started_by is not None:
+        conditions.append(CaseRow.started_by == f.started_by)
+    if f.status:
+        conditions.append(CaseRow.status == f.status)
+    name = func.lower(CaseRow.participant["name"].as_string())
+    if f.name:
+        # SQLite's lower() folds ASCII letters only ("Åsa" stays "Åsa"): the words capitalised as
+        # names are written find those; PostgreSQL folds them all.
+        wanted = {f.name.lower(), f.name.lower().title()}
+        conditions.append(or_(*(name.like("%" + _like(w).replace("_", "\\_") + "%", escape="\\")
+                                for w in sorted(wanted))))
+    if f.participant_key:
+        conditions.append(CaseRow.participant_key.like(_like(f.participant_key), escape="\\"))
+    column = {"name": name, "participant_key": CaseRow.participant_key, "process": CaseRow.process_key,
+              "status": CaseRow.status, "started": CaseRow.created_at}[sort]
+    order = [column.desc() if descending else column.asc()]
+    if sort != "started":
+        order.append(CaseRow.created_at.desc())
+    query = select(CaseRow).where(*conditions).order_by(*order, CaseRow.id)
+    total = session.scalar(select(func.count()).select_from(CaseRow).where(*conditions)) or 0
+    return session.scalars(query.limit(limit).offset(offset)).all(), int(total)
 
 
 def claim_due_cases(session: Session, until: datetime, limit: int, skip: Iterable[str] = ()) -> Sequence[CaseRow]:

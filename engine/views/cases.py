@@ -183,6 +183,36 @@ class Case:
     waiting_messages: tuple[str, ...] = field(default=())
 
 
+#: What a list of cases can be sorted by (:class:`CaseFilter`, ``WorkflowEngine.case_page``).
+CASE_SORTS = ("started", "name", "participant_key", "process", "status")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a list shows: every field given narrows it (None: no condition).
+
+    ``participant_key`` is matched against the whole key, digit by digit, ``_`` standing for any one
+    character: the caller decides what a search means (the web turns "the last four digits of a
+    personnummer" into ``________1234``). ``name`` is part of the participant's name, in any case.
+    """
+
+    process_keys: tuple[str, ...] | None = None
+    started_by: str | None = None
+    status: str | None = None
+    name: str | None = None
+    participant_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a filtered, sorted list of case summaries, and how many the whole list holds."""
+
+    cases: tuple[Case, ...]
+    total: int
+    offset: int
+    limit: int
+
+
 @dataclass(frozen=True)
 class Notification:
     """A reminder, an escalation, a model's notice or a meeting invitation, to a user or to a role of

@@ -179,7 +179,7 @@ def test_a_case_officer_completes_a_task_through_its_form_and_sees_the_diagram_m
 
     lena.follow(lena.post(f"/tasks/{task}/complete", {"remiss_inkom": "2026-01-12", "kommun": "Nora"}))
     assert "Klart: Registrera remiss." in lena.flashes()
-    assert '<dt title="remiss_inkom">Remissen inkom</dt>' in lena.page.text  # type: ignore[union-attr]
+    assert '<dt>Remissen inkom</dt><dd>2026-01-12</dd>' in lena.page.text  # type: ignore[union-attr]
     diagram = re.search(r"data-current='([^']*)' data-done='([^']*)'", lena.page.text)  # type: ignore[union-attr]
     assert diagram is not None
     assert json.loads(unescape_attr(diagram.group(1))) == ["assess"]

@@ -15,6 +15,9 @@
 // The container gets data-state="loading|ready|error" and fires `case-diagram:ready`
 // (detail: {viewer, missing}) or `case-diagram:error` (detail: {error}); ids in the data
 // attributes that are not in the diagram are listed in `missing` and otherwise ignored.
+// Above the drawing, buttons zoom in and out, show the whole process and where the case is now
+// (texts from data-label-zoom-in, -zoom-out, -fit, -current-step, and -controls for the group);
+// the first view is the whole process if it is readable so, else the current step at a readable zoom.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import { readIdList } from "./shared/util.js";
 
@@ -75,6 +78,59 @@ function mark(viewer, container) {
   return missing;
 }
 
+//: The zoom at which the drawing's labels read as the modeler drew them (12 px text at 1).
+const READABLE_ZOOM = 1;
+
+/** The views the controls move between: the whole process, and where the case is now. */
+function navigation(viewer, canvasHost, current) {
+  const canvas = viewer.get("canvas");
+  const fit = () => canvas.zoom("fit-viewport", "auto");
+  const here = () => {
+    if (!current.length) return fit();
+    const left = Math.min(...current.map((e) => e.x));
+    const top = Math.min(...current.map((e) => e.y));
+    const right = Math.max(...current.map((e) => e.x + e.width));
+    const bottom = Math.max(...current.map((e) => e.y + e.height));
+    const width = canvasHost.clientWidth / READABLE_ZOOM;
+    const height = canvasHost.clientHeight / READABLE_ZOOM;
+    canvas.viewbox({ x: (left + right) / 2 - width / 2, y: (top + bottom) / 2 - height / 2, width, height });
+  };
+  // The whole process when it is readable so; otherwise where the case is now, readable.
+  const home = () => {
+    fit();
+    if (current.length && canvas.zoom() < READABLE_ZOOM * 0.9) here();
+  };
+  return { fit, here, home };
+}
+
+/** Zoom in, zoom out, the whole process, where the case is now: real buttons, labelled by the page. */
+function controls(container, viewer, view, touch) {
+  const zoomScroll = viewer.get("zoomScroll");
+  const texts = container.dataset;
+  const bar = document.createElement("div");
+  bar.className = "case-diagram__controls";
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", texts.labelControls || "Processkartans förstoring");
+  const add = (text, name, action) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `case-diagram__control case-diagram__control--${name}`;
+    button.textContent = text;
+    button.addEventListener("click", () => {
+      touch();
+      action();
+    });
+    bar.append(button);
+  };
+  add(texts.labelZoomIn || "Zooma in", "in", () => zoomScroll.stepZoom(1));
+  add(texts.labelZoomOut || "Zooma ut", "out", () => zoomScroll.stepZoom(-1));
+  add(texts.labelFit || "Visa hela processen", "fit", view.fit);
+  if (readIdList(container, "current").length) {
+    add(texts.labelCurrentStep || "Visa där ärendet är nu", "current", view.here);
+  }
+  return bar;
+}
+
 async function draw(container) {
   container.setAttribute("role", "figure");
   container.setAttribute("aria-busy", "true");
@@ -107,15 +163,26 @@ async function draw(container) {
 
     const missing = mark(viewer, container);
     const canvas = viewer.get("canvas");
+    const current = readIdList(container, "current").map((id) => viewer.get("elementRegistry").get(id)).filter(Boolean);
+    const view = navigation(viewer, canvasHost, current);
+    // Once the reader has zoomed or moved the drawing, a change of the container's size keeps
+    // their view; until then the first view is made again for the new size.
+    let touched = false;
+    const touch = () => {
+      touched = true;
+    };
+    canvasHost.addEventListener("wheel", touch, { passive: true });
+    canvasHost.addEventListener("pointerdown", touch);
+    container.prepend(controls(container, viewer, view, touch));
     // A container that is not shown (a closed tab, display: none) has no size to fit into; it is
     // fitted when it gets one.
-    const fit = () => {
+    const resized = () => {
       if (!canvasHost.clientWidth || !canvasHost.clientHeight) return;
       canvas.resized();
-      canvas.zoom("fit-viewport", "auto");
+      if (!touched) view.home();
     };
-    fit();
-    if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(canvasHost);
+    resized();
+    if (typeof ResizeObserver === "function") new ResizeObserver(resized).observe(canvasHost);
     container.dataset.state = "ready";
     container.removeAttribute("aria-busy");
     container.dispatchEvent(new CustomEvent("case-diagram:ready", { bubbles: true, detail: { viewer, missing } }));

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.errors import Conflict, EngineError, InvalidFormData
-from engine.views import Case
+from engine.errors import Conflict, EngineError, InvalidFormData, NotFound
+from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form
 from web import authz, personnummer
 from web.access_log import log_access
-from web.ui.pages import engine, me, now, page_context, require_user, teamwork
+from web.ui import case_record
+from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
 from web.ui.security import model_file
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
@@ -20,22 +23,90 @@ blueprint.context_processor(page_context)
 MAX_REASON = 1000
 
 
+#: Rows on a page of the case list: the choices, and the one given unless another is chosen.
+PAGE_SIZES = (20, 50, 100)
+PAGE_SIZE = 50
+#: The list's sortable columns: the address's name → the engine's, and whether it starts descending.
+SORTS = {"started": ("started", True), "name": ("name", False), "personnummer": ("participant_key", False),
+         "process": ("process", False), "status": ("status", False)}
+STATUSES = ("open", "paused", "completed", "cancelled")
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
 @blueprint.get("")
 def index() -> str:
+    """The cases one may see: searched (name, personnummer, its last four digits, birth date),
+    filtered by status, sorted by a column, a page at a time."""
     status = request.args.get("status") or None
-    if status not in (None, "open", "paused", "completed", "cancelled"):
+    if status not in STATUSES:
         status = None
-    cases = authz.visible_cases(engine(), me(), status=status, limit=200)
-    return render_template("cases.html", cases=cases, status=status, masked=personnummer.masked)
+    q = " ".join((request.args.get("q") or "").split())[:100]
+    sort = request.args.get("sort") or "started"
+    if sort not in SORTS:
+        sort = "started"
+    engine_sort, descending = SORTS[sort]
+    if request.args.get("order") in ("asc", "desc"):
+        descending = request.args.get("order") == "desc"
+    key = personnummer.search_pattern(q) if q else None
+    unusable = bool(q) and key is None and not any(c.isalpha() for c in q)
+    search = CaseFilter(status=status, participant_key=key, name=q if q and key is None else None)
+    page_number = _page_number(request.args.get("page"))
+    size = _page_number(request.args.get("per_page") or str(PAGE_SIZE))
+    size = size if size in PAGE_SIZES else PAGE_SIZE
+    result = CasePage((), 0, 0, size) if unusable else authz.visible_case_page(
+        engine(), me(), search, sort=engine_sort, descending=descending, limit=size,
+        offset=(page_number - 1) * size)
+    pages = max(1, -(-result.total // size))
+    if page_number > pages:  # a page that is no longer there (fewer cases since): the last one
+        page_number = pages
+        result = authz.visible_case_page(engine(), me(), search, sort=engine_sort, descending=descending,
+                                         limit=size, offset=(pages - 1) * size)
+    # The page's own links keep the search, except a whole personnummer: that reaches no address
+    # but the one the form sent (a handful of cases at most: one page, sorted as it comes).
+    linkable = not personnummer.is_whole_number(q)
+    q_shown = q if linkable else q[:-4] + "****"
+    base = {k: v for k, v in (("status", status), ("q", q if linkable else None),
+                              ("per_page", size if size != PAGE_SIZE else None)) if v}
+
+    def link(**changes: Any) -> str:
+        args: dict[str, Any] = {**base, "sort": sort, "order": "desc" if descending else "asc",
+                                "page": page_number, **changes}
+        if args["page"] == 1:
+            del args["page"]
+        return url_for("cases.index", **args)
+
+    return render_template(
+        "cases.html", page=result, status=status, q=q, q_shown=q_shown, sort=sort, descending=descending,
+        unusable=unusable, page_number=page_number, pages=pages, linkable=linkable, link=link, sorts=SORTS,
+        size=size, sizes=PAGE_SIZES, masked=personnummer.masked, process_names=_process_names(),
+        here=request.full_path if linkable else link(page=1))
+
+
+def _process_names() -> dict[str, str]:
+    return {p.key: p.name or p.key for p in engine().processes()}
 
 
 def _case(case_id: str) -> Case:
     return authz.visible_case(engine(), me(), case_id)
 
 
+def _people(history: list[CaseEvent], forms: dict[str, Form], case: Case) -> dict[str, str]:
+    wanted = case_record.people_named(history, forms) | {t.assignee for t in case.open_tasks if t.assignee}
+    return accounts().display_names(wanted)
+
+
 def _render(case: Case, show_personnummer: bool = False) -> str:
     history = engine().history(case.id)
     diagram = engine().case_diagram(case, history)
+    forms = engine().forms(case.process_key, case.process_version)
+    names = _people(history, forms, case)
+    step_names = _step_names(history, diagram.names)
     number = str(case.participant.get("personnummer") or "")
     pauses = [e for e in history if e.event == "CasePaused"]
     # Paused by the model (a task such as sick leave): it goes on when that task is done.
@@ -43,15 +114,44 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
         and pauses[-1].element else None
     consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
                           for e in history)
+    finished = {e.details.get("task_id") for e in history if e.event == "TaskCompleted"}
     return render_template(
         "case.html", case=case, history=list(reversed(history)), diagram=diagram,
         personnummer=personnummer.shown(number) if show_personnummer else personnummer.masked(number),
         may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
         may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case), notes=teamwork().notes(case.id),
         consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
-        current_names=", ".join(diagram.names.get(e, e) for e in diagram.current),
+        current_names=", ".join(step_names.get(e, e) for e in diagram.current),
         may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
+        groups=case_record.case_groups(case.data, history, forms, step_names, diagram.labels, names),
+        step_names=step_names, person=lambda u: case_record.actor_name(u, names), finished=finished,
+        process_name=_process_names().get(case.process_key, case.process_key),
+        decisions=_decisions(case, history, forms, step_names, names),
+        value_of=lambda key: case_record.shown(case.data.get(key), case_record.field_of(forms, key), names),
     )
+
+
+def _step_names(history: list[CaseEvent], in_model: dict[str, str]) -> dict[str, str]:
+    """Element id → what people call it: its name in the model, else the title its task was given."""
+    titles = {e.element: str(e.details["title"]) for e in history
+              if e.event == "TaskCreated" and e.element and e.details.get("title")}
+    return {**titles, **in_model}
+
+
+def _decisions(case: Case, history: list[CaseEvent], forms: dict[str, Form], step_names: dict[str, str],
+               names: dict[str, str]) -> list[case_record.Entry]:
+    """For the printed summary: every choice made on a form (an option or yes/no), latest value."""
+    found: dict[str, case_record.Entry] = {}
+    for e in history:
+        form = forms.get(e.element or "") if e.event == "TaskCompleted" else None
+        if form is None:
+            continue
+        for f in form.fields:
+            value = (e.details.get("data") or {}).get(f.id)
+            if (f.options or f.type == "boolean") and value not in (None, ""):
+                found[f.id] = case_record.Entry(f.id, f"{step_names.get(e.element or '', '')}: {f.label}",
+                                                case_record.shown(value, f, names))
+    return list(found.values())
 
 
 @blueprint.get("/<case_id>")
@@ -67,6 +167,25 @@ def reveal(case_id: str) -> str:
     authz.require(me(), authz.Action.SEE_PERSONNUMMER, case)
     log_access(me(), case.id, "personnummer.shown")
     return _render(case, show_personnummer=True)
+
+
+@blueprint.get("/<case_id>/tasks/<task_id>")
+def finished_task(case_id: str, task_id: str) -> str | WerkzeugResponse:
+    """A finished task, read-only: who completed it, when, and what they submitted."""
+    case = _case(case_id)
+    if any(t.id == task_id for t in case.open_tasks):
+        return redirect(url_for("tasks.show", task_id=task_id))
+    history = engine().history(case.id)
+    forms = engine().forms(case.process_key, case.process_version)
+    names = _people(history, forms, case)
+    step_names = _step_names(history, engine().case_diagram(case, history).names)
+    task = case_record.finished_task(history, task_id, forms, step_names, names)
+    if task is None:
+        raise NotFound(f"task {task_id} of case {case_id} was not completed")
+    log_access(me(), case.id, "task.read")
+    return render_template(
+        "finished_task.html", case=case, task=task, person=lambda u: case_record.actor_name(u, names),
+        comments=[n for n in teamwork().notes(case.id) if n.task_id == task_id])
 
 
 @blueprint.get("/<case_id>/diagram.bpmn")
