@@ -296,8 +296,12 @@ def test_reporting_consent_revoked_ends_the_case(people: Flask) -> None:
     lena.post(f"/tasks/{task}/complete", {"remiss_inkom": "2026-01-12"})
     lena.get(f"/cases/{case_id}")
     assert "Samtycket återkallat" in lena.text()
-    lena.follow(lena.post(f"/cases/{case_id}/messages", {"name": "samtycke_aterkallat",
-                                                         "note": "Deltagaren ringde och återkallade."}))
+    report = {"name": "samtycke_aterkallat", "note": "Deltagaren ringde och återkallade."}
+    asked = lena.post(f"/cases/{case_id}/messages", report)  # asked first: it ends the case
+    assert asked.status_code == 200 and "Rapportera ”Samtycket återkallat” för Gunnar Gran?" in asked.text
+    assert "Deltagaren ringde och återkallade." in asked.text
+    assert people.extensions["samverkan.engine"].case(case_id).status == "open"
+    lena.follow(lena.post(f"/cases/{case_id}/messages", {**report, "confirmed": "ja"}))
     assert "Händelsen är rapporterad." in lena.flashes()
     assert "Avslutat" in lena.text() and "Deltagaren ringde och återkallade." in lena.text()
 
@@ -311,7 +315,11 @@ def test_pause_needs_a_reason_and_a_paused_case_can_be_resumed_and_closed(people
     assert "Pausat" in lena.text() and "Sjukhusvistelse" in lena.text()
     lena.follow(lena.post(f"/cases/{case_id}/resume"))
     assert "Pågår" in lena.text()
-    lena.follow(lena.post(f"/cases/{case_id}/close", {"reason": "Flyttat från kommunen"}))
+    asked = lena.post(f"/cases/{case_id}/close", {"reason": "Flyttat från kommunen"})
+    assert asked.status_code == 200 and "Stänga ärendet för Gunnar Gran?" in asked.text
+    assert "Det kan inte öppnas igen." in asked.text and 'name="confirmed" value="ja"' in asked.text
+    assert people.extensions["samverkan.engine"].case(case_id).status == "open"
+    lena.follow(lena.post(f"/cases/{case_id}/close", {"reason": "Flyttat från kommunen", "confirmed": "ja"}))
     assert "Stängt" in lena.text() and "Flyttat från kommunen" in lena.text()
 
 

@@ -12,7 +12,7 @@ from engine.errors import Conflict, EngineError, InvalidFormData, NotFound
 from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form
 from web import authz, personnummer
 from web.access_log import log_access
-from web.ui import case_record
+from web.ui import case_record, labels
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
 from web.ui.security import model_file
 
@@ -209,8 +209,20 @@ def _reason() -> str | None:
     return reason[:MAX_REASON]
 
 
+def _participant(case: Case) -> str:
+    return str(case.participant.get("name") or "")
+
+
+def _confirm(case: Case, question: str, lines: list[str], action: str, fields: dict[str, str], confirm_label: str,
+             *, danger: bool = False) -> str:
+    """The page that asks before a step that cannot be undone is taken (server-rendered, no script)."""
+    return render_template("confirm.html", question=question, lines=lines, action=action, fields=fields,
+                           confirm_label=confirm_label, danger=danger,
+                           back=url_for("cases.show", case_id=case.id), back_label=_participant(case))
+
+
 @blueprint.post("/<case_id>/messages")
-def report(case_id: str) -> WerkzeugResponse:
+def report(case_id: str) -> WerkzeugResponse | str:
     """Report an event (sick leave, consent revoked, …) that the case is waiting for."""
     case = _changeable(case_id, authz.Action.REPORT_EVENT)
     name = request.form.get("name", "")
@@ -218,6 +230,11 @@ def report(case_id: str) -> WerkzeugResponse:
         flash(_("Ärendet väntar inte på den händelsen just nu."), "error")
         return redirect(url_for("cases.show", case_id=case.id))
     note = request.form.get("note", "").strip()
+    if request.form.get("confirmed") != "ja":  # an event moves the case (consent revoked ends it): asked first
+        return _confirm(case, _("Rapportera ”%(event)s” för %(name)s?", event=labels.label(labels.MESSAGES, name),
+                                name=_participant(case)),
+                        [_("Anteckning: %(note)s", note=note)] if note else [],
+                        url_for("cases.report", case_id=case.id), {"name": name, "note": note}, _("Ja, rapportera"))
     try:
         engine().send_message(case.id, name, {}, me().username)
         if note:
@@ -255,9 +272,16 @@ def resume(case_id: str) -> WerkzeugResponse:
 
 
 @blueprint.post("/<case_id>/close")
-def close(case_id: str) -> WerkzeugResponse:
+def close(case_id: str) -> WerkzeugResponse | str:
     case = _changeable(case_id)
     reason = _reason()
+    if reason is not None and request.form.get("confirmed") != "ja":
+        return _confirm(case, _("Stänga ärendet för %(name)s?", name=_participant(case)),
+                        [_("Anledning: %(reason)s", reason=reason),
+                         _("Ärendet avslutas: dess öppna uppgifter tas bort och inga tidsgränser löper. "
+                           "Det kan inte öppnas igen.")],
+                        url_for("cases.close", case_id=case.id), {"reason": reason}, _("Ja, stäng ärendet"),
+                        danger=True)
     if reason is not None:
         try:
             engine().cancel_case(case.id, reason, me().username)
