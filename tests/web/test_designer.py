@@ -484,7 +484,10 @@ def test_the_sandbox_keeps_its_own_clock_and_can_be_emptied(studio: Flask) -> No
 def test_a_discarded_draft_is_gone_from_the_lists_and_cannot_be_changed(studio: Flask) -> None:
     designer = Person(studio, "designer")
     draft = new_draft(designer)
-    designer.follow(designer.post(f"/design/drafts/{draft}/discard"))
+    asked = designer.post(f"/design/drafts/{draft}/discard")  # asked first: the draft's work goes for good
+    assert asked.status_code == 200 and f"Kasta utkast {draft} av samverkansteamet?" in asked.text
+    assert studio.extensions["samverkan.drafts"].get(draft).status == "open"
+    designer.follow(designer.post(f"/design/drafts/{draft}/discard", {"confirmed": "ja"}))
     assert "Utkastet är kastat." in designer.flashes() and "Inga öppna utkast." in designer.text()
     assert post_xml(designer, f"/design/drafts/{draft}/files/{BPMN_NAME}", "<x/>").status_code == 404
     assert designer.get(f"/design/drafts/{draft}/sandbox").status_code == 404

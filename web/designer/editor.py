@@ -162,8 +162,17 @@ def publish(draft_id: int) -> WerkzeugResponse:
 
 
 @blueprint.post("/drafts/<int:draft_id>/discard")
-def discard(draft_id: int) -> WerkzeugResponse:
+def discard(draft_id: int) -> WerkzeugResponse | str:
     draft = open_draft(draft_id)
+    if request.form.get("confirmed") != "ja":  # a draft's work is gone for good: asked first
+        return render_template(
+            "confirm.html", question=_("Kasta utkast %(id)s av %(key)s?", id=draft.id, key=draft.process_key),
+            lines=[_("Senast sparat %(at)s av %(who)s.", at=draft.updated_at.strftime("%Y-%m-%d %H:%M"),
+                     who=draft.updated_by),
+                   _("Utkastet och dess sandlåda tas bort. Publicerade versioner påverkas inte.")],
+            action=url_for("designer.discard", draft_id=draft.id), fields={}, confirm_label=_("Ja, kasta utkastet"),
+            danger=True, back=url_for("designer.editor", draft_id=draft.id),
+            back_label=_("Utkast %(id)s av %(key)s", id=draft.id, key=draft.process_key))
     drafts().discard(draft.id, me().username, now())
     sandboxes().discard(draft.sandbox_name)
     flash(_("Utkastet är kastat."), "success")
