@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine import events
 from engine.api import WorkflowEngine, folder_files
 from engine.errors import Conflict, DuplicateCase, InvalidFormData, NotFound, StepFailed
-from engine.persistence.models import CaseRow
+from engine.persistence.models import CaseRow, ProcessVersionRow
 from engine.views import SourceFile
 from tests.bpmn import BPMN_DIR
 
@@ -235,3 +235,20 @@ def test_a_task_that_goes_away_undone_is_withdrawn_in_the_history(journey, refer
     withdrawn = journey.history(referral, events.TaskWithdrawn.event)
     assert [(e.element, e.details["task_id"], e.details["title"]) for e in withdrawn] == [
         ("assess", assess.id, assess.title)]
+
+
+def test_a_version_stored_with_its_whole_bundle_is_not_deployed_again(journey) -> None:  # type: ignore[no-untyped-def]
+    """Versions deployed before a version held only its own files kept the whole bundle and the
+    bundle's digest: deploying the same processes/ again finds them by their own files."""
+    engine: WorkflowEngine = journey.engine
+    bundle = folder_files(PROCESSES)
+    engine.deploy(bundle, "system")
+    with engine.db.transaction() as session:
+        rows = list(session.scalars(select(ProcessVersionRow)))
+        texts = {s["name"]: s["content"] for row in rows for s in row.sources}  # every file, as stored
+        whole = [{"name": f.name, "content": texts[f.name]} for f in bundle]
+        for row in rows:
+            row.sources, row.content_hash = whole, "digest of the whole bundle"
+    engine.deploy(bundle, "system")
+    assert {p.key: p.version for p in engine.processes()} == {
+        "samverkansteamet": 1, "gemensamma_taget": 1, "gemensamma_taget_urval": 1}
