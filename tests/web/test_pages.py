@@ -171,6 +171,7 @@ def test_a_case_officer_completes_a_task_through_its_form_and_sees_the_diagram_m
     assert "Gunnar Gran" in lena.text()  # the case beside the form
     assert "Uppgift skapad: Registrera remiss" in lena.text()  # its history by the model's names, not ids
     assert "register_referral" not in lena.text()
+    assert "Tilldelad: Lena" in lena.text() and "(v1)" not in lena.text()  # people and journeys by name
 
     answer = lena.post(f"/tasks/{task}/complete", {"remiss_inkom": "", "kommun": "Stockholm"})
     assert answer.status_code == 422

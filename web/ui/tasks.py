@@ -52,6 +52,8 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
         may_assign=authz.allowed(me(), authz.Action.ASSIGN_TASK, task),
         may_comment=authz.allowed(me(), authz.Action.COMMENT_ON_TASK, task),
         colleagues=accounts().colleagues((task.process_key,)), comments=notes,
+        assignee_name=accounts().display_names([task.assignee]).get(task.assignee or "", task.assignee),
+        process_name=next((p.name for p in engine().processes() if p.key == case.process_key), case.process_key),
         history=history[-8:], names=engine().case_diagram(case, history).names, now=now(),
     ), status
 
