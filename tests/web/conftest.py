@@ -85,6 +85,17 @@ def deployed(api: Api) -> Api:
 
 
 @pytest.fixture
+def people(deployed: Api, app: Flask) -> Flask:
+    """The app with the referral journey deployed and everyone's accounts (the pages' tests)."""
+    return app
+
+
+def engine_of(app: Flask) -> WorkflowEngine:
+    engine: WorkflowEngine = app.extensions["samverkan.engine"]
+    return engine
+
+
+@pytest.fixture
 def shipped(app: Flask) -> WorkflowEngine:
     """The app's engine with processes/ deployed as `serve` deploys it (every journey, one deployment)."""
     engine: WorkflowEngine = app.extensions["samverkan.engine"]

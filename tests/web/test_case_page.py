@@ -12,22 +12,12 @@ from flask import Flask
 
 from engine.api import WorkflowEngine
 from tests.web.browser import Person
-from tests.web.conftest import Api, personnummer
+from tests.web.conftest import Api, engine_of, personnummer
 from tests.web.test_pages import register
 from web.demo import CHOICES
 
 GUNNAR = personnummer("19850312", "123")  # 19850312-1231
 KAJSA = personnummer("19900101", "234")
-
-
-@pytest.fixture
-def people(deployed: Api, app: Flask) -> Flask:
-    return app
-
-
-def engine_of(app: Flask) -> WorkflowEngine:
-    engine: WorkflowEngine = app.extensions["samverkan.engine"]
-    return engine
 
 
 def rows(person: Person) -> list[str]:

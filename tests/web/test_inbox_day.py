@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from engine.api import WorkflowEngine
 from engine.errors import CaseOnHold
 from engine.views import SourceFile, TaskFilter
 from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
-from tests.web.conftest import Api
+from tests.web.conftest import Api, engine_of
 from tests.web.test_pages import GUNNAR, KAJSA, open_task, register
 from web import authz, create_app
 from web.accounts.identity import STAFF_ROLES
@@ -25,16 +24,6 @@ from web.demo import DEMO_USERS, seed
 from web.ui import labels
 
 PROCESSES = Path(__file__).parents[2] / "processes"
-
-
-@pytest.fixture
-def people(deployed: Api, app: Flask) -> Flask:
-    return app
-
-
-def engine_of(app: Flask) -> WorkflowEngine:
-    engine: WorkflowEngine = app.extensions["samverkan.engine"]
-    return engine
 
 
 def table(person: Person) -> str:

@@ -40,11 +40,6 @@ def open_task(person: Person, case_id: str) -> str:
     return tasks[0].rsplit("/", 1)[-1]
 
 
-@pytest.fixture
-def people(deployed: Api, app: Flask) -> Flask:
-    return app
-
-
 # --- signing in --------------------------------------------------------------------------------------
 
 
