@@ -170,7 +170,7 @@ def discard(draft_id: int) -> WerkzeugResponse | str:
             lines=[_("Senast sparat %(at)s av %(who)s.", at=draft.updated_at.strftime("%Y-%m-%d %H:%M"),
                      who=draft.updated_by),
                    _("Utkastet och dess sandlåda tas bort. Publicerade versioner påverkas inte.")],
-            action=url_for("designer.discard", draft_id=draft.id), fields={}, confirm_label=_("Ja, kasta utkastet"),
+            action=url_for("designer.discard", draft_id=draft.id), fields=[], confirm_label=_("Ja, kasta utkastet"),
             danger=True, back=url_for("designer.editor", draft_id=draft.id),
             back_label=_("Utkast %(id)s av %(key)s", id=draft.id, key=draft.process_key))
     drafts().discard(draft.id, me().username, now())

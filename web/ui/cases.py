@@ -213,8 +213,8 @@ def _participant(case: Case) -> str:
     return str(case.participant.get("name") or "")
 
 
-def _confirm(case: Case, question: str, lines: list[str], action: str, fields: dict[str, str], confirm_label: str,
-             *, danger: bool = False) -> str:
+def _confirm(case: Case, question: str, lines: list[str], action: str, fields: list[tuple[str, str]],
+             confirm_label: str, *, danger: bool = False) -> str:
     """The page that asks before a step that cannot be undone is taken (server-rendered, no script)."""
     return render_template("confirm.html", question=question, lines=lines, action=action, fields=fields,
                            confirm_label=confirm_label, danger=danger,
@@ -234,7 +234,7 @@ def report(case_id: str) -> WerkzeugResponse | str:
         return _confirm(case, _("Rapportera ”%(event)s” för %(name)s?", event=labels.label(labels.MESSAGES, name),
                                 name=_participant(case)),
                         [_("Anteckning: %(note)s", note=note)] if note else [],
-                        url_for("cases.report", case_id=case.id), {"name": name, "note": note}, _("Ja, rapportera"))
+                        url_for("cases.report", case_id=case.id), [("name", name), ("note", note)], _("Ja, rapportera"))
     try:
         engine().send_message(case.id, name, {}, me().username)
         if note:
@@ -280,7 +280,7 @@ def close(case_id: str) -> WerkzeugResponse | str:
                         [_("Anledning: %(reason)s", reason=reason),
                          _("Ärendet avslutas: dess öppna uppgifter tas bort och inga tidsgränser löper. "
                            "Det kan inte öppnas igen.")],
-                        url_for("cases.close", case_id=case.id), {"reason": reason}, _("Ja, stäng ärendet"),
+                        url_for("cases.close", case_id=case.id), [("reason", reason)], _("Ja, stäng ärendet"),
                         danger=True)
     if reason is not None:
         try:

@@ -223,9 +223,20 @@ def _confirm(action: str, ids: list[str], assignee: str | None) -> str:
         tasks.append((task, str(case.participant.get("name") or "")))
     keys = tuple({task.process_key for task, _name in tasks})
     names = {c.username: c.display_name for c in accounts().colleagues(keys)}
-    kept = {k: v for k, v in request.form.items() if k in FILTER_KEYS or k == "page"}
-    return render_template("inbox_confirm.html", action=action, tasks=tasks, assignee=assignee, names=names,
-                           kept=kept, back=_back())
+    lines = []
+    for task, participant in tasks:
+        held = f" ({_('nu hos %(name)s', name=names.get(task.assignee, task.assignee))})" if task.assignee else ""
+        lines.append(f"{task.title} – {participant}{held}")
+    fields = [("action", action), *([("assignee", assignee)] if assignee else []),
+              *[("task", task.id) for task, _name in tasks],
+              *[(k, v) for k, v in request.form.items() if k in FILTER_KEYS or k == "page"]]
+    if action == "assign":
+        question = _("Tilldela %(name)s dessa uppgifter?", name=names.get(assignee or "", assignee))
+        label = _("Ja, tilldela")
+    else:
+        question, label = _("Lämna tillbaka dessa uppgifter till gruppen?"), _("Ja, lämna tillbaka")
+    return render_template("confirm.html", question=question, lines=lines, action=url_for("inbox.bulk"),
+                           fields=fields, confirm_label=label, danger=False, back=_back(), back_label=_("Inkorg"))
 
 
 @blueprint.post("/inbox/filters")
