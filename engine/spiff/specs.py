@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.definitions.validation import USER_FIELD
 from engine.views import FieldOption, Form, FormField
 
 _CONSTRAINTS = ("min", "max", "minlength", "maxlength")
@@ -38,10 +39,6 @@ def form_of(task_spec: Any) -> Form:
             )
         )
     return Form(tuple(fields))
-
-
-#: The form field property that makes a field name a person: its value, the roles they must hold.
-USER_FIELD = "anvandare"
 
 
 def user_roles(raw: Any) -> tuple[str, ...] | None:
