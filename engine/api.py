@@ -46,10 +46,12 @@ from engine.views import (
     CasePage,
     DueRun,
     Form,
+    FormField,
     ModelDiff,
     ModelFile,
     Notification,
     ProcessVersion,
+    Registration,
     SourceFile,
     Task,
     Timer,
@@ -185,7 +187,8 @@ class WorkflowEngine:
                 raise NotFound(f"process '{process_key}' is not deployed")
             version_id, version_number = version.id, version.version
             earlier = store.closed_cases_for(session, process_key, participant_key) if participant_key else 0
-        initial = {EARLIER_CASES: earlier, **initial}
+        _journey, start_form = self.catalog.start(version_id)
+        initial = {EARLIER_CASES: earlier, **initial, **self._registered(start_form, initial, process_key)}
         now = self.clock.now()
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
@@ -194,6 +197,36 @@ class WorkflowEngine:
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, initial, actor)
+
+    def _registered(self, form: Form, data: Mapping[str, Any], process_key: str) -> dict[str, Any]:
+        """The start data a start event's form declares, held to its rules as a task's form is
+        (:class:`InvalidFormData` names each refused field): every field of the form is in the
+        case from its start, None where nothing was given, so no condition meets an unknown name."""
+        if not form.fields:
+            return {}
+        given = {key: value for key, value in data.items() if form.field(key) is not None}
+        cleaned = forms.clean(form, given, self.clock.now().date())
+        forms.check_rules(form, cleaned, {})
+        if self.directory is not None and any(f.user_roles is not None for f in form.fields):
+            forms.check_people(form, cleaned, self.directory.people(), process_key)
+        return {**{f.id: None for f in form.fields if not f.readonly}, **cleaned}
+
+    def participant_journeys(self) -> list[Registration]:
+        """The interventions participants are registered in (process property ``deltagarresa``),
+        newest version of each, with what registration asks."""
+        found = [self.registration(version.key) for version in self.processes()]
+        return [r for r in found if r is not None and r.journey]
+
+    def registration(self, process_key: str) -> Registration | None:
+        """What starting a case of ``process_key`` asks (its newest version's start form, and
+        whether it is a participant journey), or None if it is not deployed."""
+        with self.db.reading() as session:
+            version = store.latest_version(session, process_key)
+            if version is None:
+                return None
+            version_id, name, number = version.id, version.name, version.version
+        journey, form = self.catalog.start(version_id)
+        return Registration(process_key, name, number, form, journey)
 
     def _changed(self, case_id: str, saved: Case | None) -> Case:
         return saved if saved is not None else self.case(case_id)
@@ -227,6 +260,10 @@ class WorkflowEngine:
         """The form of every user task of a deployed version, by element id: what a finished
         task's fields and options were called, once its task is gone."""
         return self.catalog.forms(process_key, version)
+
+    def start_form(self, process_key: str, version: int) -> Form:
+        """The form of a deployed version's start event (what its registration asked; may be empty)."""
+        return self.catalog.start_form(process_key, version)
 
     def history(self, case_id: str, after: int | None = None) -> list[CaseEvent]:
         """The case's history, oldest first; with ``after``, only the events written after the one of that id."""
@@ -321,6 +358,18 @@ class WorkflowEngine:
                 raise NotFound(f"task {task_id} is not open")
             return task_view(row)
 
+    def start_problems(self, process_key: str, data: Mapping[str, Any]) -> dict[str, str]:
+        """What starting a case of ``process_key`` with ``data`` would refuse under its start
+        event's form, field by field (empty: accepted), without starting anything."""
+        start = self.registration(process_key)
+        if start is None:
+            raise NotFound(f"process '{process_key}' is not deployed")
+        try:
+            self._registered(start.form, forms.json_values(data), process_key)
+        except InvalidFormData as refused:
+            return dict(refused.fields)
+        return {}
+
     def form_problems(self, task_id: str, data: Mapping[str, Any]) -> dict[str, str]:
         """What completing the task with ``data`` would refuse, field by field (empty: it would be
         accepted as far as its form goes), without changing anything: types, bounds and the form's
@@ -328,7 +377,7 @@ class WorkflowEngine:
         task = self.task(task_id)
         form = task.form
         try:
-            cleaned = forms.clean(form, dict(data))
+            cleaned = forms.clean(form, dict(data), self.clock.now().date())
             forms.check_rules(form, cleaned, self.case(task.case_id).data)
         except InvalidFormData as refused:
             return dict(refused.fields)
@@ -393,7 +442,7 @@ class WorkflowEngine:
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
             form[:] = [Form.from_json(row.form)]
-            cleaned.update(forms.clean(form[0], submitted))
+            cleaned.update(forms.clean(form[0], submitted, self.clock.now().date()))
             if self.directory is not None and any(f.user_roles is not None for f in form[0].fields):
                 if not people:  # read once, on the first look (not inside the step's write transaction)
                     people.append(self.directory.people())
@@ -417,9 +466,14 @@ class WorkflowEngine:
         """Whom a field that names a person may name in this task: the intervention's active staff
         with one of the field's roles, by name (empty without a directory or for another field)."""
         spec = task.form.field(field_id)
-        if spec is None or spec.user_roles is None or self.directory is None:
+        return self.people_for_field(task.process_key, spec) if spec is not None else []
+
+    def people_for_field(self, process_key: str, spec: FormField) -> list[Person]:
+        """Whom a form field of ``process_key`` that names a person may name, by name (empty
+        without a directory or for a field that names nobody)."""
+        if spec.user_roles is None or self.directory is None:
             return []
-        return sorted(forms.people_for(spec, self.directory.people(), task.process_key),
+        return sorted(forms.people_for(spec, self.directory.people(), process_key),
                       key=lambda p: (p.display_name.lower(), p.username))
 
     # --- time -----------------------------------------------------------------------------------

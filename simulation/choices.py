@@ -89,12 +89,13 @@ class Chooser:
             return rng.randint(low, high)
         if spec.type == "date":
             low_day, high_day = day - timedelta(days=DATE_BEFORE), day + timedelta(days=DATE_AFTER)
-            if spec.min is not None:
-                low_day = max(low_day, date.fromisoformat(spec.min))
-            if spec.max is not None:
-                high_day = min(high_day, date.fromisoformat(spec.max))
+            first, last = _bound(spec.min, day), _bound(spec.max, day)
+            if first is not None:
+                low_day = max(low_day, first)
+            if last is not None:
+                high_day = min(high_day, last)
             if high_day < low_day:  # the window misses the bounds: the nearest bound
-                low_day = high_day = date.fromisoformat(spec.min) if spec.min is not None else high_day
+                low_day = high_day = first if first is not None else high_day
             return (low_day + timedelta(days=rng.randint(0, (high_day - low_day).days))).isoformat()
         return self.text(spec)
 
@@ -121,3 +122,10 @@ class Chooser:
         if name == "sjukskrivning_avslutad":
             return {"sjukskriven_tom": day.isoformat()}
         return {}
+
+
+def _bound(text: str | None, day: date) -> date | None:
+    """A date field's bound: an ISO date, or ``idag`` (the day it is answered)."""
+    if text is None:
+        return None
+    return day if text == "idag" else date.fromisoformat(text)

@@ -264,10 +264,24 @@ class Simulation:
     def _start(self, key: str, case_seed: int) -> None:
         number = len(self.live)
         rng = random.Random(case_seed)  # noqa: S311
-        participant = {"name": f"Deltagare {number}", "municipality": rng.choice(
-            ["Lindesberg", "Hällefors", "Nora", "Ljusnarsberg"])}
+        participant = {"name": f"Deltagare {number}"}
+        registration = self._registration(key, rng)
         self._do(None, Step("start", self.clock.now().isoformat(), number, process=key, data=participant,
-                            actor=people.REFERRER), rng=rng)
+                            actor=people.REFERRER, registration=registration), rng=rng)
+
+    def _registration(self, key: str, rng: random.Random) -> dict[str, Any]:
+        """Answers to the start event's form, as a referrer registers a participant (drawn until the
+        form's conditions hold)."""
+        start = self.engine.registration(key)
+        if start is None or not start.form.fields:
+            return {}
+        chooser = Chooser(rng, self.models[key])
+        answers = chooser.answers(start.form, self._today())
+        for _ in range(RULE_ATTEMPTS):
+            if not self.engine.start_problems(key, answers):
+                break
+            answers = chooser.answers(start.form, self._today())
+        return answers
 
     def _complete(self, live: _Live, case: Case, task: Task) -> None:
         same = [t for t in _oldest_first(case.open_tasks) if t.name == task.name]
@@ -311,8 +325,10 @@ class Simulation:
         try:
             if step.kind == "start":
                 assert step.process is not None and step.case is not None
-                case = engine.start_case(step.process, participant=step.data, participant_key=f"sim-{step.case}",
-                                         actor=step.actor or people.REFERRER)
+                registration = step.registration if step.registration is not None else \
+                    self._registration(step.process, random.Random(step.case))  # noqa: S311 - a replay's own draws
+                case = engine.start_case(step.process, participant=step.data, data=registration,
+                                         participant_key=f"sim-{step.case}", actor=step.actor or people.REFERRER)
                 case_rng = rng or random.Random(0)  # noqa: S311 - replay draws nothing
                 watch = invariants.CaseWatch(step.case, case.id, step.process, self.models[step.process],
                                              self.clock.now())

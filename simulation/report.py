@@ -31,10 +31,13 @@ class Step:
     name: str | None = None  # a message's name, a pause's reason
     to: str | None = None  # advance: the moment the clock moves to
     claim: bool = False  # complete: the actor claims the task first
+    #: start: the answers to the start event's form (what registration records); None in a run
+    #: recorded before registration asked them, whose replay answers them as the driver does
+    registration: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         defaults: dict[str, Any] = {"case": None, "process": None, "element": None, "occurrence": 0, "data": {},
-                                    "actor": None, "name": None, "to": None, "claim": False}
+                                    "actor": None, "name": None, "to": None, "claim": False, "registration": None}
         return {k: v for k, v in asdict(self).items() if k not in defaults or v != defaults[k]}
 
     @classmethod

@@ -56,8 +56,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SIMULATED_CLOCK=False,
-        # The interventions participants are registered in (a selection meeting is not one).
-        PARTICIPANT_PROCESSES=("samverkansteamet", "gemensamma_taget"),
     )
     app.config.update(settings)
     app.config["SECURITY_SETTINGS_CHOSEN"] = tuple(settings)
@@ -89,11 +87,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from web import designer
     from web.api import blueprint as api
-    from web.ui import auth, cases, i18n, inbox, labels, notifications, operations, registration, security, tasks
+    from web.ui import auth, cases, i18n, inbox, labels, notifications, operations, pages, registration, security, tasks
 
     i18n.init(app)
     security.init(app)
     labels.init(app)
+    app.jinja_env.globals["today_iso"] = pages.today_iso
     for area in (auth, inbox, tasks, cases, registration, notifications, operations, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)

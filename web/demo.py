@@ -13,6 +13,7 @@ from typing import Any
 from engine.api import WorkflowEngine
 from engine.errors import Conflict, EngineError
 from engine.views import Task
+from web import participants
 from web.accounts.users import STAFF_ROLES, Accounts
 from web.personnummer import check_digit
 
@@ -43,7 +44,9 @@ CHOICES: dict[str, Any] = {
     "deltagarens_svar": "ja", "beslut": "antagen", "mal_uppfyllt": "nej", "arbetstraning": True,
     "fler_samtal": False, "utvald": True, "tidigare_deltagit": False, "har_samtycke": True,
     "deltagaren_deltog": True, "handlaggare": "hanna.handlaggare",
-    "kand_af": True, "kand_fk": True, "fodelsear": 1988, "forandring_dokumenterad": "ja",
+    "kand_af": True, "kand_fk": True, "forandring_dokumenterad": "ja",
+    "remittent": "Rebecka Falk, tel. 0581-810 00", "samtycke_omfattning": "Uppgifter som behövs för insatsen, "
+    "mellan Arbetsförmedlingen, Försäkringskassan, kommunen och regionen",
 }
 
 
@@ -118,15 +121,25 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
         number = _personnummer(date(1975 + n % 25, 1 + n % 12, 1 + n % 28), 100 + n)
         # Every fifth case was referred three weeks ago: its reply deadline has passed.
         started = today - timedelta(days=21 if n % 5 == 0 else rng.randint(0, 6))
-        try:
-            case = engine.start_case(process, participant={"name": name, "personnummer": number,
-                                                           "municipality": "Nora"},
-                                     participant_key=number, actor="rebecka.remittent")
-        except EngineError:
-            continue
         contact = CONTACTS[(n // len(journeys)) % len(CONTACTS)]
         choices = dict(CHOICES, kontaktperson=contact,
                        andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)])
+        start = engine.registration(process)
+        if start is None:
+            continue
+        # Registered as the page registers: the start form answered, some of its choices varied.
+        pick = random.Random(n)  # noqa: S311 - its own draws (demo data): the steps stay those of the seed
+        varied = {f.id: pick.choice(f.options).id for f in start.form.fields if f.type == "enum" and f.options}
+        answers = start.form.sample_answers(started, {**choices, **varied})
+        registration, _errors = participants.check(process, start.form, {"name": name, "personnummer": number,
+                                                                         **answers}, today=today)
+        if registration is None:
+            continue
+        try:
+            case = engine.start_case(process, participant=registration.participant, data=registration.data,
+                                     participant_key=number, actor="rebecka.remittent")
+        except EngineError:
+            continue
         for _ in range(rng.randint(0, 9)):
             open_tasks = sorted(case.open_tasks, key=lambda t: (t.created_at, t.name))
             if not open_tasks:

@@ -1,11 +1,13 @@
 """What registering a participant takes, checked the same way whichever door it comes through: the
 registration page and ``POST /api/v1/cases`` both call :func:`check`.
 
-The page asks for everything; the API must give the process, the name and the personnummer, and
-whatever else it gives is held to the same rules: a municipality of the förbund, a referring
-authority of the list, a consent date that is a real day and not in the future, text without
-control characters and of a sensible length. A value that breaks a rule is named with the
-reason; nothing is started.
+Registration asks for the participant's name and personnummer, and for what the intervention's
+model asks at its start (the start event's form, :class:`engine.views.Registration`): the home
+municipality of the förbund's list, the referring authority, the referrer, consent … A field the
+model marks as answered by the personnummer (``ur_personnummer``: birth year, birth date, legal
+gender) is filled from it and never typed. The model's form is held to its rules by the engine when
+the case starts; here the name and the personnummer are checked, a value that breaks a rule is
+named with the reason, and nothing is started.
 """
 
 from __future__ import annotations
@@ -18,24 +20,16 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from engine.views import Form
 from web import personnummer
 
-#: The municipalities of the förbund (Norra Örebro län).
-MUNICIPALITIES = ("Lindesberg", "Hällefors", "Nora", "Ljusnarsberg")
-#: The authorities that refer participants.
-REFERRERS = ("Arbetsförmedlingen", "Försäkringskassan", "Kommunen (socialtjänst)", "Regionen (hälso- och sjukvård)")
-#: The registration's fields, and the case data each becomes.
-CASE_DATA = {
-    "referrer_authority": "remitterande_myndighet",
-    "referrer_officer": "remitterande_handlaggare",
-    "consent_date": "samtycke_datum",
-    "consent_scope": "samtycke_omfattning",
-}
-FIELDS = ("process", "name", "personnummer", "municipality", *CASE_DATA)
-#: The longest name, and the longest of any other text field.
+#: The registration's own fields; the rest are the start form's, by their ids.
+FIELDS = ("name", "personnummer")
+#: The start form's field that is the participant's home municipality (shown with the person).
+MUNICIPALITY = "hemkommun"
+#: The longest name.
 MAX_NAME = 200
-MAX_TEXT = 2000
-#: Control characters (NUL, escape …) have no place in a name or a note of consent.
+#: Control characters (NUL, escape …) have no place in a name.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -49,64 +43,52 @@ class Registration:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def check(values: Mapping[str, Any], *, today: date, startable: set[str], complete: bool
+def check(process: str, form: Form, values: Mapping[str, Any], *, today: date, municipality: Any = None,
           ) -> tuple[Registration | None, dict[str, str]]:
-    """Check a registration's ``values`` (keys of :data:`FIELDS`, missing or None where not given).
-    With ``complete`` every field is required (the page); otherwise the process, the name and the
-    personnummer are (the API). Returns the registration, or None and a message per field."""
+    """Check a registration in ``process``: ``values`` holds the name, the personnummer and the
+    start form's answers (missing or None where not given); ``municipality`` is the home
+    municipality given beside the person (the API's ``participant.municipality``), used when the
+    form's own field is not answered. Returns the registration, or None and a message per field."""
     errors: dict[str, str] = {}
-
-    def text(key: str, limit: int) -> str:
-        value = values.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            errors[key] = _("Ska vara text.")
-            return ""
-        value = value.strip()
-        if len(value) > limit:
-            errors[key] = _("Högst %(n)s tecken.", n=limit)
-        elif _CONTROL.search(value):
-            errors[key] = _("Innehåller tecken som inte hör hemma i text.")
-        return value
-
-    process = text("process", MAX_NAME)
-    if process not in startable:
-        errors["process"] = _("Välj en insats.")
-    name = text("name", MAX_NAME)
-    if not name and "name" not in errors:
+    name = values.get("name")
+    if not isinstance(name, str) or not name.strip():
         errors["name"] = _("Skriv deltagarens namn.")
+    elif len(name.strip()) > MAX_NAME:
+        errors["name"] = _("Högst %(n)s tecken.", n=MAX_NAME)
+    elif _CONTROL.search(name):
+        errors["name"] = _("Innehåller tecken som inte hör hemma i text.")
     number = ""
-    raw_number = text("personnummer", 20)
-    if "personnummer" not in errors:
-        try:
-            number = personnummer.normalize(raw_number, today)
-        except ValueError:
-            errors["personnummer"] = _("Personnumret är inte giltigt. Skriv ÅÅÅÅMMDD-NNNN; kontrollsiffran måste "
-                                       "stämma.")
-    municipality = text("municipality", MAX_NAME)
-    if (municipality or complete) and municipality not in MUNICIPALITIES and "municipality" not in errors:
-        errors["municipality"] = _("Välj hemkommun.")
-    authority = text("referrer_authority", MAX_NAME)
-    if (authority or complete) and authority not in REFERRERS and "referrer_authority" not in errors:
-        errors["referrer_authority"] = _("Välj remitterande myndighet.")
-    officer = text("referrer_officer", MAX_NAME)
-    if complete and not officer and "referrer_officer" not in errors:
-        errors["referrer_officer"] = _("Skriv remitterande handläggare.")
-    consent = text("consent_date", 10)
-    if (consent or complete) and "consent_date" not in errors:
-        try:
-            if date.fromisoformat(consent) > today:
-                errors["consent_date"] = _("Samtycket kan inte vara givet i framtiden.")
-        except ValueError:
-            errors["consent_date"] = _("Skriv datum för samtycket (ÅÅÅÅ-MM-DD).")
-    scope = text("consent_scope", MAX_TEXT)
-    if complete and not scope and "consent_scope" not in errors:
-        errors["consent_scope"] = _("Beskriv vad samtycket omfattar.")
+    raw_number = values.get("personnummer")
+    try:
+        if not isinstance(raw_number, str):
+            raise ValueError(raw_number)
+        number = personnummer.normalize(raw_number, today)
+    except ValueError:
+        errors["personnummer"] = _("Personnumret är inte giltigt. Skriv ÅÅÅÅMMDD-NNNN; kontrollsiffran måste stämma.")
+    data = {f.id: values[f.id] for f in form.fields if values.get(f.id) is not None and not f.from_personnummer}
+    if MUNICIPALITY not in data and form.field(MUNICIPALITY) is not None and municipality not in (None, ""):
+        data[MUNICIPALITY] = municipality
     if errors:
         return None, errors
-    given = {"referrer_authority": authority, "referrer_officer": officer, "consent_date": consent,
-             "consent_scope": scope}
-    data = {CASE_DATA[key]: value for key, value in given.items() if value}
-    return Registration(process, {"name": name, "personnummer": number, "municipality": municipality or None},
-                        number, data), {}
+    for spec in form.fields:
+        if spec.from_personnummer:
+            data[spec.id] = answered_by(number, spec.from_personnummer)
+    home = data.get(MUNICIPALITY, municipality)
+    home_field = form.field(MUNICIPALITY)
+    option = next((o for o in home_field.options if o.id == home), None) if home_field else None
+    participant = {"name": str(name).strip(), "personnummer": number,
+                   "municipality": option.label if option else (home or None)}
+    return Registration(process, participant, number, data), {}
+
+
+def answered_by(number: str, answer: str) -> Any:
+    """What a normalised personnummer (``YYYYMMDDNNNC``) says: ``fodelsear``, ``fodelsedatum`` or
+    ``kon`` (the legal gender: the second last digit is odd for a man, even for a woman)."""
+    if answer == "fodelsear":
+        return int(number[:4])
+    if answer == "fodelsedatum":
+        day = int(number[6:8])
+        return date(int(number[:4]), int(number[4:6]), day - 60 if day > 60 else day).isoformat()
+    if answer == "kon":
+        return "man" if int(number[10]) % 2 else "kvinna"
+    raise ValueError(f"the personnummer does not answer {answer}")

@@ -23,7 +23,7 @@ from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.runtime import element_of
-from engine.spiff.specs import form_of
+from engine.spiff.specs import form_of, start_of
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
 from engine.views import Form, ProcessVersion, SourceFile
 
@@ -33,6 +33,11 @@ def content_hash(files: Sequence[SourceFile]) -> str:
     for source in sorted(files, key=lambda f: f.name):
         digest.update(source.name.encode() + b"\0" + source.content + b"\0")
     return digest.hexdigest()
+
+
+#: What a stored parsed spec holds beyond SpiffWorkflow's own: 2, start events keep registration's
+#: form and whether the process is a participant journey (engine/spiff/specs.py).
+SPEC_FORMAT = 2
 
 
 def version_view(row: ProcessVersionRow) -> ProcessVersion:
@@ -45,6 +50,7 @@ class Catalog:
         self.allow_scripts = allow_scripts
         self._bundles: dict[int, SpecBundle] = {}
         self._forms: dict[int, dict[str, Form]] = {}
+        self._starts: dict[int, tuple[bool, Form]] = {}
         self._lock = threading.Lock()
 
     def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
@@ -78,7 +84,8 @@ class Catalog:
                     key=process.key, name=process.name, content_hash=digest,
                     version=store.next_version_number(session, process.key),
                     sources=[{"name": f.name, "content": f.content.decode("utf-8")} for f in texts],
-                    spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION},
+                    spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION,
+                          "spec_format": SPEC_FORMAT},
                     deployed_at=now, deployed_by=actor,
                 )
                 session.add(row)
@@ -157,13 +164,37 @@ class Catalog:
             self._forms[version_id] = found
         return found
 
+    def start_form(self, key: str, version: int) -> Form:
+        """The form of one deployed version's start event (may be empty)."""
+        with self.db.reading() as session:
+            row = version_store.version_row(session, key, version)
+            if row is None:
+                raise NotFound(f"process {key} version {version} does not exist")
+            version_id = row.id
+        return self.start(version_id)[1]
+
+    def start(self, version_id: int, session: Session | None = None) -> tuple[bool, Form]:
+        """Whether one deployed version is a participant journey (process property
+        ``deltagarresa``), and the form of its start event (what registration asks; may be empty)."""
+        with self._lock:
+            cached = self._starts.get(version_id)
+        if cached is not None:
+            return cached
+        spec, _subprocesses = self.bundle(version_id, session).specs()
+        found = start_of(spec)
+        with self._lock:
+            self._starts[version_id] = found
+        return found
+
     @staticmethod
     def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]], dict[str, Any] | None]:
         row = store.version_by_id(session, version_id)
         if row is None:
             raise NotFound(f"process version {version_id} does not exist")
-        # A version stored by an older serializer is parsed again from its sources.
-        stored = row.spec if row.spec and row.spec.get("serializer_version") == SERIALIZER_VERSION else None
+        # A version stored by an older serializer, or before its spec kept what the engine reads
+        # now (SPEC_FORMAT), is parsed again from its sources.
+        stored = row.spec if row.spec and row.spec.get("serializer_version") == SERIALIZER_VERSION \
+            and row.spec.get("spec_format") == SPEC_FORMAT else None
         return row.key, list(row.sources), stored
 
 

@@ -27,11 +27,12 @@ _TRUE = {"true", "1", "ja", "yes", "on"}
 _FALSE = {"false", "0", "nej", "no", "off", ""}
 
 
-def clean(form: Form, submitted: Mapping[str, Any]) -> dict[str, Any]:
+def clean(form: Form, submitted: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
     """Return the submitted values converted to their field types, or raise :class:`InvalidFormData`.
 
     Values for ids the form does not declare are refused: a form is the whole of what a task may
-    change in the case data.
+    change in the case data. ``today`` is what a date field's bound ``idag`` means (no such bound
+    is checked without it).
     """
     problems: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
@@ -53,7 +54,7 @@ def clean(form: Form, submitted: Mapping[str, Any]) -> dict[str, Any]:
                 cleaned[spec.id] = False
             continue
         try:
-            cleaned[spec.id] = _convert(spec, raw)
+            cleaned[spec.id] = _convert(spec, raw, today)
         except ValueError as err:
             problems[spec.id] = str(err)
     if problems:
@@ -105,7 +106,7 @@ def check_people(form: Form, cleaned: Mapping[str, Any], people: Iterable[Person
         raise InvalidFormData(problems)
 
 
-def _convert(spec: FormField, raw: Any) -> Any:
+def _convert(spec: FormField, raw: Any, today: date | None = None) -> Any:
     if spec.type == "long":
         value = _to_int(raw)
         _check_range(spec, value)
@@ -114,7 +115,7 @@ def _convert(spec: FormField, raw: Any) -> Any:
         return _to_bool(raw)
     if spec.type == "date":
         day = _to_date(raw)
-        _check_range(spec, day)
+        _check_range(spec, day, today)
         return day.isoformat()
     if spec.type == "enum":
         options = {o.id for o in spec.options}
@@ -168,17 +169,28 @@ def _to_date(raw: Any) -> date:
     raise ValueError("ska vara ett datum ÅÅÅÅ-MM-DD (must be a date YYYY-MM-DD)")
 
 
-def _check_range(spec: FormField, value: int | date) -> None:
-    """``min``/``max`` are kept as the BPMN's text: a number for ``long``, an ISO date for ``date``."""
+#: A date field's bound that means the day it is submitted (``max`` idag: not in the future).
+TODAY = "idag"
+
+
+def _check_range(spec: FormField, value: int | date, today: date | None = None) -> None:
+    """``min``/``max`` are kept as the BPMN's text: a number for ``long``, an ISO date or ``idag``
+    (the day it is submitted) for ``date``."""
     def bound(text: str | None) -> Any:
-        if text is None:
+        if text is None or (text == TODAY and today is None):
             return None
+        if text == TODAY:
+            return today
         return date.fromisoformat(text) if isinstance(value, date) else float(text)
 
     low, high = bound(spec.min), bound(spec.max)
     if low is not None and value < low:
+        if spec.min == TODAY:
+            raise ValueError("kan inte ligga före i dag (must not be in the past)")
         raise ValueError(f"minst {spec.min} (must be at least {spec.min})")
     if high is not None and value > high:
+        if spec.max == TODAY:
+            raise ValueError("kan inte ligga i framtiden (must not be in the future)")
         raise ValueError(f"högst {spec.max} (must be at most {spec.max})")
 
 

@@ -35,7 +35,9 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.definitions.validation import JOURNEY_PROPERTY
 from engine.spiff.message_events import EngineMessage
+from engine.spiff.specs import JOURNEY, START_FORM, form_from
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -88,7 +90,26 @@ class _EngineEventParsing:
 
 
 class StartEventParser(_EngineEventParsing, CamundaStartEventParser):
-    pass
+    """A process's own start event keeps, for registration, whether the process is a participant
+    journey (the process property ``deltagarresa``) and the fields its form asks
+    (``camunda:formData``), as JSON in the spec's extensions (they are stored with the spec)."""
+
+    # A start event's form is read as a user task's is.
+    get_form = UserTaskParser.get_form
+    get_enum_field = UserTaskParser.get_enum_field
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = super().parse_extensions(node)
+        process = self.node.getparent()
+        if process is None or etree.QName(process).localname != "process":
+            return extensions
+        marker = process.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/"
+                              f"{{{CAMUNDA_NS}}}property[@name='{JOURNEY_PROPERTY}']")
+        if marker is not None and (marker.get("value") or "").strip().lower() in ("ja", "true"):
+            extensions[JOURNEY] = True
+        if self.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField"):
+            extensions[START_FORM] = form_from(self.get_form()).as_json()
+        return extensions
 
 
 class EndEventParser(_EngineEventParsing, CamundaEndEventParser):

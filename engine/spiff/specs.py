@@ -4,15 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.definitions.validation import USER_FIELD
+from engine.definitions.validation import FROM_PERSONNUMMER, USER_FIELD
 from engine.views import FieldOption, Form, FormField
 
 _CONSTRAINTS = ("min", "max", "minlength", "maxlength")
+#: Where a process's own start event keeps (in its spec's extensions) that the process is a
+#: participant journey, and the form registration asks.
+JOURNEY = "samverkan:deltagarresa"
+START_FORM = "samverkan:startformular"
 
 
 def form_of(task_spec: Any) -> Form:
     """The form a user task declares (``camunda:formData``), as the engine's view."""
-    form = getattr(task_spec, "form", None)
+    return form_from(getattr(task_spec, "form", None))
+
+
+def start_form_of(start_event_spec: Any) -> Form | None:
+    """The form a process's own start event declares (what registration asks), or None."""
+    stored = (getattr(start_event_spec, "extensions", None) or {}).get(START_FORM)
+    return Form.from_json(stored) if stored else None
+
+
+def is_journey_start(start_event_spec: Any) -> bool:
+    """Whether the start event is that of a participant journey (process property ``deltagarresa``)."""
+    return bool((getattr(start_event_spec, "extensions", None) or {}).get(JOURNEY))
+
+
+def start_of(process_spec: Any) -> tuple[bool, Form]:
+    """Whether a process is a participant journey, and the form its own start event declares
+    (empty if none): what its start events' specs keep (:class:`StartEventParser`)."""
+    journey, form = False, Form()
+    for task_spec in process_spec.task_specs.values():
+        journey = journey or is_journey_start(task_spec)
+        found = start_form_of(task_spec)
+        if found is not None and not form.fields:
+            form = found
+    return journey, form
+
+
+def form_from(form: Any) -> Form:
+    """SpiffWorkflow's parsed Camunda form (or None), as the engine's view."""
     if form is None:
         return Form()
     fields = []
@@ -36,14 +67,21 @@ def form_of(task_spec: Any) -> Form:
                 rule=(checks.get("villkor") or "").strip() or None,
                 rule_text=(checks.get("villkor_text") or "").strip() or None,
                 user_roles=user_roles(raw),
+                from_personnummer=_property(raw, FROM_PERSONNUMMER),
             )
         )
     return Form(tuple(fields))
 
 
+def _property(raw: Any, name: str) -> str | None:
+    """A form field's ``camunda:property`` (by its id), stripped, or None."""
+    value = next((p.value for p in getattr(raw, "properties", []) if p.id == name), None)
+    return str(value).strip() if value is not None else None
+
+
 def user_roles(raw: Any) -> tuple[str, ...] | None:
     """The roles a form field's person must hold (``anvandare``; empty: any staff), or None."""
-    value = next((p.value for p in getattr(raw, "properties", []) if p.id == USER_FIELD), None)
+    value = _property(raw, USER_FIELD)
     if value is None:
         return None
     return tuple(role.strip() for role in str(value).split(",") if role.strip())

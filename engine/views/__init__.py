@@ -19,6 +19,7 @@ from engine.views.cases import (
     Incident,
     Notification,
     ProcessVersion,
+    Registration,
     Task,
     Timer,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Notification",
     "OperationsOverview",
     "ProcessVersion",
+    "Registration",
     "SchedulerHealth",
     "SourceFile",
     "StepAt",

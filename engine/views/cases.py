@@ -35,6 +35,9 @@ class FormField:
     #: A field that names a person (property ``anvandare``): the roles they must hold (empty: any of
     #: the intervention's staff); None for any other field.
     user_roles: tuple[str, ...] | None = None
+    #: A registration field the participant's personnummer answers (property ``ur_personnummer``:
+    #: ``fodelsear``, ``fodelsedatum`` or ``kon``): registration fills it, nobody types it.
+    from_personnummer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Form:
                 minlength=f.get("minlength"), maxlength=f.get("maxlength"),
                 rule=f.get("rule"), rule_text=f.get("rule_text"),
                 user_roles=tuple(f["user_roles"]) if f.get("user_roles") is not None else None,
+                from_personnummer=f.get("from_personnummer"),
             )
             for f in raw.get("fields", [])
         ))
@@ -80,9 +84,9 @@ class Form:
                 answers[spec.id] = min(value, int(float(spec.max))) if spec.max is not None else value
             elif spec.type == "date":
                 when = day
-                if spec.min is not None:
+                if spec.min is not None and spec.min != "idag":
                     when = max(when, date.fromisoformat(spec.min))
-                if spec.max is not None:
+                if spec.max is not None and spec.max != "idag":
                     when = min(when, date.fromisoformat(spec.max))
                 answers[spec.id] = when.isoformat()
             else:
@@ -99,6 +103,7 @@ class Form:
                 "minlength": f.minlength, "maxlength": f.maxlength,
                 **({"rule": f.rule, "rule_text": f.rule_text} if f.rule else {}),
                 **({"user_roles": list(f.user_roles)} if f.user_roles is not None else {}),
+                **({"from_personnummer": f.from_personnummer} if f.from_personnummer else {}),
             }
             for f in self.fields
         ]}
@@ -112,6 +117,19 @@ class ProcessVersion:
     content_hash: str
     deployed_at: datetime
     deployed_by: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What starting a case of a process asks, as its newest version declares it: for a participant
+    journey (process property ``deltagarresa``) the participant's name and personnummer, and for
+    any process the fields of its start event's form."""
+
+    process_key: str
+    name: str
+    version: int
+    form: Form
+    journey: bool
 
 
 @dataclass(frozen=True)

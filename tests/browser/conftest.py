@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from engine.api import WorkflowEngine
 from engine.views import SourceFile
+from tests.registrations import registered
 from tests.web.conftest import personnummer
 from web.demo import CHOICES, seed
 
@@ -93,8 +94,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     database = tmp_path_factory.mktemp("browser") / "db.sqlite"
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SIMULATED_CLOCK": True,
-                      "CLOCK_START": CLOCK_START, "SECRET_KEY": "browser-tests",
-                      "PARTICIPANT_PROCESSES": ("samverkansteamet", "gemensamma_taget")})
+                      "CLOCK_START": CLOCK_START, "SECRET_KEY": "browser-tests"})
     engine = app.extensions["samverkan.engine"]
     processes = ROOT / "processes"
     engine.deploy([SourceFile(p.name, p.read_bytes()) for p in sorted(processes.iterdir())
@@ -120,7 +120,8 @@ def _case_waiting_at(engine: WorkflowEngine, step: str, name: str, number: str) 
     """A new case in Samverkansteamet, moved on the way the demo moves its cases until `step` is open."""
     case = engine.start_case("samverkansteamet", participant={"name": name, "personnummer": number,
                                                                "municipality": "Nora"},
-                             participant_key=number, actor="rebecka.remittent")
+                             data=registered("samverkansteamet", hemkommun="Nora"), participant_key=number,
+                             actor="rebecka.remittent")
     for _ in range(20):
         open_tasks = sorted(case.open_tasks, key=lambda t: (t.created_at, t.name))
         waiting = [t for t in open_tasks if t.name == step]

@@ -85,6 +85,8 @@ def tour(page: Page, audit: Audit, lang: str, task: str) -> None:
     audit.check(f"{lang} cases")
 
     page.goto("/register")
+    audit.check(f"{lang} registration: choosing the intervention")
+    page.goto("/register/gemensamma_taget")
     audit.check(f"{lang} registration")
     page.locator("form.stacked button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()

@@ -17,6 +17,7 @@ from engine.language.timers import parse_duration
 from engine.persistence.db import Database
 from engine.views import Case, CaseEvent, SourceFile, Task
 from tests.bpmn import BPMN_DIR
+from tests.registrations import registered
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -50,7 +51,9 @@ class Journey:
         self.engine.deploy(files, actor)
 
     def start(self, key: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Case:
-        return self.engine.start_case(key, data=data or {}, actor="handläggare", **kwargs)
+        """Start a case; a shipped journey with what its registration records (tests/registrations.py)."""
+        return self.engine.start_case(key, data=registered(key) if data is None else data, actor="handläggare",
+                                      **kwargs)
 
     def case(self, case: Case | str) -> Case:
         return self.engine.case(case if isinstance(case, str) else case.id)

@@ -21,6 +21,7 @@ from engine import events
 from engine.errors import DuplicateCase, InvalidFormData
 from tests.engine.journey import STOCKHOLM, local, move_to
 from tests.journeys.conftest import PROCESSES_DIR, process_files
+from tests.registrations import registered
 
 PROCESSES = ("gemensamma_taget.bpmn", "gemensamma_taget_urval.bpmn", "gemensamma_taget_aldersgrupp.dmn")
 HANDLAGGARE = "maria.holm"
@@ -28,18 +29,11 @@ URVALSMOTE = "2026-02-04"
 GRUPPSTART = "2026-02-16"  # a Monday; two weeks → 2026-03-02, six weeks → 2026-03-30
 
 REMISS = {
-    "remitterande_myndighet": "AF",
-    "remittent": "Jonas Lundh, Arbetsförmedlingen Umeå",
     "remiss_inkom": "2026-01-12",
     "utredningsmaterial": "Arbetsförmedlingens kartläggning, läkarutlåtande",
     "utredningsmaterial_datum": "2025-12-15",
     "kand_af": True,
     "kand_viva": True,
-    "samtycke_datum": "2026-01-09",
-    "samtycke_omfattning": "AF, FK, socialtjänsten, Viva och psykiatrin: utredningar och planering",
-    "hemkommun": "Umeå",
-    "kon": "man",
-    "fodelsear": 1986,
     "tidigare_deltagit": False,
 }
 
@@ -67,9 +61,13 @@ def timer_dates(journey, case, element: str) -> list[str]:  # type: ignore[no-un
 
 
 def remitterad(journey, participant_key: str | None = None, **remiss):  # type: ignore[no-untyped-def]
-    """The referring authority's referral, registered for the recruitment group."""
-    case = journey.start("gemensamma_taget", participant_key=participant_key)
-    complete(journey, case, "registrera_remiss", {**REMISS, **remiss})
+    """The referring authority's referral: the participant registered (the start form's answers
+    among ``remiss``), then the referral registered for the recruitment group."""
+    at_registration = {k: v for k, v in remiss.items() if k in registered("gemensamma_taget")}
+    case = journey.start("gemensamma_taget", registered("gemensamma_taget", **at_registration),
+                         participant_key=participant_key)
+    complete(journey, case, "registrera_remiss",
+             {**REMISS, **{k: v for k, v in remiss.items() if k not in at_registration}})
     return case
 
 

@@ -15,20 +15,14 @@ import pytest
 from engine import events
 from engine.errors import Conflict, InvalidFormData
 from tests.engine.journey import STOCKHOLM, local, move_to
+from tests.registrations import registered
 
 PROCESSES = ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")
 KONTAKTPERSON = "anna.karlsson"
 ANDRA_KONTAKTPERSON = "bo.lind"
 TEAM = ("teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent")
 
-INFORMATIONSMOTE_BOKAT = {
-    "hemkommun": "Lindesberg",
-    "remitterande_myndighet": "FK",
-    "remittent": "Karin Ek, Försäkringskassan Lindesberg",
-    "kon": "kvinna",
-    "fodelsear": 2002,
-    "mote_datum": "2026-01-14",
-}
+INFORMATIONSMOTE_BOKAT = {"mote_datum": "2026-01-14"}
 
 
 # --- how the team works a case ------------------------------------------------------------------
@@ -47,8 +41,8 @@ def open_tasks(journey, case, *, with_contacts: bool = False) -> list[str]:  # t
 
 
 def informationsmote(journey, hemkommun: str = "Lindesberg", svar: str = "ja"):  # type: ignore[no-untyped-def]
-    case = journey.start("samverkansteamet")
-    complete(journey, case, "registrera_informationsmote", {**INFORMATIONSMOTE_BOKAT, "hemkommun": hemkommun})
+    case = journey.start("samverkansteamet", registered("samverkansteamet", hemkommun=hemkommun))
+    complete(journey, case, "registrera_informationsmote", INFORMATIONSMOTE_BOKAT)
     complete(journey, case, "informationsmote",
              {"teammedlem_1": KONTAKTPERSON, "teammedlem_2": "cecilia.berg", "deltagarens_svar": svar})
     return case
@@ -185,18 +179,29 @@ def test_the_happy_path_from_information_meeting_to_work(journey) -> None:  # ty
     ("Ljusnarsberg", "Kommunhuset i Ljusnarsberg"),
 ])
 def test_the_meeting_place_follows_the_home_municipality(journey, hemkommun: str, motesplats: str) -> None:  # type: ignore[no-untyped-def]
-    case = journey.start("samverkansteamet")
-    complete(journey, case, "registrera_informationsmote", {**INFORMATIONSMOTE_BOKAT, "hemkommun": hemkommun})
+    case = journey.start("samverkansteamet", registered("samverkansteamet", hemkommun=hemkommun))
+    complete(journey, case, "registrera_informationsmote", INFORMATIONSMOTE_BOKAT)
 
     assert journey.case(case).data["motesplats"] == motesplats
     assert open_tasks(journey, case) == ["informationsmote"]
 
 
-def test_a_home_municipality_outside_the_area_is_refused(journey) -> None:  # type: ignore[no-untyped-def]
-    case = journey.start("samverkansteamet")
+def test_a_home_municipality_outside_the_area_is_refused_at_registration(journey) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidFormData) as refused:
-        complete(journey, case, "registrera_informationsmote", {**INFORMATIONSMOTE_BOKAT, "hemkommun": "Örebro"})
+        journey.start("samverkansteamet", registered("samverkansteamet", hemkommun="Örebro"))
     assert set(refused.value.fields) == {"hemkommun"}
+    assert journey.engine.cases() == []
+
+
+def test_registration_is_never_asked_again(journey) -> None:  # type: ignore[no-untyped-def]
+    """What registration recorded is the case's from its start; the first task asks only the meeting day."""
+    case = journey.start("samverkansteamet")
+    assert journey.case(case).data | registered("samverkansteamet") == journey.case(case).data
+    first = journey.task(case, "registrera_informationsmote")
+    assert [f.id for f in first.form.fields] == ["mote_datum"]
+    with pytest.raises(InvalidFormData) as missing:
+        journey.start("samverkansteamet", {})
+    assert set(missing.value.fields) == set(registered("samverkansteamet"))
 
 
 def test_declining_at_the_information_meeting_ends_the_case(journey) -> None:  # type: ignore[no-untyped-def]

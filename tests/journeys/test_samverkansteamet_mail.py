@@ -12,6 +12,7 @@ from tests.engine.journey import move_to
 from tests.engine.post import PostOffice, person
 from tests.journeys.test_samverkansteamet import INFORMATIONSMOTE_BOKAT, complete
 from tests.mailbox import calendar_of, text_of
+from tests.registrations import registered
 
 PROCESSES = ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")
 REBECKA = "rebecka.remittent@samverkan.test"
@@ -30,7 +31,7 @@ def post(journey, mailbox) -> PostOffice:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def case(journey, post):  # type: ignore[no-untyped-def]
     """Rebecka at Försäkringskassan books the information meeting for 14 January; Anna says yes."""
-    case = journey.engine.start_case("samverkansteamet", actor="rebecka.remittent",
+    case = journey.engine.start_case("samverkansteamet", actor="rebecka.remittent", data=registered("samverkansteamet"),
                                      participant={"name": "Anna Andersson", "personnummer": "20020304-1234"})
     complete(journey, case, "registrera_informationsmote", INFORMATIONSMOTE_BOKAT)
     return case

@@ -18,6 +18,7 @@ from simulation import invariants, model, people, stored
 from simulation.choices import Chooser
 from simulation.driver import START, Settings, Simulation
 from simulation.report import RunReport, Step
+from tests.registrations import registered
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
@@ -194,7 +195,8 @@ def test_the_growth_checks_fail_beyond_their_bounds() -> None:
 
 
 def test_the_serializer_check_loads_a_stored_state_and_fails_on_a_broken_one(deployed: WorkflowEngine) -> None:
-    case = deployed.start_case("samverkansteamet", participant={"name": "Test"}, actor="r")
+    case = deployed.start_case("samverkansteamet", participant={"name": "Test"}, actor="r",
+                               data=registered("samverkansteamet"))
     assert stored.serializer_problem(deployed, case.id) is None
     import json
 

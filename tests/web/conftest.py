@@ -59,7 +59,7 @@ class Api:
 @pytest.fixture
 def app(database_url: str, start_of_journey: datetime, tmp_path: Path) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": database_url, "SIMULATED_CLOCK": True, "CLOCK_START": start_of_journey,
-                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",),
+                      "SECRET_KEY": "test", "TESTING": True,
                       "SANDBOX_DIR": tmp_path / "sandbox"})
     yield app
     app.extensions["samverkan.sandboxes"].close()

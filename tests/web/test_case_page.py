@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from engine.api import WorkflowEngine
+from tests.registrations import registered
 from tests.web.browser import Person
 from tests.web.conftest import Api, engine_of, personnummer
 from tests.web.test_pages import register
@@ -30,7 +31,7 @@ def start(engine: WorkflowEngine, name: str, number: str, process: str = "referr
           actor: str = "rita") -> str:
     digits = number.replace("-", "")
     case = engine.start_case(process, participant={"name": name, "personnummer": digits, "municipality": "Nora"},
-                             participant_key=digits, actor=actor)
+                             data=registered(process), participant_key=digits, actor=actor)
     return case.id
 
 

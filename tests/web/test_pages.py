@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from engine.views import SourceFile
+from tests.registrations import registered
 from tests.web.browser import Person
 from tests.web.conftest import PASSWORD, Api, personnummer
 
@@ -23,11 +24,11 @@ KAJSA = personnummer("19900101", "234")
 
 def register(person: Person, name: str = "Gunnar Gran", number: str = GUNNAR, **overrides: str) -> str:
     """Register a participant in the referral journey; the new case's id."""
-    form = {"process": "referral_reply", "name": name, "personnummer": number, "municipality": "Nora",
-            "referrer_authority": "Arbetsförmedlingen", "referrer_officer": "Rita Remiss",
-            "consent_date": "2026-01-05", "consent_scope": "Utbyte av uppgifter mellan AF, FK och kommunen"}
+    form = {"name": name, "personnummer": number, "hemkommun": "Nora", "remitterande_myndighet": "AF",
+            "remittent": "Rita Remiss", "samtycke_datum": "2026-01-05",
+            "samtycke_omfattning": "Utbyte av uppgifter mellan AF, FK och kommunen"}
     form.update(overrides)
-    answer = person.post("/register", form)
+    answer = person.post("/register/referral_reply", form)
     assert answer.status_code == 302, person.text()[:800]
     return answer.headers["Location"].rsplit("/", 1)[-1]
 
@@ -123,27 +124,21 @@ def test_signing_out_ends_the_session(people: Flask) -> None:
 def test_registration_refuses_a_wrong_check_digit_and_a_second_open_case(people: Flask) -> None:
     lena = Person(people, "lena")
     wrong = GUNNAR[:-1] + str((int(GUNNAR[-1]) + 1) % 10)
-    answer = lena.post("/register", {"process": "referral_reply", "name": "Gunnar Gran", "personnummer": wrong,
-                                     "municipality": "Nora", "referrer_authority": "Arbetsförmedlingen",
-                                     "referrer_officer": "Rita", "consent_date": "2026-01-05",
-                                     "consent_scope": "Allt"})
+    answer = lena.post("/register/referral_reply", {"name": "Gunnar Gran", "personnummer": wrong,
+                                                    "hemkommun": "Nora", "remittent": "Rita"})
     assert answer.status_code == 422
     assert 'id="r-personnummer-error"' in answer.text and "kontrollsiffran" in lena.text()
     assert 'value="Gunnar Gran"' in answer.text  # what was typed is kept
+    assert 'value="Nora" selected' in answer.text and 'value="Rita"' in answer.text
     register(lena)
-    answer = lena.post("/register", {"process": "referral_reply", "name": "Gunnar Gran", "personnummer": GUNNAR,
-                                     "municipality": "Nora", "referrer_authority": "Arbetsförmedlingen",
-                                     "referrer_officer": "Rita", "consent_date": "2026-01-05",
-                                     "consent_scope": "Allt"})
+    answer = lena.post("/register/referral_reply", {"name": "Gunnar Gran", "personnummer": GUNNAR})
     assert answer.status_code == 409 and "redan ett pågående ärende" in lena.text()
 
 
 def test_a_consent_date_in_the_future_is_refused(people: Flask) -> None:
     lena = Person(people, "lena")
-    answer = lena.post("/register", {"process": "referral_reply", "name": "Kajsa K", "personnummer": KAJSA,
-                                     "municipality": "Nora", "referrer_authority": "Försäkringskassan",
-                                     "referrer_officer": "Rita", "consent_date": "2099-01-01",
-                                     "consent_scope": "Allt"})
+    answer = lena.post("/register/referral_reply", {"name": "Kajsa K", "personnummer": KAJSA,
+                                                    "samtycke_datum": "2099-01-01"})
     assert answer.status_code == 422 and "i framtiden" in lena.text()
 
 
@@ -414,10 +409,10 @@ def test_a_read_only_field_shows_what_the_case_holds_before_and_after_an_error(a
     engine = app.extensions["samverkan.engine"]
     engine.deploy([SourceFile(n, (processes / n).read_bytes())
                    for n in ("samverkansteamet.bpmn", "samverkansteamet_motesplats.dmn")], "designer")
-    case = engine.start_case("samverkansteamet", participant={"name": "Nora Näs"}, actor="admin")
+    case = engine.start_case("samverkansteamet", participant={"name": "Nora Näs"}, actor="admin",
+                             data=registered("samverkansteamet", hemkommun="Nora"))
     [booking] = engine.case(case.id).open_tasks
-    engine.complete_task(booking.id, {"hemkommun": "Nora", "remitterande_myndighet": "AF", "remittent": "Remittent",
-                                      "kon": "kvinna", "fodelsear": 1990, "mote_datum": "2026-01-20"}, "admin")
+    engine.complete_task(booking.id, {"mote_datum": "2026-01-20"}, "admin")
     [meeting] = engine.case(case.id).open_tasks
     app.extensions["samverkan.accounts"].add_user("tora", ["teamledare"], ["samverkansteamet"], password=PASSWORD)
     leader = Person(app, "tora")

@@ -13,6 +13,7 @@ from flask import Flask
 
 from engine.api import WorkflowEngine
 from engine.errors import InvalidFormData
+from tests.registrations import registered
 from tests.web.browser import PASSWORD, Person
 from tests.web.conftest import walk
 
@@ -37,10 +38,10 @@ def engine(app: Flask) -> WorkflowEngine:
 def choosing_contact_persons(app: Flask) -> str:
     """A Samverkansteamet case the team has taken on: the team leader names its contact persons."""
     real = engine(app)
-    case = real.start_case("samverkansteamet", participant={"name": "Gunnar Gran"}, actor="tove")
+    case = real.start_case("samverkansteamet", participant={"name": "Gunnar Gran"}, actor="tove",
+                           data=registered("samverkansteamet"))
     walk(real, case.id, [
-        ("registrera_informationsmote", {"hemkommun": "Nora", "remitterande_myndighet": "FK", "remittent": "Karin",
-                                         "kon": "man", "fodelsear": 1990, "mote_datum": "2026-01-14"}),
+        ("registrera_informationsmote", {"mote_datum": "2026-01-14"}),
         ("informationsmote", {"teammedlem_1": "arvid", "teammedlem_2": "sam", "deltagarens_svar": "ja"}),
         ("registrera_remiss", {"remiss_inkom": "2026-01-16"}),
         ("bedom_remiss", {"teammote_datum": "2026-01-20", "beslut": "antagen"})], "tove")

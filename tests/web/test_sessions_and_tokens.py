@@ -36,7 +36,7 @@ def wall_clock(start_of_journey: datetime) -> SimulatedClock:
 def app(database_url: str, start_of_journey: datetime, wall_clock: SimulatedClock) -> Iterator[Flask]:
     """The web app of tests/web/conftest.py, with the accounts on a simulated wall clock."""
     app = create_app({"DATABASE_URL": database_url, "SIMULATED_CLOCK": True, "CLOCK_START": start_of_journey,
-                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",),
+                      "SECRET_KEY": "test", "TESTING": True,
                       "ACCOUNTS_CLOCK": wall_clock})
     yield app
     app.extensions["samverkan.engine"].db.dispose()

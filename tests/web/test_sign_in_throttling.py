@@ -138,7 +138,7 @@ def app(database_url: str, start_of_journey: datetime) -> Iterator[Flask]:
     """The pages behind a reverse proxy on 127.0.0.1 (where the test client's requests come from),
     the accounts' clock standing still."""
     app = create_app({"DATABASE_URL": database_url, "SIMULATED_CLOCK": True, "CLOCK_START": start_of_journey,
-                      "SECRET_KEY": "test", "TESTING": True, "PARTICIPANT_PROCESSES": ("referral_reply",),
+                      "SECRET_KEY": "test", "TESTING": True,
                       "ACCOUNTS_CLOCK": SimulatedClock(start_of_journey), "TRUSTED_PROXIES": "127.0.0.1"})
     yield app
     app.extensions["samverkan.engine"].db.dispose()

@@ -95,20 +95,20 @@ def deploy_process() -> tuple[Response, int]:
 #: What a case is started with; anything else in the body is refused by name.
 START_FIELDS = {"process", "participant", "data"}
 PARTICIPANT_FIELDS = {"name", "personnummer", "municipality"}
-#: Where a registration field's problem is reported in the API's terms.
-START_ERRORS = {"process": "process", "name": "participant.name", "personnummer": "participant.personnummer",
-                "municipality": "participant.municipality",
-                **{key: f"data.{name}" for key, name in participants.CASE_DATA.items()}}
 
 
 @blueprint.post("/cases")
 def start_case() -> tuple[Response, int]:
-    """Start a case, checked exactly as the registration page checks it (web.participants)."""
+    """Start a case, checked exactly as the registration page checks it (web.participants): the
+    participant's name and personnummer, and ``data`` held to the start form of the process."""
     body = _body()
     process = body.get("process")
     if not isinstance(process, str) or not process:
         raise InvalidFormData({"process": "krävs"})
     authz.require(me(), authz.Action.START_CASE, process)
+    start = engine().registration(process)
+    if start is None:
+        raise NotFound(f"process '{process}' is not deployed")
     participant, data = body.get("participant"), body.get("data") or {}
     fields = dict.fromkeys(sorted(set(body) - START_FIELDS), "okänt fält")
     if not isinstance(participant, dict):
@@ -118,15 +118,22 @@ def start_case() -> tuple[Response, int]:
     if not isinstance(data, dict):
         fields["data"] = "ska vara ett objekt"
         data = {}
-    values = {"process": process, **{k: participant.get(k) for k in PARTICIPANT_FIELDS},
-              **{key: data.get(name) for key, name in participants.CASE_DATA.items()}}
-    registration, errors = participants.check(values, today=engine().clock.now().date(), startable={process},
-                                              complete=False)
-    fields.update({START_ERRORS[key]: message for key, message in errors.items()})
+    values = {**data, "name": participant.get("name"), "personnummer": participant.get("personnummer")}
+    registration, errors = participants.check(process, start.form, values, today=engine().clock.now().date(),
+                                              municipality=participant.get("municipality"))
+    fields.update({f"participant.{key}": message for key, message in errors.items()})
     if fields or registration is None:
         raise InvalidFormData(fields)
-    case = engine().start_case(process, participant=registration.participant, data={**data, **registration.data},
-                               participant_key=registration.personnummer, actor=me().username)
+    try:
+        case = engine().start_case(process, participant=registration.participant,
+                                   data={**data, **registration.data}, participant_key=registration.personnummer,
+                                   actor=me().username)
+    except InvalidFormData as refused:
+        # A home municipality given beside the person answers the form's own field (participants.check).
+        given_with_person = participants.MUNICIPALITY not in data
+        raise InvalidFormData({
+            "participant.municipality" if key == participants.MUNICIPALITY and given_with_person else f"data.{key}":
+                message for key, message in refused.fields.items()}) from refused
     log_access(me(), case.id, "case.started")
     return jsonify(_case_json(case)), 201
 

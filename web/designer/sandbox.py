@@ -99,8 +99,13 @@ def sandbox_start(draft_id: int) -> Response | tuple[str, int]:
     except ValueError:
         flash(_('Startdata ska vara ett JSON-objekt, t.ex. {"hemkommun": "Nora"}.'), "error")
         return _page(draft.id)
+    # What registration would ask (the start event's form) and the start data does not say gets an
+    # example answer, so that a test case can start without typing every field.
+    start = box.engine.registration(draft.process_key)
+    examples = {k: v for k, v in (start.form.sample_answers(box.engine.clock.now().date()) if start else {}).items()
+                if k not in data}
     try:
-        case = box.engine.start_case(draft.process_key, participant={"name": name}, data=data,
+        case = box.engine.start_case(draft.process_key, participant={"name": name}, data={**examples, **data},
                                      actor=me().username)
     except (InvalidFormData, InvalidInput):
         flash(_("Startdata kunde inte tas emot: namnen ska vara identifierare och värdena text, tal eller "
@@ -110,6 +115,9 @@ def sandbox_start(draft_id: int) -> Response | tuple[str, int]:
         flash(_("Testärendet stannade på ett fel: %(message)s", message=failed.message), "error")
         return _page(draft.id)
     flash(_("Ett testärende är startat."), "success")
+    if examples and start is not None:
+        flash(_("Registreringens fält som startdata inte angav fick exempelvärden: %(fields)s.",
+                fields=", ".join(f.label for f in start.form.fields if f.id in examples)), "info")
     return _page(draft.id, case.id)
 
 

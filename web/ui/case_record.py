@@ -23,8 +23,8 @@ from web.ui import labels
 #: Events whose details carry data they wrote into the case.
 RECORDING = (events.TaskCompleted.event, events.DataCorrected.event, events.MessageReceived.event)
 
-#: The data a case is started with by registration (web/participants.py) and by the engine
-#: (``tidigare_arenden``): recorded by no task, so named here.
+#: The data a case is started with by the engine (``tidigare_arenden``), and by registration before
+#: the start event's form declared it: recorded by no form, so named here.
 STARTING_DATA = {
     "remitterande_myndighet": _l("Remitterande myndighet"),
     "remitterande_handlaggare": _l("Remitterande handläggare"),
@@ -161,9 +161,10 @@ def finished_task(history: Sequence[CaseEvent], task_id: str, forms: Mapping[str
 
 def case_groups(data: Mapping[str, Any], history: Sequence[CaseEvent], forms: Mapping[str, Form],
                 step_names: Mapping[str, str], labels_in_model: Mapping[str, str],
-                names: Mapping[str, str]) -> list[Group]:
+                names: Mapping[str, str], start: Form | None = None) -> list[Group]:
     """The case's data, each value under the step that last recorded it, steps in the order they
-    happened; then what registration started the case with, then what the process worked out."""
+    happened; first what registration started the case with (the fields of the ``start`` event's
+    form), last what the process worked out."""
     last: dict[str, CaseEvent] = {}
     for e in history:
         if e.event in RECORDING:
@@ -187,11 +188,12 @@ def case_groups(data: Mapping[str, Any], history: Sequence[CaseEvent], forms: Ma
                             e.details.get("task_id") if e.event == events.TaskCompleted.event else None,
                             _entries({k: data[k] for k in keys}, form, labels_in_model, names)))
     rest = {k: v for k, v in data.items() if k not in last}
-    starting = {k: v for k, v in rest.items() if k in STARTING_DATA}
-    worked_out = {k: v for k, v in rest.items() if k not in STARTING_DATA}
+    start = start or Form()
+    starting = {k: v for k, v in rest.items() if k in STARTING_DATA or start.field(k) is not None}
+    worked_out = {k: v for k, v in rest.items() if k not in starting}
     if starting:
         groups.insert(0, Group(_("Vid registreringen"), None, None, None,
-                               _entries(starting, None, labels_in_model, names)))
+                               _entries(starting, start, labels_in_model, names)))
     if worked_out:
         groups.append(Group(_("Framräknat av processen"), None, None, None,
                             _entries(worked_out, None, labels_in_model, names)))

@@ -105,6 +105,7 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     history = engine().history(case.id)
     diagram = engine().case_diagram(case, history)
     forms = engine().forms(case.process_key, case.process_version)
+    start = engine().start_form(case.process_key, case.process_version)
     names = _people(history, forms, case)
     step_names = _step_names(history, diagram.names)
     number = str(case.participant.get("personnummer") or "")
@@ -123,11 +124,12 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
         consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
         current_names=", ".join(step_names.get(e, e) for e in diagram.current),
         may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
-        groups=case_record.case_groups(case.data, history, forms, step_names, diagram.labels, names),
+        groups=case_record.case_groups(case.data, history, forms, step_names, diagram.labels, names, start),
         step_names=step_names, person=lambda u: case_record.actor_name(u, names), finished=finished,
         process_name=_process_names().get(case.process_key, case.process_key),
         decisions=_decisions(case, history, forms, step_names, names),
-        value_of=lambda key: case_record.shown(case.data.get(key), case_record.field_of(forms, key), names),
+        value_of=lambda key: case_record.shown(case.data.get(key), case_record.field_of(forms, key) or start.field(key),
+                                               names),
     )
 
 

@@ -34,6 +34,11 @@ def now() -> datetime:
     return engine().clock.now()
 
 
+def today_iso() -> str:
+    """Today by the engine's clock (a date field's bound ``idag`` in a form: not in the future)."""
+    return now().date().isoformat()
+
+
 def me() -> User:
     return g.user
 

@@ -15,9 +15,10 @@ from engine.definitions.validation.dmn import (
     kind_of,
     lint_dmn,
 )
-from engine.definitions.validation.user_tasks import USER_FIELD
+from engine.definitions.validation.user_tasks import FROM_PERSONNUMMER, JOURNEY_PROPERTY, USER_FIELD
 
 __all__ = [
-    "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "USER_FIELD", "decision_ids", "decision_refs", "describe_root",
+    "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "FROM_PERSONNUMMER", "JOURNEY_PROPERTY", "USER_FIELD",
+    "decision_ids", "decision_refs", "describe_root",
     "executable_processes", "kind_of", "label", "lint_bpmn", "lint_dmn", "one_line", "timer_problem",
 ]

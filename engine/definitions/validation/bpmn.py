@@ -20,7 +20,7 @@ from engine.definitions.validation.common import (
     short,
 )
 from engine.definitions.validation.notice_properties import lint_notices
-from engine.definitions.validation.user_tasks import lint_user_task
+from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
 from engine.errors import EngineError, Problem
 from engine.language import expressions, timers
 
@@ -113,6 +113,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
                          "start with a letter or _ and use only letters, digits, _, - and . (at most 64 characters)")
             continue
         _lint_ids(process, add)
+        _lint_engine_properties(process, "process", add)
         for container in (process, *(n for n in _walk(process) if local(n) in CONTAINERS)):
             _lint_references(container, add)
         for node in _walk(process):
@@ -135,7 +136,7 @@ def _lint_ids(process: Any, add: Any) -> None:
         seen.add(node_id)
     # SpiffWorkflow also finds elements by id anywhere in the file: a form field or an enum value
     # with an element's id makes it parse the wrong node ("no support for this task type").
-    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+    for task in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}startEvent"):
         for item in task.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
             if item.get("id") in seen:
                 what = "form field" if local(item) == "formField" else "enum value"
@@ -194,6 +195,7 @@ ENGINE_PROPERTIES = {
     "pausar_arendet": (("userTask",), ("ja", "nej", "true", "false")),
     "stangs_med_aktiviteten": (("userTask",), ("ja", "nej", "true", "false")),
     "under_paus": (("boundaryEvent", "intermediateCatchEvent"), ("löper", "loper")),
+    JOURNEY_PROPERTY: (("process",), ("ja", "nej", "true", "false")),
 }
 
 
@@ -250,6 +252,8 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         _lint_condition(node, add)
     elif kind == "userTask":
         lint_user_task(node, add)
+    elif kind == "startEvent":
+        lint_start_form(node, add)
     elif kind == "businessRuleTask":
         if not node.get(f"{{{CAMUNDA_NS}}}decisionRef"):
             add(node, "the business rule task names no decision (camunda:decisionRef)")

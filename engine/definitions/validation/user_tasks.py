@@ -12,6 +12,12 @@ from engine.language.forms import FIELD_TYPES
 ROLE_ATTRIBUTES = ("candidateGroups", "candidateUsers", "assignee")
 #: The form field property that makes a field name a person (engine/spiff/specs.py reads it).
 USER_FIELD = "anvandare"
+#: The form field property of a registration field the personnummer answers, and what it may say
+#: (the field type each answer needs).
+FROM_PERSONNUMMER = "ur_personnummer"
+PERSONNUMMER_ANSWERS = {"fodelsear": "long", "fodelsedatum": "date", "kon": "enum"}
+#: The process property that makes a process a participant journey (registered in the pages).
+JOURNEY_PROPERTY = "deltagarresa"
 CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength", "villkor", "villkor_text"}
 
 
@@ -40,7 +46,24 @@ def lint_user_task(task: Any, add: Any) -> None:
         _lint_form_field(task, field, seen, add)
 
 
-def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
+def lint_start_form(event: Any, add: Any) -> None:
+    """A start event's form is what registration asks: only a process's own none start event has
+    one, and only its fields may be answered by the personnummer (``ur_personnummer``)."""
+    fields = event.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}formData/{{{CAMUNDA_NS}}}formField")
+    if not fields:
+        return
+    parent = event.getparent()
+    definitions = [c for c in event if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]
+    if parent is None or parent.tag != f"{{{BPMN_NS}}}process" or definitions:
+        add(event, "a form on a start event is read only on the process's own plain start event (what "
+                   "registration asks); ask in a user task instead")
+        return
+    seen: set[str] = set()
+    for field in fields:
+        _lint_form_field(event, field, seen, add, start_form=True)
+
+
+def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any, *, start_form: bool = False) -> None:
     field_id = field.get("id") or ""
     where = f"form field '{field_id}'"
     if not IDENTIFIER.match(field_id):
@@ -58,6 +81,18 @@ def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any) -> None:
                          for p in field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"))
     if names_a_person and field_type != "string":
         add(task, f"{where} names a person (anvandare) but is not a string field")
+    answer = next((p.get("value") or "" for p in field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+                   if p.get("id") == FROM_PERSONNUMMER), None)
+    if answer is not None:
+        answer = answer.strip()
+        if not start_form:
+            add(task, f"{where}: ur_personnummer belongs on a field of the start event's form (registration)")
+        elif answer not in PERSONNUMMER_ANSWERS:
+            add(task, f"{where}: ur_personnummer is '{answer}'; write {', '.join(PERSONNUMMER_ANSWERS)}")
+        elif field_type != PERSONNUMMER_ANSWERS[answer]:
+            add(task, f"{where}: ur_personnummer {answer} needs a {PERSONNUMMER_ANSWERS[answer]} field")
+        elif answer == "kon" and {v.get("id") for v in field.findall(f"{{{CAMUNDA_NS}}}value")} != {"kvinna", "man"}:
+            add(task, f"{where}: ur_personnummer kon needs the values kvinna and man")
     for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
         name = constraint.get("name") or ""
         config = constraint.get("config")
@@ -82,10 +117,12 @@ def _constraint_problem(field_type: str, name: str, config: str | None) -> str |
     if name in ("minlength", "maxlength"):
         return None if config.strip().isdigit() else f"validation '{name}' needs a whole number"
     if field_type == "date":
+        if name in ("min", "max") and config.strip() == "idag":
+            return None
         try:
             timers.parse_datetime(config.strip())
         except EngineError:
-            return f"validation '{name}' needs an ISO date (YYYY-MM-DD) on a date field"
+            return f"validation '{name}' needs an ISO date (YYYY-MM-DD) or idag on a date field"
         return None
     try:
         float(config)
