@@ -84,9 +84,7 @@ def tour(page: Page, audit: Audit, lang: str, task: str) -> None:
     expect(page.locator("table tbody tr").first).to_be_visible()
     audit.check(f"{lang} cases")
 
-    page.goto("/register")
-    audit.check(f"{lang} registration: choosing the intervention")
-    page.goto("/register/gemensamma_taget")
+    page.goto("/register")  # the team leader registers in her one intervention: its form at once
     audit.check(f"{lang} registration")
     page.locator("form.stacked button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()

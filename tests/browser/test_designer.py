@@ -256,7 +256,10 @@ def test_a_designer_tries_a_draft_in_the_sandbox_with_test_data_and_moves_its_cl
     page.get_by_role("button", name=re.compile(r"Ändra processen")).click()
     page.get_by_role("link", name="Prova i sandlådan").click()
     expect(page.locator("#sandbox-now")).to_have_text("2026-01-12 08:00")
+    page.get_by_label("Startdata (frivilligt, JSON)").fill('{"hemkommun": "Nora"}')
     page.get_by_role("button", name="Starta testärende").click()
+    # What registration asks and the start data did not say got example answers, and says so.
+    expect(page.locator(".flash-info")).to_contain_text("fick exempelvärden: Remitterande myndighet")
 
     book_the_information_meeting(page)
 

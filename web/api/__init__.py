@@ -130,7 +130,7 @@ def start_case() -> tuple[Response, int]:
                                    actor=me().username)
     except InvalidFormData as refused:
         # A home municipality given beside the person answers the form's own field (participants.check).
-        given_with_person = participants.MUNICIPALITY not in data
+        given_with_person = participants.MUNICIPALITY not in data and participant.get("municipality") not in (None, "")
         raise InvalidFormData({
             "participant.municipality" if key == participants.MUNICIPALITY and given_with_person else f"data.{key}":
                 message for key, message in refused.fields.items()}) from refused

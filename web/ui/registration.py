@@ -89,7 +89,10 @@ def register(key: str) -> Response | tuple[str, int]:
     answers = form_fields.submitted(asked, request.form)
     registration, errors = participants.check(key, journey.form, {**values, **answers}, today=now().date())
     if registration is None:
-        return _render(journey, {**values, **answers}, errors, 422)
+        # Every missing or wrong answer named at once: the form's own too, as the engine would refuse them.
+        problems = engine().start_problems(key, answers)
+        return _render(journey, {**values, **answers},
+                       {**errors, **{k: v for k, v in problems.items() if asked.field(k) is not None}}, 422)
     try:
         case = engine().start_case(key, participant=registration.participant, data=registration.data,
                                    participant_key=registration.personnummer, actor=me().username)
