@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.api import WorkflowEngine
+from engine.clock import SimulatedClock
 from engine.errors import Conflict, EngineError
-from engine.views import Task
+from engine.views import Case, Task
 from web import participants
 from web.accounts.users import STAFF_ROLES, Accounts
 from web.personnummer import check_digit
@@ -109,46 +111,99 @@ def hand_out(engine: WorkflowEngine, each: int = TASKS_EACH) -> dict[str, list[s
 CONTACTS = ("arvid.arbetscoach", "elin.arbetsterapeut", "sam.sius")
 
 
+#: The shortest time between two steps of a demo case (they are spread over the time since it was
+#: referred), and how long ago every fifth case was referred.
+STEP_GAP = timedelta(hours=1)
+LONG_AGO = 42
+#: How many more steps those cases have come (a Gemensamma taget case reaches its work placement).
+LONG_AGO_STEPS = 4
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A demo case to live through: who, in which journey, referred when, how many steps taken."""
+
+    number: int
+    process: str
+    name: str
+    personnummer: str
+    referred: datetime
+    steps: int
+
+
 def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
+    """The demo cases, lived through in time: each referred on its day (some three weeks ago, most
+    in the last week), its steps done an hour apart, and the clock moved on between them, so the
+    history is in order and every reminder and escalation fell due on its own day. A simulated
+    clock over the same database plays those weeks; what it leaves is the cases as of now."""
     journeys = [key for key in ("samverkansteamet", "gemensamma_taget") if any(
         p.key == key for p in engine.processes())]
     if not journeys:
         return
-    today = engine.clock.now().date()
+    now = engine.clock.now()
+    planned = []
     for n in range(count):
-        process = journeys[n % len(journeys)]
-        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}"
-        number = _personnummer(date(1975 + n % 25, 1 + n % 12, 1 + n % 28), 100 + n)
-        # Every fifth case was referred three weeks ago: its reply deadline has passed.
-        started = today - timedelta(days=21 if n % 5 == 0 else rng.randint(0, 6))
-        contact = CONTACTS[(n // len(journeys)) % len(CONTACTS)]
-        choices = dict(CHOICES, kontaktperson=contact,
-                       andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)])
-        start = engine.registration(process)
-        if start is None:
+        born = date(1975 + n % 25, 1 + n % 12, 1 + n % 28)
+        # Every fifth case was referred six weeks ago (its reply deadline has passed), the others
+        # in the last week.
+        days_ago = LONG_AGO if n % 5 == 0 else rng.randint(0, 6)
+        planned.append(_Planned(n, journeys[n % len(journeys)],
+                                f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}",
+                                _personnummer(born, 100 + n), now - timedelta(days=days_ago, hours=10),
+                                rng.randint(0, 9) + (LONG_AGO_STEPS if days_ago == LONG_AGO else 0)))
+    past = WorkflowEngine(engine.db, clock=SimulatedClock(min(p.referred for p in planned)), migrate=False,
+                          directory=engine.directory)
+    # Every step of every case, in the order they were done: spread over the time since it was referred.
+    agenda = sorted((p.referred + k * max(STEP_GAP, (now - p.referred) / (p.steps + 1)), p.number, k)
+                    for p in planned for k in range(p.steps + 1))
+    cases: dict[int, Case] = {}
+    for when, number, step in agenda:
+        past.advance_clock(to=max(when, past.clock.now()))
+        plan = planned[number]
+        if step == 0:
+            started = _register(past, plan, len(journeys))
+            if started is not None:
+                cases[number] = started
             continue
-        # Registered as the page registers: the start form answered, some of its choices varied.
-        pick = random.Random(n)  # noqa: S311 - its own draws (demo data): the steps stay those of the seed
-        varied = {f.id: pick.choice(f.options).id for f in start.form.fields if f.type == "enum" and f.options}
-        answers = start.form.sample_answers(started, {**choices, **varied})
-        registration, _errors = participants.check(process, start.form, {"name": name, "personnummer": number,
-                                                                         **answers}, today=today)
-        if registration is None:
+        case = cases.get(number)
+        if case is None:
             continue
+        open_tasks = sorted(past.case(case.id).open_tasks, key=lambda t: (t.created_at, t.name))
+        if not open_tasks:
+            continue
+        task = open_tasks[0]
+        answers = task.form.sample_answers(past.clock.now().date(), _choices(plan, len(journeys)))
         try:
-            case = engine.start_case(process, participant=registration.participant, data=registration.data,
-                                     participant_key=number, actor="rebecka.remittent")
+            past.complete_task(task.id, answers, _actor(task))
         except EngineError:
-            continue
-        for _ in range(rng.randint(0, 9)):
-            open_tasks = sorted(case.open_tasks, key=lambda t: (t.created_at, t.name))
-            if not open_tasks:
-                break
-            task = open_tasks[0]
-            try:
-                case = engine.complete_task(task.id, task.form.sample_answers(started, choices), _actor(task))
-            except EngineError:
-                break
+            cases.pop(number)  # the demo leaves this case where it stopped
+    past.advance_clock(to=now)
+
+
+def _choices(plan: _Planned, journeys: int) -> dict[str, Any]:
+    contact = CONTACTS[(plan.number // journeys) % len(CONTACTS)]
+    return dict(CHOICES, kontaktperson=contact,
+                andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)])
+
+
+def _register(engine: WorkflowEngine, plan: _Planned, journeys: int) -> Case | None:
+    """The referrer registers the participant as the page does: the start form answered, some of
+    its choices varied, birth year and gender from the personnummer."""
+    start = engine.registration(plan.process)
+    if start is None:
+        return None
+    pick = random.Random(plan.number)  # noqa: S311 - its own draws (demo data): the steps stay those of the seed
+    varied = {f.id: pick.choice(f.options).id for f in start.form.fields if f.type == "enum" and f.options}
+    answers = start.form.sample_answers(engine.clock.now().date(), {**_choices(plan, journeys), **varied})
+    registration, _errors = participants.check(plan.process, start.form, {
+        "name": plan.name, "personnummer": plan.personnummer, **answers}, today=engine.clock.now().date())
+    if registration is None:
+        return None
+    try:
+        return engine.start_case(plan.process, participant=registration.participant, data=registration.data,
+                                 participant_key=plan.personnummer, actor="rebecka.remittent")
+    except EngineError:
+        return None
 
 
 def _actor(task: Task) -> str:
