@@ -207,7 +207,13 @@ def _register(engine: WorkflowEngine, plan: _Planned, journeys: int) -> Case | N
 
 
 def _actor(task: Task) -> str:
-    return task.assignee or "demo"
+    """Who completes a demo task: its assignee, else the first demo user of the intervention who holds
+    one of its roles (else anyone of the intervention), so that the history names a person."""
+    if task.assignee:
+        return task.assignee
+    team = [(u, roles) for u, (_, roles, teams) in DEMO_USERS.items() if task.process_key in teams]
+    return next((u for u, roles in team if set(roles) & set(task.candidate_groups)),
+                team[0][0] if team else "system")
 
 
 def _personnummer(born: date, serial: int) -> str:

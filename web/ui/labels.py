@@ -58,6 +58,16 @@ NOTIFICATION_KINDS = {
     "cancellation": _l("Inställt möte"),
 }
 
+#: The outbox's statuses (engine.views.operations.Delivery), on the operations page.
+DELIVERY_STATUSES = {
+    "pending": _l("väntar"),
+    "sent": _l("skickade"),
+    "failed": _l("misslyckade"),
+    "discarded": _l("slängda"),
+    "expanded": _l("uppdelade per mottagare"),
+    "skipped": _l("utan mottagare"),
+}
+
 #: The roles of web/accounts/models.py ROLES, as people call them (a test checks each has one).
 ROLES = {
     "teamledare": _l("Teamledare"),
@@ -91,12 +101,13 @@ def label(table: dict[str, object], key: str) -> str:
 
 def init(app: Flask) -> None:
     """The templates' names for ids: ``event_label``, ``status_label``, ``message_label``, ``kind_label``,
-    ``role_label`` and ``roles_label``."""
+    ``delivery_status_label``, ``role_label`` and ``roles_label``."""
     app.jinja_env.globals.update(
         event_label=lambda key: label(EVENTS, key),
         status_label=lambda key: label(STATUSES, key),
         message_label=lambda key: label(MESSAGES, key),
         kind_label=lambda key: label(NOTIFICATION_KINDS, key),
+        delivery_status_label=lambda key: label(DELIVERY_STATUSES, key),
         role_label=role_label,
         roles_label=roles_label,
     )

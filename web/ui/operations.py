@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import EngineError
 from web.errors import Forbidden
-from web.ui.pages import engine, me, page_context, require_user
+from web.ui.pages import accounts, engine, me, page_context, require_user
 
 blueprint = Blueprint("operations", __name__, url_prefix="/operations")
 blueprint.before_request(require_user)
@@ -24,7 +24,11 @@ def admins_only() -> None:
 
 @blueprint.get("")
 def index() -> str:
-    return render_template("operations.html", overview=engine().operations.overview())
+    overview = engine().operations.overview()
+    deliveries = overview.pending_deliveries + overview.failed_deliveries
+    people = {d.username or d.recipient for d in deliveries if d.recipient_kind == "user"}
+    return render_template("operations.html", overview=overview, names=accounts().display_names(people),
+                           process_names={p.key: p.name for p in engine().processes()})
 
 
 @blueprint.post("/deliveries/<delivery_id>/retry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound, StepFailed
-from engine.views import Task
+from engine.events import TaskCompleted
+from engine.views import CaseFilter, Task
 from web import authz
 from web.access_log import log_access
 from web.ui import form_fields
@@ -58,11 +60,48 @@ def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], st
     ), status
 
 
+#: How many of the cases one may see (newest first) are searched for a finished task whose address
+#: names no case: enough for a task finished lately, few enough that an address made up cannot make
+#: the page read every case's history.
+FINISHED_SEARCH = 200
+
+
+def _case_of_finished(task_id: str) -> str | None:
+    """The case whose history completed ``task_id``, among those I may see, or None. The engine finds
+    open tasks only (``engine().task``), so the case comes from the address's ``next`` (the
+    notifications pass the case's), a notification about the task, or the history of my newest cases."""
+    candidates: list[str] = []
+    found = re.fullmatch(r"/cases/([^/?#]+)", request.args.get("next") or "")
+    if found:
+        candidates.append(found.group(1))
+    candidates += [n.case_id for n in authz.visible_notifications(engine(), me(), limit=1000) if n.task_id == task_id]
+    for case_id in dict.fromkeys(candidates):
+        try:
+            if _completed_in(authz.visible_case(engine(), me(), case_id).id, task_id):
+                return case_id
+        except NotFound:
+            continue
+    newest = authz.visible_case_page(engine(), me(), CaseFilter(), limit=FINISHED_SEARCH).cases
+    return next((c.id for c in newest if _completed_in(c.id, task_id)), None)
+
+
+def _completed_in(case_id: str, task_id: str) -> bool:
+    return any(e.event == TaskCompleted.event and (e.details or {}).get("task_id") == task_id
+               for e in engine().history(case_id))
+
+
 @blueprint.get("/<task_id>")
 def show(task_id: str) -> Response | tuple[str, int]:
-    task = _open_task(task_id)
-    if task is None:
+    """An open task's form; a finished one's record (who, when, what), read through its case."""
+    try:
+        task = engine().task(task_id)
+    except NotFound:
+        case_id = _case_of_finished(task_id)
+        if case_id is not None:
+            return redirect(url_for("cases.finished_task", case_id=case_id, task_id=task_id))
+        flash(_("Uppgiften är redan slutförd eller finns inte längre. Någon annan kan ha hunnit före."), "info")
         return _gone()
+    authz.visible_case(engine(), me(), task.case_id)
     return _render(task, {}, {})
 
 
