@@ -47,6 +47,9 @@ def _where(query: Q, f: TaskFilter, tab: str) -> Q:
     if f.participant:
         pattern = "%" + f.participant.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(func.lower(CaseRow.participant["name"].as_string()).like(pattern, escape="\\"))
+    if f.participant_key:
+        key = f.participant_key.replace("\\", "\\\\").replace("%", "\\%")
+        query = query.where(CaseRow.participant_key.like(key, escape="\\"))
     return query
 
 

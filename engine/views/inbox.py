@@ -61,3 +61,6 @@ class TaskFilter:
     due_before: datetime | None = None
     due_from: datetime | None = None
     participant: str | None = None
+    #: The participant's key (a normalised personnummer) as a pattern, ``_`` standing for any one
+    #: character (the web turns "the last four digits" into ``________1234``).
+    participant_key: str | None = None

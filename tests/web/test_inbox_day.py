@@ -264,3 +264,17 @@ def test_every_demo_case_officer_starts_with_work_of_their_own_the_same_every_ti
                 if teams and set(roles) & STAFF_ROLES and "styrgrupp" not in roles]
     empty = [u for u in officers if not first[u]]
     assert not empty, first
+
+
+def test_the_inbox_finds_a_participant_by_the_last_four_digits_birth_date_or_whole_number(people: Flask) -> None:
+    lena = Person(people, "lena")
+    register(lena)
+    register(lena, "Kajsa Kvist", KAJSA)
+    for search in (KAJSA[-4:], KAJSA[:8], KAJSA, "kajsa"):
+        lena.get(f"/inbox?tab=all&q={search}")
+        rows = re.findall(r'<tr id="task-', lena.page.text)  # type: ignore[union-attr]
+        assert len(rows) == 1 and "Kajsa Kvist" in lena.text() and "Gunnar Gran" not in lena.text(), search
+    # A whole number is not carried into the page's own links and forms.
+    lena.get(f"/inbox?tab=all&q={KAJSA}")
+    page = lena.page.text  # type: ignore[union-attr]
+    assert page.count(KAJSA) == 1 and f'value="{KAJSA}"' in page  # the search field only

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound
 from engine.views import TABS, InboxPage, InboxRow, TaskFilter
-from web import authz
+from web import authz, personnummer
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
@@ -59,15 +59,22 @@ def index() -> str:
         page_number = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page_number = 1
+    # A search is a name, or a personnummer: whole, its birth date or its last four digits.
+    number = personnummer.search_pattern(args.get("q") or "")
     query = TaskFilter(process_keys=keys, user=user.username, groups=list(user.roles), tab=tab,
                        element=args.get("task") or None, assignee=args.get("assignee") or None,
-                       participant=args.get("q") or None)
+                       participant=(args.get("q") or None) if number is None else None, participant_key=number)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
     page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
     rows, kept = _with_kept_row(page, request.args.get("kept", ""))
     team_keys = list(user.teams) if not user.is_admin else None
+    # The page's own links and forms keep the search, except a whole personnummer: that reaches no
+    # address but the one the search form sent (as on the case list).
+    searched = args.get("q", "")
+    linked: dict[str, Any] = {k: v for k, v in args.items() if not (k == "q" and personnummer.is_whole_number(v))}
     return render_template(
-        "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=args, page_number=page_number,
+        "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=linked, searched=searched,
+        here=url_for("inbox.index", **linked), page_number=page_number,
         pages=max(1, -(-page.total // PAGE_SIZE)),
         kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
         process_names={p.key: p.name for p in engine().processes()},
