@@ -12,7 +12,7 @@ from flask import Flask
 
 from engine.api import WorkflowEngine
 from tests.registrations import registered
-from tests.web.browser import Person
+from tests.web.browser import PASSWORD, Person
 from tests.web.conftest import Api, engine_of, personnummer
 from tests.web.test_pages import register
 from web.demo import CHOICES
@@ -221,6 +221,19 @@ def test_the_history_names_steps_and_people_and_roles_by_label(taget: tuple[Flas
     now = text.split("Just nu", 1)[1].split("Kommande tidsgränser", 1)[0]
     assert "koordinator" not in now and "Koordinator" in now  # the open task's groups, by role label
     assert "Gemensamma taget" in text.split("Insats", 1)[1][:80]  # the intervention's name
+
+
+def test_what_a_task_still_asks_is_not_shown_as_worked_out_before_it_is_answered(shipped: WorkflowEngine,
+                                                                                 app: Flask) -> None:
+    """Gemensamma taget starts its check boxes at "no" so its gateways can read them: until the
+    referral is registered, nobody has answered them, and the case does not say "Nej"."""
+    app.extensions["samverkan.accounts"].add_user("otto", ["koordinator"], ["gemensamma_taget"], password=PASSWORD,
+                                                  display_name="Otto")
+    case_id = start(shipped, "Ali Ahmed", GUNNAR, "gemensamma_taget")
+    otto = Person(app, "otto")
+    data = otto.get(f"/cases/{case_id}").text.split('id="data-title"', 1)[1]
+    assert "Har personen deltagit i Gemensamma taget tidigare?" not in data
+    assert "Aktuell hos Arbetsförmedlingen" not in data
 
 
 def test_registration_data_has_names_and_empty_values_show_as_a_dash(people: Flask) -> None:

@@ -8,7 +8,7 @@ submitted); the form it was completed on is the task's form in the case's proces
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -161,10 +161,11 @@ def finished_task(history: Sequence[CaseEvent], task_id: str, forms: Mapping[str
 
 def case_groups(data: Mapping[str, Any], history: Sequence[CaseEvent], forms: Mapping[str, Form],
                 step_names: Mapping[str, str], labels_in_model: Mapping[str, str],
-                names: Mapping[str, str], start: Form | None = None) -> list[Group]:
+                names: Mapping[str, str], start: Form | None = None, asked: Set[str] = frozenset()) -> list[Group]:
     """The case's data, each value under the step that last recorded it, steps in the order they
     happened; first what registration started the case with (the fields of the ``start`` event's
-    form), last what the process worked out."""
+    form), last what the process worked out — leaving out what an open task still ``asked``: a
+    model's start value for it (a check box not yet ticked) is no answer anyone gave."""
     last: dict[str, CaseEvent] = {}
     for e in history:
         if e.event in RECORDING:
@@ -190,7 +191,7 @@ def case_groups(data: Mapping[str, Any], history: Sequence[CaseEvent], forms: Ma
     rest = {k: v for k, v in data.items() if k not in last}
     start = start or Form()
     starting = {k: v for k, v in rest.items() if k in STARTING_DATA or start.field(k) is not None}
-    worked_out = {k: v for k, v in rest.items() if k not in starting}
+    worked_out = {k: v for k, v in rest.items() if k not in starting and k not in asked}
     if starting:
         groups.insert(0, Group(_("Vid registreringen"), None, None, None,
                                _entries(starting, start, labels_in_model, names)))
