@@ -429,3 +429,17 @@ def test_the_browsers_request_for_an_icon_finds_one(people: Flask) -> None:
     answer = people.test_client().get("/favicon.ico")
     assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/img/favicon.svg")
     assert people.test_client().get("/static/img/favicon.svg").status_code == 200
+
+
+def test_on_an_english_page_the_models_swedish_texts_are_marked_as_swedish(people: Flask) -> None:
+    """Task titles and field labels come from the model, in Swedish: a screen reader reading an
+    English page must know to read them in Swedish (WCAG 3.1.2)."""
+    lena = Person(people, "lena")
+    task = open_task(lena, register(lena))
+    assert '<h1>Registrera remiss</h1>' in lena.get(f"/tasks/{task}").text
+    lena.follow(lena.post("/language", {"lang": "en", "next": f"/tasks/{task}"}))
+    page = lena.page.text  # type: ignore[union-attr]
+    assert '<h1><span lang="sv">Registrera remiss</span></h1>' in page
+    assert re.search(r'<label for="field-remiss_inkom"><span lang="sv">Remissen inkom</span>', page)
+    assert re.search(r'<option value="Nora"[^>]*lang="sv"', page)
+    assert '<span lang="sv">Registrera remiss</span></a>' in lena.get("/inbox?tab=all").text
