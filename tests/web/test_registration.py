@@ -97,6 +97,7 @@ def test_a_journey_deployed_from_its_model_is_registered_with_its_own_municipali
     assert blank.status_code == 422
     for field in ("name", "personnummer", "hemkommun", "remitterande_myndighet"):
         assert f'id="r-{field}-error"' in blank.text, field
+    assert '<a href="#r-hemkommun">Hemkommun: obligatoriskt fält</a>' in blank.text  # the summary names the field
     assert engine_of(skelleftea).cases() == []
 
     # A municipality not on the förbund's list is refused (a tampered form).

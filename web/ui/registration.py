@@ -56,8 +56,9 @@ def _render(journey: Registration, values: dict[str, str], errors: dict[str, str
     inputs = form_fields.inputs(asked, values, shown, people={
         f.id: engine().people_for_field(journey.process_key, f) for f in asked.fields if f.user_roles is not None})
     answered = [f for f in journey.form.fields if f.from_personnummer]
+    labels = {f.id: f.label for f in asked.fields}
     return render_template("register.html", journey=journey, journeys=_journeys(), values=values, errors=shown,
-                           inputs=inputs, answered=answered, today=now().date()), status
+                           inputs=inputs, answered=answered, labels=labels, today=now().date()), status
 
 
 @blueprint.get("")
