@@ -19,6 +19,7 @@ from engine import events
 from engine.cases import deadlines
 from engine.cases.catalog import Catalog, version_view
 from engine.cases.firing import fire_due
+from engine.cases.follow_up import FollowUp
 from engine.cases.history import history_row
 from engine.cases.inbox import Inbox, on_hold
 from engine.cases.operations import Operations
@@ -108,6 +109,8 @@ class WorkflowEngine:
         self.operations = Operations(self.db, self.clock)
         #: Moving open cases to a newer version of their process.
         self.migration = CaseMigration(self.db, self.catalog, self.runner, self.clock)
+        #: The förbund's follow-up: indicators, the read model's rows and a period's figures.
+        self.follow_up = FollowUp(self.db, self.catalog)
 
     # --- processes -----------------------------------------------------------------------------
 

@@ -18,14 +18,16 @@ from lxml import etree
 
 from engine.definitions import model_files, xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
+from engine.language.follow_up import indicators_from
 from engine.persistence import store, version_store
 from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.runtime import element_of
-from engine.spiff.specs import form_of, start_of
+from engine.spiff.specs import follow_up_of, form_of, start_of
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
 from engine.views import Form, ProcessVersion, SourceFile
+from engine.views.followup import Indicators
 
 
 def content_hash(files: Sequence[SourceFile]) -> str:
@@ -36,8 +38,9 @@ def content_hash(files: Sequence[SourceFile]) -> str:
 
 
 #: What a stored parsed spec holds beyond SpiffWorkflow's own: 2, start events keep registration's
-#: form and whether the process is a participant journey (engine/spiff/specs.py).
-SPEC_FORMAT = 2
+#: form and whether the process is a participant journey; 3, also its follow-up properties
+#: (engine/spiff/specs.py).
+SPEC_FORMAT = 3
 
 
 def version_view(row: ProcessVersionRow) -> ProcessVersion:
@@ -51,6 +54,7 @@ class Catalog:
         self._bundles: dict[int, SpecBundle] = {}
         self._forms: dict[int, dict[str, Form]] = {}
         self._starts: dict[int, tuple[bool, Form]] = {}
+        self._indicators: dict[int, Indicators] = {}
         self._lock = threading.Lock()
 
     def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
@@ -184,6 +188,18 @@ class Catalog:
         found = start_of(spec)
         with self._lock:
             self._starts[version_id] = found
+        return found
+
+    def indicators(self, version_id: int, session: Session | None = None) -> Indicators:
+        """What one deployed version declares for the follow-up (process properties ``uppfoljning.*``)."""
+        with self._lock:
+            cached = self._indicators.get(version_id)
+        if cached is not None:
+            return cached
+        spec, _subprocesses = self.bundle(version_id, session).specs()
+        found = indicators_from(follow_up_of(spec))
+        with self._lock:
+            self._indicators[version_id] = found
         return found
 
     @staticmethod

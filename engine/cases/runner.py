@@ -20,6 +20,7 @@ from typing import Any
 
 from engine import clock as clock_module
 from engine import events
+from engine.cases import follow_up_rows
 from engine.cases.catalog import Catalog
 from engine.cases.history import history_row, json_safe
 from engine.clock import Clock
@@ -38,7 +39,7 @@ from engine.language.task_attributes import assignment
 from engine.language.timers import Duration
 from engine.notifications import composing, outbox
 from engine.notifications.outbox import NewNotification
-from engine.persistence import outbox_store, store
+from engine.persistence import followup_store, outbox_store, store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
@@ -97,6 +98,7 @@ class Planned:
     timers: list[dict[str, Any]] | None  # None: the waiting timers did not change
     tasks: list[Task]  # the open tasks after the step
     shift: Duration | None = None  # how far the deadlines of the open tasks kept move on
+    follow_up: dict[str, Any] | None = None  # the case's follow-up row (None: the model declares none)
 
     @property
     def case(self) -> Case:
@@ -369,13 +371,19 @@ class CaseRunner:
         }
         history = [history_row(row.id, now, step.actor, event) for event in step.events]
         tasks = sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
+        indicators = self.catalog.indicators(row.process_version_id, session)
+        follow_up = follow_up_rows.row_values(
+            indicators, case_id=row.id, process_key=row.process_key, status=status, created_at=row.created_at,
+            closed_at=closed_at, data=seen.data, open_tasks=tasks, completed=[
+                e.element for e in step.events if isinstance(e, events.TaskCompleted)], now=now,
+        ) if indicators.declared else None
         return Planned(
             row=row, workflow=workflow, new=new, values=values, history=history, notifications=written, now=now,
             removed_tasks=[t.id for t in removed], added_tasks=added,
             timers=[{"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
                      "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
             if new or timers != (row.waiting_timers or []) else None,
-            tasks=tasks, shift=step.shift,
+            tasks=tasks, shift=step.shift, follow_up=follow_up,
         )
 
     def _pause_as_the_model_says(self, session: Session, row: CaseRow, workflow: Any, step: Step) -> None:
@@ -414,6 +422,7 @@ class CaseRunner:
             else:  # already written: the row object takes the values without becoming dirty again
                 store.saved(plan.row, plan.values)
         store.add_events(session, [event for plan in plans for event in plan.history])
+        followup_store.write(session, [plan.follow_up for plan in plans if plan.follow_up is not None])
         for plan in plans:
             outbox.write(session, plan.notifications, plan.now)
 

@@ -3,11 +3,12 @@ inbox, the scheduler and the history query, written in the same transaction as t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -168,6 +169,36 @@ class CaseEventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     element: Mapped[str | None] = mapped_column(String(200), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FollowUpRow(Base):
+    """The follow-up's read model: one row per case with what the förbund's figures count, as the
+    model's indicators (process properties ``uppfoljning.*``) name it, written in the same
+    transaction as the step that changed it. No foreign key: the row outlives the case's personal
+    data (a purge keeps the anonymous figures)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        Index("ix_follow_up_process_referred", "process_key", "referred_on"),
+        Index("ix_follow_up_process_ended", "process_key", "ended_on"),
+    )
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    referred_on: Mapped[date] = mapped_column(Date)
+    started_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    municipality: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    authority: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reply_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    replied_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class NotificationRow(Base):

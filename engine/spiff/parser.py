@@ -36,8 +36,9 @@ from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, UserTaskPar
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.definitions.validation import JOURNEY_PROPERTY
+from engine.language.follow_up import PREFIX
 from engine.spiff.message_events import EngineMessage
-from engine.spiff.specs import JOURNEY, START_FORM, form_from
+from engine.spiff.specs import FOLLOW_UP, JOURNEY, START_FORM, form_from
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -92,7 +93,8 @@ class _EngineEventParsing:
 class StartEventParser(_EngineEventParsing, CamundaStartEventParser):
     """A process's own start event keeps, for registration, whether the process is a participant
     journey (the process property ``deltagarresa``) and the fields its form asks
-    (``camunda:formData``), as JSON in the spec's extensions (they are stored with the spec)."""
+    (``camunda:formData``), and for the follow-up the process's ``uppfoljning.*`` properties, as
+    JSON in the spec's extensions (they are stored with the spec)."""
 
     # A start event's form is read as a user task's is.
     get_form = UserTaskParser.get_form
@@ -103,10 +105,13 @@ class StartEventParser(_EngineEventParsing, CamundaStartEventParser):
         process = self.node.getparent()
         if process is None or etree.QName(process).localname != "process":
             return extensions
-        marker = process.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/"
-                              f"{{{CAMUNDA_NS}}}property[@name='{JOURNEY_PROPERTY}']")
-        if marker is not None and (marker.get("value") or "").strip().lower() in ("ja", "true"):
+        properties = {p.get("name") or "": p.get("value") or "" for p in process.findall(
+            f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")}
+        if properties.get(JOURNEY_PROPERTY, "").strip().lower() in ("ja", "true"):
             extensions[JOURNEY] = True
+        follow_up = {name[len(PREFIX):]: value for name, value in properties.items() if name.startswith(PREFIX)}
+        if follow_up:
+            extensions[FOLLOW_UP] = follow_up
         if self.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField"):
             extensions[START_FORM] = form_from(self.get_form()).as_json()
         return extensions

@@ -12,6 +12,8 @@ _CONSTRAINTS = ("min", "max", "minlength", "maxlength")
 #: participant journey, and the form registration asks.
 JOURNEY = "samverkan:deltagarresa"
 START_FORM = "samverkan:startformular"
+#: ... and the process's follow-up properties (``uppfoljning.*``, by their names without the prefix).
+FOLLOW_UP = "samverkan:uppfoljning"
 
 
 def form_of(task_spec: Any) -> Form:
@@ -40,6 +42,15 @@ def start_of(process_spec: Any) -> tuple[bool, Form]:
         if found is not None and not form.fields:
             form = found
     return journey, form
+
+
+def follow_up_of(process_spec: Any) -> dict[str, str]:
+    """The process's follow-up properties, as its start event's spec keeps them (empty if none)."""
+    for task_spec in process_spec.task_specs.values():
+        found = (getattr(task_spec, "extensions", None) or {}).get(FOLLOW_UP)
+        if found:
+            return dict(found)
+    return {}
 
 
 def form_from(form: Any) -> Form:

@@ -19,6 +19,7 @@ from engine.definitions.validation.common import (
     one_line,
     short,
 )
+from engine.definitions.validation.followup import lint_follow_up
 from engine.definitions.validation.notice_properties import lint_notices
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
 from engine.errors import EngineError, Problem
@@ -114,6 +115,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
             continue
         _lint_ids(process, add)
         _lint_engine_properties(process, "process", add)
+        lint_follow_up(process, add)
         for container in (process, *(n for n in _walk(process) if local(n) in CONTAINERS)):
             _lint_references(container, add)
         for node in _walk(process):

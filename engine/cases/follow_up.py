@@ -1,0 +1,61 @@
+"""The follow-up as the engine offers it (``engine.follow_up``): the indicators a process declares,
+the rows of a period and their figures, and rows for cases from before the read model existed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.cases import follow_up_rows
+from engine.cases.catalog import Catalog
+from engine.cases.follow_up_figures import compute
+from engine.persistence import followup_store, store
+from engine.persistence.db import Database
+from engine.views.followup import Figures, Filters, FollowUpRow, Indicators, Period
+
+
+class FollowUp:
+    def __init__(self, db: Database, catalog: Catalog) -> None:
+        self.db = db
+        self.catalog = catalog
+
+    def indicators(self, process_key: str) -> Indicators:
+        """What the newest version of ``process_key`` declares (nothing for an unknown process)."""
+        with self.db.reading() as session:
+            version = store.latest_version(session, process_key)
+            version_id = version.id if version is not None else None
+        return self.catalog.indicators(version_id) if version_id is not None else Indicators()
+
+    def reported(self, process_keys: Sequence[str] | None = None) -> list[str]:
+        """The processes (of ``process_keys``, or all) whose newest version declares indicators."""
+        with self.db.reading() as session:
+            keys = [v.key for v in store.latest_versions(session)]
+        return [k for k in keys if (process_keys is None or k in process_keys) and self.indicators(k).declared]
+
+    def rows(self, period: Period, process_keys: Sequence[str] | None) -> list[FollowUpRow]:
+        with self.db.reading() as session:
+            return followup_store.rows(session, process_keys, period.first, period.last)
+
+    def figures(self, period: Period, filters: Filters) -> Figures:
+        """The period's figures for the processes of ``filters`` (each must declare indicators)."""
+        keys = list(filters.process_keys) if filters.process_keys is not None else self.reported()
+        indicators = self.indicators(keys[0]) if keys else Indicators()
+        return compute(self.rows(period, keys), period, indicators, filters)
+
+    def backfill(self, batch: int = 500) -> int:
+        """Write the rows of cases that have none (cases from before the read model): from what
+        the case holds, without loading its workflow. Returns how many were written."""
+        keys = self.reported()
+        written = 0
+        while keys:
+            with self.db.transaction() as session:
+                cases = followup_store.cases_without_rows(session, keys, batch)
+                rows = [follow_up_rows.row_values(
+                    self.catalog.indicators(case.process_version_id, session), case_id=case.id,
+                    process_key=case.process_key, status=case.status, created_at=case.created_at,
+                    closed_at=case.closed_at, data=case.data or {}, open_tasks=(), completed=(), now=case.updated_at,
+                ) for case in cases]
+                followup_store.write(session, rows)
+            written += len(rows)
+            if len(cases) < batch:
+                break
+        return written
