@@ -91,6 +91,10 @@ def deploy(ctx: click.Context, files: tuple[str, ...], actor: str) -> None:
         for problem in invalid.problems:
             click.echo(_line(problem, {}), err=True)
         sys.exit(1)
+    # Cases from before the follow-up's read model get their rows once.
+    written = engine.follow_up.backfill()
+    if written:
+        click.echo(f"follow-up: {written} cases counted")
     for version in versions:
         click.echo(f"{version.key} version {version.version}")
 

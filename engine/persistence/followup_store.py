@@ -41,10 +41,11 @@ def cases_without_rows(session: Session, process_keys: Sequence[str], limit: int
 
 def rows(session: Session, process_keys: Sequence[str] | None, first: date, last: date) -> list[FollowUpView]:
     """The rows of cases that touch the period ``first``–``last``: referred, started, ended or
-    active in it (started before its end and not ended before its start)."""
+    active in it (started before its end and not ended before its start), or their reply fell due in it."""
     touching = or_(
         FollowUpRow.referred_on.between(first, last),
         FollowUpRow.ended_on.between(first, last),
+        FollowUpRow.reply_due_on.between(first, last),
         (FollowUpRow.started_on <= last) & (FollowUpRow.ended_on.is_(None) | (FollowUpRow.ended_on >= first)),
         (FollowUpRow.referred_on <= last) & FollowUpRow.ended_on.is_(None),
     )
