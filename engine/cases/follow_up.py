@@ -7,10 +7,15 @@ from collections.abc import Sequence
 
 from engine.cases import follow_up_rows
 from engine.cases.catalog import Catalog
-from engine.cases.follow_up_figures import compute
+from engine.cases.follow_up_figures import assemble, born_in
 from engine.persistence import followup_store, store
 from engine.persistence.db import Database
-from engine.views.followup import Figures, Filters, FollowUpRow, Indicators, Period
+from engine.views.followup import UNKNOWN, Figures, Filters, FollowUpRow, Indicators, Period
+
+
+def _none(value: str | None) -> str | None:
+    """A filter's value as the column holds it: "okänd" (unknown) is no value ("")."""
+    return "" if value == UNKNOWN else value
 
 
 class FollowUp:
@@ -36,10 +41,19 @@ class FollowUp:
             return followup_store.rows(session, process_keys, period.first, period.last)
 
     def figures(self, period: Period, filters: Filters) -> Figures:
-        """The period's figures for the processes of ``filters`` (each must declare indicators)."""
+        """The period's figures for the processes of ``filters`` (all that declare indicators when
+        None). Several processes counted together share the age bands and goals of the first."""
         keys = list(filters.process_keys) if filters.process_keys is not None else self.reported()
         indicators = self.indicators(keys[0]) if keys else Indicators()
-        return compute(self.rows(period, keys), period, indicators, filters)
+        equal = {"gender": _none(filters.gender), "municipality": _none(filters.municipality),
+                 "authority": _none(filters.authority)}
+        born = born_in(filters.age_band, indicators.age_bands, period.last) if filters.age_band else None
+        if filters.age_band and born is None:  # "okänd", or a band of no one: none of the bands
+            equal["birth_year"] = "" if filters.age_band == UNKNOWN else None
+            born = (0, -1) if filters.age_band != UNKNOWN else None
+        with self.db.reading() as session:
+            counted = followup_store.counted(session, keys, period.first, period.last, equal=equal, born=born)
+        return assemble(counted, period, indicators, filters)
 
     def backfill(self, batch: int = 500) -> int:
         """Write the rows of cases that have none (cases from before the read model): from what

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.persistence.db import Session
@@ -47,10 +47,75 @@ def rows(session: Session, process_keys: Sequence[str] | None, first: date, last
         FollowUpRow.ended_on.between(first, last),
         FollowUpRow.reply_due_on.between(first, last),
         (FollowUpRow.started_on <= last) & (FollowUpRow.ended_on.is_(None) | (FollowUpRow.ended_on >= first)),
-        (FollowUpRow.referred_on <= last) & FollowUpRow.ended_on.is_(None),
     )
     query = select(*[getattr(FollowUpRow, c.name) for c in FollowUpRow.__table__.columns if c.name != "updated_at"])
     query = query.where(touching)
     if process_keys is not None:
         query = query.where(FollowUpRow.process_key.in_(list(process_keys)))
     return [FollowUpView(**row._mapping) for row in session.execute(query)]
+
+
+# --- the figures of a period, counted by the database ------------------------------------------------
+
+#: The columns the main count groups by: few values each, so the groups stay few however many cases.
+GROUPS = ("process_key", "gender", "municipality", "authority", "birth_year")
+#: What the main count sums per group, in this order.
+SUMS = ("referred", "started", "active", "ended", "reply_due", "reply_on_time", "reply_unanswered",
+        "started_before", "ended_before")
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _where(query: Any, process_keys: Sequence[str], first: date, last: date, equal: dict[str, str | None],
+           born: tuple[int, int] | None) -> Any:
+    """Only the rows of these processes that touch the period, with the filters' values."""
+    f = FollowUpRow
+    query = query.where(f.process_key.in_(list(process_keys)), or_(
+        f.referred_on.between(first, last), f.ended_on.between(first, last), f.reply_due_on.between(first, last),
+        and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= first))))
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(f, column).is_(None) if value == "" else getattr(f, column) == value)
+    if born is not None:
+        query = query.where(f.birth_year.between(*born))
+    return query
+
+
+def counted(session: Session, process_keys: Sequence[str], first: date, last: date, *,
+            equal: dict[str, str | None], born: tuple[int, int] | None) -> dict[str, Any]:
+    """What the figures of the period ``first``–``last`` need, counted by the database in a few
+    statements whose answers are small however many cases there are: the measures and replies per
+    group of :data:`GROUPS`, outcomes by category and gender, the caseload on the last day, the
+    durations of the participations that ended, and the starts per month and ends per day (from
+    which the engine works out who was active at each month's end). ``equal``: columns that must
+    hold a value ("" for none); ``born``: the birth years of an age band."""
+    f = FollowUpRow
+    due = f.reply_due_on.between(first, last)
+    ended = and_(f.started_on.is_not(None), f.ended_on.between(first, last))
+    sums = {
+        "referred": f.referred_on.between(first, last), "started": f.started_on.between(first, last),
+        "active": and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= first)), "ended": ended,
+        "reply_due": due, "reply_on_time": and_(due, f.replied_on <= f.reply_due_on),
+        "reply_unanswered": and_(due, f.replied_on.is_(None)),
+        "started_before": f.started_on < first, "ended_before": and_(f.started_on.is_not(None), f.ended_on < first),
+    }
+
+    def run(*columns: Any, condition: Any = None, group: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        query = _where(select(*columns), process_keys, first, last, equal, born)
+        if condition is not None:
+            query = query.where(condition)
+        return [tuple(r) for r in session.execute(query.group_by(*group) if group else query)]
+
+    groups = [getattr(f, name) for name in GROUPS]
+    on_last = and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= last), f.contact.is_not(None))
+    month = func.substr(func.cast(f.started_on, String), 1, 7)
+    return {
+        "groups": run(*groups, *[_count(sums[name]) for name in SUMS], group=groups),
+        "outcomes": run(f.category, f.gender, func.count(), condition=ended, group=[f.category, f.gender]),
+        "caseload": run(f.contact, func.count(), condition=on_last, group=[f.contact]),
+        "durations": run(f.started_on, f.ended_on, condition=ended),
+        "started_by_month": run(month, func.count(), condition=f.started_on.between(first, last), group=[month]),
+        "ended_by_day": run(f.ended_on, func.count(), condition=ended, group=[f.ended_on]),
+    }

@@ -181,6 +181,7 @@ class FollowUpRow(Base):
     __table_args__ = (
         Index("ix_follow_up_process_referred", "process_key", "referred_on"),
         Index("ix_follow_up_process_ended", "process_key", "ended_on"),
+        Index("ix_follow_up_process_reply_due", "process_key", "reply_due_on"),
     )
 
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)

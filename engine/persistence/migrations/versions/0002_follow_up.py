@@ -40,10 +40,12 @@ def upgrade() -> None:
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.create_index('ix_follow_up_process_referred', ['process_key', 'referred_on'], unique=False)
         batch_op.create_index('ix_follow_up_process_ended', ['process_key', 'ended_on'], unique=False)
+        batch_op.create_index('ix_follow_up_process_reply_due', ['process_key', 'reply_due_on'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_up_process_reply_due')
         batch_op.drop_index('ix_follow_up_process_ended')
         batch_op.drop_index('ix_follow_up_process_referred')
     op.drop_table('follow_up')
