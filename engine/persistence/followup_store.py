@@ -15,21 +15,22 @@ from engine.views.followup import FollowUpRow as FollowUpView
 
 #: Columns a step writes only when it knows them (None: keep what the row holds).
 KEPT = ("reply_due_on", "replied_on")
+#: Rows per statement: PostgreSQL takes at most 65,535 parameters (16 a row).
+ROWS_PER_STATEMENT = 1000
 
 
 def write(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or update the rows (one statement): the columns of :data:`KEPT` keep their value
+    """Insert or update the rows (a statement per thousand): the columns of :data:`KEPT` keep their value
     where the new row has none."""
-    if not rows:
-        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(FollowUpRow).values(list(rows))
-    excluded = statement.excluded
-    columns = {c.name: excluded[c.name] for c in FollowUpRow.__table__.columns if c.name != "case_id"}
-    for name in KEPT:
-        columns[name] = func.coalesce(excluded[name], getattr(FollowUpRow, name))
-    session.execute(statement.on_conflict_do_update(index_elements=[FollowUpRow.case_id], set_=columns))
+    for first in range(0, len(rows), ROWS_PER_STATEMENT):
+        statement = insert(FollowUpRow).values(list(rows[first:first + ROWS_PER_STATEMENT]))
+        excluded = statement.excluded
+        columns = {c.name: excluded[c.name] for c in FollowUpRow.__table__.columns if c.name != "case_id"}
+        for name in KEPT:
+            columns[name] = func.coalesce(excluded[name], getattr(FollowUpRow, name))
+        session.execute(statement.on_conflict_do_update(index_elements=[FollowUpRow.case_id], set_=columns))
 
 
 def cases_without_rows(session: Session, process_keys: Sequence[str], limit: int) -> Sequence[CaseRow]:

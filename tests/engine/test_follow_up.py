@@ -233,3 +233,15 @@ def test_cases_from_before_the_read_model_get_their_rows_once(quarter) -> None: 
     assert {k: (r.started_on, r.ended_on, r.category, r.gender) for k, r in again.items()} == \
         {k: (r.started_on, r.ended_on, r.category, r.gender) for k, r in before.items()}
     assert quarter.engine.follow_up.backfill() == 0
+
+
+def test_thousands_of_rows_are_written_at_once_on_either_database(journey) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL takes at most 65,535 parameters in a statement: 2,500 rows of 16 are 40,000."""
+    from bench.follow_up import rows as made_up
+    from engine.persistence import followup_store
+    from engine.persistence.models import FollowUpRow
+
+    with journey.db.transaction() as session:
+        followup_store.write(session, made_up(2500))
+    with journey.db.reading() as session:
+        assert session.query(FollowUpRow).count() == 2500
