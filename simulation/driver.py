@@ -32,6 +32,7 @@ from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
 from engine.errors import Conflict, InvalidFormData, InvalidInput, StepFailed
 from engine.views import Case, SourceFile, Task
+from engine.views.followup import Period
 from simulation import invariants, model, people, stored
 from simulation.choices import Chooser
 from simulation.report import RunReport, Step, Violation
@@ -428,6 +429,7 @@ class Simulation:
         return case
 
     def _final_checks(self) -> None:
+        self._follow_up_checks()
         for live in self.live:
             sizes = self.report.state_size_by_age.setdefault(live.watch.process, {})
             for month, size in live.watch.sizes_by_age.items():
@@ -436,6 +438,18 @@ class Simulation:
             problem = invariants.step_cost(costs)
             if problem:
                 raise Stop(Violation("growth", None, None, process, problem))
+
+    def _follow_up_checks(self) -> None:
+        """Every case's row in the follow-up's read model says what the case holds."""
+        period = Period(START.date(), self.clock.now().date())
+        for key in self.models:
+            indicators = self._engine.follow_up.indicators(key)
+            rows = {r.case_id: r for r in self._engine.follow_up.rows(period, [key])}
+            for live in (live for live in self.live if live.watch.process == key):
+                problem = invariants.follow_up(self._engine.case(live.watch.case_id), rows.get(live.watch.case_id),
+                                               indicators)
+                if problem:
+                    raise Stop(Violation("follow_up", live.watch.number, live.watch.case_id, key, problem))
 
     # --- replay ------------------------------------------------------------------------------------------
 

@@ -20,6 +20,9 @@ its state when it was three months old), reading only the history events new sin
    most ``GROWTH_FACTOR`` × the largest it had before + ``GROWTH_SLACK`` bytes; the median step at
    any age (months) costs at most ``COST_FACTOR`` × the median over the first ``BASELINE_MONTH``
    months + ``COST_SLACK``.
+7. ``follow_up``   — at the end, every case of a journey that declares its follow-up has its row
+   in the read model, and the row says what the case holds: its status, its start and end dates,
+   its outcome and the outcome's category (:func:`follow_up`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from engine.events import (
     TimerFired,
 )
 from engine.views import Case, CaseEvent
+from engine.views.followup import FollowUpRow, Indicators
 from simulation.model import ProcessModel
 
 #: The first months of a case (and of a process's steps), the baselines of the growth bounds.
@@ -222,3 +226,25 @@ class CaseWatch:
     def record_size(self, now: datetime, size: int) -> None:
         month = age_months(self.started, now)
         self.sizes_by_age[month] = max(self.sizes_by_age.get(month, 0), size)
+
+
+def follow_up(case: Case, row: FollowUpRow | None, indicators: Indicators) -> str | None:
+    """What the follow-up's row of the case says that the case does not (None: they agree)."""
+    if not indicators.declared:
+        return None
+    if row is None:
+        return "the case has no row in the follow-up's read model"
+    data = case.data
+    wrong = []
+    if row.status != case.status:
+        wrong.append(f"status {row.status}, the case is {case.status}")
+    for name, named, value in (("start", indicators.start, row.started_on), ("end", indicators.end, row.ended_on)):
+        held = data.get(named) if named else None
+        if held and str(held)[:10] != (value.isoformat() if value else None):
+            wrong.append(f"{name} {value}, the case holds {held}")
+    outcome = data.get(indicators.outcome) if indicators.outcome else None
+    if (str(outcome) if outcome is not None else None) != row.outcome:
+        wrong.append(f"outcome {row.outcome}, the case holds {outcome}")
+    elif row.category != (indicators.category_of(outcome) if outcome else None):
+        wrong.append(f"category {row.category} for the outcome {outcome}")
+    return "; ".join(wrong) or None

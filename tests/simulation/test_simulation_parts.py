@@ -249,3 +249,17 @@ def test_the_driver_stops_at_a_planted_violation(tmp_path: Path) -> None:
         simulation.close()
     assert report.violation is not None and report.violation.invariant == "open_tasks", report.summary()
     assert report.violation.case == 0 and "open tasks of task at once (the model allows 1)" in report.violation.message
+
+
+def test_the_follow_up_row_must_say_what_the_case_holds(deployed: WorkflowEngine) -> None:
+    from engine.views.followup import FollowUpRow, Period
+
+    case = deployed.start_case("samverkansteamet", participant={"name": "Test"}, actor="r",
+                               data=registered("samverkansteamet"))
+    indicators = deployed.follow_up.indicators("samverkansteamet")
+    [row] = deployed.follow_up.rows(Period(date(2026, 1, 1), date(2026, 12, 31)), ["samverkansteamet"])
+    assert invariants.follow_up(case, row, indicators) is None
+    assert invariants.follow_up(case, None, indicators) == "the case has no row in the follow-up's read model"
+    wrong = FollowUpRow(**{**row.__dict__, "status": "completed", "outcome": "arbete"})
+    assert invariants.follow_up(case, wrong, indicators) == (
+        "status completed, the case is open; outcome arbete, the case holds None")
