@@ -87,13 +87,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from web import designer
     from web.api import blueprint as api
-    from web.ui import auth, cases, i18n, inbox, labels, notifications, operations, pages, registration, security, tasks
+    from web.ui import (
+        auth,
+        cases,
+        follow_up,
+        i18n,
+        inbox,
+        labels,
+        notifications,
+        operations,
+        pages,
+        registration,
+        security,
+        tasks,
+    )
 
     i18n.init(app)
     security.init(app)
     labels.init(app)
     app.jinja_env.globals["today_iso"] = pages.today_iso
-    for area in (auth, inbox, tasks, cases, registration, notifications, operations, designer):
+    for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     errors.register(app)

@@ -13,6 +13,13 @@ and the API alike (a test walks every role through both doors and fails where th
 - ``task.assign`` (to someone, or back to the group): admins; team leaders and coordinators of the
   intervention.
 - ``process.deploy``: admins; process designers.
+- ``followup.read`` (the follow-up page and its exports, ``/uppfoljning``; the subject is a process
+  key): admins; the steering group, team leaders and coordinators of the intervention.
+
+Figures are aggregates, but small counts can point at a person. :func:`exact_figures` says who sees
+counts from 1 to 4 as they are: admins, and team leaders and coordinators of every intervention
+counted (they hand out its work and read its cases anyway). Everyone else — the steering group
+above all, whose reports travel on in minutes and documents — sees them as "<5".
 
 Every read of a case goes through :func:`visible_case`: a case one may not read is answered as if
 it did not exist.
@@ -36,6 +43,8 @@ from web.errors import Forbidden
 LEADER_ROLES = frozenset({"teamledare", "koordinator"})
 #: Who registers and coordinates participants, and so may see their full personnummer.
 REGISTRAR_ROLES = frozenset({"teamledare", "koordinator", "handlaggare"})
+#: Who follows an intervention up: its steering group and those who hand out its work.
+FOLLOW_UP_ROLES = frozenset({"styrgrupp"}) | LEADER_ROLES
 
 
 class Action(StrEnum):
@@ -49,6 +58,7 @@ class Action(StrEnum):
     COMMENT_ON_TASK = "task.comment"
     ASSIGN_TASK = "task.assign"
     DEPLOY = "process.deploy"
+    READ_FOLLOW_UP = "followup.read"
 
 
 def _of_intervention(user: User, process_key: str) -> bool:
@@ -95,6 +105,27 @@ def _may_deploy(user: User, _subject: Any = None) -> bool:
     return user.is_admin or "processdesigner" in user.roles
 
 
+def _may_follow_up(user: User, process_key: Any) -> bool:
+    return user.is_admin or (bool(FOLLOW_UP_ROLES & set(user.roles)) and process_key in user.teams)
+
+
+def follows_up(user: User) -> bool:
+    """Whether the follow-up page is for ``user`` at all (which interventions: :func:`followed_up`)."""
+    return user.is_admin or bool(FOLLOW_UP_ROLES & set(user.roles))
+
+
+def followed_up(user: User, reported: list[str]) -> list[str]:
+    """The interventions of ``reported`` (those that declare follow-up) whose figures ``user`` may read."""
+    return [key for key in reported if _may_follow_up(user, key)]
+
+
+def exact_figures(user: User, process_keys: Any) -> bool:
+    """Whether ``user`` sees the counts of these interventions exactly, small ones included (see above)."""
+    if user.is_admin:
+        return True
+    return bool(LEADER_ROLES & set(user.roles)) and all(key in user.teams for key in process_keys)
+
+
 #: The one rule of each action: (user, what it is done to) → allowed.
 RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.READ_CASE: can_see,
@@ -107,6 +138,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.COMMENT_ON_TASK: _may_comment,
     Action.ASSIGN_TASK: _may_assign,
     Action.DEPLOY: _may_deploy,
+    Action.READ_FOLLOW_UP: _may_follow_up,
 }
 
 

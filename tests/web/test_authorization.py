@@ -109,6 +109,10 @@ TRIES: dict[Action, tuple[Try | None, Try | None]] = {
         lambda w, u, p: w.api.post("/processes", u, data=b"", content_type="application/xml", json=None),
         lambda w, u, p: p.get("/design/"),
     ),
+    Action.READ_FOLLOW_UP: (
+        None,
+        lambda w, u, p: p.get(f"/uppfoljning?insats={PROCESS}"),
+    ),
 }
 
 
@@ -119,7 +123,7 @@ def test_every_action_has_its_tries() -> None:
 
 def _subject(ward: Ward, action: Action) -> Any:
     engine = ward.app.extensions["samverkan.engine"]
-    if action is Action.START_CASE:
+    if action in (Action.START_CASE, Action.READ_FOLLOW_UP):
         return PROCESS
     if action in (Action.WORK_ON_TASK, Action.COMMENT_ON_TASK, Action.ASSIGN_TASK):
         return engine.task(ward.task_id)
