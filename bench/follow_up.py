@@ -45,7 +45,7 @@ MUNICIPALITIES = {"samverkansteamet": ("Lindesberg", "Hällefors", "Nora", "Ljus
 
 def rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
     """``count`` follow-up rows as the engine writes them, referred evenly over five years."""
-    rng = random.Random(seed)  # noqa: S311 - benchmark data
+    rng = random.Random(seed)
     span = (NOW.date() - FIRST_DAY).days
     made = []
     for number in range(count):
@@ -62,7 +62,8 @@ def rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
             "status": "completed" if ended else ("open" if started or rng.random() < 0.5 else "completed"),
             "referred_on": referred, "started_on": started if started and started <= NOW.date() else None,
             "ended_on": ended, "gender": rng.choice(("kvinna", "man")), "birth_year": rng.randint(1958, 2006),
-            "municipality": rng.choice(MUNICIPALITIES[process]), "authority": rng.choice(("AF", "FK", "socialtjansten")),
+            "municipality": rng.choice(MUNICIPALITIES[process]),
+            "authority": rng.choice(("AF", "FK", "socialtjansten")),
             "outcome": outcome, "category": CATEGORY.get(outcome or ""), "contact": f"kontakt{rng.randint(1, 40)}",
             "reply_due_on": due, "replied_on": due - timedelta(days=rng.randint(-6, 12)), "updated_at": NOW,
         })
