@@ -75,6 +75,7 @@ def assemble(counted: Mapping[str, Any], period: Period, indicators: Indicators,
     """Figures from what ``followup_store.counted`` answered for the period."""
     bands = indicators.age_bands
     splits: dict[str, dict[str, Counter[str]]] = {"gender": {}, "age_band": {}, "municipality": {}, "authority": {}}
+    crossed: dict[str, dict[str, dict[str, Counter[str]]]] = {split: {} for split in splits}
     total: Counter[str] = Counter()
     national: dict[str, Counter[str]] = {}
     for row in counted["groups"]:
@@ -85,14 +86,19 @@ def assemble(counted: Mapping[str, Any], period: Period, indicators: Indicators,
                   "municipality": key["municipality"] or UNKNOWN, "authority": key["authority"] or UNKNOWN}
         for split, value in values.items():
             splits[split].setdefault(value, Counter()).update({m: sums[m] for m in MEASURES})
+            crossed[split].setdefault(value, {}).setdefault(values["gender"], Counter()).update(
+                {m: sums[m] for m in MEASURES})
         if sums["active"]:
             national.setdefault(key["process_key"], Counter())[key["gender"] or UNKNOWN] += sums["active"]
     by = {split: {v: _counts(c) for v, c in sorted(values.items()) if any(c.values())}
           for split, values in splits.items()}
+    by_gender = {split: {v: {g: _counts(c) for g, c in sorted(genders.items()) if any(c.values())}
+                         for v, genders in sorted(values.items()) if v in by[split]}
+                 for split, values in crossed.items()}
     due, on_time, unanswered = total["reply_due"], total["reply_on_time"], total["reply_unanswered"]
     caseload = sorted(((str(c), int(n)) for c, n in counted["caseload"]), key=lambda item: (-item[1], item[0]))
     return Figures(
-        period=period, filters=filters, total=_counts(total), by=by,
+        period=period, filters=filters, total=_counts(total), by=by, by_gender=by_gender,
         national={k: dict(sorted(v.items())) for k, v in sorted(national.items())},
         outcomes=_outcomes(counted["outcomes"], indicators), durations=_durations(counted["durations"]),
         replies=Replies(due, on_time, due - on_time - unanswered, unanswered), caseload=dict(caseload),

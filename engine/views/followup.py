@@ -162,6 +162,8 @@ class Figures:
     total: Counts
     #: dimension → value → counts
     by: Mapping[str, Mapping[str, Counts]]
+    #: dimension → value → gender → counts (the splits by gender × dimension)
+    by_gender: Mapping[str, Mapping[str, Mapping[str, Counts]]]
     #: process key → gender → active participants (the national follow-up's table)
     national: Mapping[str, Mapping[str, int]]
     outcomes: Outcomes

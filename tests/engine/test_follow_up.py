@@ -144,6 +144,10 @@ def test_every_figure_of_the_period_is_what_happened(quarter, period: Period) ->
         expected = {v: expected_counts([p for p in PEOPLE if value_of(p) == v], period) for v in values}
         assert {v: c for v, c in figures.by[dimension].items() if c != Counts()} == \
             {v: c for v, c in expected.items() if c != Counts()}, dimension
+        crossed = {(v, g): expected_counts([p for p in PEOPLE if value_of(p) == v and p.gender == g], period)
+                   for v in values for g in ("kvinna", "man")}
+        assert {(v, g): c for v, genders in figures.by_gender[dimension].items() for g, c in genders.items()} == \
+            {k: c for k, c in crossed.items() if c != Counts()}, dimension
 
     ended = [p for p in PEOPLE if period.holds(p.ended)]
     by_category = Counter(CATEGORY[p.outcome] for p in ended if p.outcome)

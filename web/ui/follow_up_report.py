@@ -6,7 +6,7 @@ small counts are hidden from those who may not see them exactly (:func:`web.auth
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -170,13 +170,11 @@ def build(engine: WorkflowEngine, query: Query, labels: Labels, exact: bool,
     follow_up = engine.follow_up
     figures = follow_up.figures(query.period, query.filters)
     genders = [query.filters.gender] if query.filters.gender else list(figures.by["gender"])
-    by_gender = {g: figures if query.filters.gender else follow_up.figures(query.period, replace(
-        query.filters, gender=g)) for g in genders}
     unfiltered = query.filters == Filters(process_keys=query.process_keys)
     national = figures if unfiltered else follow_up.figures(query.period, Filters(process_keys=query.process_keys))
     goals, notes = _goals(engine, query.process_keys)
     shown = Shown(exact)
-    split = [_by_dimension(d, figures, by_gender, labels, shown) for d in DIMENSIONS]
+    split = [_by_dimension(d, figures, genders, labels, shown) for d in DIMENSIONS]
     tables = [
         _totals(figures.total, shown, split[0].rows[-1][1:]),
         *split,
@@ -205,7 +203,7 @@ def _totals(total: Counts, shown: Shown, by_gender: Sequence[Value]) -> Table:
                        for i, m in enumerate(MEASURES)))
 
 
-def _by_dimension(dimension: str, figures: Figures, by_gender: Mapping[str, Figures], labels: Labels,
+def _by_dimension(dimension: str, figures: Figures, genders: Sequence[str], labels: Labels,
                   shown: Shown) -> Table:
     measures = tuple(measure_label(m) for m in MEASURES)
     rows: list[tuple[Value, ...]] = []
@@ -219,10 +217,10 @@ def _by_dimension(dimension: str, figures: Figures, by_gender: Mapping[str, Figu
     for value, counts in figures.by[dimension].items():
         name = labels.of(dimension, value)
         group: list[tuple[Value, ...]] = []
-        for gender, of_gender in by_gender.items():
-            part = of_gender.by[dimension].get(value, Counts())
+        for gender in genders:
+            part = figures.by_gender[dimension].get(value, {}).get(gender, Counts())
             group.append((name, labels.of("gender", gender), *(shown.count(part.get(m)) for m in MEASURES)))
-        if len(by_gender) > 1:
+        if len(genders) > 1:
             group.append((name, _("Alla"), *(guarded(shown.count(counts.get(m)), [r[i + 2] for r in group])
                                              for i, m in enumerate(MEASURES))))
         rows.extend(group)
