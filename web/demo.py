@@ -143,13 +143,14 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
     now = engine.clock.now()
     planned = []
     for n in range(count):
+        # Born over 25 years; the serial's second-last digit (odd for a man) alternates within each journey.
         born = date(1975 + n % 25, 1 + n % 12, 1 + n % 28)
         # Every fifth case was referred six weeks ago (its reply deadline has passed), the others
         # in the last week.
         days_ago = LONG_AGO if n % 5 == 0 else rng.randint(0, 6)
         planned.append(_Planned(n, journeys[n % len(journeys)],
                                 f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 7) % len(LAST_NAMES)]}",
-                                _personnummer(born, 100 + n), now - timedelta(days=days_ago, hours=10),
+                                _personnummer(born, 100 + n + n // 2), now - timedelta(days=days_ago, hours=10),
                                 rng.randint(0, 9) + (LONG_AGO_STEPS if days_ago == LONG_AGO else 0)))
     past = WorkflowEngine(engine.db, clock=SimulatedClock(min(p.referred for p in planned)), migrate=False,
                           directory=engine.directory)
