@@ -19,6 +19,7 @@ from engine.views.followup import (
     MEASURES,
     OTHER,
     UNKNOWN,
+    Contacts,
     Counts,
     Durations,
     Figures,
@@ -102,6 +103,7 @@ def assemble(counted: Mapping[str, Any], period: Period, indicators: Indicators,
         national={k: dict(sorted(v.items())) for k, v in sorted(national.items())},
         outcomes=_outcomes(counted["outcomes"], indicators), durations=_durations(counted["durations"]),
         replies=Replies(due, on_time, due - on_time - unanswered, unanswered), caseload=dict(caseload),
+        contacts=_contacts(counted, period) if indicators.contact_task else None,
         months=_months(counted, total, period), age_bands=tuple(band_names(bands)),
     )
 
@@ -120,6 +122,15 @@ def _months(counted: Mapping[str, Any], total: Counter[str], period: Period) -> 
         ended_before_end = total["ended_before"] + sum(n for day, n in ends if day < last)
         months.append(Month(name, started.get(name, 0), ended_in, started_by_end - ended_before_end))
     return months
+
+
+def _contacts(counted: Mapping[str, Any], period: Period) -> Contacts:
+    """The months of the period after each participation's first month and before its last (a
+    participation still going counts to the period's end), and how many had their contact."""
+    months = [first.strftime("%Y-%m") for first, _last in months_of(period)]
+    required = sum(int(n) * sum(1 for m in months if m > str(start) and (end is None or m < str(end)))
+                   for start, end, n in counted["participation_months"] if start is not None)
+    return Contacts(required, min(int(counted["contacts"]), required))
 
 
 def _as_date(value: Any) -> date:

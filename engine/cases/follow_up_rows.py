@@ -46,6 +46,14 @@ def _year(value: Any) -> int | None:
     return None
 
 
+def contact_month(indicators: Indicators, case_id: str, completed: Iterable[str],
+                  now: datetime) -> dict[str, str] | None:
+    """The month (Stockholm time) of the monthly contact the step did, if it completed that task."""
+    if indicators.contact_task is None or indicators.contact_task not in set(completed):
+        return None
+    return {"case_id": case_id, "month": local_day(now).strftime("%Y-%m")}
+
+
 def row_values(indicators: Indicators, *, case_id: str, process_key: str, status: str, created_at: datetime,
                closed_at: datetime | None, data: Mapping[str, Any], open_tasks: Iterable[Task],
                completed: Iterable[str], now: datetime) -> dict[str, Any]:

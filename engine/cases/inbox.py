@@ -56,6 +56,12 @@ class Inbox:
             return InboxRow(task_view(task), str((case.participant or {}).get("name") or ""), case.status,
                             on_hold=on_hold(case.status, pausing.get(case.id), task.element))
 
+    def overdue(self, process_keys: Sequence[str] | None) -> list[tuple[TaskKind, int]]:
+        """Each kind of open task past its due date now, and how many (the follow-up's overdue work)."""
+        with self.db.reading() as session:
+            found = inbox_store.overdue_counts(session, process_keys, self.clock.now())
+        return [(TaskKind(k, e, t), n) for k, e, t, n in found]
+
     def task_kinds(self, process_keys: Sequence[str] | None) -> list[TaskKind]:
         with self.db.reading() as session:
             return [TaskKind(*row) for row in inbox_store.task_names(session, process_keys)]

@@ -99,6 +99,7 @@ class Planned:
     tasks: list[Task]  # the open tasks after the step
     shift: Duration | None = None  # how far the deadlines of the open tasks kept move on
     follow_up: dict[str, Any] | None = None  # the case's follow-up row (None: the model declares none)
+    contact_month: dict[str, str] | None = None  # the monthly contact this step did (follow-up)
 
     @property
     def case(self) -> Case:
@@ -372,18 +373,19 @@ class CaseRunner:
         history = [history_row(row.id, now, step.actor, event) for event in step.events]
         tasks = sorted(kept + [task_view(t) for t in added], key=lambda t: (t.created_at, t.id))
         indicators = self.catalog.indicators(row.process_version_id, session)
+        completed = [e.element for e in step.events if isinstance(e, events.TaskCompleted)]
         follow_up = follow_up_rows.row_values(
             indicators, case_id=row.id, process_key=row.process_key, status=status, created_at=row.created_at,
-            closed_at=closed_at, data=seen.data, open_tasks=tasks, completed=[
-                e.element for e in step.events if isinstance(e, events.TaskCompleted)], now=now,
+            closed_at=closed_at, data=seen.data, open_tasks=tasks, completed=completed, now=now,
         ) if indicators.declared else None
+        contact_month = follow_up_rows.contact_month(indicators, row.id, completed, now)
         return Planned(
             row=row, workflow=workflow, new=new, values=values, history=history, notifications=written, now=now,
             removed_tasks=[t.id for t in removed], added_tasks=added,
             timers=[{"id": t["id"], "case_id": row.id, "element": t["element"], "title": t["title"],
                      "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
             if new or timers != (row.waiting_timers or []) else None,
-            tasks=tasks, shift=step.shift, follow_up=follow_up,
+            tasks=tasks, shift=step.shift, follow_up=follow_up, contact_month=contact_month,
         )
 
     def _pause_as_the_model_says(self, session: Session, row: CaseRow, workflow: Any, step: Step) -> None:
@@ -423,6 +425,7 @@ class CaseRunner:
                 store.saved(plan.row, plan.values)
         store.add_events(session, [event for plan in plans for event in plan.history])
         followup_store.write(session, [plan.follow_up for plan in plans if plan.follow_up is not None])
+        followup_store.add_contacts(session, [p.contact_month for p in plans if p.contact_month is not None])
         for plan in plans:
             outbox.write(session, plan.notifications, plan.now)
 

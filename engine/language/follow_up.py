@@ -14,12 +14,14 @@ FIELDS = {
     "utfall": "outcome", "start": "start", "slut": "end", "kon": "gender", "fodelsear": "birth_year",
     "hemkommun": "municipality", "remitterande_myndighet": "authority", "kontaktperson": "contact",
 }
-#: The property naming the user task whose due date is the reply to the referrer.
+#: The property naming the user task whose due date is the reply to the referrer, and the one of
+#: the monthly contact with the referrer.
 REPLY = "svar"
+MONTHLY_CONTACT = "manadskontakt"
 #: The plan's goals, in percent of the participations that ended (``mal_arbete`` …).
 GOAL = "mal_"
 AGE_BANDS = "aldersgrupper"
-NAMES = {*FIELDS, *CATEGORIES, REPLY, AGE_BANDS, *(GOAL + c for c in CATEGORIES)}
+NAMES = {*FIELDS, *CATEGORIES, REPLY, MONTHLY_CONTACT, AGE_BANDS, *(GOAL + c for c in CATEGORIES)}
 _BAND = re.compile(r"^\s*(\d{1,3})\s*-\s*(\d{1,3})\s*$")
 
 
@@ -54,6 +56,7 @@ def indicators_from(properties: Mapping[str, str]) -> Indicators:
         **found,  # type: ignore[arg-type]
         categories={c: values(properties[c]) for c in CATEGORIES if properties.get(c)},
         reply_task=(properties.get(REPLY) or "").strip() or None,
+        contact_task=(properties.get(MONTHLY_CONTACT) or "").strip() or None,
         goals=goals,
         age_bands=age_bands(properties.get(AGE_BANDS) or "") or DEFAULT_AGE_BANDS,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import String, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.persistence.db import Session
-from engine.persistence.models import CaseRow, FollowUpRow
+from engine.persistence.models import CaseRow, FollowUpContactRow, FollowUpRow
 from engine.views.followup import FollowUpRow as FollowUpView
 
 #: Columns a step writes only when it knows them (None: keep what the row holds).
@@ -31,6 +31,15 @@ def write(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         for name in KEPT:
             columns[name] = func.coalesce(excluded[name], getattr(FollowUpRow, name))
         session.execute(statement.on_conflict_do_update(index_elements=[FollowUpRow.case_id], set_=columns))
+
+
+def add_contacts(session: Session, months: Sequence[dict[str, str]]) -> None:
+    """Record the months in which cases had their monthly contact (a second one in a month changes nothing)."""
+    if not months:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(FollowUpContactRow).values(list(months)).on_conflict_do_nothing())
 
 
 def cases_without_rows(session: Session, process_keys: Sequence[str], limit: int) -> Sequence[CaseRow]:
@@ -112,6 +121,12 @@ def counted(session: Session, process_keys: Sequence[str], first: date, last: da
     groups = [getattr(f, name) for name in GROUPS]
     on_last = and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= last), f.contact.is_not(None))
     month = func.substr(func.cast(f.started_on, String), 1, 7)
+    end_month = func.substr(func.cast(f.ended_on, String), 1, 7)
+    c = FollowUpContactRow
+    # A monthly contact counts in a month after the participation's first and before its last.
+    contacts = _where(select(func.count()).select_from(c).join(f, f.case_id == c.case_id), process_keys, first, last,
+                      equal, born).where(c.month.between(first.strftime("%Y-%m"), last.strftime("%Y-%m")),
+                                         c.month > month, or_(f.ended_on.is_(None), c.month < end_month))
     return {
         "groups": run(*groups, *[_count(sums[name]) for name in SUMS], group=groups),
         "outcomes": run(f.category, f.gender, func.count(), condition=ended, group=[f.category, f.gender]),
@@ -119,4 +134,6 @@ def counted(session: Session, process_keys: Sequence[str], first: date, last: da
         "durations": run(f.started_on, f.ended_on, condition=ended),
         "started_by_month": run(month, func.count(), condition=f.started_on.between(first, last), group=[month]),
         "ended_by_day": run(f.ended_on, func.count(), condition=ended, group=[f.ended_on]),
+        "participation_months": run(month, end_month, func.count(), condition=sums["active"], group=[month, end_month]),
+        "contacts": int(session.scalar(contacts) or 0),
     }

@@ -7,6 +7,7 @@ filter here narrows a walk of the ``(process_key, inbox_order, …)`` index.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -63,6 +64,18 @@ def page(session: Session, f: TaskFilter, limit: int, offset: int) -> Sequence[t
 def count(session: Session, f: TaskFilter, tab: str) -> int:
     query = select(func.count()).select_from(HumanTaskRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
     return int(session.scalar(_where(query, f, tab)) or 0)
+
+
+def overdue_counts(session: Session, process_keys: Sequence[str] | None, now: datetime
+                   ) -> Sequence[tuple[str, str, str, int]]:
+    """(process_key, element, title, how many) of the open tasks past their due date, by kind."""
+    query = select(HumanTaskRow.process_key, HumanTaskRow.element, func.min(HumanTaskRow.title), func.count()).where(
+        HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < now).group_by(HumanTaskRow.process_key,
+                                                                               HumanTaskRow.element)
+    if process_keys is not None:
+        query = query.where(HumanTaskRow.process_key.in_(list(process_keys)))
+    return [(k, e, t, int(n)) for k, e, t, n in session.execute(query.order_by(HumanTaskRow.process_key,
+                                                                                HumanTaskRow.element))]
 
 
 def task_names(session: Session, process_keys: Sequence[str] | None) -> Sequence[tuple[str, str, str]]:

@@ -202,6 +202,16 @@ class FollowUpRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FollowUpContactRow(Base):
+    """A month in which the follow-up's contact task (``uppfoljning.manadskontakt``, the monthly
+    contact with the referrer) was done in a case: written with the step that completed it."""
+
+    __tablename__ = "follow_up_contacts"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, Stockholm time
+
+
 class NotificationRow(Base):
     """A reminder, an escalation or a notice to a user or to a role of an intervention.
 

@@ -41,13 +41,15 @@ class Indicators:
     authority: str | None = None
     contact: str | None = None
     reply_task: str | None = None
+    #: The user task of the monthly contact with the referrer (``uppfoljning.manadskontakt``).
+    contact_task: str | None = None
     goals: Mapping[str, int] = field(default_factory=dict)
     age_bands: tuple[tuple[int, int], ...] = DEFAULT_AGE_BANDS
 
     @property
     def declared(self) -> bool:
         return any((self.outcome, self.start, self.end, self.gender, self.birth_year, self.municipality,
-                    self.authority, self.contact, self.reply_task))
+                    self.authority, self.contact, self.reply_task, self.contact_task))
 
     def category_of(self, outcome: object) -> str | None:
         return next((c for c, values in self.categories.items() if outcome in values), None)
@@ -148,6 +150,19 @@ class Replies:
 
 
 @dataclass(frozen=True)
+class Contacts:
+    """The monthly contact with the referrer: the months of the period that required one (each
+    month after a participation's first and before its last) and those that had one."""
+
+    required: int
+    met: int
+
+    @property
+    def share(self) -> float | None:
+        return round(100 * self.met / self.required, 1) if self.required else None
+
+
+@dataclass(frozen=True)
 class Month:
     month: str  # YYYY-MM
     started: int
@@ -171,5 +186,7 @@ class Figures:
     replies: Replies
     #: contact person → active participations at the period's end
     caseload: Mapping[str, int]
+    #: the monthly contact with the referrer (None: the model declares no such task)
+    contacts: Contacts | None
     months: Sequence[Month]
     age_bands: Sequence[str] = field(default_factory=tuple)

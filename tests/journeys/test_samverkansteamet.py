@@ -612,3 +612,27 @@ def test_every_user_task_has_a_role_and_a_form(journey) -> None:  # type: ignore
     from tests.journeys.conftest import process_files
 
     assert journey.engine.validate(process_files(*PROCESSES)) == []
+
+
+def test_the_follow_up_counts_the_months_with_the_referrer_contacted(journey) -> None:  # type: ignore[no-untyped-def]
+    """Enrolled 21 January: February, March and April each need a contact; March's is done in April."""
+    from datetime import date
+
+    from engine.views.followup import Filters, Period
+
+    case = informationsmote(journey)
+    remiss(journey, case)
+    inskriven(journey, case)
+    move_to(journey, "2026-02-23")
+    complete(journey, case, "kontakta_remittenten", {"kontakt_datum": "2026-02-23", "kontaktsatt": "telefon"})
+    move_to(journey, "2026-04-23")
+    while "kontakta_remittenten" in journey.open_task_names(case):
+        complete(journey, case, "kontakta_remittenten", {"kontakt_datum": "2026-04-23", "kontaktsatt": "trepartsmote"})
+
+    spring = journey.engine.follow_up.figures(Period(date(2026, 2, 1), date(2026, 4, 30)),
+                                              Filters(process_keys=("samverkansteamet",)))
+    assert spring.contacts is not None
+    assert (spring.contacts.required, spring.contacts.met, spring.contacts.share) == (3, 2, 66.7)
+    january = journey.engine.follow_up.figures(Period(date(2026, 1, 1), date(2026, 1, 31)),
+                                               Filters(process_keys=("samverkansteamet",)))
+    assert january.contacts is not None and january.contacts.required == 0  # the month it began

@@ -34,6 +34,8 @@ def definitions() -> list[tuple[str, str]]:
         (_("Svar i tid"), _("Remisser vars svar skulle ges under perioden, och om svaret gavs senast sista "
                             "svarsdagen.")),
         (_("Kontaktperson"), _("Aktiva deltagare vid periodens slut per kontaktperson.")),
+        (_("Månadskontakt"), _("Varje hel månad efter deltagandets första och före dess sista ska remittenten "
+                               "kontaktas; en månad räknas som uppfylld när kontaktuppgiften slutfördes i den.")),
     ]
 
 

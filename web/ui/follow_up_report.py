@@ -181,6 +181,8 @@ def build(engine: WorkflowEngine, query: Query, labels: Labels, exact: bool,
         _outcomes(figures, labels, goals, shown),
         *_durations(figures, shown),
         _replies(figures, shown),
+        *([table] if (table := _contacts(figures, shown)) is not None else []),
+        _overdue(engine, query.process_keys, {p.key: p.name for p in engine.processes()}, shown),
         _caseload(figures, display_names(figures.caseload), shown),
         _months(figures, shown),
         _national(national, query, labels, shown),
@@ -290,6 +292,27 @@ def _replies(figures: Figures, shown: Shown) -> Table:
                  ((_("Svar som skulle ges"), due), (_("Besvarade i tid"), parts[0]),
                   (_("Besvarade för sent"), parts[1]), (_("Obesvarade"), parts[2]),
                   (_("Andel besvarade i tid (%)"), share)))
+
+
+def _contacts(figures: Figures, shown: Shown) -> Table | None:
+    """The monthly contact with the referrer, when the model declares its task."""
+    c = figures.contacts
+    if c is None:
+        return None
+    return Table("manadskontakt", _("Månadskontakt med remittenten"),
+                 _("Månader som krävde kontakt med remittenten under perioden"), (_("Mått"), _("Värde")),
+                 ((_("Månader som krävde kontakt"), shown.count(c.required)),
+                  (_("Månader med kontakt"), shown.count(c.met)),
+                  (_("Andel månader med kontakt (%)"), shown.share(c.met, c.required, c.share))))
+
+
+def _overdue(engine: WorkflowEngine, keys: Sequence[str], names: Mapping[str, str], shown: Shown) -> Table:
+    """The open tasks past their due date now, by kind: the work the period leaves behind."""
+    found = engine.inbox.overdue(list(keys))
+    rows = tuple((names.get(kind.process_key, kind.process_key), kind.title, shown.count(n)) for kind, n in found)
+    return Table("forsenade", _("Försenade uppgifter just nu"), _("Öppna uppgifter vars förfallodag har passerat"),
+                 (_("Insats"), _("Uppgift"), _("Antal")), rows, row_headers=2,
+                 note=_("Räknas när sidan visas, inte för perioden."))
 
 
 def _caseload(figures: Figures, contacts: Mapping[str, str], shown: Shown) -> Table:

@@ -11,6 +11,7 @@ from engine.language.follow_up import (
     AGE_BANDS,
     FIELDS,
     GOAL,
+    MONTHLY_CONTACT,
     NAMES,
     PREFIX,
     REPLY,
@@ -35,7 +36,8 @@ def lint_follow_up(process: Any, add: Any) -> None:
         elif name in FIELDS and value not in data:
             add(process, f"{PREFIX}{name} names '{one_line(value)}', which no form field or output parameter "
                          "of the process sets")
-        elif name == REPLY and value not in {t.get("id") for t in process.iter(f"{{{BPMN_NS}}}userTask")}:
+        elif name in (REPLY, MONTHLY_CONTACT) and \
+                value not in {t.get("id") for t in process.iter(f"{{{BPMN_NS}}}userTask")}:
             add(process, f"{PREFIX}{name} names '{one_line(value)}', which is not a user task of the process")
         elif name.startswith(GOAL) and not (value.isdigit() and int(value) <= 100):
             add(process, f"{PREFIX}{name} is '{one_line(value)}'; write a whole percent from 0 to 100")

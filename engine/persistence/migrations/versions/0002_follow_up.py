@@ -1,4 +1,4 @@
-"""The follow-up's read model: one row per case
+"""The follow-up's read model: one row per case, and the months of its monthly contact
 
 Revision ID: 0002
 Revises: 0001
@@ -37,6 +37,11 @@ def upgrade() -> None:
     sa.Column('updated_at', engine.persistence.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('case_id')
     )
+    op.create_table('follow_up_contacts',
+    sa.Column('case_id', sa.String(length=36), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.PrimaryKeyConstraint('case_id', 'month')
+    )
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.create_index('ix_follow_up_process_referred', ['process_key', 'referred_on'], unique=False)
         batch_op.create_index('ix_follow_up_process_ended', ['process_key', 'ended_on'], unique=False)
@@ -44,6 +49,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('follow_up_contacts')
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.drop_index('ix_follow_up_process_reply_due')
         batch_op.drop_index('ix_follow_up_process_ended')
