@@ -101,7 +101,8 @@ def test_every_figure_on_the_page_and_in_the_workbook_is_what_happened(quarter: 
                                    and (p.ended is None or p.ended >= last)))], row[0]
 
     # Now (1 April) the five referrals never answered are overdue; nothing else has a due date.
-    assert tables["forsenade"][1:] == [["Steget vidare", "Bedöma remissen", str(sum(p.decided is None for p in PEOPLE))]]
+    unanswered = sum(p.decided is None for p in PEOPLE)
+    assert tables["forsenade"][1:] == [["Steget vidare", "Bedöma remissen", str(unanswered)]]
 
     book = load_workbook(io.BytesIO(kim.get(f"/uppfoljning/rapport.xlsx?{ASKED}").data))
     sheets = {"Deltagare": "deltagare", "Efter kön": "kon", "Efter hemkommun och kön": "kommun", "Utfall": "utfall",
