@@ -6,7 +6,8 @@ and the API alike (a test walks every role through both doors and fails where th
 - ``case.report`` (an event the case waits for: consent revoked, sick leave …), ``case.change``
   (pause, resume, close) and ``case.note``: admins; staff of the intervention.
 - ``case.personnummer`` (the full number, on request, logged): admins; team leaders, coordinators
-  and handläggare of the intervention; the referrer of the case.
+  and handläggare of the intervention. Not the referrer: she typed the number herself and has it in
+  her own records; here she sees it masked.
 - ``task.work`` (claim, complete): staff of the intervention offered the task (a candidate group
   among their roles, or named), or holding it.
 - ``task.comment``: admins; staff of the intervention.
@@ -23,18 +24,26 @@ above all, whose reports travel on in minutes and documents — sees them as "<5
 
 Every read of a case goes through :func:`visible_case`: a case one may not read is answered as if
 it did not exist.
+
+What each reader sees of a case they may read is the table :data:`SEES` (docs/access.md tells it in
+prose): admins and the intervention's staff see all of it; the referrer who started the case sees
+its status and dates, and of its data only what the model shares with her (form field property
+``delas_med_remittent``: the reply, the contact persons, the dates, the outcome, what she registered)
+— never the team's notes and comments, its open tasks, the process map or any other value.
+:func:`case_as_seen` and :func:`history_as_seen` cut a case and its history to that, for the pages
+and the API alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
-from engine.views import Case, CaseFilter, CasePage, Notification, Task
+from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form, Notification, Task
 from web import personnummer
 from web.accounts.users import User
 from web.errors import Forbidden
@@ -80,7 +89,7 @@ def _may_change(user: User, case: Case) -> bool:
 
 
 def _may_see_personnummer(user: User, case: Case) -> bool:
-    if user.is_admin or (user.is_referrer and case.started_by == user.username):
+    if user.is_admin:
         return True
     return bool(REGISTRAR_ROLES & set(user.roles)) and case.process_key in user.teams
 
@@ -223,3 +232,129 @@ def visible_notifications(engine: WorkflowEngine, user: User, limit: int = 200) 
     found = engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
                                  limit=limit)
     return [n for n in found if may_see_notification(user, n)]
+
+
+class Audience(StrEnum):
+    """Who reads a case, as far as what they see of it goes."""
+
+    ADMIN = "admin"
+    #: Staff of the case's intervention (every role of it: what one may *do* is the rules above).
+    STAFF = "staff"
+    #: The referrer (role ``remittent``, another authority) who started the case.
+    REFERRER = "referrer"
+
+
+class Part(StrEnum):
+    """A part of a case, as the case page, the finished-task page and the API show it."""
+
+    #: Status, participant's name, masked personnummer, home municipality, intervention, dates
+    #: (referred, last changed) and whether consent is revoked.
+    STATUS = "status"
+    #: The values of fields the model marks ``delas_med_remittent`` (on every form that records them):
+    #: the reply, contact persons, dates of participation, outcome, what registration recorded.
+    SHARED_DATA = "data.shared"
+    #: Every other value of the case's data (assessments, notes typed into forms, worked-out values).
+    ALL_DATA = "data.all"
+    #: The history's events that recorded a shared value, and the case's start and end.
+    SHARED_HISTORY = "history.shared"
+    #: Every event: claims, assignments, reminders, escalations, pauses with their reasons …
+    ALL_HISTORY = "history.all"
+    #: The open tasks with their forms and people, deadlines and timers, the events the case awaits.
+    OPEN_TASKS = "tasks.open"
+    #: The team's notes on the case and comments on its tasks.
+    NOTES = "notes"
+    #: The process map with where the case is now (a step may tell what the data does not: sick leave).
+    PROCESS_MAP = "process.map"
+    #: Where the process stopped (an incident's message).
+    INCIDENT = "incident"
+
+
+_EVERYONE = frozenset(Audience)
+_STAFF = frozenset({Audience.ADMIN, Audience.STAFF})
+
+#: The matrix: which part of a case each audience sees. Change it here, and in docs/access.md.
+SEES: dict[Part, frozenset[Audience]] = {
+    Part.STATUS: _EVERYONE,
+    Part.SHARED_DATA: _EVERYONE,
+    Part.ALL_DATA: _STAFF,
+    Part.SHARED_HISTORY: _EVERYONE,
+    Part.ALL_HISTORY: _STAFF,
+    Part.OPEN_TASKS: _STAFF,
+    Part.NOTES: _STAFF,
+    Part.PROCESS_MAP: _STAFF,
+    Part.INCIDENT: _STAFF,
+}
+
+
+def audience(user: User, case: Case) -> Audience | None:
+    """Who ``user`` is to ``case`` (None: they may not read it)."""
+    if user.is_admin:
+        return Audience.ADMIN
+    if _of_intervention(user, case.process_key):
+        return Audience.STAFF
+    if user.is_referrer and case.started_by == user.username:
+        return Audience.REFERRER
+    return None
+
+
+def sees(user: User, case: Case, part: Part) -> bool:
+    """Whether ``user`` sees ``part`` of ``case`` (the table :data:`SEES`)."""
+    who = audience(user, case)
+    return who is not None and who in SEES[part]
+
+
+def shared_keys(forms: Iterable[Form]) -> frozenset[str]:
+    """The data shared with the referrer: the ids of fields marked ``delas_med_remittent`` on every
+    form of ``forms`` that has them (a value recorded unshared anywhere stays unshared)."""
+    marked: set[str] = set()
+    unmarked: set[str] = set()
+    for form in forms:
+        for field in form.fields:
+            (marked if field.shared_with_referrer else unmarked).add(field.id)
+    return frozenset(marked - unmarked)
+
+
+def _forms_of(forms: Mapping[str, Form], start: Form | None) -> list[Form]:
+    return [*forms.values(), *([start] if start is not None else [])]
+
+
+def case_as_seen(user: User, case: Case, forms: Mapping[str, Form], start: Form | None = None) -> Case:
+    """``case`` cut to what ``user`` sees of it (:data:`SEES`); ``forms`` are the case's version's
+    user tasks' forms (``engine.forms``), ``start`` its start event's."""
+    if sees(user, case, Part.ALL_DATA) and sees(user, case, Part.OPEN_TASKS) and sees(user, case, Part.INCIDENT):
+        return case
+    shared = shared_keys(_forms_of(forms, start))
+    return replace(
+        case,
+        data=case.data if sees(user, case, Part.ALL_DATA) else {k: v for k, v in case.data.items() if k in shared},
+        open_tasks=case.open_tasks if sees(user, case, Part.OPEN_TASKS) else (),
+        timers=case.timers if sees(user, case, Part.OPEN_TASKS) else (),
+        waiting_messages=case.waiting_messages if sees(user, case, Part.OPEN_TASKS) else (),
+        next_due_at=case.next_due_at if sees(user, case, Part.OPEN_TASKS) else None,
+        incident=case.incident if sees(user, case, Part.INCIDENT) else None,
+    )
+
+
+#: The events of a case's beginning and end, shown to whoever sees its shared history (no details:
+#: a cancellation's reason is the team's words).
+_SHARED_EVENTS = ("CaseStarted", "CaseCompleted", "CaseCancelled")
+
+
+def history_as_seen(user: User, case: Case, history: Sequence[CaseEvent], forms: Mapping[str, Form],
+                    start: Form | None = None) -> list[CaseEvent]:
+    """The events of ``history`` that ``user`` sees (:data:`SEES`): every one, or the case's start
+    and end and the completed tasks that recorded a shared value, with only those values."""
+    if sees(user, case, Part.ALL_HISTORY):
+        return list(history)
+    if not sees(user, case, Part.SHARED_HISTORY):
+        return []
+    shared = shared_keys(_forms_of(forms, start))
+    seen: list[CaseEvent] = []
+    for e in history:
+        if e.event in _SHARED_EVENTS:
+            seen.append(replace(e, details={}))
+        elif e.event == "TaskCompleted":
+            data = {k: v for k, v in ((e.details or {}).get("data") or {}).items() if k in shared}
+            if data:
+                seen.append(replace(e, details={"task_id": e.details.get("task_id"), "data": data}))
+    return seen

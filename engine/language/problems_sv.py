@@ -285,6 +285,8 @@ MESSAGES: list[tuple[str, str]] = [
      "formulärfältet '{field}': ur_personnummer {answer} kräver ett fält av typen {type}"),
     ("form field '{field}': ur_personnummer kon needs the values kvinna and man",
      "formulärfältet '{field}': ur_personnummer kon kräver värdena kvinna och man"),
+    ("form field '{field}': delas_med_remittent is '{value}'; write {choices}",
+     "formulärfältet '{field}': delas_med_remittent är '{value}'; skriv {choices}"),
     ("a form on a start event is read only on the process's own plain start event (what "
      "registration asks); ask in a user task instead",
      "ett formulär på en starthändelse läses bara på processens egen enkla starthändelse (det som "

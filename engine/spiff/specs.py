@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.definitions.validation import FROM_PERSONNUMMER, USER_FIELD
+from engine.definitions.validation import FROM_PERSONNUMMER, SHARED_WITH_REFERRER, USER_FIELD
 from engine.views import FieldOption, Form, FormField
 
 _CONSTRAINTS = ("min", "max", "minlength", "maxlength")
@@ -79,6 +79,7 @@ def form_from(form: Any) -> Form:
                 rule_text=(checks.get("villkor_text") or "").strip() or None,
                 user_roles=user_roles(raw),
                 from_personnummer=_property(raw, FROM_PERSONNUMMER),
+                shared_with_referrer=(_property(raw, SHARED_WITH_REFERRER) or "").lower() == "ja",
             )
         )
     return Form(tuple(fields))

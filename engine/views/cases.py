@@ -38,6 +38,9 @@ class FormField:
     #: A registration field the participant's personnummer answers (property ``ur_personnummer``:
     #: ``fodelsear``, ``fodelsedatum`` or ``kon``): registration fills it, nobody types it.
     from_personnummer: str | None = None
+    #: Whether the referrer who started the case may read the field's value (property
+    #: ``delas_med_remittent``: ``ja``); web/authz.py shows her nothing else of the case's data.
+    shared_with_referrer: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Form:
                 rule=f.get("rule"), rule_text=f.get("rule_text"),
                 user_roles=tuple(f["user_roles"]) if f.get("user_roles") is not None else None,
                 from_personnummer=f.get("from_personnummer"),
+                shared_with_referrer=bool(f.get("shared_with_referrer", False)),
             )
             for f in raw.get("fields", [])
         ))
@@ -104,6 +108,7 @@ class Form:
                 **({"rule": f.rule, "rule_text": f.rule_text} if f.rule else {}),
                 **({"user_roles": list(f.user_roles)} if f.user_roles is not None else {}),
                 **({"from_personnummer": f.from_personnummer} if f.from_personnummer else {}),
+                **({"shared_with_referrer": True} if f.shared_with_referrer else {}),
             }
             for f in self.fields
         ]}

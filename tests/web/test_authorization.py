@@ -59,7 +59,8 @@ def ward(app: Flask) -> Iterator[Ward]:
         "name": "Vera Matris", "personnummer": personnummer("19900101", "123"), "municipality": "Nora"}})
     assert started.status_code == 201, started.get_json()
     case = started.get_json()
-    yield Ward(app, api, case["id"], case["open_tasks"][0]["id"])
+    task_id = app.extensions["samverkan.engine"].case(case["id"]).open_tasks[0].id
+    yield Ward(app, api, case["id"], task_id)
 
 
 def _past_the_door(answer: TestResponse) -> bool:

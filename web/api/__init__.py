@@ -150,8 +150,12 @@ def get_case(case_id: str) -> Response:
 
 
 def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
-    return case_json(case, engine().history(case.id), authz.shown_personnummer(me(), case, reveal=reveal),
-                     traceback=me().is_admin)
+    """The case as the caller sees it (authz.SEES: the referrer only its status and shared data)."""
+    number = authz.shown_personnummer(me(), case, reveal=reveal)
+    forms = engine().forms(case.process_key, case.process_version)
+    start = engine().start_form(case.process_key, case.process_version)
+    history = authz.history_as_seen(me(), case, engine().history(case.id), forms, start)
+    return case_json(authz.case_as_seen(me(), case, forms, start), history, number, traceback=me().is_admin)
 
 
 @blueprint.get("/cases")
@@ -186,7 +190,7 @@ def list_tasks() -> Response:
     case_id = request.args.get("case")
     if case_id:
         case = authz.visible_case(engine(), user, case_id)
-        tasks = list(case.open_tasks)
+        tasks = list(case.open_tasks) if authz.sees(user, case, authz.Part.OPEN_TASKS) else []
     elif request.args.get("mine"):
         tasks = engine().tasks(assignee=user.username, process_keys=list(user.teams))
     else:
@@ -207,7 +211,9 @@ def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
         task = engine().task(task_id)
     except NotFound:
         raise gone(f"task {task_id} is no longer open") from None
-    authz.visible_case(engine(), me(), task.case_id)
+    case = authz.visible_case(engine(), me(), task.case_id)
+    if not authz.sees(me(), case, authz.Part.OPEN_TASKS):
+        raise NotFound(f"task {task_id} does not exist")
     return task
 
 

@@ -140,8 +140,11 @@ def people_named(history: Sequence[CaseEvent], forms: Mapping[str, Form]) -> set
 
 
 def finished_task(history: Sequence[CaseEvent], task_id: str, forms: Mapping[str, Form],
-                  step_names: Mapping[str, str], names: Mapping[str, str]) -> FinishedTask | None:
-    """The task ``task_id`` of this history if it was completed; None otherwise."""
+                  step_names: Mapping[str, str], names: Mapping[str, str], *,
+                  whole_form: bool = True) -> FinishedTask | None:
+    """The task ``task_id`` of this history if it was completed; None otherwise. With
+    ``whole_form`` every field of its form is shown, answered or not; without, only what the
+    history holds (a history cut to what the reader may see, ``authz.history_as_seen``)."""
     own = [e for e in history if (e.details or {}).get("task_id") == task_id]
     done = next((e for e in own if e.event == events.TaskCompleted.event), None)
     if done is None or done.element is None:
@@ -151,7 +154,7 @@ def finished_task(history: Sequence[CaseEvent], task_id: str, forms: Mapping[str
     data = (done.details or {}).get("data") or {}
     form = forms.get(done.element)
     # The whole form, answered or not: a field left empty is part of what was submitted.
-    answers = {**{f.id: None for f in (form.fields if form else ())}, **data}
+    answers = {**{f.id: None for f in (form.fields if form and whole_form else ())}, **data}
     return FinishedTask(
         task_id, done.element, str(title), created.at if created else None, done.at,
         actor_name(done.actor, names), _entries(answers, form, {}, names),

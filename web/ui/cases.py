@@ -102,10 +102,15 @@ def _people(history: list[CaseEvent], forms: dict[str, Form], case: Case) -> dic
 
 
 def _render(case: Case, show_personnummer: bool = False) -> str:
-    history = engine().history(case.id)
-    diagram = engine().case_diagram(case, history)
+    full_history = engine().history(case.id)
+    diagram = engine().case_diagram(case, full_history)
     forms = engine().forms(case.process_key, case.process_version)
     start = engine().start_form(case.process_key, case.process_version)
+    # What the reader sees of the case (authz.SEES): the referrer only its status and shared data.
+    consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
+                          for e in full_history)
+    history = authz.history_as_seen(me(), case, full_history, forms, start)
+    case = authz.case_as_seen(me(), case, forms, start)
     names = _people(history, forms, case)
     step_names = _step_names(history, diagram.names)
     number = str(case.participant.get("personnummer") or "")
@@ -113,14 +118,16 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     # Paused by the model (a task such as sick leave): it goes on when that task is done.
     resting_on = (pauses[-1].details or {}).get("reason") if case.status == "paused" and pauses \
         and pauses[-1].element else None
-    consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
-                          for e in history)
     finished = {e.details.get("task_id") for e in history if e.event == "TaskCompleted"}
+    may_read_notes = authz.sees(me(), case, authz.Part.NOTES)
     return render_template(
         "case.html", case=case, history=list(reversed(history)), diagram=diagram,
         personnummer=personnummer.shown(number) if show_personnummer else personnummer.masked(number),
         may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
-        may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case), notes=teamwork().notes(case.id),
+        may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case),
+        notes=teamwork().notes(case.id) if may_read_notes else None,
+        process_map=authz.sees(me(), case, authz.Part.PROCESS_MAP),
+        open_tasks_shown=authz.sees(me(), case, authz.Part.OPEN_TASKS),
         consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
         current_names=", ".join(step_names.get(e, e) for e in diagram.current),
         may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
@@ -178,17 +185,22 @@ def finished_task(case_id: str, task_id: str) -> str | WerkzeugResponse:
     case = _case(case_id)
     if any(t.id == task_id for t in case.open_tasks):
         return redirect(url_for("tasks.show", task_id=task_id))
-    history = engine().history(case.id)
+    full_history = engine().history(case.id)
     forms = engine().forms(case.process_key, case.process_version)
+    start = engine().start_form(case.process_key, case.process_version)
+    step_names = _step_names(full_history, engine().case_diagram(case, full_history).names)
+    # The referrer reads a finished task only if it recorded a shared value, and only those values.
+    history = authz.history_as_seen(me(), case, full_history, forms, start)
+    everything = authz.sees(me(), case, authz.Part.ALL_HISTORY)
     names = _people(history, forms, case)
-    step_names = _step_names(history, engine().case_diagram(case, history).names)
-    task = case_record.finished_task(history, task_id, forms, step_names, names)
+    task = case_record.finished_task(history, task_id, forms, step_names, names, whole_form=everything)
     if task is None:
         raise NotFound(f"task {task_id} of case {case_id} was not completed")
     log_access(me(), case.id, "task.read")
+    notes = authz.sees(me(), case, authz.Part.NOTES)
     return render_template(
         "finished_task.html", case=case, task=task, person=lambda u: case_record.actor_name(u, names),
-        comments=[n for n in teamwork().notes(case.id) if n.task_id == task_id])
+        comments=[n for n in teamwork().notes(case.id) if n.task_id == task_id] if notes else None)
 
 
 @blueprint.get("/<case_id>/diagram.bpmn")

@@ -31,8 +31,15 @@ def _open_task(task_id: str) -> Task | None:
     except NotFound:
         flash(_("Uppgiften är redan slutförd eller finns inte längre. Någon annan kan ha hunnit före."), "info")
         return None
-    authz.visible_case(engine(), me(), task.case_id)
+    _readable(task)
     return task
+
+
+def _readable(task: Task) -> None:
+    """NotFound unless I may read the task's case and see its open tasks (authz.SEES: not the referrer)."""
+    case = authz.visible_case(engine(), me(), task.case_id)
+    if not authz.sees(me(), case, authz.Part.OPEN_TASKS):
+        raise NotFound(f"task {task.id} does not exist")
 
 
 def _gone() -> Response:
@@ -101,7 +108,7 @@ def show(task_id: str) -> Response | tuple[str, int]:
             return redirect(url_for("cases.finished_task", case_id=case_id, task_id=task_id))
         flash(_("Uppgiften är redan slutförd eller finns inte längre. Någon annan kan ha hunnit före."), "info")
         return _gone()
-    authz.visible_case(engine(), me(), task.case_id)
+    _readable(task)
     return _render(task, {}, {})
 
 

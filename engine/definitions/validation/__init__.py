@@ -15,10 +15,16 @@ from engine.definitions.validation.dmn import (
     kind_of,
     lint_dmn,
 )
-from engine.definitions.validation.user_tasks import FROM_PERSONNUMMER, JOURNEY_PROPERTY, USER_FIELD
+from engine.definitions.validation.user_tasks import (
+    FROM_PERSONNUMMER,
+    JOURNEY_PROPERTY,
+    SHARED_WITH_REFERRER,
+    USER_FIELD,
+)
 
 __all__ = [
-    "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "FROM_PERSONNUMMER", "JOURNEY_PROPERTY", "USER_FIELD",
+    "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "FROM_PERSONNUMMER", "JOURNEY_PROPERTY", "SHARED_WITH_REFERRER",
+    "USER_FIELD",
     "decision_ids", "decision_refs", "describe_root",
     "executable_processes", "kind_of", "label", "lint_bpmn", "lint_dmn", "one_line", "timer_problem",
 ]

@@ -16,6 +16,10 @@ USER_FIELD = "anvandare"
 #: (the field type each answer needs).
 FROM_PERSONNUMMER = "ur_personnummer"
 PERSONNUMMER_ANSWERS = {"fodelsear": "long", "fodelsedatum": "date", "kon": "enum"}
+#: The form field property that shares a field's value with the referrer who started the case
+#: (``ja``; ``nej`` or none: not shared). web/authz.py shows the referrer only such values.
+SHARED_WITH_REFERRER = "delas_med_remittent"
+SHARED_ANSWERS = ("ja", "nej")
 #: The process property that makes a process a participant journey (registered in the pages).
 JOURNEY_PROPERTY = "deltagarresa"
 CONSTRAINTS = {"required", "readonly", "min", "max", "minlength", "maxlength", "villkor", "villkor_text"}
@@ -93,6 +97,10 @@ def _lint_form_field(task: Any, field: Any, seen: set[str], add: Any, *, start_f
             add(task, f"{where}: ur_personnummer {answer} needs a {PERSONNUMMER_ANSWERS[answer]} field")
         elif answer == "kon" and {v.get("id") for v in field.findall(f"{{{CAMUNDA_NS}}}value")} != {"kvinna", "man"}:
             add(task, f"{where}: ur_personnummer kon needs the values kvinna and man")
+    shared = next((p.get("value") or "" for p in field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+                   if p.get("id") == SHARED_WITH_REFERRER), None)
+    if shared is not None and shared.strip() not in SHARED_ANSWERS:
+        add(task, f"{where}: delas_med_remittent is '{shared.strip()}'; write {' or '.join(SHARED_ANSWERS)}")
     for constraint in field.iterfind(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
         name = constraint.get("name") or ""
         config = constraint.get("config")
