@@ -157,6 +157,10 @@ MESSAGES: list[tuple[str, str]] = [
      "gränshändelsen sitter inte på någon aktivitet (attachedToRef)"),
     ("the default flow '{ref}' is not one of the element's outgoing sequence flows",
      "standardflödet '{ref}' är inte ett av elementets utgående sekvensflöden"),
+    ("meddelande: {{{name}}} goes to the referrer (meddela: remittent), but the model does not share that field "
+     "with her (delas_med_remittent)",
+     "meddelande: {{{name}}} går till remittenten (meddela: remittent), men modellen delar inte det fältet med "
+     "henne (delas_med_remittent)"),
     ("{prop} is not a follow-up property; use one of {choices}",
      "{prop} är ingen egenskap för uppföljningen; använd någon av {choices}"),
     ("{prop} names '{value}', which no form field or output parameter of the process sets",

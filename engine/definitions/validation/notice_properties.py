@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.definitions.validation.common import BPMN_NS, local, short
+from engine.definitions.validation.common import BPMN_NS, CAMUNDA_NS, local, short
+from engine.definitions.validation.user_tasks import SHARED_WITH_REFERRER
 from engine.language import notice_templates
 
 #: Elements that are "done" at a moment the engine sees, so a notice can be sent then.
@@ -16,13 +17,38 @@ NOTIFYING = {
 
 def lint_notices(process: Any, add: Any) -> None:
     fields = notice_templates.form_fields(process)
+    shared = _shared_with_referrer(process)
     for node in process.iter(f"{{{BPMN_NS}}}*"):
         props = notice_templates.properties(node)
         if any(props.get(p) for p in notice_templates.PROPERTIES):
-            _lint_element(node, props, fields, add)
+            _lint_element(node, props, fields, shared, add)
 
 
-def _lint_element(node: Any, props: dict[str, str], fields: dict[str, tuple[str, dict[str, str]]], add: Any) -> None:
+def _shared_with_referrer(process: Any) -> set[str]:
+    """The fields every form of the process that records them shares with the referrer
+    (``delas_med_remittent``): what she may read, so what a notice to her may name."""
+    marked: dict[str, bool] = {}
+    for field in process.iter(f"{{{CAMUNDA_NS}}}formField"):
+        properties = field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+        value = next((p.get("value") or "" for p in properties if p.get("id") == SHARED_WITH_REFERRER), "")
+        name = field.get("id") or ""
+        marked[name] = marked.get(name, True) and value.strip() == "ja"
+    return {name for name, shared in marked.items() if shared}
+
+
+def _lint_for_the_referrer(node: Any, template: str, shared: set[str], add: Any) -> None:
+    try:
+        used = notice_templates.placeholders(template)
+    except notice_templates.TemplateError:
+        return  # said by _lint_template
+    for name in dict.fromkeys(used):
+        if name not in notice_templates.CONTEXT and name not in shared:
+            add(node, f"meddelande: {{{name}}} goes to the referrer (meddela: remittent), but the model does not "
+                      "share that field with her (delas_med_remittent)")
+
+
+def _lint_element(node: Any, props: dict[str, str], fields: dict[str, tuple[str, dict[str, str]]],
+                  shared: set[str], add: Any) -> None:
     kind = local(node)
     user_task = kind == "userTask"
     send, message = props.get(notice_templates.SEND, ""), props.get(notice_templates.MESSAGE, "")
@@ -39,6 +65,8 @@ def _lint_element(node: Any, props: dict[str, str], fields: dict[str, tuple[str,
             add(node, f"meddela: {problem}")
     if message:
         _lint_template(node, message, fields, add)
+        if "remittent" in notice_templates.names(send):
+            _lint_for_the_referrer(node, message, shared, add)
     calendar, calendar_to = props.get(notice_templates.CALENDAR, ""), props.get(notice_templates.CALENDAR_TO, "")
     if (calendar or calendar_to) and not user_task:
         add(node, "kalender marks a meeting task: only a user task can send a calendar invitation")

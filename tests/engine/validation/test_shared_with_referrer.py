@@ -28,3 +28,24 @@ def test_ja_and_nej_are_accepted(tmp_path: Path, value: str) -> None:
 def test_any_other_value_is_refused_naming_the_field(tmp_path: Path, value: str) -> None:
     assert_refused(tmp_path, "delas.bpmn", shared(value), 'svara "Svara remittenten"',
                    "form field 'motivering': delas_med_remittent is", "write ja or nej")
+
+
+def told_the_referrer(marking: str) -> bytes:
+    """A task whose decision (an enum) is mailed to the referrer when it is done."""
+    fields = f"""<camunda:formField id="beslut" label="Beslut" type="enum">
+      <camunda:properties>{marking}</camunda:properties>
+      <camunda:value id="ja" name="Ja" /><camunda:value id="nej" name="Nej" />
+    </camunda:formField>"""
+    task = user_task("besluta", "Besluta", fields=fields).replace(
+        "<bpmn:extensionElements>", """<bpmn:extensionElements><camunda:properties>
+        <camunda:property name="meddela" value="remittent" />
+        <camunda:property name="meddelande" value="Beslutet om {deltagare}: {beslut}." />
+      </camunda:properties>""", 1)
+    return through(task, "besluta")
+
+
+def test_a_notice_to_the_referrer_names_only_what_is_shared_with_her(tmp_path: Path) -> None:
+    assert_accepted(tmp_path, "besked.bpmn", told_the_referrer(
+        '<camunda:property id="delas_med_remittent" value="ja" />'))
+    assert_refused(tmp_path, "besked.bpmn", told_the_referrer(""), 'besluta "Besluta"',
+                   "{beslut} goes to the referrer", "delas_med_remittent")
