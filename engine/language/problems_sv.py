@@ -161,6 +161,10 @@ MESSAGES: list[tuple[str, str]] = [
      "with her (delas_med_remittent)",
      "meddelande: {{{name}}} går till remittenten (meddela: remittent), men modellen delar inte det fältet med "
      "henne (delas_med_remittent)"),
+    ("form field '{field}' is shared with the referrer (delas_med_remittent) in one form and not in another; she "
+     "sees it only when every form that asks it shares it",
+     "formulärfältet '{field}' delas med remittenten (delas_med_remittent) i ett formulär men inte i ett annat; "
+     "hon ser det bara när varje formulär som frågar efter det delar det"),
     ("{prop} is not a follow-up property; use one of {choices}",
      "{prop} är ingen egenskap för uppföljningen; använd någon av {choices}"),
     ("{prop} names '{value}', which no form field or output parameter of the process sets",

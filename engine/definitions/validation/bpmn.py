@@ -20,7 +20,7 @@ from engine.definitions.validation.common import (
     short,
 )
 from engine.definitions.validation.followup import lint_follow_up
-from engine.definitions.validation.notice_properties import lint_notices
+from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
 from engine.errors import EngineError, Problem
 from engine.language import expressions, timers
@@ -121,6 +121,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
         for node in _walk(process):
             _lint_node(node, add, allow_scripts)
         lint_notices(process, add)
+        lint_sharing(process, add)
     return problems
 
 

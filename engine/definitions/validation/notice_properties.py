@@ -24,6 +24,19 @@ def lint_notices(process: Any, add: Any) -> None:
             _lint_element(node, props, fields, shared, add)
 
 
+def lint_sharing(process: Any, add: Any) -> None:
+    """Warn of a field shared with the referrer in one form and not in another: she then sees none of it."""
+    marks: dict[str, set[bool]] = {}
+    for field in process.iter(f"{{{CAMUNDA_NS}}}formField"):
+        properties = field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+        value = next((p.get("value") or "" for p in properties if p.get("id") == SHARED_WITH_REFERRER), "")
+        marks.setdefault(field.get("id") or "", set()).add(value.strip() == "ja")
+    for name, seen in sorted(marks.items()):
+        if len(seen) > 1:
+            add(process, f"form field '{name}' is shared with the referrer (delas_med_remittent) in one form and not "
+                         "in another; she sees it only when every form that asks it shares it", "warning")
+
+
 def _shared_with_referrer(process: Any) -> set[str]:
     """The fields every form of the process that records them shares with the referrer
     (``delas_med_remittent``): what she may read, so what a notice to her may name."""

@@ -49,3 +49,23 @@ def test_a_notice_to_the_referrer_names_only_what_is_shared_with_her(tmp_path: P
         '<camunda:property id="delas_med_remittent" value="ja" />'))
     assert_refused(tmp_path, "besked.bpmn", told_the_referrer(""), 'besluta "Besluta"',
                    "{beslut} goes to the referrer", "delas_med_remittent")
+
+
+def test_a_field_shared_in_one_form_and_not_in_another_is_warned_of(tmp_path: Path) -> None:
+    """She sees a value only when every form that records it shares it: the designer is told."""
+    from tests.engine.validation.test_refusals import definitions, flow
+
+    def asking(task_id: str, marking: str) -> str:
+        return user_task(task_id, task_id.capitalize(), fields=f"""<camunda:formField id="motivering" label="M"
+            type="string"><camunda:properties>{marking}</camunda:properties></camunda:formField>""")
+
+    content = definitions(f"""
+    <bpmn:startEvent id="start" />
+    {asking("forsta", '<camunda:property id="delas_med_remittent" value="ja" />')}
+    {asking("andra", "")}
+    <bpmn:endEvent id="end" />
+    {flow("f1", "start", "forsta")}{flow("f2", "forsta", "andra")}{flow("f3", "andra", "end")}""").encode()
+    result = assert_accepted(tmp_path, "tva.bpmn", content)
+    assert [p.message for p in result.problems if p.severity == "warning" and "motivering" in p.message] == [
+        "form field 'motivering' is shared with the referrer (delas_med_remittent) in one form and not in another; "
+        "she sees it only when every form that asks it shares it"]
