@@ -95,7 +95,8 @@ def test_the_page_shows_who_read_whose_case_when_and_from_where_newest_first(sce
         ["2026-01-06 11:00:00", "Carl", "Bengt Berg", "19850505-****", "Svar på remiss", "Läste ärendet", "10.0.0.2"],
         ["2026-01-05 10:01:00", "Lena", "Anna Andersson", "19900101-****", "Svar på remiss", "Visade hela personnumret",
          "10.0.0.1"],
-        ["2026-01-05 10:00:00", "Lena", "Anna Andersson", "19900101-****", "Svar på remiss", "Läste ärendet", "10.0.0.1"],
+        ["2026-01-05 10:00:00", "Lena", "Anna Andersson", "19900101-****", "Svar på remiss", "Läste ärendet",
+         "10.0.0.1"],
     ]
     assert "Visar 1–4 av 4" in page.text
     assert ANNA[-4:] not in page.text
@@ -239,7 +240,8 @@ def test_a_read_through_the_pages_records_the_address(scene: tuple[Flask, str, s
 def test_the_log_is_append_only(scene: tuple[Flask, str, str]) -> None:
     app = scene[0]
     store = app.extensions["samverkan.accounts"].access_log
-    names = [n for n in dir(AccessLog) if not n.startswith("__")] + [n for n in dir(access_log) if not n.startswith("_")]
+    names = ([n for n in dir(AccessLog) if not n.startswith("__")]
+             + [n for n in dir(access_log) if not n.startswith("_")])
     for word in ("update", "delete", "remove", "edit", "change", "set", "purge", "clear", "replace", "truncate"):
         assert not [n for n in names if word in n.lower()], word
     at = datetime(2024, 6, 1, 12, 0, 0, 123000, tzinfo=UTC)
