@@ -88,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web import designer
     from web.api import blueprint as api
     from web.ui import (
+        access_review,
         auth,
         cases,
         follow_up,
@@ -106,7 +107,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init(app)
     labels.init(app)
     app.jinja_env.globals["today_iso"] = pages.today_iso
-    for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, designer):
+    for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, access_review,
+                 designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     errors.register(app)

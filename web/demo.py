@@ -32,6 +32,7 @@ DEMO_USERS: dict[str, tuple[str, list[str], list[str]]] = {
     "stina.styrgrupp": ("Stina Ahl", ["styrgrupp"], ["samverkansteamet", "gemensamma_taget"]),
     "rebecka.remittent": ("Rebecka Falk", ["remittent"], []),
     "david.designer": ("David Nord", ["processdesigner"], []),
+    "lars.logggranskare": ("Lars Lind", ["logggranskare"], []),
     "admin": ("Administratör", ["admin"], []),
 }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from web.accounts.models import ROLES, UserRow
 
-STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "admin"}
+STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "logggranskare", "admin"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class User:
     @property
     def is_referrer(self) -> bool:
         return "remittent" in self.roles
+
+    @property
+    def is_log_reviewer(self) -> bool:
+        """Reviews the access log (``logggranskare``): not staff, reads no case."""
+        return "logggranskare" in self.roles
 
     @property
     def is_staff(self) -> bool:

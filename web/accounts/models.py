@@ -3,18 +3,18 @@ knows nothing about who signs in."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.models import UTCDateTime
 
 #: The roles of the issue's list, plus Gemensamma taget's handlers and employer-contact lead, whom
-#: its journey offers tasks to.
+#: its journey offers tasks to, and the log reviewer (``logggranskare``: reads the access log, no case).
 ROLES = (
     "teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent", "koordinator", "rekryteringsgrupp",
-    "handlaggare", "arbetsgivarkontakt", "styrgrupp", "remittent", "processdesigner", "admin",
+    "handlaggare", "arbetsgivarkontakt", "styrgrupp", "remittent", "processdesigner", "logggranskare", "admin",
 )
 
 
@@ -72,7 +72,8 @@ class SessionRow(AccountsBase):
 
 
 class AccessLogRow(AccountsBase):
-    """Who read or changed which case's personal data, and when (append-only)."""
+    """Who read or changed which case's personal data, when, and from which address (append-only:
+    ``web/accounts/access_log.py`` adds rows and reads them, nothing changes or deletes one)."""
 
     __tablename__ = "access_log"
 
@@ -81,6 +82,25 @@ class AccessLogRow(AccountsBase):
     username: Mapped[str] = mapped_column(String(100), index=True)
     case_id: Mapped[str] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(50))
+    # The client's address (behind trusted proxies, the one they forwarded for); None before w0005
+    # and for what no request did (the command line).
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AccessLogReviewRow(AccountsBase):
+    """A read of the access log drawn into a period's spot check ("stickprov") and marked reviewed:
+    by whom, when, with what note. Append-only, like the log it reviews; one mark per read and period."""
+
+    __tablename__ = "access_log_reviews"
+    __table_args__ = (UniqueConstraint("period_first", "period_last", "access_log_id", name="uq_access_log_reviews"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period_first: Mapped[date] = mapped_column(Date, index=True)
+    period_last: Mapped[date] = mapped_column(Date)
+    access_log_id: Mapped[int] = mapped_column(ForeignKey("access_log.id"), index=True)
+    reviewed_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class NotificationReadRow(AccountsBase):

@@ -13,8 +13,9 @@ from sqlalchemy import delete, select
 from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
+from web.accounts.access_log import AccessLog
 from web.accounts.identity import STAFF_ROLES, User, user_view
-from web.accounts.models import ROLES, AccessLogRow, NotificationReadRow, SessionRow, UserRow
+from web.accounts.models import ROLES, NotificationReadRow, SessionRow, UserRow
 from web.accounts.sessions import PageSessions
 from web.accounts.tokens import ApiTokens
 
@@ -35,6 +36,7 @@ class Accounts:
         self.clock: Clock = clock or SystemClock()
         self.tokens = ApiTokens(db, self.clock)
         self.sessions = PageSessions(db, self.clock)
+        self.access_log = AccessLog(db)
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
                  display_name: str | None = None, *, email: str | None = None) -> User:
@@ -152,7 +154,6 @@ class Accounts:
         with self.db.transaction() as session:
             return session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))
 
-    def log_access(self, username: str, case_id: str, action: str, at: datetime) -> None:
-        """Append to the access log: who read or changed which case's personal data, and when."""
-        with self.db.transaction() as session:
-            session.add(AccessLogRow(at=at, username=username, case_id=case_id, action=action))
+    def log_access(self, username: str, case_id: str, action: str, at: datetime, address: str | None = None) -> None:
+        """Append to the access log: who read or changed which case's personal data, when, from where."""
+        self.access_log.append(username, case_id, action, at, address)

@@ -41,12 +41,16 @@ def home() -> Response:
         return redirect(url_for("cases.index"))
     if "processdesigner" in me().roles and not me().is_staff:
         return redirect(url_for("cases.index"))
+    if me().is_log_reviewer and not me().is_staff and not me().is_admin:
+        return redirect(url_for("access_review.index"))
     return redirect(url_for("inbox.index"))
 
 
 @blueprint.get("/inbox")
-def index() -> str:
+def index() -> str | Response:
     user = me()
+    if user.is_log_reviewer and not user.is_staff and not user.is_admin:  # has no tasks: lands on the log
+        return redirect(url_for("access_review.index"))
     args = _query_args()
     tab = args.get("tab", "mine" if user.is_staff else "all")
     if tab not in TABS:

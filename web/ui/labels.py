@@ -81,8 +81,36 @@ ROLES = {
     "styrgrupp": _l("Styrgruppen"),
     "remittent": _l("Remittent"),
     "processdesigner": _l("Processdesigner"),
+    "logggranskare": _l("Logggranskare"),
     "admin": _l("Administratör"),
 }
+
+
+#: What the access log records (web/access_log.py callers), as the log review shows it.
+ACCESS_ACTIONS = {
+    "case.read": _l("Läste ärendet"),
+    "task.read": _l("Läste en uppgift"),
+    "personnummer.shown": _l("Visade hela personnumret"),
+    "case.started": _l("Registrerade deltagaren"),
+    "case.noted": _l("Skrev en anteckning"),
+    "task.commented": _l("Kommenterade en uppgift"),
+}
+#: Actions with a name after them (``task.completed.<element>``, ``message.<message>``).
+ACCESS_ACTION_PREFIXES = {
+    "task.completed.": _l("Slutförde en uppgift"),
+    "message.": _l("Rapporterade en händelse"),
+}
+
+
+def access_action_label(action: str) -> str:
+    """An access log entry's action in Swedish (an unknown one as it was written)."""
+    if action in ACCESS_ACTIONS:
+        return str(ACCESS_ACTIONS[action])
+    for prefix, text in ACCESS_ACTION_PREFIXES.items():
+        if action.startswith(prefix):
+            rest = action.removeprefix(prefix)
+            return f"{text}: {label(MESSAGES, rest)}" if prefix == "message." and rest in MESSAGES else str(text)
+    return action
 
 
 def role_label(role: str) -> str:
