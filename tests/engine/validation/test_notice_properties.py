@@ -9,8 +9,11 @@ import pytest
 
 from tests.engine.validation.test_refusals import assert_accepted, assert_refused, through, user_task
 
-FIELDS = """<camunda:formField id="remiss_inkom" label="Remissen inkom" type="date" />
-  <camunda:formField id="beslut" label="Beslut" type="enum"><camunda:value id="ja" name="Ja" /></camunda:formField>
+#: The date and the decision are shared with the referrer (delas_med_remittent): a notice to her may name them.
+SHARED = '<camunda:properties><camunda:property id="delas_med_remittent" value="ja" /></camunda:properties>'
+FIELDS = f"""<camunda:formField id="remiss_inkom" label="Remissen inkom" type="date">{SHARED}</camunda:formField>
+  <camunda:formField id="beslut" label="Beslut" type="enum">{SHARED}<camunda:value id="ja" name="Ja" />
+  </camunda:formField>
   <camunda:formField id="anteckning" label="Anteckning" type="string" />"""
 
 
