@@ -148,11 +148,7 @@ class Catalog:
     def forms(self, key: str, version: int) -> dict[str, Form]:
         """The form of every user task of one deployed version (sub-processes too), by element id;
         tasks without fields are left out. Read once per version, as its spec is."""
-        with self.db.reading() as session:
-            row = version_store.version_row(session, key, version)
-            if row is None:
-                raise NotFound(f"process {key} version {version} does not exist")
-            version_id = row.id
+        version_id = self._version_id(key, version)
         with self._lock:
             cached = self._forms.get(version_id)
         if cached is not None:
@@ -170,12 +166,14 @@ class Catalog:
 
     def start_form(self, key: str, version: int) -> Form:
         """The form of one deployed version's start event (may be empty)."""
+        return self.start(self._version_id(key, version))[1]
+
+    def _version_id(self, key: str, version: int) -> int:
         with self.db.reading() as session:
             row = version_store.version_row(session, key, version)
             if row is None:
                 raise NotFound(f"process {key} version {version} does not exist")
-            version_id = row.id
-        return self.start(version_id)[1]
+            return row.id
 
     def start(self, version_id: int, session: Session | None = None) -> tuple[bool, Form]:
         """Whether one deployed version is a participant journey (process property

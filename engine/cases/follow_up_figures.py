@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from engine.persistence.followup_store import GROUPS, SUMS
 from engine.views.followup import (
     CATEGORIES,
     DURATION_BINS,
@@ -64,12 +65,6 @@ def months_of(period: Period) -> list[tuple[date, date]]:
         found.append((max(first, period.first), min(following - timedelta(days=1), period.last)))
         first = following
     return found
-
-
-#: The main count's groups and sums, as ``followup_store.counted`` answers them.
-GROUPS = ("process_key", "gender", "municipality", "authority", "birth_year")
-SUMS = ("referred", "started", "active", "ended", "reply_due", "reply_on_time", "reply_unanswered",
-        "started_before", "ended_before")
 
 
 def assemble(counted: Mapping[str, Any], period: Period, indicators: Indicators, filters: Filters) -> Figures:

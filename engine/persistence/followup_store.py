@@ -49,17 +49,20 @@ def cases_without_rows(session: Session, process_keys: Sequence[str], limit: int
     return list(session.scalars(query))
 
 
+def _touching(first: date, last: date) -> Any:
+    """Rows of cases referred, ended or active in the period ``first``–``last`` (started before its
+    end and not ended before its start), or whose reply fell due in it."""
+    f = FollowUpRow
+    return or_(f.referred_on.between(first, last), f.ended_on.between(first, last),
+               f.reply_due_on.between(first, last),
+               and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= first)))
+
+
 def rows(session: Session, process_keys: Sequence[str] | None, first: date, last: date) -> list[FollowUpView]:
     """The rows of cases that touch the period ``first``–``last``: referred, started, ended or
     active in it (started before its end and not ended before its start), or their reply fell due in it."""
-    touching = or_(
-        FollowUpRow.referred_on.between(first, last),
-        FollowUpRow.ended_on.between(first, last),
-        FollowUpRow.reply_due_on.between(first, last),
-        (FollowUpRow.started_on <= last) & (FollowUpRow.ended_on.is_(None) | (FollowUpRow.ended_on >= first)),
-    )
     query = select(*[getattr(FollowUpRow, c.name) for c in FollowUpRow.__table__.columns if c.name != "updated_at"])
-    query = query.where(touching)
+    query = query.where(_touching(first, last))
     if process_keys is not None:
         query = query.where(FollowUpRow.process_key.in_(list(process_keys)))
     return [FollowUpView(**row._mapping) for row in session.execute(query)]
@@ -82,9 +85,7 @@ def _where(query: Any, process_keys: Sequence[str], first: date, last: date, equ
            born: tuple[int, int] | None) -> Any:
     """Only the rows of these processes that touch the period, with the filters' values."""
     f = FollowUpRow
-    query = query.where(f.process_key.in_(list(process_keys)), or_(
-        f.referred_on.between(first, last), f.ended_on.between(first, last), f.reply_due_on.between(first, last),
-        and_(f.started_on <= last, or_(f.ended_on.is_(None), f.ended_on >= first))))
+    query = query.where(f.process_key.in_(list(process_keys)), _touching(first, last))
     for column, value in equal.items():
         if value is not None:
             query = query.where(getattr(f, column).is_(None) if value == "" else getattr(f, column) == value)

@@ -9,7 +9,7 @@ start, and no task of the shipped journeys asks it again.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -28,10 +28,13 @@ blueprint.context_processor(page_context)
 
 
 def _journeys() -> list[Registration]:
-    """The participant journeys this user may start cases in."""
-    user = me()
-    return [r for r in engine().participant_journeys()
-            if authz.allowed(user, authz.Action.START_CASE, r.process_key)]
+    """The participant journeys this user may start cases in (read once a request)."""
+    if "journeys" not in g:
+        user = me()
+        g.journeys = [r for r in engine().participant_journeys()
+                      if authz.allowed(user, authz.Action.START_CASE, r.process_key)]
+    journeys: list[Registration] = g.journeys
+    return journeys
 
 
 def _journey(key: str) -> Registration:

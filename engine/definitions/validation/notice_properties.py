@@ -17,36 +17,30 @@ NOTIFYING = {
 
 def lint_notices(process: Any, add: Any) -> None:
     fields = notice_templates.form_fields(process)
-    shared = _shared_with_referrer(process)
+    shared = {name for name, marks in sharing(process).items() if marks == {True}}
     for node in process.iter(f"{{{BPMN_NS}}}*"):
         props = notice_templates.properties(node)
         if any(props.get(p) for p in notice_templates.PROPERTIES):
             _lint_element(node, props, fields, shared, add)
 
 
-def lint_sharing(process: Any, add: Any) -> None:
-    """Warn of a field shared with the referrer in one form and not in another: she then sees none of it."""
+def sharing(process: Any) -> dict[str, set[bool]]:
+    """Every form field id of the process, and whether its forms share it with the referrer
+    (``delas_med_remittent``): {True} when all do — what she may read, so what a notice to her may name."""
     marks: dict[str, set[bool]] = {}
     for field in process.iter(f"{{{CAMUNDA_NS}}}formField"):
         properties = field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
         value = next((p.get("value") or "" for p in properties if p.get("id") == SHARED_WITH_REFERRER), "")
         marks.setdefault(field.get("id") or "", set()).add(value.strip() == "ja")
-    for name, seen in sorted(marks.items()):
+    return marks
+
+
+def lint_sharing(process: Any, add: Any) -> None:
+    """Warn of a field shared with the referrer in one form and not in another: she then sees none of it."""
+    for name, seen in sorted(sharing(process).items()):
         if len(seen) > 1:
             add(process, f"form field '{name}' is shared with the referrer (delas_med_remittent) in one form and not "
                          "in another; she sees it only when every form that asks it shares it", "warning")
-
-
-def _shared_with_referrer(process: Any) -> set[str]:
-    """The fields every form of the process that records them shares with the referrer
-    (``delas_med_remittent``): what she may read, so what a notice to her may name."""
-    marked: dict[str, bool] = {}
-    for field in process.iter(f"{{{CAMUNDA_NS}}}formField"):
-        properties = field.iterfind(f"{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
-        value = next((p.get("value") or "" for p in properties if p.get("id") == SHARED_WITH_REFERRER), "")
-        name = field.get("id") or ""
-        marked[name] = marked.get(name, True) and value.strip() == "ja"
-    return {name for name, shared in marked.items() if shared}
 
 
 def _lint_for_the_referrer(node: Any, template: str, shared: set[str], add: Any) -> None:
