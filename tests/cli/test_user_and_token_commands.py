@@ -119,3 +119,9 @@ def test_a_deactivated_user_cannot_sign_in_or_use_a_token_until_activated(accoun
     assert accounts.sessions.user(session, timedelta(hours=8)) is None  # signing in again is needed
     assert accounts.check_password("lena", "correct horse battery") is not None
     assert samverkan(accounts, "user", "deactivate", "nobody").output == "Error: no user nobody\n"
+
+
+def test_no_token_begins_like_an_option_of_the_command_line(accounts: Accounts) -> None:
+    values = [samverkan(accounts, "token", "create", "lena").output.strip().splitlines()[-1] for _ in range(40)]
+    assert all(value.startswith("sv_") for value in values)
+    assert all(samverkan(accounts, "token", "revoke", value).exit_code == 0 for value in values)
