@@ -10,13 +10,14 @@ inbox, the operations page and process designers need is reached through the eng
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from engine import events
-from engine.cases import deadlines
+from engine.cases import case_messages, deadlines
 from engine.cases.catalog import Catalog, version_view
 from engine.cases.firing import fire_due
 from engine.cases.follow_up import FollowUp
@@ -103,6 +104,8 @@ class WorkflowEngine:
             allow_scripts = os.environ.get("SAMVERKAN_ALLOW_SCRIPTS") == "1"
         self.catalog = Catalog(self.db, allow_scripts=allow_scripts)
         self.runner = CaseRunner(self.db, self.catalog, self.clock, allow_scripts=allow_scripts)
+        self.runner.after_sending = self.deliver_case_messages
+        self._delivering = threading.local()
         #: The inbox read model: a tab's tasks with their participants, filtered, counted, paged.
         self.inbox = Inbox(self.db, self.clock)
         #: What the operations page shows, and the operator's verbs on the outbox.
@@ -190,6 +193,9 @@ class WorkflowEngine:
                 raise NotFound(f"process '{process_key}' is not deployed")
             version_id, version_number = version.id, version.version
             earlier = store.closed_cases_for(session, process_key, participant_key) if participant_key else 0
+        if not self.catalog.starts_plainly(version_id):
+            raise Conflict(f"process '{process_key}' opens its cases itself (on a message or a timer); "
+                           "it cannot be started by hand")
         _journey, start_form = self.catalog.start(version_id)
         initial = {EARLIER_CASES: earlier, **initial, **self._registered(start_form, initial, process_key)}
         now = self.clock.now()
@@ -200,6 +206,57 @@ class WorkflowEngine:
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, initial, actor)
+
+    def deliver_case_messages(self) -> int:
+        """Deliver the messages and signals cases sent each other that are not delivered yet (the
+        engine does this right after the step that sent them, and on every scheduler tick); how
+        many were settled."""
+        if getattr(self._delivering, "active", False):
+            return 0  # a delivery's own messages are taken by the pass already running
+        self._delivering.active = True
+        try:
+            return case_messages.deliver_pending(
+                self.db, self.runner, self.clock,
+                lambda key, name, data, message_id: self._open_on_message(key, name, data, message_id) is not None)
+        finally:
+            self._delivering.active = False
+
+    def start_on_message(self, process_key: str, name: str, data: Mapping[str, Any] | None = None,
+                         actor: str = "system") -> Case:
+        """A message to a process that opens its cases on it (a message start event): a new case of
+        its newest version, the message's data in the case. Conflict if the process does not."""
+        case = self._open_on_message(process_key, name, forms.json_values(data or {}), None, actor)
+        if case is None:
+            raise Conflict(f"process '{process_key}' does not open a case on the message '{name}'")
+        return case
+
+    def message_starts(self, process_key: str) -> tuple[str, ...]:
+        """The messages the newest version of a process opens a case on (sorted; none for most)."""
+        with self.db.reading() as session:
+            version = store.latest_version(session, process_key)
+            if version is None:
+                raise NotFound(f"process '{process_key}' is not deployed")
+            version_id = version.id
+        return tuple(sorted(self.catalog.message_starts(version_id)))
+
+    def _open_on_message(self, process_key: str, name: str, data: dict[str, Any], message_id: int | None,
+                         actor: str = "system") -> Case | None:
+        """Open a case of the newest version of ``process_key`` on a message, if the process
+        starts on that message (None if it does not)."""
+        with self.db.reading() as session:
+            version = store.latest_version(session, process_key)
+            if version is None:
+                return None
+            version_id, version_number = version.id, version.version
+        if name not in self.catalog.message_starts(version_id):
+            return None
+        now = self.clock.now()
+        row = CaseRow(
+            id=new_case_id(), process_key=process_key, process_version_id=version_id,
+            process_version=version_number, status="open", participant_key=None, participant={},
+            started_by=actor, data={}, state="", serializer_version="", revision=1, created_at=now, updated_at=now,
+        )
+        return self.runner.create(row, {EARLIER_CASES: 0}, actor, message=(message_id, name, data))
 
     def _registered(self, form: Form, data: Mapping[str, Any], process_key: str) -> dict[str, Any]:
         """The start data a start event's form declares, held to its rules as a task's form is
@@ -488,6 +545,7 @@ class WorkflowEngine:
         with self.db.reading() as session:  # the idle tick: this one statement and nothing more
             if not store.anything_due(session, until):
                 return DueRun(0, 0, 0)
+        self.deliver_case_messages()  # what a crash or a burst left undelivered
         timers = self.run_due_timers(until)
         reminders = escalations = 0
         while True:

@@ -180,6 +180,25 @@ class MessageReceived(Event):
     data: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class MessageSent(Event):
+    """The case sent a message or a signal (``kind``) to the cases of ``process`` — those in
+    ``cases``, or every one that waits for it when the model names none — or, without a process,
+    to a party outside the engine (it is only recorded)."""
+
+    element: str
+    kind: str
+    name: str
+    process: str | None
+    cases: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class SignalReceived(Event):
+    name: str
+    sender: str
+
+
 # --- what the model told people ------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.runtime import element_of
-from engine.spiff.specs import follow_up_of, form_of, start_of
+from engine.spiff.specs import follow_up_of, form_of, message_starts, start_of, starts_plainly
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
 from engine.views import Form, ProcessVersion, SourceFile
 from engine.views.followup import Indicators
@@ -52,6 +52,7 @@ class Catalog:
         self.db = db
         self.allow_scripts = allow_scripts
         self._bundles: dict[int, SpecBundle] = {}
+        self._start_triggers: dict[int, tuple[frozenset[str], bool]] = {}
         self._forms: dict[int, dict[str, Form]] = {}
         self._starts: dict[int, tuple[bool, Form]] = {}
         self._indicators: dict[int, Indicators] = {}
@@ -186,6 +187,25 @@ class Catalog:
         found = start_of(spec)
         with self._lock:
             self._starts[version_id] = found
+        return found
+
+    def message_starts(self, version_id: int) -> frozenset[str]:
+        """The messages one deployed version opens a case on (its message start events)."""
+        return self._triggers(version_id)[0]
+
+    def starts_plainly(self, version_id: int) -> bool:
+        """Whether a case of one deployed version can be started by hand (a plain start event)."""
+        return self._triggers(version_id)[1]
+
+    def _triggers(self, version_id: int) -> tuple[frozenset[str], bool]:
+        with self._lock:
+            cached = self._start_triggers.get(version_id)
+        if cached is not None:
+            return cached
+        spec, _subprocesses = self.bundle(version_id).specs()
+        found = (message_starts(spec), starts_plainly(spec))
+        with self._lock:
+            self._start_triggers[version_id] = found
         return found
 
     def indicators(self, version_id: int, session: Session | None = None) -> Indicators:

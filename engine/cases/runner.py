@@ -39,11 +39,12 @@ from engine.language.task_attributes import assignment
 from engine.language.timers import Duration
 from engine.notifications import composing, outbox
 from engine.notifications.outbox import NewNotification
-from engine.persistence import followup_store, outbox_store, store
+from engine.persistence import case_message_store, followup_store, outbox_store, store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
-from engine.spiff import compaction, deep, runtime, state
+from engine.spiff import case_queries, compaction, deep, runtime, state
+from engine.spiff.case_messages import SENDER, Outgoing
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_flag, task_property, title_of
 from engine.views import Case, Task
@@ -77,6 +78,8 @@ class Step:
     unchanged: bool = False
     #: How far the deadlines of the case's open tasks move on (a resumed case: the days it was paused).
     shift: Duration | None = None
+    #: The messages from other cases this step took in (their ids), settled in its transaction.
+    delivered: list[int] = field(default_factory=list)
 
     def record(self, event: Event) -> None:
         self.events.append(event)
@@ -100,6 +103,8 @@ class Planned:
     shift: Duration | None = None  # how far the deadlines of the open tasks kept move on
     follow_up: dict[str, Any] | None = None  # the case's follow-up row (None: the model declares none)
     contact_month: dict[str, str] | None = None  # the monthly contact this step did (follow-up)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages to other cases (case_messages rows)
+    delivered: list[int] = field(default_factory=list)  # messages from other cases this step took in
 
     @property
     def case(self) -> Case:
@@ -158,18 +163,30 @@ class CaseRunner:
         self.script_engine = SafeScriptEngine(allow_scripts=allow_scripts)
         self.cache = WorkflowCache(cache_size)
         self._process_names: dict[int, str] = {}  # a version's name never changes
+        #: Called after a step that sent messages to other cases is written: the engine delivers them.
+        self.after_sending: Callable[[], Any] | None = None
+        self._sending = threading.local()
 
     # --- the unit of work ------------------------------------------------------------------------
 
-    def create(self, row: CaseRow, data: dict[str, Any], actor: str) -> Case:
-        """Start a new case's workflow and store it with its first steps."""
+    def create(self, row: CaseRow, data: dict[str, Any], actor: str, *,
+               message: tuple[int | None, str, dict[str, Any]] | None = None) -> Case:
+        """Start a new case's workflow and store it with its first steps; ``message`` (its id among
+        the messages cases sent, None for one from outside; its name and data) is one the process
+        starts on, taken in by this step."""
         bundle = self.catalog.bundle(row.process_version_id)
         step = Step(actor)
 
         def begin() -> Any:
-            with clock_module.using(self.clock), expressions.allowance():
+            with self.db.reading() as session, clock_module.using(self.clock), expressions.allowance(), \
+                    case_queries.answered_by(SessionQueries(session)):
                 workflow = bundle.new_workflow(self.script_engine)
                 runtime.start(workflow, data)
+                if message is not None:
+                    runtime.deliver_message(workflow, message[1], message[2])
+                    step.record(events.MessageReceived(message[1], message[2]))
+                    if message[0] is not None:
+                        step.delivered.append(message[0])
                 return workflow
 
         try:
@@ -185,6 +202,7 @@ class CaseRunner:
         except StepFailed as failed:  # no case was stored: there is no case to mark as an incident
             raise CaseNotStarted(failed.element, failed.reason) from failed
         self.cache.put(row.id, row.revision, workflow)
+        self._deliver_what_was_sent()
         return saved
 
     def change(self, case_id: str, actor: str, action: Action, *,
@@ -239,7 +257,8 @@ class CaseRunner:
             step = Step(actor)
             still = self._paused_at(session, row)
             try:
-                with clock_module.using(self.clock), expressions.allowance(), runtime.timers_standing_still(still):
+                with clock_module.using(self.clock), expressions.allowance(), runtime.timers_standing_still(still), \
+                        case_queries.answered_by(SessionQueries(session)):
                     action(workflow, row, step)
                     if not step.unchanged:
                         plan = self._plan(session, row, workflow, step, list(store.tasks_of_case(session, row.id)),
@@ -258,7 +277,14 @@ class CaseRunner:
                 runtime.discard(workflow)
                 raise
         self.cache.put(row.id, row.revision, workflow)
+        self._deliver_what_was_sent()
         return plan.case if plan is not None else None
+
+    def _deliver_what_was_sent(self) -> None:
+        """After a step is written: if it sent messages to other cases, they are delivered now."""
+        if getattr(self._sending, "sent", False) and self.after_sending is not None:
+            self._sending.sent = False
+            self.after_sending()
 
     @staticmethod
     def _paused_at(session: Session, row: CaseRow) -> datetime | None:
@@ -296,7 +322,8 @@ class CaseRunner:
                     try:
                         workflow = self._workflow(session, row)
                         step = Step(actor)
-                        with clock_module.using(self.clock), expressions.allowance():
+                        with clock_module.using(self.clock), expressions.allowance(), \
+                                case_queries.answered_by(SessionQueries(session)):
                             action(workflow, row, step)
                             if not step.unchanged:
                                 plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []),
@@ -313,6 +340,7 @@ class CaseRunner:
             # worker's next look at it is its next timer), and a cache of them is what made the
             # cyclic garbage collector walk hundreds of thousands of objects (docs/benchmarks.md).
             runtime.discard(plan.workflow)
+        self._deliver_what_was_sent()
         return [plan.case for plan in plans]
 
     def save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
@@ -332,6 +360,7 @@ class CaseRunner:
         self._pause_as_the_model_says(session, row, workflow, step)
         seen = runtime.snapshot(workflow)
         written = self._notices(session, row, workflow, step, existing, new)
+        sent = [self._sent(row, message, step, now) for message in runtime.take_outgoing(workflow)]
         status = row.status
         if step.status is not None:
             status = step.status
@@ -386,7 +415,20 @@ class CaseRunner:
                      "due_at": datetime.fromisoformat(t["due_at"])} for t in timers]
             if new or timers != (row.waiting_timers or []) else None,
             tasks=tasks, shift=step.shift, follow_up=follow_up, contact_month=contact_month,
+            sent=[row_ for row_ in sent if row_ is not None], delivered=list(step.delivered),
         )
+
+    @staticmethod
+    def _sent(row: CaseRow, message: Outgoing, step: Step, now: datetime) -> dict[str, Any] | None:
+        """The row a message or signal the step sent is kept in until it is delivered (None: it
+        goes to a party outside the engine, and the history is all that records it)."""
+        step.record(events.MessageSent(message.element, message.kind, message.name, message.to_process,
+                                       message.to_cases))
+        if message.to_process is None:
+            return None
+        return {"sender_case_id": row.id, "element": message.element, "kind": message.kind, "name": message.name,
+                "to_process": message.to_process, "to_case": None, "created_at": now,
+                "data": json_safe({**message.data, SENDER: row.id}), "cases": message.to_cases}
 
     def _pause_as_the_model_says(self, session: Session, row: CaseRow, workflow: Any, step: Step) -> None:
         """A task the model marks ``pausar_arendet`` holds the case still while it is open (sick
@@ -428,6 +470,15 @@ class CaseRunner:
         followup_store.add_contacts(session, [p.contact_month for p in plans if p.contact_month is not None])
         for plan in plans:
             outbox.write(session, plan.notifications, plan.now)
+        sent = [dict(message, to_case=case) for plan in plans for message in plan.sent
+                for case in (message["cases"] if message["cases"] is not None else (None,))]
+        case_message_store.add(session, [{k: v for k, v in m.items() if k != "cases"} for m in sent])
+        if sent:
+            self._sending.sent = True
+        for plan in plans:
+            for message_id in plan.delivered:
+                if not case_message_store.settle(session, message_id, "delivered", plan.now, plan.row.id):
+                    raise ConcurrentModification(f"message {message_id} was delivered by someone else")
 
     def _notices(self, session: Session, row: CaseRow, workflow: Any, step: Step, existing: list[HumanTaskRow],
                  new: bool) -> list[NewNotification]:
@@ -527,6 +578,20 @@ class CaseRunner:
         })
         raised = events.IncidentRaised(failed.element, failed.message)
         store.add_events(session, [history_row(row.id, now, actor, raised)])
+
+
+class SessionQueries:
+    """The answers to a model's questions about other cases (engine/spiff/case_queries.py), read
+    in the transaction of the step that asks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def count_open(self, process_key: str, field: str | None, value: Any) -> int:
+        return case_message_store.count_open(self.session, process_key, field, value)
+
+    def waiting(self, process_key: str, message: str) -> list[dict[str, Any]]:
+        return case_message_store.waiting_summaries(self.session, process_key, message)
 
 
 def new_case_id() -> str:

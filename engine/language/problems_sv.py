@@ -45,6 +45,7 @@ WHATS: list[tuple[str, str]] = [
     ("dueDate", "förfallodatumet (camunda:dueDate)"),
     ("followUpDate", "påminnelsedatumet (camunda:followUpDate)"),
     ("loop cardinality", "antalet varv (loopCardinality)"),
+    ("till_arende", "mottagande ärenden (till_arende)"),
     ("collection", "samlingen (camunda:collection)"),
     ("completion condition", "slutvillkoret (completionCondition)"),
     ("input expression", "indatauttrycket"),
@@ -209,20 +210,31 @@ MESSAGES: list[tuple[str, str]] = [
      "for good (use an intermediate message catch event)",
      "mottagaruppgifter stöds inte: motorn levererar aldrig deras meddelande, så ett ärende skulle bli "
      "stående där för alltid (använd en mellanliggande händelse som tar emot ett meddelande)"),
-    ("send tasks are not supported: the engine sends no messages (use a user task)",
-     "sändaruppgifter stöds inte: motorn skickar inga meddelanden (använd en användaruppgift)"),
     ("compensation events are not supported", "kompensationshändelser stöds inte"),
     ("link events are not supported (draw the sequence flow instead)",
      "länkhändelser stöds inte (rita sekvensflödet i stället)"),
     ("conditional events are not supported (use a gateway or a message)",
      "villkorshändelser stöds inte (använd en gateway eller ett meddelande)"),
-    ("signal events are not supported: the engine neither sends nor delivers signals (use a message)",
-     "signalhändelser stöds inte: motorn varken skickar eller levererar signaler (använd ett meddelande)"),
+    ("signal start events are not supported (open the case on a message start event instead)",
+     "signalstarthändelser stöds inte (låt i stället ärendet öppnas av en starthändelse för meddelanden)"),
+    ("{name} belongs on an element that sends a message or a signal",
+     "{name} hör hemma på ett element som skickar ett meddelande eller en signal"),
+    ("camunda:{attribute} runs code when the message is sent, which the engine does not do "
+     "(name the receiving process with the property till_process)",
+     "camunda:{attribute} kör kod när meddelandet skickas, vilket motorn inte gör "
+     "(ange den mottagande processen med egenskapen till_process)"),
+    ("the message has no name: give the event a message (messageRef) or a name",
+     "meddelandet har inget namn: ge händelsen ett meddelande (messageRef) eller ett namn"),
+    ("till_process '{key}' is not a process key", "till_process '{key}' är ingen processnyckel"),
+    ("till_arende belongs on a message: a signal goes to every case that waits for it",
+     "till_arende hör hemma på ett meddelande: en signal går till varje ärende som väntar på den"),
+    ("skicka names '{name}', which is not a field name", "skicka anger '{name}', som inte är ett fältnamn"),
+    ("the message goes to no case: the engine only records in the case's history that it was sent (name the "
+     "receiving process with the property till_process, or draw a message flow to an executable process)",
+     "meddelandet går inte till något ärende: motorn antecknar bara i ärendets historik att det skickades "
+     "(ange den mottagande processen med egenskapen till_process, eller rita ett meddelandeflöde till en "
+     "körbar process)"),
     ("the element <{element}> is not supported by the engine", "elementet <{element}> stöds inte av motorn"),
-    ("throwing a message is not supported: the engine sends no messages (messages come in through the "
-     "engine's API and are caught by message start, catch or boundary events)",
-     "att skicka ett meddelande stöds inte: motorn skickar inga meddelanden (meddelanden kommer in genom "
-     "motorns API och tas emot av start-, mellanliggande eller gränshändelser för meddelanden)"),
     ("loop markers are not supported (draw the loop with a gateway)",
      "loopmarkeringar stöds inte (rita loopen med en gateway)"),
     ("the business rule task names no decision (camunda:decisionRef)",

@@ -23,6 +23,10 @@ def timer_views(row: CaseRow) -> tuple[Timer, ...]:
                  for t in row.waiting_timers or ())
 
 
+#: How the case row lists a signal it waits for, beside its messages (engine/spiff/runtime.py).
+SIGNAL = "signal:"
+
+
 def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
     incident = None
     if row.incident:
@@ -32,5 +36,7 @@ def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
         id=row.id, process_key=row.process_key, process_version=row.process_version, status=row.status,
         participant=dict(row.participant), started_by=row.started_by, data=dict(row.data), created_at=row.created_at,
         updated_at=row.updated_at, next_due_at=row.next_due_at, incident=incident,
-        open_tasks=tuple(tasks), timers=timer_views(row), waiting_messages=tuple(row.waiting_messages or ()),
+        open_tasks=tuple(tasks), timers=timer_views(row),
+        waiting_messages=tuple(m for m in row.waiting_messages or () if not m.startswith(SIGNAL)),
+        waiting_signals=tuple(m[len(SIGNAL):] for m in row.waiting_messages or () if m.startswith(SIGNAL)),
     )

@@ -295,3 +295,27 @@ class WorkerRow(Base):
     last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ticks: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseMessageRow(Base):
+    """A message or signal one case sent to others, written with the sending step and delivered
+    after it (engine/cases/case_messages.py): each delivery marks its row in the receiving case's
+    own transaction, so a message is neither lost by a crash nor delivered twice."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender_case_id: Mapped[str] = mapped_column(String(36), index=True)
+    element: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal
+    name: Mapped[str] = mapped_column(String(200))
+    to_process: Mapped[str] = mapped_column(String(200))
+    # None: every case of to_process waiting for it (or a new case, if the process starts on it)
+    to_case: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None while it waits to be delivered; then delivered | started | not_waiting | no_receiver | shared
+    # (a message to every waiting case, shared out as one row per case)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_to: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.errors import ConcurrentModification, DuplicateCase
 from engine.persistence.models import (
     CaseEventRow,
+    CaseMessageRow,
     CaseRow,
     HumanTaskRow,
     NotificationRow,
@@ -241,6 +242,7 @@ def anything_due(session: Session, until: datetime) -> bool:
         select(CaseRow.id).where(CaseRow.next_due_at <= until).exists(),
         select(HumanTaskRow.id).where(HumanTaskRow.remind_at <= until).exists(),
         select(HumanTaskRow.id).where(HumanTaskRow.escalate_at <= until).exists(),
+        select(CaseMessageRow.id).where(CaseMessageRow.outcome.is_(None)).exists(),
     ]
     return bool(session.scalar(select(or_(*checks))))
 

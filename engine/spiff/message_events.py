@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
+
+from engine.spiff import case_messages
 
 
 class EngineMessage(MessageEventDefinition):
@@ -24,6 +27,10 @@ class EngineMessage(MessageEventDefinition):
 
     def catches(self, my_task: Any, event: Any) -> bool:
         return super().catches(my_task, event) and not (repeats(my_task) and busy(my_task))
+
+    def throw(self, my_task: Any) -> None:
+        # Sent to other cases, after the step is saved (engine/spiff/case_messages.py).
+        case_messages.note(my_task, "message", self.name)
 
     def details(self, my_task: Any) -> Any:
         # A repeating message whose last arrival's path is still running is not awaited meanwhile.
@@ -56,6 +63,18 @@ class EngineMessage(MessageEventDefinition):
         payload = dict(event.payload or {})
         payload.setdefault("result_var", self.result_var)
         my_task.internal_data[self.name] = payload
+
+
+class EngineSignal(SignalEventDefinition):
+    """A signal: caught by the cases of a process that wait for it, never inside the sending case."""
+
+    def throw(self, my_task: Any) -> None:
+        case_messages.note(my_task, "signal", self.name)
+
+
+def signal_event(name: str) -> BpmnEvent:
+    """The event the engine delivers to a case for a signal another case sent."""
+    return BpmnEvent(EngineSignal(name))
 
 
 def repeats(task: Any) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import SendTaskParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.defaults import (
@@ -21,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     IntermediateCatchEvent,
     IntermediateThrowEvent,
     ScriptTask,
+    SendTask,
     ServiceTask,
     StartEvent,
 )
@@ -28,6 +30,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
     CamundaEndEventParser,
+    CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
     CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
@@ -37,7 +40,8 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.definitions.validation import JOURNEY_PROPERTY
 from engine.language.follow_up import PREFIX
-from engine.spiff.message_events import EngineMessage
+from engine.spiff.case_messages import TO_PROCESS
+from engine.spiff.message_events import EngineMessage, EngineSignal
 from engine.spiff.specs import FOLLOW_UP, JOURNEY, START_FORM, form_from
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
@@ -67,9 +71,15 @@ class _EngineEventParsing:
     xpath: Any
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        """An event's ``camunda:property`` values, as a task's (e.g. a timer's ``under_paus``)."""
+        """An event's ``camunda:property`` values, as a task's (e.g. a timer's ``under_paus``); a
+        message sent along a message flow to an executable process goes to that process's cases."""
         properties = self.xpath(".//bpmn:extensionElements/camunda:properties/camunda:property")
-        return {p.get("name"): p.get("value") for p in properties}
+        extensions = {p.get("name"): p.get("value") for p in properties}
+        if not (extensions.get(TO_PROCESS) or "").strip():
+            receiver = message_flow_receiver(self.node)
+            if receiver:
+                extensions[TO_PROCESS] = receiver
+        return extensions
 
     def parse_timer_event(self, event: Any) -> Any:
         name = self.node.get("name", self.node.get("id"))
@@ -88,6 +98,12 @@ class _EngineEventParsing:
         if not parsed.name:
             self.raise_validation_exception("the message event names no message")
         return EngineMessage(parsed.name, parsed.correlation_properties, parsed.expression, parsed.result_var)
+
+    def parse_signal_event(self, signal_event: Any) -> Any:
+        parsed = super().parse_signal_event(signal_event)  # type: ignore[misc]
+        if not parsed.name:
+            self.raise_validation_exception("the signal event names no signal")
+        return EngineSignal(parsed.name, description=parsed.description)
 
 
 class StartEventParser(_EngineEventParsing, CamundaStartEventParser):
@@ -133,6 +149,32 @@ class BoundaryEventParser(_EngineEventParsing, CamundaBoundaryEventParser):
     pass
 
 
+class EngineSendTaskParser(_EngineEventParsing, CamundaEventDefinitionParser, SendTaskParser):
+    def create_task(self) -> Any:
+        return SendTaskParser.create_task(self)
+
+
+def message_flow_receiver(node: Any) -> str | None:
+    """The executable process a message flow from ``node`` leads to, if one does (the pool it ends
+    in, or the process of the element it ends at)."""
+    root = node.getroottree().getroot()
+    node_id = node.get("id")
+    for flow in root.iter(f"{{{BPMN_NS}}}messageFlow"):
+        if flow.get("sourceRef") != node_id:
+            continue
+        target = flow.get("targetRef") or ""
+        for participant in root.iter(f"{{{BPMN_NS}}}participant"):
+            if participant.get("id") == target:
+                target = participant.get("processRef") or ""
+                break
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("isExecutable") != "true":
+                continue
+            if process.get("id") == target or any(e.get("id") == target for e in process.iter()):
+                return str(process.get("id"))
+    return None
+
+
 class RefusedTaskParser(TaskParser):
     """Parses nothing: the construct is not allowed in this deployment."""
 
@@ -165,6 +207,7 @@ class EngineParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (ThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
+        full_tag("sendTask"): (EngineSendTaskParser, SendTask),
         full_tag("scriptTask"): (RefusedScriptTaskParser, ScriptTask),
         full_tag("serviceTask"): (RefusedServiceTaskParser, ServiceTask),
     }

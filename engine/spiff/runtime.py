@@ -27,7 +27,9 @@ from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
 from engine.spiff import deep, timer_events
 from engine.spiff import outputs as output_parameters
-from engine.spiff.message_events import EngineMessage, message_event, repeats
+from engine.spiff.case_messages import Outgoing
+from engine.spiff.case_messages import take as take_sent
+from engine.spiff.message_events import EngineMessage, EngineSignal, message_event, repeats, signal_event
 from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
 from engine.spiff.variables import publish, record, variables
@@ -229,7 +231,8 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
     completed = workflow.is_completed()
     data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *pending])
     data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
-    return Snapshot(completed, ready, timers, waiting_messages(workflow), data, cycles)
+    waiting = waiting_messages(workflow) + [SIGNAL + name for name in waiting_signals(workflow)]
+    return Snapshot(completed, ready, timers, waiting, data, cycles)
 
 
 def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> int:
@@ -374,6 +377,28 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> 
     record(workflow, data)
     workflow.send_event(message_event(name, data))
     run_engine_steps(workflow, data)
+
+
+#: How a waiting signal is listed beside the messages a case waits for (the case row's list).
+SIGNAL = "signal:"
+
+
+def waiting_signals(workflow: BpmnWorkflow) -> list[str]:
+    names = []
+    for pending in workflow.waiting_events():
+        if pending is not None and pending.event_type == EngineSignal.__name__ and pending.name not in names:
+            names.append(pending.name)
+    return names
+
+
+def deliver_signal(workflow: BpmnWorkflow, name: str) -> None:
+    workflow.send_event(signal_event(name))
+    run_engine_steps(workflow)
+
+
+def take_outgoing(workflow: BpmnWorkflow) -> list[Outgoing]:
+    """The messages and signals the case sent since the last call (written with the step)."""
+    return take_sent(workflow)
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:

@@ -9,6 +9,7 @@ The script engine is not serialized: :mod:`engine.spiff.state` sets it again aft
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -18,6 +19,7 @@ from engine import clock
 from engine.errors import EngineError
 from engine.language import expressions
 from engine.language.timers import LOCAL_TZ
+from engine.spiff import case_queries
 
 
 def _now() -> Any:
@@ -29,7 +31,7 @@ def _today() -> Any:
     return clock.now().astimezone(LOCAL_TZ).date()
 
 
-ENGINE_FUNCTIONS = {"now": _now, "today": _today}
+ENGINE_FUNCTIONS: dict[str, Callable[..., object]] = {"now": _now, "today": _today, **case_queries.FUNCTIONS}
 
 
 class SafeScriptEngine(PythonScriptEngine):

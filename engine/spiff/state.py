@@ -21,6 +21,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers import EventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
@@ -33,7 +34,7 @@ from SpiffWorkflow.task import Task
 
 from engine.language.notice_templates import Notices, NoticeSpec
 from engine.spiff import task_tree
-from engine.spiff.message_events import EngineMessage
+from engine.spiff.message_events import EngineMessage, EngineSignal
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
@@ -45,6 +46,7 @@ _CONFIG[EngineTimeDate] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineDuration] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineMessage] = MessageEventDefinitionConverter
+_CONFIG[EngineSignal] = EventDefinitionConverter
 
 
 def _workflow_to_dict(registry: Any, workflow: Any) -> dict[str, Any]:

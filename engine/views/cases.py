@@ -204,6 +204,8 @@ class Case:
     open_tasks: tuple[Task, ...] = field(default=())
     timers: tuple[Timer, ...] = field(default=())
     waiting_messages: tuple[str, ...] = field(default=())
+    #: Signals the case waits for: other cases send them, nobody reports them.
+    waiting_signals: tuple[str, ...] = field(default=())
 
 
 #: What a list of cases can be sorted by (:class:`CaseFilter`, ``WorkflowEngine.case_page``).

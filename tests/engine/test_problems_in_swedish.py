@@ -213,15 +213,33 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
      "pausar_arendet is 'kanske'; write ja or nej"),
     *[(kind, [("a.bpmn", through(f'<bpmn:{kind} id="t" />'))], "not supported" if kind != "scriptTask" else "disabled")
       for kind in ("serviceTask", "complexGateway", "adHocSubProcess", "transaction", "scriptTask",
-                   "eventBasedGateway", "receiveTask", "sendTask")],
+                   "eventBasedGateway", "receiveTask")],
     *[(definition, [("a.bpmn", through(f'<bpmn:intermediateCatchEvent id="t"><bpmn:{definition} />'
                                         "</bpmn:intermediateCatchEvent>"))], "events are not supported")
-      for definition in ("compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition",
-                         "signalEventDefinition")],
+      for definition in ("compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition")],
     ("unknown element", [("a.bpmn", through(task() + '<bpmn:callConversation id="c" />'))],
      "the element <callConversation> is not supported"),
-    ("message thrown", [("a.bpmn", through('<bpmn:intermediateThrowEvent id="t"><bpmn:messageEventDefinition />'
-                                           "</bpmn:intermediateThrowEvent>"))], "throwing a message"),
+    ("message without a name", [("a.bpmn", through('<bpmn:intermediateThrowEvent id="t"><bpmn:messageEventDefinition />'
+                                                   "</bpmn:intermediateThrowEvent>"))], "the message has no name"),
+    ("message to nobody", [("a.bpmn", through('<bpmn:sendTask id="t" name="Skicka" />'))], "goes to no case"),
+    ("signal start", [("a.bpmn", through(task()).replace(
+        b'<bpmn:startEvent id="start" />',
+        b'<bpmn:startEvent id="start"><bpmn:signalEventDefinition /></bpmn:startEvent>'))],
+     "signal start events"),
+    ("sending property elsewhere", [("a.bpmn", through(task(extra=props(till_process="x"))))],
+     "till_process belongs on an element that sends"),
+    ("message sent by code", [("a.bpmn", through('<bpmn:sendTask id="t" name="S" camunda:class="a.B" />'))],
+     "camunda:class runs code"),
+    *[(f"sending: {what}", [("a.bpmn", through(with_props("sendTask", "t", **{name: value})))], expected)
+      for what, name, value, expected in (
+          ("key", "till_process", "a b", "till_process 'a b' is not a process key"),
+          ("fields", "skicka", "ok, 1x", "skicka names '1x'"),
+          ("cases", "till_arende", "__import__('os')", "till_arende '__import__('os')' is refused"))],
+    ("signal to cases", [("a.bpmn", through('<bpmn:intermediateThrowEvent id="t"><bpmn:extensionElements>'
+                                            '<camunda:properties><camunda:property name="till_arende" value="x" />'
+                                            '</camunda:properties></bpmn:extensionElements>'
+                                            '<bpmn:signalEventDefinition /></bpmn:intermediateThrowEvent>'))],
+     "till_arende belongs on a message"),
     ("loop marker", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics />"))], "loop markers"),
     ("multi-instance without count", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics />"))],
      "needs a loop cardinality"),

@@ -19,6 +19,7 @@ from engine.definitions.validation.common import (
     one_line,
     short,
 )
+from engine.definitions.validation.case_messages import lint_sending
 from engine.definitions.validation.followup import lint_follow_up
 from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
@@ -27,7 +28,7 @@ from engine.language import expressions, timers
 
 FLOW_NODES = {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity",
+    "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity", "sendTask",
     "exclusiveGateway", "parallelGateway", "inclusiveGateway",
 }
 #: Elements that may stand in a process but carry no behaviour the engine needs to run.
@@ -54,18 +55,12 @@ REFUSED = {
     "event on a user task instead)",
     "receiveTask": "receive tasks are not supported: the engine never delivers their message, so a case would "
     "wait there for good (use an intermediate message catch event)",
-    "sendTask": "send tasks are not supported: the engine sends no messages (use a user task)",
 }
 REFUSED_EVENTS = {
     "compensateEventDefinition": "compensation events are not supported",
     "linkEventDefinition": "link events are not supported (draw the sequence flow instead)",
     "conditionalEventDefinition": "conditional events are not supported (use a gateway or a message)",
-    # Nothing sends a signal to a case: one waiting for a signal would wait for good.
-    "signalEventDefinition": "signal events are not supported: the engine neither sends nor delivers signals "
-    "(use a message)",
 }
-#: Events that throw a message: the engine has no one to deliver it to.
-MESSAGE_THROWERS = ("intermediateThrowEvent", "endEvent")
 #: Elements a boundary event can be attached to.
 ACTIVITIES = {
     "task", "userTask", "manualTask", "businessRuleTask", "subProcess", "callActivity", "receiveTask",
@@ -244,13 +239,11 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         child_kind = local(child)
         if child_kind in REFUSED_EVENTS:
             add(node, REFUSED_EVENTS[child_kind])
-        if child_kind == "messageEventDefinition" and kind in MESSAGE_THROWERS:
-            add(node, "throwing a message is not supported: the engine sends no messages (messages come in "
-                      "through the engine's API and are caught by message start, catch or boundary events)")
         if child_kind == "standardLoopCharacteristics":
             add(node, "loop markers are not supported (draw the loop with a gateway)")
         if child_kind == "multiInstanceLoopCharacteristics":
             _lint_multi_instance(node, child, add)
+    lint_sending(node, add)
     if kind == "sequenceFlow":
         _lint_condition(node, add)
     elif kind == "userTask":

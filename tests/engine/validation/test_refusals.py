@@ -387,14 +387,6 @@ def test_an_event_based_gateway_is_refused(tmp_path: Path) -> None:
     pytest.param('<bpmn:receiveTask id="vanta_svar" name="Vänta på svar" messageRef="Message_brev" />',
                  "vanta_svar", 'vanta_svar "Vänta på svar"', "receive tasks are not supported",
                  id="receive-task"),
-    pytest.param('<bpmn:sendTask id="skicka" name="Skicka kallelse" messageRef="Message_brev" />',
-                 "skicka", 'skicka "Skicka kallelse"', "send tasks are not supported", id="send-task"),
-    pytest.param('<bpmn:intermediateCatchEvent id="larm" name="Larm"><bpmn:signalEventDefinition '
-                 'signalRef="Signal_larm" /></bpmn:intermediateCatchEvent>',
-                 "larm", 'larm "Larm"', "signal events are not supported", id="signal-catch"),
-    pytest.param('<bpmn:intermediateThrowEvent id="meddela" name="Meddela AF"><bpmn:messageEventDefinition '
-                 'messageRef="Message_brev" /></bpmn:intermediateThrowEvent>',
-                 "meddela", 'meddela "Meddela AF"', "throwing a message is not supported", id="message-throw"),
 ])
 def test_a_step_the_engine_could_never_finish_is_refused(tmp_path: Path, element: str, element_id: str,
                                                          label: str, says: str) -> None:
