@@ -25,6 +25,8 @@ EVENTS = {
     events.TaskEscalated.event: _l("Eskalerad"),
     events.TimerFired.event: _l("Tidsgräns nådd"),
     events.MessageReceived.event: _l("Händelse rapporterad"),
+    events.MessageSent.event: _l("Besked skickat till andra ärenden"),
+    events.SignalReceived.event: _l("Signal från ett annat ärende"),
     events.DataCorrected.event: _l("Uppgifter rättade"),
     events.IncidentRaised.event: _l("Fel i processen"),
     events.IncidentResolved.event: _l("Fel åtgärdat"),
