@@ -275,7 +275,7 @@ class WorkflowEngine:
         """The interventions participants are registered in (process property ``deltagarresa``),
         newest version of each, with what registration asks."""
         found = [self.registration(version.key) for version in self.processes()]
-        return [r for r in found if r is not None and r.journey]
+        return [r for r in found if r is not None and r.journey and r.by_hand]
 
     def registration(self, process_key: str) -> Registration | None:
         """What starting a case of ``process_key`` asks (its newest version's start form, and
@@ -286,7 +286,7 @@ class WorkflowEngine:
                 return None
             version_id, name, number = version.id, version.name, version.version
         journey, form = self.catalog.start(version_id)
-        return Registration(process_key, name, number, form, journey)
+        return Registration(process_key, name, number, form, journey, self.catalog.starts_plainly(version_id))
 
     def _changed(self, case_id: str, saved: Case | None) -> Case:
         return saved if saved is not None else self.case(case_id)

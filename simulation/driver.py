@@ -170,6 +170,9 @@ class Simulation:
         master = random.Random(s.seed)  # noqa: S311 - simulation, not secrets
         starts: list[tuple[int, str, int]] = []  # (day, process, seed of the case)
         for key in self.models:
+            registration = self._engine.registration(key)
+            if registration is not None and not registration.by_hand:
+                continue  # the process opens its cases itself: they are adopted as they open
             for _ in range(s.cases):
                 starts.append((master.randrange(min(START_SPREAD_DAYS, 30 * s.months) or 1), key,
                                master.getrandbits(64)))
@@ -309,7 +312,7 @@ class Simulation:
         with contextlib.suppress(StepFailed):  # a case became an incident: the checks below report it
             self.engine.advance_clock(to=to)
         now = self.clock.now()
-        for summary in self._engine.cases(limit=1_000_000):
+        for summary in self._adopted(self._engine.cases(limit=1_000_000)):
             live = self._by_id.get(summary.id)
             if live is None:
                 continue
@@ -317,6 +320,28 @@ class Simulation:
                 and summary.next_due_at <= now
             if summary.updated_at != live.updated_at or due_late or summary.incident is not None:
                 self._check(live, timers_due_by=now)
+
+    def _adopted(self, cases: list[Case]) -> list[Case]:
+        """``cases``, after taking on as simulated cases those the engine opened itself (a timer or
+        a message from another case opened them), oldest first, each with a random stream of its own."""
+        new = sorted((c for c in cases if c.id not in self._by_id and c.process_key in self.models),
+                     key=lambda c: (c.created_at, c.process_key, c.id))
+        for case in new:
+            number = len(self.live)
+            rng = random.Random(f"{self.settings.seed}:{number}")  # noqa: S311 - simulation, not secrets
+            watch = invariants.CaseWatch(number, case.id, case.process_key, self.models[case.process_key],
+                                         case.created_at)
+            live = _Live(watch, rng, Chooser(rng, self.models[case.process_key]))
+            self.live.append(live)
+            self._by_id[case.id] = live
+        return cases
+
+    def _check_others(self, moved: _Live) -> None:
+        """Check every other case that changed (or opened) since it was last checked."""
+        for summary in self._adopted(self._engine.cases(limit=1_000_000)):
+            live = self._by_id.get(summary.id)
+            if live is not None and live is not moved and summary.updated_at != live.updated_at:
+                self._check(live)
 
     def _do(self, live: _Live | None, step: Step, rng: random.Random | None = None) -> None:
         """Take one step (start, complete, message, pause, resume, cancel), then check its case."""
@@ -347,7 +372,11 @@ class Simulation:
                 str(getattr(refused, "fields", "")))) from refused
         assert live is not None
         cost = time.perf_counter() - began
+        sent = any(e.event == "MessageSent" for e in self._engine.history(live.watch.case_id,
+                                                                          after=live.watch.last_event))
         case = self._check(live)
+        if sent:  # the step's messages and signals moved other cases on, or opened new ones
+            self._check_others(live)
         self.report.step_cost_by_age.setdefault(live.watch.process, {}).setdefault(
             invariants.age_months(live.watch.started, self.clock.now()), []).append(cost)
         live.status = case.status

@@ -135,6 +135,8 @@ class Registration:
     version: int
     form: Form
     journey: bool
+    #: False for a process that opens its cases itself (on a message or a timer): nobody starts one.
+    by_hand: bool = True
 
 
 @dataclass(frozen=True)
