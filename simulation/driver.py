@@ -318,7 +318,8 @@ class Simulation:
                 continue
             due_late = summary.status == "open" and summary.incident is None and summary.next_due_at is not None \
                 and summary.next_due_at <= now
-            if summary.updated_at != live.updated_at or due_late or summary.incident is not None:
+            changed = live.case is None or summary.revision != live.case.revision
+            if changed or due_late or summary.incident is not None:
                 self._check(live, timers_due_by=now)
 
     def _adopted(self, cases: list[Case]) -> list[Case]:
@@ -340,7 +341,7 @@ class Simulation:
         """Check every other case that changed (or opened) since it was last checked."""
         for summary in self._adopted(self._engine.cases(limit=1_000_000)):
             live = self._by_id.get(summary.id)
-            if live is not None and live is not moved and summary.updated_at != live.updated_at:
+            if live is not None and live is not moved and (live.case is None or summary.revision != live.case.revision):
                 self._check(live)
 
     def _do(self, live: _Live | None, step: Step, rng: random.Random | None = None) -> None:

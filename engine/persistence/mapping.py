@@ -39,4 +39,5 @@ def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
         open_tasks=tuple(tasks), timers=timer_views(row),
         waiting_messages=tuple(m for m in row.waiting_messages or () if not m.startswith(SIGNAL)),
         waiting_signals=tuple(m[len(SIGNAL):] for m in row.waiting_messages or () if m.startswith(SIGNAL)),
+        revision=row.revision,
     )

@@ -208,6 +208,9 @@ class Case:
     waiting_messages: tuple[str, ...] = field(default=())
     #: Signals the case waits for: other cases send them, nobody reports them.
     waiting_signals: tuple[str, ...] = field(default=())
+    #: How many times the case has been changed: a change always raises it (updated_at may not move
+    #: between two changes at the same moment).
+    revision: int = 0
 
 
 #: What a list of cases can be sorted by (:class:`CaseFilter`, ``WorkflowEngine.case_page``).

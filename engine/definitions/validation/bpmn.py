@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.validation.case_messages import lint_sending
 from engine.definitions.validation.common import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -19,7 +20,6 @@ from engine.definitions.validation.common import (
     one_line,
     short,
 )
-from engine.definitions.validation.case_messages import lint_sending
 from engine.definitions.validation.followup import lint_follow_up
 from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
