@@ -330,6 +330,7 @@ def case_as_seen(user: User, case: Case, forms: Mapping[str, Form], start: Form 
         open_tasks=case.open_tasks if sees(user, case, Part.OPEN_TASKS) else (),
         timers=case.timers if sees(user, case, Part.OPEN_TASKS) else (),
         waiting_messages=case.waiting_messages if sees(user, case, Part.OPEN_TASKS) else (),
+        waiting_signals=case.waiting_signals if sees(user, case, Part.OPEN_TASKS) else (),
         next_due_at=case.next_due_at if sees(user, case, Part.OPEN_TASKS) else None,
         incident=case.incident if sees(user, case, Part.INCIDENT) else None,
     )

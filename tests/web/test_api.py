@@ -136,6 +136,20 @@ def test_a_message_reaches_a_case_that_waits_for_it(deployed: Api) -> None:
     assert deployed.post("/cases/nope/messages", "lena", {"name": "x"}).status_code == 404
 
 
+def test_a_message_to_a_process_that_starts_on_it_opens_a_case(api: Api) -> None:
+    xml = (BPMN_DIR / "case_messages.bpmn").read_bytes()
+    assert api.post("/processes", "designer", data=xml, content_type="application/xml", json=None).status_code == 201
+
+    opened = api.post("/processes/kvitto_test/messages", "admin", {"name": "urval_klart", "data": {"valda": []}})
+    assert opened.status_code == 201, opened.get_json()
+    case = opened.get_json()
+    assert case["process"] == "kvitto_test" and [t["name"] for t in case["open_tasks"]] == ["lasa"]
+    assert api.post("/processes/kvitto_test/messages", "admin", {"name": "annat"}).status_code == 409
+    assert api.post("/processes/kvitto_test/messages", "lena", {"name": "urval_klart"}).status_code in (403, 404)
+    by_hand = api.post("/cases", "admin", {"process": "kvitto_test", "participant": {"name": "X"}})
+    assert by_hand.status_code == 409 and "opens its cases itself" in by_hand.get_json()["message"]
+
+
 def test_the_simulated_clock_moves_and_fires_what_falls_due(deployed: Api) -> None:
     case = _start(deployed)
     task = case["open_tasks"][0]
@@ -195,9 +209,10 @@ def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
     document = api.client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
-        "/processes", "/cases", "/cases/{id}", "/cases/{id}/messages", "/tasks", "/tasks/{id}/claim",
-        "/tasks/{id}/unclaim", "/tasks/{id}/complete", "/notifications", "/clock"}
+        "/processes", "/processes/{key}/messages", "/cases", "/cases/{id}", "/cases/{id}/messages", "/tasks",
+        "/tasks/{id}/claim", "/tasks/{id}/unclaim", "/tasks/{id}/complete", "/notifications", "/clock"}
     routes = {r.rule.removeprefix("/api/v1").replace("<case_id>", "{id}").replace("<task_id>", "{id}")
+              .replace("<process>", "{key}")
               for r in api.client.application.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes - {"/openapi.json"} == set(document["paths"])
 

@@ -109,6 +109,9 @@ def start_case() -> tuple[Response, int]:
     start = engine().registration(process)
     if start is None:
         raise NotFound(f"process '{process}' is not deployed")
+    if not start.by_hand:
+        raise Conflict(f"process '{process}' opens its cases itself (on a message or a timer); "
+                       "it cannot be started by hand")
     participant, data = body.get("participant"), body.get("data") or {}
     fields = dict.fromkeys(sorted(set(body) - START_FIELDS), "okänt fält")
     if not isinstance(participant, dict):
@@ -179,6 +182,22 @@ def send_message(case_id: str) -> tuple[Response, int]:
     engine().send_message(case.id, name, data, me().username)
     log_access(me(), case.id, f"message.{name}")
     return jsonify({"case_id": case.id, "name": name}), 202
+
+
+@blueprint.post("/processes/<process>/messages")
+def start_on_message(process: str) -> tuple[Response, int]:
+    """A message to a process that opens its cases on one (a message start event): a new case."""
+    authz.require(me(), authz.Action.START_CASE, process)
+    body = _body()
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("'name' is required", {"fields": {"name": "required"}})
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
+    case = engine().start_on_message(process, name, data, me().username)
+    log_access(me(), case.id, "case.started")
+    return jsonify(_case_json(case)), 201
 
 
 # --- tasks ----------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ def case_json(case: Case, history: Sequence[CaseEvent], personnummer: str, *, tr
         "next_due_at": _iso(case.next_due_at),
         "timers": [{"element": t.element, "title": t.title, "due_at": _iso(t.due_at)} for t in case.timers],
         "waiting_messages": list(case.waiting_messages),
+        "waiting_signals": list(case.waiting_signals),
         "incident": None if case.incident is None else {
             "element": case.incident.element, "message": case.incident.message, "at": _iso(case.incident.at),
             **({"traceback": case.incident.traceback} if traceback else {})},

@@ -89,6 +89,7 @@ SCHEMAS: dict[str, Any] = {
                 "element": {"type": "string"}, "title": {"type": "string"},
                 "due_at": {"type": "string", "format": "date-time"}}}},
             "waiting_messages": {"type": "array", "items": {"type": "string"}},
+            "waiting_signals": {"type": "array", "items": {"type": "string"}},
             "incident": {"type": ["object", "null"]},
             "history": {"type": "array", "items": {"type": "object", "properties": {
                 "at": {"type": "string", "format": "date-time"}, "event": {"type": "string"},
@@ -160,6 +161,13 @@ def document(simulated_clock: bool) -> dict[str, Any]:
             body=_json({"type": "object", "required": ["name"], "properties": {
                 "name": {"type": "string"}, "data": {"type": "object"}}}, "the message"),
             params=[_path_param("id")])},
+        "/processes/{key}/messages": {"post": _op(
+            "A message to a process that opens its cases on it (a message start event): starts a case",
+            {"201": _json(_ref("Case"), "the new case"),
+             "409": _json(_ref("Error"), "the process does not open a case on that message")},
+            body=_json({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string"}, "data": {"type": "object"}}}, "the message"),
+            params=[_path_param("key")])},
         "/tasks": {"get": _op("Open tasks: the caller's work, one case's, or overdue",
                               {"200": _json({"type": "array", "items": _ref("Task")}, "tasks")},
                               params=[_query("case", "a case id"), _query("mine", "1: assigned to me"),
