@@ -590,8 +590,8 @@ class SessionQueries:
     def count_open(self, process_key: str, field: str | None, value: Any) -> int:
         return case_message_store.count_open(self.session, process_key, field, value)
 
-    def waiting(self, process_key: str, message: str) -> list[dict[str, Any]]:
-        return case_message_store.waiting_summaries(self.session, process_key, message)
+    def waiting(self, process_key: str, message: str, field: str | None, value: Any) -> list[dict[str, Any]]:
+        return case_message_store.waiting_summaries(self.session, process_key, message, field, value)
 
 
 def new_case_id() -> str:

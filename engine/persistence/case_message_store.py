@@ -46,13 +46,17 @@ def waiting_cases(session: Session, process_key: str, waits_for: str) -> list[st
     return [case_id for case_id, waiting, incident in rows if waits_for in (waiting or ()) and not incident]
 
 
-def waiting_summaries(session: Session, process_key: str, waits_for: str) -> list[dict[str, Any]]:
-    """What a model may read of the open cases of a process that wait for a message: the case,
-    the participant's name and when the case began, oldest first."""
-    rows = session.execute(select(CaseRow.id, CaseRow.waiting_messages, CaseRow.incident, CaseRow.participant,
-                                  CaseRow.created_at)
-                           .where(CaseRow.process_key == process_key, CaseRow.status.in_(OPEN))
-                           .order_by(CaseRow.created_at, CaseRow.id)).all()
+def waiting_summaries(session: Session, process_key: str, waits_for: str, field: str | None = None,
+                      value: Any = None) -> list[dict[str, Any]]:
+    """What a model may read of the open cases of a process that wait for a message (those with
+    ``value`` in ``field`` if one is given): the case, the participant's name and when the case
+    began, oldest first."""
+    query = (select(CaseRow.id, CaseRow.waiting_messages, CaseRow.incident, CaseRow.participant, CaseRow.created_at)
+             .where(CaseRow.process_key == process_key, CaseRow.status.in_(OPEN))
+             .order_by(CaseRow.created_at, CaseRow.id))
+    if field is not None:
+        query = query.where(CaseRow.data[field].as_string() == str(value))
+    rows = session.execute(query).all()
     return [{"arende": case_id, "namn": str((participant or {}).get("name") or ""),
              "startat": created.date().isoformat()}
             for case_id, waiting, incident, participant, created in rows

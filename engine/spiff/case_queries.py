@@ -4,8 +4,10 @@
 process have that value in a field (a caseload limit); ``count_open_cases("samverkansteamet")`` —
 how many are open at all; ``cases_waiting_for("gemensamma_taget", "urvalsbesked")`` — the open cases
 of a process that wait for a message, each as ``{"arende", "namn", "startat"}`` (who a selection
-meeting chooses among). The answers come from the database, read in the step's own transaction
-(the engine sets who answers while it steps a case); outside a step there is nobody to ask.
+meeting chooses among); ``cases_waiting_for("gemensamma_taget", "urval_genomfort", "urvalsmote_datum",
+urvalsmote_datum)`` only those with that value in a field. The answers come from the database, read
+in the step's own transaction (the engine sets who answers while it steps a case); outside a step
+there is nobody to ask.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ MAX_LISTED = 500
 class CaseQueries(Protocol):
     def count_open(self, process_key: str, field: str | None, value: Any) -> int: ...
 
-    def waiting(self, process_key: str, message: str) -> list[dict[str, Any]]: ...
+    def waiting(self, process_key: str, message: str, field: str | None, value: Any) -> list[dict[str, Any]]: ...
 
 
 _answering: ContextVar[CaseQueries | None] = ContextVar("case_queries", default=None)
@@ -52,18 +54,24 @@ def _text(value: object, function: str, what: str) -> str:
     return value.strip()
 
 
+def _field(function: str, field: object, value: object) -> str | None:
+    name = None if field is None else _text(field, function, "a field name")
+    if value is not None and not isinstance(value, str | int | float | bool):
+        raise ExpressionFailed(f"{function}() compares a field with text or a number")
+    return name
+
+
 def count_open_cases(process: object, field: object = None, value: object = None) -> int:
     key = _text(process, "count_open_cases", "a process key")
-    name = None if field is None else _text(field, "count_open_cases", "a field name")
-    if value is not None and not isinstance(value, str | int | float | bool):
-        raise ExpressionFailed("count_open_cases() compares a field with text or a number")
-    return _queries("count_open_cases").count_open(key, name, value)
+    return _queries("count_open_cases").count_open(key, _field("count_open_cases", field, value), value)
 
 
-def cases_waiting_for(process: object, message: object) -> list[dict[str, Any]]:
+def cases_waiting_for(process: object, message: object, field: object = None,
+                      value: object = None) -> list[dict[str, Any]]:
     key = _text(process, "cases_waiting_for", "a process key")
     name = _text(message, "cases_waiting_for", "a message name")
-    return _queries("cases_waiting_for").waiting(key, name)[:MAX_LISTED]
+    found = _queries("cases_waiting_for").waiting(key, name, _field("cases_waiting_for", field, value), value)
+    return found[:MAX_LISTED]
 
 
 FUNCTIONS: dict[str, Callable[..., object]] = {

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.api import WorkflowEngine
 from engine.errors import Conflict
+from engine.cases.runner import SessionQueries
 from engine.persistence import case_message_store
 from engine.persistence.models import CaseMessageRow
 from engine.views import Case
@@ -116,3 +117,16 @@ def test_a_message_left_undelivered_by_a_crash_is_delivered_on_the_next_tick_onc
     assert journey.open_task_names(waiting) == ["borja"]
     assert len(journey.history(waiting, "MessageReceived")) == 1
     assert len(restarted.cases("kvitto_test")) == 1
+
+
+def test_the_waiting_cases_a_model_reads_can_be_narrowed_by_a_field(journey: Journey) -> None:
+    journey.deploy("case_messages.bpmn")
+    annas = [participant(journey, "anna"), participant(journey, "anna")]
+    bos = participant(journey, "bo")
+    with journey.db.reading() as session:
+        queries = SessionQueries(session)
+        assert [c["arende"] for c in queries.waiting("deltagare_test", "urvalsbesked", "handlaggare", "anna")] == \
+            [c.id for c in annas]
+        assert [c["arende"] for c in queries.waiting("deltagare_test", "urvalsbesked", None, None)] == \
+            [*(c.id for c in annas), bos.id]
+        assert queries.count_open("deltagare_test", "handlaggare", "bo") == 1
