@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.api import WorkflowEngine
-from engine.errors import Conflict
 from engine.cases.runner import SessionQueries
+from engine.errors import Conflict
 from engine.persistence import case_message_store
 from engine.persistence.models import CaseMessageRow
 from engine.views import Case
