@@ -179,7 +179,7 @@ class CaseRunner:
 
         def begin() -> Any:
             with self.db.reading() as session, clock_module.using(self.clock), expressions.allowance(), \
-                    case_queries.answered_by(SessionQueries(session)):
+                    case_queries.answered_by(SessionQueries(session, row.id)):
                 workflow = bundle.new_workflow(self.script_engine)
                 runtime.start(workflow, data)
                 if message is not None:
@@ -258,7 +258,7 @@ class CaseRunner:
             still = self._paused_at(session, row)
             try:
                 with clock_module.using(self.clock), expressions.allowance(), runtime.timers_standing_still(still), \
-                        case_queries.answered_by(SessionQueries(session)):
+                        case_queries.answered_by(SessionQueries(session, row.id)):
                     action(workflow, row, step)
                     if not step.unchanged:
                         plan = self._plan(session, row, workflow, step, list(store.tasks_of_case(session, row.id)),
@@ -323,7 +323,7 @@ class CaseRunner:
                         workflow = self._workflow(session, row)
                         step = Step(actor)
                         with clock_module.using(self.clock), expressions.allowance(), \
-                                case_queries.answered_by(SessionQueries(session)):
+                                case_queries.answered_by(SessionQueries(session, row.id)):
                             action(workflow, row, step)
                             if not step.unchanged:
                                 plans.append(self._plan(session, row, workflow, step, existing.get(row.id, []),
@@ -582,16 +582,18 @@ class CaseRunner:
 
 class SessionQueries:
     """The answers to a model's questions about other cases (engine/spiff/case_queries.py), read
-    in the transaction of the step that asks."""
+    in the transaction of the step that asks; the asking case itself is never among them."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, asking: str) -> None:
         self.session = session
+        self.asking = asking
 
     def count_open(self, process_key: str, field: str | None, value: Any) -> int:
-        return case_message_store.count_open(self.session, process_key, field, value)
+        return case_message_store.count_open(self.session, process_key, field, value, other_than=self.asking)
 
     def waiting(self, process_key: str, message: str, field: str | None, value: Any) -> list[dict[str, Any]]:
-        return case_message_store.waiting_summaries(self.session, process_key, message, field, value)
+        return [c for c in case_message_store.waiting_summaries(self.session, process_key, message, field, value)
+                if c["arende"] != self.asking]
 
 
 def new_case_id() -> str:

@@ -63,11 +63,11 @@ def waiting_summaries(session: Session, process_key: str, waits_for: str, field:
             if waits_for in (waiting or ()) and not incident]
 
 
-def count_open(session: Session, process_key: str, field: str | None, value: Any) -> int:
-    """How many open (or paused) cases of a process there are, those whose data ``field`` is
-    ``value`` if a field is given."""
+def count_open(session: Session, process_key: str, field: str | None, value: Any, other_than: str = "") -> int:
+    """How many open (or paused) cases of a process there are besides ``other_than``, those whose
+    data ``field`` is ``value`` if a field is given."""
     query = select(func.count()).select_from(CaseRow).where(CaseRow.process_key == process_key,
-                                                            CaseRow.status.in_(OPEN))
+                                                            CaseRow.status.in_(OPEN), CaseRow.id != other_than)
     if field is not None:
         query = query.where(CaseRow.data[field].as_string() == str(value))
     return int(session.scalar(query) or 0)

@@ -1,13 +1,13 @@
 """What a model may ask about other cases, in its expressions, without code.
 
-``count_open_cases("gemensamma_taget", "handlaggare", handlaggare)`` — how many open cases of a
-process have that value in a field (a caseload limit); ``count_open_cases("samverkansteamet")`` —
-how many are open at all; ``cases_waiting_for("gemensamma_taget", "urvalsbesked")`` — the open cases
-of a process that wait for a message, each as ``{"arende", "namn", "startat"}`` (who a selection
-meeting chooses among); ``cases_waiting_for("gemensamma_taget", "urval_genomfort", "urvalsmote_datum",
-urvalsmote_datum)`` only those with that value in a field. The answers come from the database, read
-in the step's own transaction (the engine sets who answers while it steps a case); outside a step
-there is nobody to ask.
+``count_open_cases("gemensamma_taget", "handlaggare", handlaggare)`` — how many other open cases
+of a process have that value in a field (a caseload limit); ``count_open_cases("samverkansteamet")``
+— how many others are open at all; ``cases_waiting_for("gemensamma_taget", "urvalsbesked")`` — the
+open cases of a process that wait for a message, each as ``{"arende", "namn", "startat"}`` (who a
+selection meeting chooses among); ``cases_waiting_for("gemensamma_taget", "urval_genomfort",
+"urvalsmote_datum", urvalsmote_datum)`` only those with that value in a field. The asking case is
+never counted nor listed. The answers come from the database, read in the step's own transaction
+(the engine sets who answers while it steps a case); outside a step there is nobody to ask.
 """
 
 from __future__ import annotations

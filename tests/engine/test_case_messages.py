@@ -124,9 +124,12 @@ def test_the_waiting_cases_a_model_reads_can_be_narrowed_by_a_field(journey: Jou
     annas = [participant(journey, "anna"), participant(journey, "anna")]
     bos = participant(journey, "bo")
     with journey.db.reading() as session:
-        queries = SessionQueries(session)
+        queries = SessionQueries(session, asking="")
         assert [c["arende"] for c in queries.waiting("deltagare_test", "urvalsbesked", "handlaggare", "anna")] == \
             [c.id for c in annas]
         assert [c["arende"] for c in queries.waiting("deltagare_test", "urvalsbesked", None, None)] == \
             [*(c.id for c in annas), bos.id]
         assert queries.count_open("deltagare_test", "handlaggare", "bo") == 1
+        assert SessionQueries(session, asking=bos.id).count_open("deltagare_test", "handlaggare", "bo") == 0
+        assert SessionQueries(session, asking=annas[0].id).waiting("deltagare_test", "urvalsbesked", None, None) == \
+            queries.waiting("deltagare_test", "urvalsbesked", None, None)[1:]
