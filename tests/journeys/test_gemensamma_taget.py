@@ -493,6 +493,30 @@ def test_a_cohort_of_nine_proposals_selects_eight_and_returns_one(journey) -> No
         assert journey.case(case).data["inskrivning_datum"] == GRUPPSTART
 
 
+@pytest.mark.parametrize("journey", ["straight"], indirect=True)
+def test_a_handler_with_thirty_participants_is_given_a_thirty_first_only_on_purpose(journey) -> None:  # type: ignore[no-untyped-def]
+    def selected():  # type: ignore[no-untyped-def]
+        case = remitterad(journey)
+        till_urval(journey, case)
+        urvalsbesked(journey, case)
+        complete(journey, case, "gora_gemensam_bedomning", {"gemensam_bedomning": "B", "handlingsplan": "H"})
+        return case
+
+    for _ in range(30):
+        complete(journey, selected(), "utse_handlaggare", {"handlaggare": HANDLAGGARE})
+    case = selected()
+    complete(journey, case, "utse_handlaggare", {"handlaggare": HANDLAGGARE})
+    assert journey.case(case).data["handlaggarens_deltagare"] == 30
+    assert open_tasks(journey, case) == ["utse_handlaggare"]  # asked again: choose another, or keep on purpose
+
+    complete(journey, case, "utse_handlaggare", {"handlaggare": HANDLAGGARE, "behall_trots_belastning": True})
+    assert open_tasks(journey, case) == [] and journey.case(case).timers[0].element == "gruppstart_timer"
+
+    other = selected()
+    complete(journey, other, "utse_handlaggare", {"handlaggare": "anna.lind"})
+    assert journey.case(other).data["handlaggarens_deltagare"] == 0 and open_tasks(journey, other) == []
+
+
 def test_a_selection_reported_without_a_group_start_is_asked_for_again(journey) -> None:  # type: ignore[no-untyped-def]
     case = remitterad(journey)
     till_urval(journey, case)
