@@ -4,13 +4,28 @@ the rows of a period and their figures, and rows for cases from before the read 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 
 from engine.cases import follow_up_rows
 from engine.cases.catalog import Catalog
 from engine.cases.follow_up_figures import assemble, born_in
 from engine.persistence import followup_store, store
 from engine.persistence.db import Database
-from engine.views.followup import UNKNOWN, Figures, Filters, FollowUpRow, Indicators, Period
+from engine.views.followup import UNKNOWN, Figures, Filters, FollowUpRow, GroupStart, Indicators, Period
+
+
+def _day(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _none(value: str | None) -> str | None:
@@ -53,7 +68,27 @@ class FollowUp:
             born = (0, -1) if filters.age_band != UNKNOWN else None
         with self.db.reading() as session:
             counted = followup_store.counted(session, keys, period.first, period.last, equal=equal, born=born)
-        return assemble(counted, period, indicators, filters)
+        return replace(assemble(counted, period, indicators, filters), group_starts=self.group_starts(period, keys))
+
+    def group_starts(self, period: Period, process_keys: Sequence[str]) -> tuple[GroupStart, ...]:
+        """The group starts in the period of the journeys ``process_keys``: the cases of every process
+        that declares it starts their groups (``uppfoljning.insats``), by date."""
+        with self.db.reading() as session:
+            keys = [v.key for v in store.latest_versions(session)]
+        found: list[GroupStart] = []
+        for key in keys:
+            groups = self.indicators(key)
+            if groups.group_start is None or (groups.group_of or key) not in process_keys:
+                continue
+            fields = [f for f in (groups.group_start, groups.proposed, groups.selected) if f]
+            with self.db.reading() as session:
+                cases = followup_store.group_starts(session, key, fields)
+            for case_id, data in cases:
+                day = _day(data.get(groups.group_start))
+                if day is not None and period.holds(day):
+                    found.append(GroupStart(case_id, day, _count(data.get(groups.proposed or "")),
+                                            _count(data.get(groups.selected or ""))))
+        return tuple(sorted(found, key=lambda g: (g.day, g.case_id)))
 
     def backfill(self, batch: int = 500) -> int:
         """Write the rows of cases that have none (cases from before the read model): from what

@@ -13,7 +13,11 @@ PREFIX = "uppfoljning."
 FIELDS = {
     "utfall": "outcome", "start": "start", "slut": "end", "kon": "gender", "fodelsear": "birth_year",
     "hemkommun": "municipality", "remitterande_myndighet": "authority", "kontaktperson": "contact",
+    # a group start's case (Gemensamma taget's selection meeting): its date, proposals and selected
+    "gruppstart": "group_start", "foreslagna": "proposed", "utvalda": "selected",
 }
+#: The property naming the participant journey whose figures a group start's case belongs to.
+GROUP_OF = "insats"
 #: The property naming the user task whose due date is the reply to the referrer, and the one of
 #: the monthly contact with the referrer.
 REPLY = "svar"
@@ -21,7 +25,7 @@ MONTHLY_CONTACT = "manadskontakt"
 #: The plan's goals, in percent of the participations that ended (``mal_arbete`` …).
 GOAL = "mal_"
 AGE_BANDS = "aldersgrupper"
-NAMES = {*FIELDS, *CATEGORIES, REPLY, MONTHLY_CONTACT, AGE_BANDS, *(GOAL + c for c in CATEGORIES)}
+NAMES = {*FIELDS, *CATEGORIES, REPLY, MONTHLY_CONTACT, AGE_BANDS, GROUP_OF, *(GOAL + c for c in CATEGORIES)}
 _BAND = re.compile(r"^\s*(\d{1,3})\s*-\s*(\d{1,3})\s*$")
 
 
@@ -59,4 +63,5 @@ def indicators_from(properties: Mapping[str, str]) -> Indicators:
         contact_task=(properties.get(MONTHLY_CONTACT) or "").strip() or None,
         goals=goals,
         age_bands=age_bands(properties.get(AGE_BANDS) or "") or DEFAULT_AGE_BANDS,
+        group_of=(properties.get(GROUP_OF) or "").strip() or None,
     )

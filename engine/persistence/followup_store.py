@@ -138,3 +138,11 @@ def counted(session: Session, process_keys: Sequence[str], first: date, last: da
         "participation_months": run(month, end_month, func.count(), condition=sums["active"], group=[month, end_month]),
         "contacts": int(session.scalar(contacts) or 0),
     }
+
+
+def group_starts(session: Session, process_key: str, fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The cases of a process that starts groups (not cancelled), each with the named fields of its
+    data: few rows (one a group start), read from the case data, not from workflow states."""
+    rows = session.execute(select(CaseRow.id, CaseRow.data).where(CaseRow.process_key == process_key,
+                                                                  CaseRow.status != "cancelled")).all()
+    return [(case_id, {f: (data or {}).get(f) for f in fields}) for case_id, data in rows]

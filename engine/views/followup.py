@@ -45,6 +45,12 @@ class Indicators:
     contact_task: str | None = None
     goals: Mapping[str, int] = field(default_factory=dict)
     age_bands: tuple[tuple[int, int], ...] = DEFAULT_AGE_BANDS
+    #: A group start's case (``uppfoljning.gruppstart``, ``.foreslagna``, ``.utvalda``): the fields of
+    #: its date, its proposals and its selected, and the journey it starts a group of (``.insats``).
+    group_start: str | None = None
+    proposed: str | None = None
+    selected: str | None = None
+    group_of: str | None = None
 
     @property
     def declared(self) -> bool:
@@ -171,6 +177,21 @@ class Month:
 
 
 @dataclass(frozen=True)
+class GroupStart:
+    """A group start in the period (Gemensamma taget: one selection meeting's case)."""
+
+    case_id: str
+    day: date
+    proposed: int | None
+    selected: int | None
+
+    @property
+    def returned(self) -> int | None:
+        """The proposals not selected: sent back to their authority."""
+        return self.proposed - self.selected if self.proposed is not None and self.selected is not None else None
+
+
+@dataclass(frozen=True)
 class Figures:
     period: Period
     filters: Filters
@@ -190,3 +211,5 @@ class Figures:
     contacts: Contacts | None
     months: Sequence[Month]
     age_bands: Sequence[str] = field(default_factory=tuple)
+    #: The group starts in the period, by date (journeys that start participants in groups)
+    group_starts: Sequence[GroupStart] = field(default_factory=tuple)

@@ -185,6 +185,7 @@ def build(engine: WorkflowEngine, query: Query, labels: Labels, exact: bool,
         _overdue(engine, query.process_keys, {p.key: p.name for p in engine.processes()}, shown),
         _caseload(figures, display_names(figures.caseload), shown),
         _months(figures, shown),
+        *([_group_starts(figures, shown)] if figures.group_starts else []),
         _national(national, query, labels, shown),
     ]
     return Report(query, figures, exact, {t.key: t for t in tables}, goals, notes)
@@ -328,6 +329,24 @@ def _months(figures: Figures, shown: Shown) -> Table:
                  (_("Månad"), _("Startade"), _("Avslutade"), _("Aktiva vid månadens slut")),
                  tuple((m.month, shown.count(m.started), shown.count(m.ended), shown.count(m.active_at_end))
                        for m in figures.months))
+
+
+def _group_starts(figures: Figures, shown: Shown) -> Table:
+    groups = figures.group_starts
+
+    def count(n: int | None) -> Value:
+        return shown.count(n) if n is not None else "–"
+
+    def total(values: list[int | None]) -> Value:
+        return shown.count(sum(v for v in values if v is not None))
+
+    rows = tuple((g.day.isoformat(), count(g.proposed), count(g.selected), count(g.returned)) for g in groups)
+    summed = (_("Alla gruppstarter"), total([g.proposed for g in groups]), total([g.selected for g in groups]),
+              total([g.returned for g in groups]))
+    return Table("gruppstarter", _("Gruppstarter och urval"),
+                 _("Gruppstarter i perioden: förslag till urvalsmötet, utvalda och återförda till sin myndighet"),
+                 (_("Gruppstart"), _("Förslag"), _("Utvalda"), _("Återförda")), (*rows, summed),
+                 note=_("Ett urvalsmötes ärende per gruppstart; – där urvalet inte är gjort än."))
 
 
 def _national(figures: Figures, query: Query, labels: Labels, shown: Shown) -> Table:

@@ -11,6 +11,7 @@ from engine.language.follow_up import (
     AGE_BANDS,
     FIELDS,
     GOAL,
+    GROUP_OF,
     MONTHLY_CONTACT,
     NAMES,
     PREFIX,
@@ -21,6 +22,7 @@ from engine.language.follow_up import (
 from engine.views.followup import CATEGORIES
 
 _LITERAL = re.compile(r'^\s*"([^"]*)"\s*$')
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
 
 
 def lint_follow_up(process: Any, add: Any) -> None:
@@ -43,6 +45,10 @@ def lint_follow_up(process: Any, add: Any) -> None:
             add(process, f"{PREFIX}{name} is '{one_line(value)}'; write a whole percent from 0 to 100")
         elif name == AGE_BANDS and age_bands(value) is None:
             add(process, f"{PREFIX}{name} is '{one_line(value)}'; write rising age bands such as 18-30,31-64")
+        elif name == GROUP_OF and not _KEY.match(value):
+            add(process, f"{PREFIX}{name} is '{one_line(value)}'; write the process key of the journey")
+    if declared.get(GROUP_OF) and not declared.get("gruppstart"):
+        add(process, f"{PREFIX}{GROUP_OF} names a journey, but {PREFIX}gruppstart names no date of a group start")
     outcome = declared.get("utfall")
     named = [c for c in CATEGORIES if declared.get(c)]
     if named and not outcome:
