@@ -165,6 +165,11 @@ class WorkflowEngine:
         gets no new version."""
         return self.catalog.deploy(files, actor, self.clock.now(), keep_published=keep_published)
 
+    def calls(self, key: str, version: int) -> list[tuple[str, str, int]]:
+        """What the call activities of one deployed version call: (element id, process key, version),
+        fixed when it was deployed (docs/modeling.md, "Reusing a fragment")."""
+        return self.catalog.calls(key, version)
+
     def processes(self) -> list[ProcessVersion]:
         """The newest version of every process key."""
         with self.db.reading() as session:

@@ -33,13 +33,15 @@ MAX_STEP = timedelta(days=3 * 366)
 class Sandbox:
     """One draft's sandbox: its engine, its clock, its files."""
 
-    def __init__(self, directory: Path, name: str, start: datetime) -> None:
+    def __init__(self, directory: Path, name: str, start: datetime, outside: WorkflowEngine | None = None) -> None:
         self.name = name
         self.path = directory / f"{name}.sqlite3"
         self._clock_file = directory / f"{name}.clock"
         saved = self._clock_file.read_text().strip() if self._clock_file.exists() else ""
         self.clock = SimulatedClock(datetime.fromisoformat(saved) if saved else start)
         self.engine = WorkflowEngine(Database(f"sqlite:///{self.path}"), clock=self.clock)
+        # A call activity calls the real catalog's deployed processes that the sandbox does not have.
+        self.engine.catalog.outside = outside.catalog if outside is not None else None
         self._loaded: str | None = None
         self._loading = threading.Lock()
         self._keep_clock()
@@ -75,8 +77,9 @@ class Sandbox:
 class Sandboxes:
     """The sandboxes of an application, by name (e.g. ``draft-12``), made on first use."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, outside: WorkflowEngine | None = None) -> None:
         self.directory = Path(directory)
+        self.outside = outside
         self._open: dict[str, Sandbox] = {}
         self._lock = threading.Lock()
 
@@ -88,7 +91,7 @@ class Sandboxes:
             found = self._open.get(name)
             if found is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                found = self._open[name] = Sandbox(self.directory, name, start)
+                found = self._open[name] = Sandbox(self.directory, name, start, self.outside)
             return found
 
     def exists(self, name: str) -> bool:

@@ -97,6 +97,8 @@ def deploy(ctx: click.Context, files: tuple[str, ...], actor: str) -> None:
         click.echo(f"follow-up: {written} cases counted")
     for version in versions:
         click.echo(f"{version.key} version {version.version}")
+        for element, called, called_version in engine.calls(version.key, version.version):
+            click.echo(f"  {element} calls {called} version {called_version}")
 
 
 @main.command()

@@ -80,7 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "samverkan.accounts": Accounts(database, settings.get("ACCOUNTS_CLOCK")),
         "samverkan.teamwork": Teamwork(database),
         "samverkan.drafts": Drafts(database),
-        "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox"),
+        "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox", engine),
         "samverkan.delivery": engine.mail_delivery(AccountsDirectory(database), smtp, settings.get("DELIVERY"))
         if smtp is not None else None,
     })

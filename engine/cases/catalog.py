@@ -57,10 +57,32 @@ class Catalog:
         self._starts: dict[int, tuple[bool, Form]] = {}
         self._indicators: dict[int, Indicators] = {}
         self._lock = threading.Lock()
+        #: A sandbox's catalog resolves a call to a process it does not have in this one.
+        self.outside: Catalog | None = None
 
     def validate(self, files: Sequence[SourceFile]) -> list[Problem]:
         """Every problem in these files (errors and warnings); an empty list means deployable."""
-        return loading.load(list(files), allow_scripts=self.allow_scripts).problems
+        with self.db.reading() as session:
+            return loading.load(list(files), allow_scripts=self.allow_scripts,
+                                resolver=self.resolver(session)).problems
+
+    def resolver(self, session: Session) -> loading.Resolver:
+        """The deployed versions call activities call: a key's given version, or its newest (and,
+        for a sandbox's catalog, those of the catalog it was made from: :attr:`outside`)."""
+
+        def resolve(key: str, version: int | None) -> loading.CalledVersion | None:
+            row = store.latest_version(session, key) if version is None else \
+                version_store.version_row(session, key, version)
+            if row is None:
+                return self.outside.resolver_outside(key, version) if self.outside is not None else None
+            return loading.CalledVersion(key, row.version, self.bundle(row.id, session))
+
+        return resolve
+
+    def resolver_outside(self, key: str, version: int | None) -> loading.CalledVersion | None:
+        """:meth:`resolver`, in a reading transaction of its own."""
+        with self.db.reading() as session:
+            return self.resolver(session)(key, version)
 
     def deploy(self, files: Sequence[SourceFile], actor: str, now: datetime, *,
                keep_published: bool = False) -> list[ProcessVersion]:
@@ -71,34 +93,48 @@ class Catalog:
         A process whose own files are those of its newest version is left as it is. With
         ``keep_published`` (deploying ``processes/`` at start-up), so is a process whose files are
         those of any of its versions: a version published since in the designer stays the newest."""
-        result = loading.load(list(files), allow_scripts=self.allow_scripts)
-        if result.errors:
-            raise InvalidProcess(result.errors)
-        deployed: list[ProcessVersion] = []
+        deployed: dict[str, ProcessVersion] = {}
         with self.db.transaction() as session:
-            for process in result.processes:
+            result = loading.load(list(files), allow_scripts=self.allow_scripts, resolver=self.resolver(session))
+            if result.errors:
+                raise InvalidProcess(result.errors)
+            # A called process of the same deployment first: its caller records the version it calls.
+            for process in called_first(result.processes):
                 own = model_files.of_process(process.key, files)
                 texts = [SourceFile(f.name, _as_text(f).encode("utf-8")) for f in own]
                 digest = content_hash(own)
+                uses = [(c.element, c.key, c.version if c.version is not None else deployed[c.key].version)
+                        for c in process.calls if c.version is not None or c.key in deployed]
+                calls = [{"element": element, "key": called_key, "version": version}
+                         for element, called_key, version in uses]
+                called = {**process.called_versions, **{called_key: version for _, called_key, version in uses}}
                 known = self._known_version(session, process.key, digest, content_hash(texts),
                                             any_version=keep_published)
-                if known is not None:
-                    deployed.append(version_view(known))
+                if known is not None and dict((known.spec or {}).get(CALLED) or {}) == called:
+                    deployed[process.key] = version_view(known)
                     continue
                 row = ProcessVersionRow(
                     key=process.key, name=process.name, content_hash=digest,
                     version=store.next_version_number(session, process.key),
                     sources=[{"name": f.name, "content": f.content.decode("utf-8")} for f in texts],
                     spec={**process.bundle.to_json(), "serializer_version": SERIALIZER_VERSION,
-                          "spec_format": SPEC_FORMAT},
+                          "spec_format": SPEC_FORMAT, CALLS: calls, CALLED: called},
                     deployed_at=now, deployed_by=actor,
                 )
                 session.add(row)
                 session.flush()
                 with self._lock:
                     self._bundles[row.id] = process.bundle
-                deployed.append(version_view(row))
-        return deployed
+                deployed[process.key] = version_view(row)
+        return [deployed[p.key] for p in result.processes]
+
+    def calls(self, key: str, version: int) -> list[tuple[str, str, int]]:
+        """The call activities of one deployed version: (element id, called key, called version)."""
+        with self.db.reading() as session:
+            row = version_store.version_row(session, key, version)
+            if row is None:
+                raise NotFound(f"process {key} version {version} does not exist")
+            return [(c["element"], c["key"], int(c["version"])) for c in (row.spec or {}).get(CALLS, [])]
 
     @staticmethod
     def _known_version(session: Session, key: str, digest: str, text_digest: str, *,
@@ -137,8 +173,17 @@ class Catalog:
             return bundle
         files = [SourceFile(s["name"], s["content"].encode("utf-8")) for s in sources]
         # Stored versions were valid when deployed; parse them with scripts allowed so that a
-        # version deployed under an operator's permission keeps running.
-        result = loading.load(files, allow_scripts=True)
+        # version deployed under an operator's permission keeps running, and with the versions
+        # its call activities called when it was deployed.
+        called = self._called_of(version_id, session)
+
+        def recorded(called_key: str, _version: int | None) -> loading.CalledVersion | None:
+            if called_key not in called:
+                return None
+            return self.resolver_outside(called_key, called[called_key]) if session is None else \
+                self.resolver(session)(called_key, called[called_key])
+
+        result = loading.load(files, allow_scripts=True, resolver=recorded)
         match = next((p for p in result.processes if p.key == key), None)
         if match is None:
             raise InvalidProcess(result.errors or [Problem("(stored)", key, "stored version no longer parses")])
@@ -220,6 +265,13 @@ class Catalog:
             self._indicators[version_id] = found
         return found
 
+    def _called_of(self, version_id: int, session: Session | None) -> dict[str, int]:
+        if session is None:
+            with self.db.reading() as own:
+                return self._called_of(version_id, own)
+        row = store.version_by_id(session, version_id)
+        return dict((row.spec or {}).get(CALLED, {})) if row is not None else {}
+
     @staticmethod
     def _sources(session: Session, version_id: int) -> tuple[str, list[dict[str, str]], dict[str, Any] | None]:
         row = store.version_by_id(session, version_id)
@@ -230,6 +282,31 @@ class Catalog:
         stored = row.spec if row.spec and row.spec.get("serializer_version") == SERIALIZER_VERSION \
             and row.spec.get("spec_format") == SPEC_FORMAT else None
         return row.key, list(row.sources), stored
+
+
+#: What a deployed version's stored spec records of its call activities: each one's element, key
+#: and the version it calls; and the version of every process its spec holds, by key.
+CALLS, CALLED = "calls", "called_versions"
+
+
+def called_first(processes: Sequence[loading.ParsedProcess]) -> list[loading.ParsedProcess]:
+    """The processes of one deployment, each after those of the deployment it calls."""
+    by_key = {p.key: p for p in processes}
+    ordered: list[loading.ParsedProcess] = []
+    placed: set[str] = set()
+
+    def place(process: loading.ParsedProcess) -> None:
+        if process.key in placed:
+            return
+        placed.add(process.key)
+        for call in process.calls:
+            if call.version is None and call.key in by_key:
+                place(by_key[call.key])
+        ordered.append(process)
+
+    for process in processes:
+        place(process)
+    return ordered
 
 
 def _as_text(source: SourceFile) -> str:

@@ -49,6 +49,7 @@ WHATS: list[tuple[str, str]] = [
     ("collection", "samlingen (camunda:collection)"),
     ("completion condition", "slutvillkoret (completionCondition)"),
     ("input expression", "indatauttrycket"),
+    ("camunda:{direction} '{target}'", "camunda:{direction} '{target}'"),
     ("cell of rule {rule}", "cellen i regel {rule}"),
 ]
 
@@ -245,6 +246,61 @@ MESSAGES: list[tuple[str, str]] = [
      "affärsregeluppgiften anger ingen beslutstabell (camunda:decisionRef)"),
     ("the call activity names no process to call (calledElement)",
      "anropsaktiviteten anger ingen process att anropa (calledElement)"),
+    # call activities and sub-processes (validation/call_activities.py, spiff/loading.py)
+    ("the call activity's binding '{binding}' is not supported "
+     "(camunda:calledElementBinding: latest, deployment or version)",
+     "anropsaktivitetens bindning '{binding}' stöds inte "
+     "(camunda:calledElementBinding: latest, deployment eller version)"),
+    ("the call activity is bound to a version but names no version number (camunda:calledElementVersion, e.g. 1)",
+     "anropsaktiviteten är bunden till en version men anger inget versionsnummer "
+     "(camunda:calledElementVersion, t.ex. 1)"),
+    ('the call activity names a version but is not bound to it (camunda:calledElementBinding="version")',
+     'anropsaktiviteten anger en version men är inte bunden till den (camunda:calledElementBinding="version")'),
+    ("camunda:{direction} businessKey is not supported: a called process runs inside the calling case, which "
+     "has its own case number",
+     "camunda:{direction} businessKey stöds inte: en anropad process körs i det anropande ärendet, som har "
+     "sitt eget ärendenummer"),
+    ("camunda:{direction} variables='{value}' is not supported (only \"all\")",
+     "camunda:{direction} variables='{value}' stöds inte (bara \"all\")"),
+    ("camunda:{attribute} is not supported: no code runs on the server (declare camunda:in and camunda:out)",
+     "camunda:{attribute} stöds inte: ingen kod körs på servern (ange camunda:in och camunda:out)"),
+    ("camunda:{direction} needs a source or a sourceExpression (one of them)",
+     "camunda:{direction} behöver en source eller en sourceExpression (en av dem)"),
+    ("camunda:{direction} source '{source}' is not a variable name",
+     "camunda:{direction} source '{source}' är inget variabelnamn"),
+    ("camunda:{direction} target '{target}' is not a variable name",
+     "camunda:{direction} target '{target}' är inget variabelnamn"),
+    ("the sub-process has no start event: draw what it does inside it (a collapsed sub-process still needs its "
+     "start event, its steps and its end event), or use a call activity",
+     "delprocessen har ingen starthändelse: rita vad den gör inuti den (en hopfälld delprocess behöver ändå sin "
+     "starthändelse, sina steg och sin sluthändelse), eller använd en anropsaktivitet"),
+    ("the process calls itself ({path}): a called process may not call the process that calls it",
+     "processen anropar sig själv ({path}): en anropad process får inte anropa processen som anropar den"),
+    ("the called process '{key}' is not among the files deployed with it "
+     '(camunda:calledElementBinding="deployment")',
+     "den anropade processen '{key}' finns inte bland filerna som driftsätts med den "
+     '(camunda:calledElementBinding="deployment")'),
+    ("the process calls '{key}' both as deployed with it and as version {n}: one process may call only one "
+     "version of another",
+     "processen anropar '{key}' både som den driftsätts med den och som version {n}: en process får anropa "
+     "bara en version av en annan"),
+    ("the called process '{key}' is not among these files: deploying checks that it is deployed",
+     "den anropade processen '{key}' finns inte bland de här filerna: driftsättningen kontrollerar att den är "
+     "driftsatt"),
+    ("version {n} of the called process '{key}' is not deployed",
+     "version {n} av den anropade processen '{key}' är inte driftsatt"),
+    ("the called process '{key}' is neither among the files deployed with it nor deployed",
+     "den anropade processen '{key}' finns varken bland filerna som driftsätts med den eller bland de driftsatta"),
+    ("the process calls '{key}' in two versions ({a} and {b}): one process may call only one version of another",
+     "processen anropar '{key}' i två versioner ({a} och {b}): en process får anropa bara en version av en annan"),
+    ("the sub-process or called process id '{clash}' is used both here and in the called process '{key}' "
+     "(version {n}): rename one of them",
+     "delprocessen eller den anropade processen med id '{clash}' finns både här och i den anropade processen "
+     "'{key}' (version {n}): byt namn på en av dem"),
+    ("the element id '{clash}' is used both here and in the called process '{key}' (version {n}): rename one of "
+     "them",
+     "elementet med id '{clash}' finns både här och i den anropade processen '{key}' (version {n}): byt namn på "
+     "ett av dem"),
     ("an event with a timer and other definitions is not supported "
      "(put a timer and a message boundary event on a user task instead)",
      "en händelse med både en timer och andra definitioner stöds inte "

@@ -39,13 +39,13 @@ def apply(task: Any, outputs: Outputs) -> None:
     """Evaluate the completing task's output parameters into its data."""
     element = getattr(task.task_spec, "bpmn_id", None)
     for name, expression in outputs.get(element or "", ()):
-        task.data[name] = _plain(expressions.evaluate(expression, task.data, ENGINE_FUNCTIONS))
+        task.data[name] = plain(expressions.evaluate(expression, task.data, ENGINE_FUNCTIONS))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Keep case data JSON: dates become ISO text, sets become lists."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

@@ -40,6 +40,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.definitions.validation import JOURNEY_PROPERTY
 from engine.language.follow_up import PREFIX
+from engine.spiff.call_activities import EngineCallActivity, EngineCallActivityParser
 from engine.spiff.case_messages import TO_PROCESS
 from engine.spiff.message_events import EngineMessage, EngineSignal
 from engine.spiff.specs import FOLLOW_UP, JOURNEY, START_FORM, form_from
@@ -210,6 +211,7 @@ class EngineParser(CamundaParser):
         full_tag("sendTask"): (EngineSendTaskParser, SendTask),
         full_tag("scriptTask"): (RefusedScriptTaskParser, ScriptTask),
         full_tag("serviceTask"): (RefusedServiceTaskParser, ServiceTask),
+        full_tag("callActivity"): (EngineCallActivityParser, EngineCallActivity),
     }
 
     def __init__(self, allow_scripts: bool = False) -> None:

@@ -32,7 +32,7 @@ from engine.spiff.case_messages import take as take_sent
 from engine.spiff.message_events import EngineMessage, EngineSignal, message_event, repeats, signal_event
 from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
-from engine.spiff.variables import publish, record, variables
+from engine.spiff.variables import publish, record, scope, variables
 
 T = TypeVar("T")
 
@@ -81,12 +81,19 @@ def _describe(err: SpiffWorkflowException) -> str:
     return text
 
 
-def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = None) -> None:
+def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = None, origin: Any = None) -> None:
     """Run every automatic step (gateways, events, decisions) until only people or time can move on,
-    then make every value the step set (``changed``: what the action itself set) visible on every
-    path of the case (:func:`publish`)."""
+    then make every value the step set (``changed``: what the action itself set, in ``origin``, the
+    case by default) visible on every path that shares its variables (:func:`publish`: the case's,
+    or a called process's own)."""
     steps = 0
-    changed = dict(changed or {})
+    changes: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def note(flow: Any, values: dict[str, Any]) -> None:
+        own = scope(flow)
+        changes.setdefault(id(own), (own, {}))[1].update(values)
+
+    note(origin or workflow, dict(changed or {}))
 
     def after(task: Any) -> None:
         nonlocal steps
@@ -94,8 +101,8 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
         done = _set_since(task, started_with.pop(task.id))  # before() ran on it (do_engine_steps pairs them)
-        record(workflow, done)  # tasks that start later in this step take it
-        changed.update(done)
+        record(task.workflow, done)  # tasks that start later in this step take it
+        note(task.workflow, done)
 
     outputs = getattr(workflow, "engine_outputs", {})
     running: list[Any] = []
@@ -111,11 +118,13 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
     try:
         workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
     except Exception as err:
-        if running and not hasattr(err, "task_spec"):  # say which element was running, not the one acted on
+        # Say which element was running, not the one acted on (unless the error names its own).
+        if running and not hasattr(err, "task_spec") and not hasattr(err, "engine_element"):
             err.engine_element = element_of(running[0].task_spec)  # type: ignore[attr-defined]
         raise
     close_with_their_activity(workflow)
-    publish(workflow, changed)
+    for flow, values in changes.values():
+        publish(flow, values)
 
 
 #: A user task's property: it is withdrawn when the activity whose boundary event started it ends
@@ -178,7 +187,7 @@ def _keep_interrupted_data(task: Any) -> None:
     subprocesses = task.workflow.top_workflow.subprocesses
     for sibling in task.parent.children:
         inner = subprocesses.get(sibling.id)
-        if inner is not None and sibling is not task:
+        if inner is not None and sibling is not task and scope(inner) is not inner:
             task.data.update(_live_data(inner, subprocesses))
 
 
@@ -186,7 +195,7 @@ def _live_data(workflow: Any, subprocesses: dict[Any, Any]) -> dict[str, Any]:
     data = _last_data(workflow)
     for task in workflow.get_tasks(state=TaskState.STARTED):
         nested = subprocesses.get(task.id)
-        if nested is not None and nested is not workflow:
+        if nested is not None and nested is not workflow and scope(nested) is not nested:
             data.update(_live_data(nested, subprocesses))
     return data
 
@@ -229,7 +238,9 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 timers.append(timer)
     timers.sort(key=lambda t: t.due_at)
     completed = workflow.is_completed()
-    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *pending])
+    # A called process's data is its own, not the case's (only what its mapping gives back is).
+    own = [t for t in pending if t.workflow is workflow or scope(t.workflow) is workflow]
+    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *own])
     data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
     waiting = waiting_messages(workflow) + [SIGNAL + name for name in waiting_signals(workflow)]
     return Snapshot(completed, ready, timers, waiting, data, cycles)
@@ -360,9 +371,9 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
     done = {**_set_since(task, started), **data}
-    record(workflow, done)
+    record(task.workflow, done)
     task.run()
-    run_engine_steps(workflow, done)
+    run_engine_steps(workflow, done, task.workflow)
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:

@@ -32,26 +32,47 @@ from SpiffWorkflow.util.task import TaskState
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def variables(workflow: Any) -> dict[str, Any]:
-    """The case's variables: the top workflow's data."""
+def scope(workflow: Any) -> Any:
+    """The workflow whose ``data`` holds the variables ``workflow``'s tasks see: the top workflow,
+    or the nearest process started by a call activity (its variables are its own, passed in and out
+    by declared mapping: engine/spiff/call_activities.py). Embedded sub-processes share their
+    parent's. Kept on the workflow once found (a workflow's place never changes)."""
+    found = workflow.__dict__.get("engine_scope")
+    if found is not None:
+        return found
     top = getattr(workflow, "top_workflow", None) or workflow
-    return top.data
+    found = top
+    if workflow is not top:
+        parent = top.get_task_from_id(workflow.parent_task_id)
+        found = workflow if getattr(parent.task_spec, "own_variables", False) else scope(parent.workflow)
+    workflow.__dict__["engine_scope"] = found
+    return found
+
+
+def variables(workflow: Any) -> dict[str, Any]:
+    """The variables ``workflow``'s tasks see: the case's (the top workflow's data), or a called
+    process's own (:func:`scope`)."""
+    return scope(workflow).data
 
 
 def record(workflow: Any, values: dict[str, Any]) -> None:
-    """Make ``values`` the case's: every task that starts from now on takes them."""
+    """Make ``values`` the case's (or the called process's): every task that starts from now on takes them."""
     if values:
         variables(workflow).update(values)
 
 
 def publish(workflow: Any, values: dict[str, Any]) -> None:
-    """Record ``values`` and give them to every live task of the case (the main path, parallel
-    branches, a boundary event's branch, sub-processes)."""
+    """Record ``values`` and give them to every live task that shares ``workflow``'s variables (the
+    main path, parallel branches, a boundary event's branch, embedded sub-processes; not a called
+    process, nor the caller from within one)."""
     if not values:
         return
     record(workflow, values)
     top = getattr(workflow, "top_workflow", None) or workflow
+    own = scope(workflow)
     for flow in (top, *top.subprocesses.values()):
+        if scope(flow) is not own:
+            continue
         for task in flow.tasks.values():
             if task._state & LIVE:
                 task.data.update(values)

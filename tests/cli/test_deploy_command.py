@@ -23,6 +23,15 @@ def test_deploy_prints_each_process_version(tmp_path: Path) -> None:
     assert second.output.strip().splitlines()[-1] == "referral_reply version 2"
 
 
+def test_deploy_prints_what_a_call_activity_calls(tmp_path: Path) -> None:
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    runner.invoke(main, ["--database", url, "deploy", str(BPMN_DIR / "avslut_fragment.bpmn")])
+    caller = runner.invoke(main, ["--database", url, "deploy", str(BPMN_DIR / "calls_avslut.bpmn")])
+    assert caller.exit_code == 0, caller.output
+    assert caller.output.strip().splitlines()[-2:] == ["calls_avslut version 1", "  avsluta calls avslut version 1"]
+
+
 def test_deploy_refuses_an_invalid_file_and_deploys_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.bpmn"
     bad.write_bytes((BPMN_DIR / "referral_reply.bpmn").read_bytes().replace(b"beslut == 'ja'", b"__import__('os')"))

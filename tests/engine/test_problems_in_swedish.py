@@ -91,6 +91,12 @@ def field(constraint: str, field_type: str = "long") -> str:
       </camunda:formField>"""
 
 
+def called(attributes: str = "", mapping: str = "") -> bytes:
+    """start → a call activity of the process ``del`` → end."""
+    return through(f'<bpmn:callActivity id="t" calledElement="del" {attributes}><bpmn:extensionElements>{mapping}'
+                   "</bpmn:extensionElements></bpmn:callActivity>")
+
+
 def gated(condition: str, language: str = "") -> bytes:
     """start → exclusive gateway → (``condition``) end | (default) end."""
     return bpmn(f"""<bpmn:startEvent id="start" /><bpmn:exclusiveGateway id="gw" default="f_nej" />
@@ -173,7 +179,10 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
                                         '<bpmn:sequenceFlow id="f" sourceRef="t" targetRef="end" />'))],
      "No start event found"),
     ("sub-process without start", [("a.bpmn", through(
-        f'<bpmn:subProcess id="t">{task("inne")}</bpmn:subProcess>'))], "Exactly one start event"),
+        f'<bpmn:subProcess id="t">{task("inne")}</bpmn:subProcess>'))], "the sub-process has no start event"),
+    ("two starts in a sub-process", [("a.bpmn", through(
+        '<bpmn:subProcess id="t"><bpmn:startEvent id="s1" /><bpmn:startEvent id="s2" /></bpmn:subProcess>'))],
+     "Exactly one start event"),
     # validation/bpmn.py
     ("no process", [("a.bpmn", bpmn("").replace(b'<bpmn:process id="resa" isExecutable="true"></bpmn:process>',
                                                b""))], "contains no BPMN process"),
@@ -274,6 +283,23 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
      "the flow out of gateway gw"),
     ("business rule task", [("a.bpmn", through('<bpmn:businessRuleTask id="t" />'))], "names no decision"),
     ("call activity", [("a.bpmn", through('<bpmn:callActivity id="t" />'))], "names no process to call"),
+    # validation/call_activities.py, spiff/loading.py (the catalog's refusals: tests/engine/test_call_activities.py)
+    ("binding", [("a.bpmn", called('camunda:calledElementBinding="versionTag"'))], "binding 'versionTag'"),
+    ("no version", [("a.bpmn", called('camunda:calledElementBinding="version"'))], "names no version number"),
+    ("version unbound", [("a.bpmn", called('camunda:calledElementVersion="2"'))], "not bound to it"),
+    ("business key", [("a.bpmn", called("", '<camunda:in businessKey="${x}" />'))], "businessKey"),
+    ("variables", [("a.bpmn", called("", '<camunda:out variables="some" />'))], "variables='some'"),
+    ("no source", [("a.bpmn", called("", '<camunda:in target="x" />'))], "needs a source"),
+    ("bad source", [("a.bpmn", called("", '<camunda:in source="a b" target="x" />'))], "source 'a b'"),
+    ("bad target", [("a.bpmn", called("", '<camunda:out source="a" target="1x" />'))], "target '1x'"),
+    ("source expression", [("a.bpmn", called("", '<camunda:in sourceExpression="${x +}" target="y" />'))],
+     "camunda:in 'y'"),
+    ("mapping class", [("a.bpmn", called('camunda:variableMappingClass="se.x.Mapping"'))],
+     "variableMappingClass is not supported"),
+    ("not in the files", [("a.bpmn", called())], "not among these files"),
+    ("not deployed with it", [("a.bpmn", called('camunda:calledElementBinding="deployment"'))],
+     "not among the files deployed with it"),
+    ("calls itself", [("a.bpmn", through('<bpmn:callActivity id="t" calledElement="resa" />'))], "calls itself"),
     ("timer and message", [("a.bpmn", timer("<bpmn:timeDuration>P1D</bpmn:timeDuration>",
                                             extra="<bpmn:messageEventDefinition />"))],
      "a timer and other definitions"),

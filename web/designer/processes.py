@@ -53,8 +53,11 @@ def process(key: str) -> str:
             notes.setdefault(entry.details["version"], entry)
     latest = versions[-1]
     behind = sum(n for v, n in counts.items() if v < latest.version)
+    # What each version's call activities call, fixed when it was deployed (docs/modeling.md).
+    calls = {v.version: engine().calls(key, v.version) for v in versions}
     return render_template("designer/process.html", key=key, versions=list(reversed(versions)), latest=latest,
-                           counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind)
+                           counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind,
+                           calls=calls)
 
 
 @blueprint.get("/processes/<key>/versions/<int:version>/files/<name>")

@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.validation.call_activities import lint_call_activity, lint_sub_process
 from engine.definitions.validation.case_messages import lint_sending
 from engine.definitions.validation.common import (
     BPMN_NS,
@@ -256,6 +257,9 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
     elif kind == "callActivity":
         if not node.get("calledElement"):
             add(node, "the call activity names no process to call (calledElement)")
+        lint_call_activity(node, add)
+    elif kind == "subProcess":
+        lint_sub_process(node, add)
     elif kind == "exclusiveGateway" or kind == "inclusiveGateway":
         _lint_gateway(node, add)
     timer_definitions = node.findall(f"{{{BPMN_NS}}}timerEventDefinition")
