@@ -14,7 +14,9 @@ from sqlalchemy import select
 from engine import events
 from engine.errors import Conflict
 from engine.persistence.models import CaseRow
+from engine.views import SourceFile
 from simulation import stored
+from tests.bpmn import BPMN_DIR
 
 ANSWER = "deltagaren_svarade"
 #: Invited on Monday 2026-01-12 at 08:00 Stockholm: two weeks later is 2026-01-26 at 08:00.
@@ -124,6 +126,88 @@ def test_many_rounds_cost_no_more_to_keep_than_a_few(journey, invited) -> None: 
 def _stored_size(journey, case_id: str) -> int:  # type: ignore[no-untyped-def]
     with journey.db.reading() as session:
         return len(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or "")
+
+
+def test_a_gateway_may_wait_until_a_date_instead(journey) -> None:  # type: ignore[no-untyped-def]
+    by_date = (BPMN_DIR / "reply_deadline.bpmn").read_text().replace(
+        "<bpmn:timeDuration>P14D</bpmn:timeDuration>", "<bpmn:timeDate>2026-02-02T09:00:00+01:00</bpmn:timeDate>")
+    journey.engine.deploy([SourceFile("reply_deadline.bpmn", by_date.encode())], "designer")
+    case = journey.start("reply_deadline", {})
+    case = journey.complete(case, "invite")
+    due = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
+    assert [(t.element, t.due_at) for t in case.timers] == [("two_weeks", due)]
+
+    journey.advance("P30D")
+
+    assert _fired(journey, case) == [("two_weeks", due.isoformat())]
+    assert journey.open_task_names(case) == ["follow_up"] and journey.case(case).waiting_messages == ()
+
+
+PAUSABLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://samverkan.se/test">
+  <bpmn:message id="msg_svar" name="deltagaren_svarade" />
+  <bpmn:message id="msg_sjuk" name="sjukskrivning_rapporterad" />
+  <bpmn:process id="pausable_wait" name="Svarsfrist med sjukskrivning" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:subProcess id="waiting" name="Väntar på svar">
+      <bpmn:startEvent id="w_start" />
+      <bpmn:eventBasedGateway id="wait" />
+      <bpmn:intermediateCatchEvent id="answer"><bpmn:messageEventDefinition messageRef="msg_svar" />
+      </bpmn:intermediateCatchEvent>
+      <bpmn:intermediateCatchEvent id="two_weeks" name="Två veckor">{properties}
+        <bpmn:timerEventDefinition><bpmn:timeDuration>P14D</bpmn:timeDuration></bpmn:timerEventDefinition>
+      </bpmn:intermediateCatchEvent>
+      <bpmn:endEvent id="w_answered" /><bpmn:endEvent id="w_late" />
+      <bpmn:sequenceFlow id="w1" sourceRef="w_start" targetRef="wait" />
+      <bpmn:sequenceFlow id="w2" sourceRef="wait" targetRef="answer" />
+      <bpmn:sequenceFlow id="w3" sourceRef="wait" targetRef="two_weeks" />
+      <bpmn:sequenceFlow id="w4" sourceRef="answer" targetRef="w_answered" />
+      <bpmn:sequenceFlow id="w5" sourceRef="two_weeks" targetRef="w_late" />
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="sjuk" attachedToRef="waiting" cancelActivity="false">
+      <bpmn:messageEventDefinition messageRef="msg_sjuk" />
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="vilande" name="Vilande" camunda:candidateGroups="teamledare">
+      <bpmn:extensionElements>
+        <camunda:properties><camunda:property name="pausar_arendet" value="ja" /></camunda:properties>
+        <camunda:formData><camunda:formField id="notering" type="string" /></camunda:formData>
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:userTask id="plan" camunda:candidateGroups="arbetscoach" />
+    <bpmn:endEvent id="end" /><bpmn:endEvent id="rested" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="waiting" />
+    <bpmn:sequenceFlow id="f2" sourceRef="waiting" targetRef="plan" />
+    <bpmn:sequenceFlow id="f3" sourceRef="plan" targetRef="end" />
+    <bpmn:sequenceFlow id="f4" sourceRef="sjuk" targetRef="vilande" />
+    <bpmn:sequenceFlow id="f5" sourceRef="vilande" targetRef="rested" />
+  </bpmn:process>
+</bpmn:definitions>"""
+RUNS_WHILE_PAUSED = ('<bpmn:extensionElements><camunda:properties><camunda:property name="under_paus" '
+                     'value="löper" /></camunda:properties></bpmn:extensionElements>')
+
+
+@pytest.mark.parametrize(("properties", "due"), [
+    pytest.param("", datetime(2026, 2, 5, 7, 0, tzinfo=UTC), id="moved-by-the-pause"),
+    pytest.param(RUNS_WHILE_PAUSED, datetime(2026, 1, 26, 7, 0, tzinfo=UTC), id="runs-while-paused"),
+])
+def test_a_paused_case_holds_its_gateway_timer_still_unless_it_runs_while_paused(
+        journey, properties: str, due: datetime) -> None:  # type: ignore[no-untyped-def]
+    content = PAUSABLE.format(properties=properties).encode()
+    journey.engine.deploy([SourceFile("pausable_wait.bpmn", content)], "designer")
+    case = journey.start("pausable_wait", {})
+    journey.advance("P3D")
+    case = journey.engine.send_message(case.id, "sjukskrivning_rapporterad", {}, "teamledare")
+    assert case.status == "paused"
+    journey.advance("P10D")
+
+    case = journey.complete(case, "vilande")
+
+    assert case.status == "open" and ANSWER in case.waiting_messages
+    assert [(t.element, t.due_at) for t in case.timers] == [("two_weeks", due)]
+    journey.advance(due - journey.clock.now())
+    assert _fired(journey, case) == [("two_weeks", due.isoformat())]
+    assert journey.open_task_names(case) == ["plan"] and ANSWER not in journey.case(case).waiting_messages
 
 
 # --- a receive task, and a gateway inside an embedded sub-process ----------------------------------------
