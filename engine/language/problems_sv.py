@@ -205,16 +205,6 @@ MESSAGES: list[tuple[str, str]] = [
      "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)",
      "skriptuppgifter är avstängda: processdesigners kod körs inte på servern "
      "(en driftansvarig kan slå på dem med SAMVERKAN_ALLOW_SCRIPTS=1)"),
-    ("event-based gateways are not supported: a case would wait there for good, as the engine neither "
-     "schedules their timers nor delivers their messages (put a timer and a message boundary event on a "
-     "user task instead)",
-     "händelsebaserade gateways stöds inte: ett ärende skulle bli stående där för alltid, eftersom motorn "
-     "varken schemalägger deras timers eller levererar deras meddelanden (sätt i stället en timer och en "
-     "gränshändelse för meddelanden på en användaruppgift)"),
-    ("receive tasks are not supported: the engine never delivers their message, so a case would wait there "
-     "for good (use an intermediate message catch event)",
-     "mottagaruppgifter stöds inte: motorn levererar aldrig deras meddelande, så ett ärende skulle bli "
-     "stående där för alltid (använd en mellanliggande händelse som tar emot ett meddelande)"),
     ("compensation events are not supported", "kompensationshändelser stöds inte"),
     ("link events are not supported (draw the sequence flow instead)",
      "länkhändelser stöds inte (rita sekvensflödet i stället)"),
@@ -239,6 +229,59 @@ MESSAGES: list[tuple[str, str]] = [
      "meddelandet går inte till något ärende: motorn antecknar bara i ärendets historik att det skickades "
      "(ange den mottagande processen med egenskapen till_process, eller rita ett meddelandeflöde till en "
      "körbar process)"),
+    # --- validation/events.py: event-based gateways, receive tasks, errors and escalations ---
+    ("an event-based gateway needs at least two outgoing sequence flows, each to an event it waits for",
+     "en händelsebaserad gateway behöver minst två utgående sekvensflöden, vart och ett till en händelse den "
+     "väntar på"),
+    ("the flow out of event-based gateway {gateway} has a condition; the event that comes first chooses the "
+     "branch, so draw it without one",
+     "flödet ut från den händelsebaserade gatewayen {gateway} har ett villkor; det är händelsen som kommer "
+     "först som väljer grenen, så rita flödet utan villkor"),
+    ("the flow out of event-based gateway {gateway} leads to {target}, which is neither an intermediate catch "
+     "event nor a receive task",
+     "flödet ut från den händelsebaserade gatewayen {gateway} leder till {target}, som varken är en "
+     "mellanliggande fångande händelse eller en mottagaruppgift"),
+    ("the event after an event-based gateway has another incoming sequence flow; it may be reached only from "
+     "the gateway",
+     "händelsen efter en händelsebaserad gateway har ett till inkommande sekvensflöde; den får bara nås från "
+     "gatewayen"),
+    ("after an event-based gateway an event can wait only for a message or a timer",
+     "efter en händelsebaserad gateway kan en händelse bara vänta på ett meddelande eller en timer"),
+    ("an event-based gateway can wait for one timer; {n} are drawn (keep the one that should end the wait)",
+     "en händelsebaserad gateway kan vänta på en timer; {n} är ritade (behåll den som ska avsluta väntan)"),
+    ("the message '{name}' is awaited by more than one branch of the gateway",
+     "meddelandet '{name}' väntas på av mer än en gren från gatewayen"),
+    ("the receive task names no message (messageRef)", "mottagaruppgiften anger inget meddelande (messageRef)"),
+    ("the event refers to '{ref}', which is no <bpmn:{element}> of the file",
+     "händelsen hänvisar till '{ref}', som inte är något <bpmn:{element}> i filen"),
+    ("an intermediate catch event cannot wait for an error or an escalation (attach a boundary event to the "
+     "sub-process that throws it)",
+     "en mellanliggande fångande händelse kan inte vänta på ett fel eller en eskalering (sätt en gränshändelse "
+     "på delprocessen som kastar det)"),
+    ("an error is thrown only by an end event (throw an escalation to go on after it)",
+     "ett fel kastas bara av en sluthändelse (kasta en eskalering för att fortsätta efter den)"),
+    ("the error '{error_code}' is caught by no error boundary event on a sub-process around it; the case would stop "
+     "with an incident",
+     "felet '{error_code}' fångas inte av någon gränshändelse för fel på en delprocess runt det; ärendet skulle "
+     "stanna med en incident"),
+    ("the error without a code is caught by no catch-all error boundary event on a sub-process around it; the "
+     "case would stop with an incident",
+     "felet utan kod fångas inte av någon gränshändelse för alla fel på en delprocess runt det; ärendet "
+     "skulle stanna med en incident"),
+    ("the escalation '{escalation_code}' is caught by no escalation boundary event on a sub-process around it, so it "
+     "would have no effect",
+     "eskaleringen '{escalation_code}' fångas inte av någon gränshändelse för eskalering på en delprocess runt den, så "
+     "den skulle inte få någon verkan"),
+    ("the escalation without a code is caught by no catch-all escalation boundary event on a sub-process "
+     "around it, so it would have no effect",
+     "eskaleringen utan kod fångas inte av någon gränshändelse för alla eskaleringar på en delprocess runt "
+     "den, så den skulle inte få någon verkan"),
+    ("an error or escalation boundary event catches what a sub-process throws; attached to {activity}, it "
+     "would never fire",
+     "en gränshändelse för fel eller eskalering fångar det en delprocess kastar; fäst vid {activity} skulle "
+     "den aldrig utlösas"),
+    ('an error boundary event always interrupts its activity (remove cancelActivity="false")',
+     'en gränshändelse för fel avbryter alltid sin aktivitet (ta bort cancelActivity="false")'),
     ("the element <{element}> is not supported by the engine", "elementet <{element}> stöds inte av motorn"),
     ("loop markers are not supported (draw the loop with a gateway)",
      "loopmarkeringar stöds inte (rita loopen med en gateway)"),

@@ -14,7 +14,8 @@ out, its child taking its place under its parent. What is never spliced: a task 
 sub-process, an event (a boundary event's or a repeating one's children are its record), a join
 or a split and any task a join looks back to (``split_task``), and every task beside a live one
 (a finished task with an unfinished child keeps giving it its data). Only user tasks, exclusive
-gateways, decisions and throw events qualify, and only once a workflow holds more than
+and event-based gateways (with the events behind the latter, which only pass: the gateway waited
+for them), decisions and throw events qualify, and only once a workflow holds more than
 :data:`COMPACT_ABOVE` tasks.
 """
 
@@ -22,7 +23,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateThrowEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
+    EventBasedGateway,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    ReceiveTask,
+)
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
@@ -31,7 +38,9 @@ from SpiffWorkflow.util.task import TaskState
 #: Tasks a workflow holds before its finished chains are compacted.
 COMPACT_ABOVE = 30
 
-_LINKS = (UserTask, ExclusiveGateway, BusinessRuleTaskMixin, IntermediateThrowEvent)
+_LINKS = (UserTask, ExclusiveGateway, BusinessRuleTaskMixin, IntermediateThrowEvent, EventBasedGateway)
+#: The events behind an event-based gateway: the gateway waited for them, they only pass.
+_PASSING = (IntermediateCatchEvent, ReceiveTask)
 
 
 def compact(workflow: Any) -> int:
@@ -88,7 +97,9 @@ def _looked_back_to(top: Any) -> set[str]:
 def _a_link(task: Any, looked_back_to: set[str], subprocesses: dict[Any, Any]) -> bool:
     if task._state != TaskState.COMPLETED or task._parent is None or len(task._children) != 1:
         return False
-    if not isinstance(task.task_spec, _LINKS) or task.task_spec.name in looked_back_to or task.id in subprocesses:
+    spec = task.task_spec
+    passing = isinstance(spec, _PASSING) and isinstance(spec.event_definition, NoneEventDefinition)
+    if not (isinstance(spec, _LINKS) or passing) or spec.name in looked_back_to or task.id in subprocesses:
         return False
     child = task.workflow.tasks.get(task._children[0])
     return child is not None and child._state == TaskState.COMPLETED

@@ -31,7 +31,7 @@ from engine.language import timers
 from engine.spiff.runtime import element_of
 from engine.spiff.specs import title_of
 from engine.spiff.state import SpecBundle, full_serializer
-from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate, timer_value
+from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate, timer_of, timer_value
 from engine.views import Blocker
 
 _serializer = full_serializer()
@@ -164,7 +164,7 @@ def _predict_again(sub: Any) -> None:
 def _recompute_timer(task: Any, now: datetime) -> bool:
     """A waiting timer under a changed definition: its due time from the new one. False if it has
     not started counting (it will when it does) or has fired already."""
-    definition = task.task_spec.event_definition
+    definition = timer_of(task.task_spec.event_definition)
     if isinstance(definition, EngineCycle):
         state = task._get_internal_data("event_value")
         if state is None:

@@ -3,7 +3,10 @@
 - User tasks keep ``camunda:assignee``, ``candidateGroups``, ``candidateUsers``, ``dueDate`` and
   ``followUpDate`` (SpiffWorkflow drops them) in the task spec's ``extensions``.
 - Timers and messages become the engine's own event definitions (injected clock, calendar months,
-  message payloads into the case data).
+  message payloads into the case data); errors and escalations are caught only around their
+  thrower and never lost (:mod:`engine.spiff.error_events`); an event-based gateway's events are
+  listed and fired as the engine's own (:mod:`engine.spiff.event_gateways`); a receive task waits
+  for its message as a catch event does.
 - Script and service tasks are refused unless an operator enabled scripts.
 """
 
@@ -13,14 +16,16 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.event_parsers import SendTaskParser
+from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser, ReceiveTaskParser, SendTaskParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     EndEvent,
+    EventBasedGateway,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
+    ReceiveTask,
     ScriptTask,
     SendTask,
     ServiceTask,
@@ -42,6 +47,8 @@ from engine.definitions.validation import JOURNEY_PROPERTY
 from engine.language.follow_up import PREFIX
 from engine.spiff.call_activities import EngineCallActivity, EngineCallActivityParser
 from engine.spiff.case_messages import TO_PROCESS
+from engine.spiff.error_events import ContainedError, ContainedEscalation
+from engine.spiff.event_gateways import EngineEventChoice
 from engine.spiff.message_events import EngineMessage, EngineSignal
 from engine.spiff.specs import FOLLOW_UP, JOURNEY, START_FORM, form_from
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
@@ -93,6 +100,14 @@ class _EngineEventParsing:
                     self.raise_validation_exception(f"the timer's {tag} is empty")
                 return cls(name, text, description=description)
         self.raise_validation_exception("the timer has no timeDate, timeDuration or timeCycle")
+
+    def parse_error_event(self, error_event: Any) -> Any:
+        parsed = super().parse_error_event(error_event)  # type: ignore[misc]
+        return ContainedError(parsed.name, parsed.code, description=parsed.description)
+
+    def parse_escalation_event(self, escalation_event: Any) -> Any:
+        parsed = super().parse_escalation_event(escalation_event)  # type: ignore[misc]
+        return ContainedEscalation(parsed.name, parsed.code, description=parsed.description)
 
     def parse_message_event(self, message_event: Any) -> Any:
         parsed = super().parse_message_event(message_event)  # type: ignore[misc]
@@ -176,6 +191,20 @@ def message_flow_receiver(node: Any) -> str | None:
     return None
 
 
+class EngineReceiveTaskParser(_EngineEventParsing, CamundaEventDefinitionParser, ReceiveTaskParser):
+    """A receive task waits for its message as an intermediate message catch event does."""
+
+    def create_task(self) -> Any:
+        return ReceiveTaskParser.create_task(self)
+
+
+class EngineEventBasedGatewayParser(EventBasedGatewayParser):
+    """An event-based gateway whose events the engine lists and fires (:mod:`engine.spiff.event_gateways`)."""
+
+    def create_task(self) -> Any:
+        return self._create_task(EngineEventChoice())
+
+
 class RefusedTaskParser(TaskParser):
     """Parses nothing: the construct is not allowed in this deployment."""
 
@@ -209,6 +238,8 @@ class EngineParser(CamundaParser):
         full_tag("intermediateThrowEvent"): (ThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
         full_tag("sendTask"): (EngineSendTaskParser, SendTask),
+        full_tag("receiveTask"): (EngineReceiveTaskParser, ReceiveTask),
+        full_tag("eventBasedGateway"): (EngineEventBasedGatewayParser, EventBasedGateway),
         full_tag("scriptTask"): (RefusedScriptTaskParser, ScriptTask),
         full_tag("serviceTask"): (RefusedServiceTaskParser, ServiceTask),
         full_tag("callActivity"): (EngineCallActivityParser, EngineCallActivity),

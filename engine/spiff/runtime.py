@@ -29,6 +29,7 @@ from engine.spiff import deep, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.case_messages import Outgoing
 from engine.spiff.case_messages import take as take_sent
+from engine.spiff.event_gateways import awaited_messages, timer_element
 from engine.spiff.message_events import EngineMessage, EngineSignal, message_event, repeats, signal_event
 from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
@@ -344,7 +345,8 @@ def _waiting_timer(task: Any) -> WaitingTimer | None:
     due = due_time(task)
     if due is None:
         return None
-    return WaitingTimer(str(task.id), element_of(task.task_spec), title_of(task.task_spec), due)
+    drawn = timer_element(task.task_spec)
+    return WaitingTimer(str(task.id), element_of(drawn), title_of(drawn), due)
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
@@ -381,6 +383,8 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     for pending in workflow.waiting_events():
         if pending is not None and pending.event_type == EngineMessage.__name__ and pending.name not in names:
             names.append(pending.name)
+    for task in workflow.event_manager.tasks.values():  # an event-based gateway's messages
+        names.extend(name for name in awaited_messages(task) if name not in names)
     return names
 
 
@@ -436,7 +440,7 @@ def shift_timers(workflow: BpmnWorkflow, by: Duration) -> None:
     name, values = RUNS_WHILE_PAUSED
     for task in workflow.event_manager.tasks.values():
         waiting = task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent)
-        if waiting and (task_property(task.task_spec, name) or "").strip().lower() not in values:
+        if waiting and (task_property(timer_element(task.task_spec), name) or "").strip().lower() not in values:
             timer_events.shift(task, by)
 
 

@@ -19,7 +19,11 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    ErrorEscalationEventDefinitionConverter,
+    MultipleEventDefinitionConverter,
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.task_spec import SubWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers import EventDefinitionConverter
@@ -36,6 +40,8 @@ from SpiffWorkflow.task import Task
 from engine.language.notice_templates import Notices, NoticeSpec
 from engine.spiff import task_tree
 from engine.spiff.call_activities import EngineCallActivity
+from engine.spiff.error_events import ContainedError, ContainedEscalation
+from engine.spiff.event_gateways import EngineEventChoice
 from engine.spiff.message_events import EngineMessage, EngineSignal
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
@@ -50,6 +56,9 @@ _CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineMessage] = MessageEventDefinitionConverter
 _CONFIG[EngineSignal] = EventDefinitionConverter
 _CONFIG[EngineCallActivity] = SubWorkflowConverter
+_CONFIG[EngineEventChoice] = MultipleEventDefinitionConverter
+_CONFIG[ContainedError] = ErrorEscalationEventDefinitionConverter
+_CONFIG[ContainedEscalation] = ErrorEscalationEventDefinitionConverter
 
 
 def _workflow_to_dict(registry: Any, workflow: Any) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
+    TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 
@@ -130,6 +132,13 @@ class EngineCycle(CycleTimerEventDefinition):
         return PendingBpmnEvent(self.name, self.__class__.__name__, due)
 
 
+def timer_of(definition: Any) -> Any:
+    """The timer of an event definition: itself, or an event-based gateway's one timer (None if none)."""
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return definition
+
+
 def shift(task: Any, by: timers.Duration) -> None:
     """Move a waiting timer on by ``by`` (a case resumed after a pause: its clock stood still). A
     cycle keeps its rhythm from a moved anchor (or start): the occurrences it has fired stay fired
@@ -137,13 +146,14 @@ def shift(task: Any, by: timers.Duration) -> None:
     value = task._get_internal_data("event_value")
     if value is None:
         return
-    if isinstance(task.task_spec.event_definition, EngineCycle):
+    definition = timer_of(task.task_spec.event_definition)
+    if isinstance(definition, EngineCycle):
         moved = {**value, "anchor": _iso(by.add_to(datetime.fromisoformat(value["anchor"])))}
         if _cycle(value).start is not None:
             moved["start"] = _iso(by.add_to(_cycle(value).start))  # type: ignore[arg-type]
         moved["next"] = _iso(_cycle(moved).occurrence(moved["fired"], datetime.fromisoformat(moved["anchor"])))
         task._set_internal_data(event_value=moved)
-    elif isinstance(task.task_spec.event_definition, (EngineTimeDate, EngineDuration)):
+    elif isinstance(definition, (EngineTimeDate, EngineDuration)):
         task._set_internal_data(event_value=_iso(by.add_to(datetime.fromisoformat(value))))
 
 
@@ -157,7 +167,7 @@ def _cycle(state: dict[str, Any]) -> timers.Cycle:
 
 def due_time(task: Any) -> datetime | None:
     """When a waiting timer task falls due next, or None if it does not (or has not started)."""
-    definition = task.task_spec.event_definition
+    definition = timer_of(task.task_spec.event_definition)
     value = task._get_internal_data("event_value")
     if value is None:
         return None

@@ -149,6 +149,36 @@ def notice(kind: str = "userTask", *, due: str = "", **values: str) -> bytes:
         b'targetRef="t" />', b'targetRef="a" /><bpmn:sequenceFlow id="f3" sourceRef="a" targetRef="t" />', 1)
 
 
+MESSAGE = '<bpmn:messageEventDefinition messageRef="msg" />'
+TWO_WEEKS = "<bpmn:timerEventDefinition><bpmn:timeDuration>P14D</bpmn:timeDuration></bpmn:timerEventDefinition>"
+
+
+def waits(*branches: str, flow: str = "", extra: str = "") -> bytes:
+    """start → event-based gateway → each branch (an element with id b0, b1 …); the message "svar"."""
+    flows = "".join(f'<bpmn:sequenceFlow id="g{i}" sourceRef="gw" targetRef="b{i}">{flow}</bpmn:sequenceFlow>'
+                    for i in range(len(branches)))
+    return bpmn('<bpmn:startEvent id="start" /><bpmn:eventBasedGateway id="gw" />' + "".join(branches) + flows
+                + '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="gw" />' + extra,
+                outside='<bpmn:message id="msg" name="svar" />')
+
+
+def catch(index: int, definition: str) -> str:
+    return f'<bpmn:intermediateCatchEvent id="b{index}">{definition}</bpmn:intermediateCatchEvent>'
+
+
+def in_phase(thrower: str, boundary: str = "", outside: str = "") -> bytes:
+    """start → sub-process "fas" (start → ``thrower`` with id "x") → end, with ``boundary`` beside it."""
+    return bpmn(f"""<bpmn:startEvent id="start" /><bpmn:subProcess id="fas"><bpmn:startEvent id="in" />{thrower}
+      <bpmn:sequenceFlow id="p1" sourceRef="in" targetRef="x" /></bpmn:subProcess>{boundary}<bpmn:endEvent id="end" />
+      <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fas" />
+      <bpmn:sequenceFlow id="f2" sourceRef="fas" targetRef="end" />""", outside=outside)
+
+
+ERROR_END = '<bpmn:endEvent id="x"><bpmn:errorEventDefinition errorRef="fel" /></bpmn:endEvent>'
+ESCALATION_END = '<bpmn:endEvent id="x"><bpmn:escalationEventDefinition escalationRef="esk" /></bpmn:endEvent>'
+CODES = '<bpmn:error id="fel" errorCode="AVBROTT" /><bpmn:escalation id="esk" escalationCode="CHEF" />'
+
+
 MANY_BRANCHES = bpmn('<bpmn:startEvent id="start" /><bpmn:parallelGateway id="gw" /><bpmn:endEvent id="end" />'
                      '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="gw" />'
                      + "".join(f'<bpmn:sequenceFlow id="b{i}" sourceRef="gw" targetRef="end" />' for i in range(201)))
@@ -221,8 +251,7 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
     ("pause maybe", [("a.bpmn", through(task(extra=props(pausar_arendet="kanske"))))],
      "pausar_arendet is 'kanske'; write ja or nej"),
     *[(kind, [("a.bpmn", through(f'<bpmn:{kind} id="t" />'))], "not supported" if kind != "scriptTask" else "disabled")
-      for kind in ("serviceTask", "complexGateway", "adHocSubProcess", "transaction", "scriptTask",
-                   "eventBasedGateway", "receiveTask")],
+      for kind in ("serviceTask", "complexGateway", "adHocSubProcess", "transaction", "scriptTask")],
     *[(definition, [("a.bpmn", through(f'<bpmn:intermediateCatchEvent id="t"><bpmn:{definition} />'
                                         "</bpmn:intermediateCatchEvent>"))], "events are not supported")
       for definition in ("compensateEventDefinition", "linkEventDefinition", "conditionalEventDefinition")],
@@ -249,6 +278,40 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
                                             '</camunda:properties></bpmn:extensionElements>'
                                             '<bpmn:signalEventDefinition /></bpmn:intermediateThrowEvent>'))],
      "till_arende belongs on a message"),
+    # validation/events.py
+    ("gateway with one branch", [("a.bpmn", waits(catch(0, MESSAGE)))], "needs at least two outgoing"),
+    ("gateway flow with a condition", [("a.bpmn", waits(catch(0, MESSAGE), catch(1, TWO_WEEKS),
+                                                        flow="<bpmn:conditionExpression>a</bpmn:conditionExpression>"))],
+     "has a condition; the event that comes first"),
+    ("gateway to a task", [("a.bpmn", waits(catch(0, MESSAGE), task("b1")))], "which is neither an intermediate"),
+    ("gateway branch reached twice", [("a.bpmn", waits(catch(0, MESSAGE), catch(1, TWO_WEEKS), extra=(
+        '<bpmn:sequenceFlow id="again" sourceRef="start" targetRef="b1" />')))], "another incoming sequence flow"),
+    ("gateway branch waiting for nothing", [("a.bpmn", waits(catch(0, MESSAGE), catch(1, "")))],
+     "can wait only for a message or a timer"),
+    ("gateway with two timers", [("a.bpmn", waits(catch(0, MESSAGE), catch(1, TWO_WEEKS), catch(2, TWO_WEEKS)))],
+     "can wait for one timer; 2 are drawn"),
+    ("gateway with one message twice", [("a.bpmn", waits(catch(0, MESSAGE), catch(1, MESSAGE)))],
+     "the message 'svar' is awaited by more than one branch"),
+    ("receive task without message", [("a.bpmn", through('<bpmn:receiveTask id="t" />'))], "names no message"),
+    ("error not declared", [("a.bpmn", in_phase(ERROR_END))], "which is no <bpmn:error> of the file"),
+    ("error caught in flight", [("a.bpmn", through('<bpmn:intermediateCatchEvent id="t">'
+                                                   '<bpmn:errorEventDefinition /></bpmn:intermediateCatchEvent>'))],
+     "cannot wait for an error or an escalation"),
+    ("error thrown in flight", [("a.bpmn", through('<bpmn:intermediateThrowEvent id="t">'
+                                                   '<bpmn:errorEventDefinition /></bpmn:intermediateThrowEvent>'))],
+     "an error is thrown only by an end event"),
+    ("error uncaught", [("a.bpmn", in_phase(ERROR_END, outside=CODES))], "the error 'AVBROTT' is caught by no"),
+    ("error without code uncaught", [("a.bpmn", in_phase('<bpmn:endEvent id="x"><bpmn:errorEventDefinition />'
+                                                         "</bpmn:endEvent>"))], "the error without a code"),
+    ("escalation uncaught", [("a.bpmn", in_phase(ESCALATION_END, outside=CODES))], "the escalation 'CHEF'"),
+    ("escalation without code uncaught", [("a.bpmn", in_phase(
+        '<bpmn:endEvent id="x"><bpmn:escalationEventDefinition /></bpmn:endEvent>'))], "the escalation without a"),
+    ("error boundary on a task", [("a.bpmn", through(task() + '<bpmn:boundaryEvent id="b" attachedToRef="t">'
+                                                     "<bpmn:errorEventDefinition /></bpmn:boundaryEvent>"))],
+     "it would never fire"),
+    ("error boundary not interrupting", [("a.bpmn", in_phase(ERROR_END, outside=CODES, boundary=(
+        '<bpmn:boundaryEvent id="b" attachedToRef="fas" cancelActivity="false">'
+        '<bpmn:errorEventDefinition /></bpmn:boundaryEvent>')))], "always interrupts"),
     ("loop marker", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics />"))], "loop markers"),
     ("multi-instance without count", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics />"))],
      "needs a loop cardinality"),

@@ -21,6 +21,7 @@ from engine.definitions.validation.common import (
     one_line,
     short,
 )
+from engine.definitions.validation.events import lint_events
 from engine.definitions.validation.followup import lint_follow_up
 from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
@@ -30,7 +31,7 @@ from engine.language import expressions, timers
 FLOW_NODES = {
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
     "userTask", "manualTask", "task", "businessRuleTask", "subProcess", "callActivity", "sendTask",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "receiveTask",
 }
 #: Elements that may stand in a process but carry no behaviour the engine needs to run.
 PASSIVE = {
@@ -49,13 +50,6 @@ REFUSED = {
     "transaction": "transaction sub-processes are not supported (use an embedded sub-process)",
     "scriptTask": "script tasks are disabled: designers' code does not run on the server "
     "(an operator can enable them with SAMVERKAN_ALLOW_SCRIPTS=1)",
-    # The three below parse, but the runtime lists neither their timers nor their messages, so a
-    # case reaching one would wait for good (or, for a send task, fail to be saved).
-    "eventBasedGateway": "event-based gateways are not supported: a case would wait there for good, as the "
-    "engine neither schedules their timers nor delivers their messages (put a timer and a message boundary "
-    "event on a user task instead)",
-    "receiveTask": "receive tasks are not supported: the engine never delivers their message, so a case would "
-    "wait there for good (use an intermediate message catch event)",
 }
 REFUSED_EVENTS = {
     "compensateEventDefinition": "compensation events are not supported",
@@ -118,6 +112,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
             _lint_node(node, add, allow_scripts)
         lint_notices(process, add)
         lint_sharing(process, add)
+        lint_events(process, add)
     return problems
 
 

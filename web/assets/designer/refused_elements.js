@@ -4,8 +4,8 @@
 
 /** The replace menu's entries (by the id after "replace-with-") the engine refuses. */
 const REFUSED = [
-  /^service-task$/, /^send-task$/, /^receive-task$/, /^script-task$/, /^transaction$/, /ad-hoc-subprocess$/,
-  /^complex-gateway$/, /event-based/, /^(non-interrupting-)?(conditional|signal|compensation)-/, /^link-/,
+  /^service-task$/, /^send-task$/, /^script-task$/, /^transaction$/, /ad-hoc-subprocess$/,
+  /^complex-gateway$/, /event-based-instantiat/, /^(non-interrupting-)?(conditional|signal|compensation)-/, /^link-/,
   /^message-(intermediate-throw|end)$/, /^(non-interrupting-)?timer-start$/, /^cancel-/,
 ];
 
