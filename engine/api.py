@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import events
-from engine.cases import deadlines
+from engine.cases import deadlines, operations, timer_starts
 from engine.cases.catalog import Catalog, version_view
 from engine.cases.firing import fire_due
 from engine.cases.follow_up import FollowUp
@@ -28,7 +28,7 @@ from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
 from engine.directory import Directory, Person
-from engine.errors import CaseOnHold, Conflict, InvalidFormData, InvalidInput, NotFound, Problem
+from engine.errors import CaseOnHold, Conflict, InvalidFormData, InvalidInput, NotFound, OpensCasesItself, Problem
 from engine.language import forms, problems_sv, timers
 from engine.notifications.delivery import DeliveryWorker
 from engine.notifications.mail import SmtpMailer
@@ -40,6 +40,7 @@ from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
 from engine.views import (
     CASE_SORTS,
+    AutomaticStart,
     Case,
     CaseDiagram,
     CaseEvent,
@@ -191,6 +192,10 @@ class WorkflowEngine:
             version_id, version_number = version.id, version.version
             earlier = store.closed_cases_for(session, process_key, participant_key) if participant_key else 0
         _journey, start_form = self.catalog.start(version_id)
+        timer, by_hand = self.catalog.start_timer(version_id)
+        if timer is not None and not by_hand:
+            raise OpensCasesItself(f"process '{process_key}' opens its cases itself, on its timer start event "
+                           f"'{timer.element}' ({timer.text}); it has no start event to open one by hand")
         initial = {EARLIER_CASES: earlier, **initial, **self._registered(start_form, initial, process_key)}
         now = self.clock.now()
         row = CaseRow(
@@ -521,13 +526,17 @@ class WorkflowEngine:
     def run_due_timers(self, until: datetime | None = None, *, batch: int = TIMER_BATCH) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
 
+        First the start timers of processes that open their cases themselves: each occurrence due
+        opens a case (:mod:`engine.cases.timer_starts`), counted here as a timer fired.
+
         A case that slept through several occurrences gets each of them, in order, each run at its
         own due time so that what follows is timed from when it should have happened. Cases are
         taken ``batch`` at a time, each batch one transaction; workers running side by side each
         take batches the others do not hold.
         """
         until = until or self.clock.now()
-        fired = 0
+        # Processes that open their cases themselves first: what a case opened so does may be due too.
+        fired = timer_starts.open_due(self.db, self.catalog, self.runner, until, {EARLIER_CASES: 0})
         passed_over: set[str] = set()
         while True:
             claimed, count = self._fire_next_due(until, batch, passed_over)
@@ -579,6 +588,11 @@ class WorkflowEngine:
             fired += self.run_due(until=max(nxt, self.clock.now())).timers
         self.clock.set(target)
         return fired + self.run_due(until=target).timers
+
+    def automatic_starts(self) -> list[AutomaticStart]:
+        """The processes that open their cases themselves (timer start events), the next to open first."""
+        with self.db.reading() as session:
+            return list(operations.automatic_starts(session))
 
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
         with self.db.reading() as session:

@@ -23,7 +23,7 @@ from engine import events
 from engine.cases import follow_up_rows
 from engine.cases.catalog import Catalog
 from engine.cases.history import history_row, json_safe
-from engine.clock import Clock
+from engine.clock import Clock, PinnedClock
 from engine.errors import (
     CaseNotStarted,
     ConcurrentModification,
@@ -185,6 +185,30 @@ class CaseRunner:
         except StepFailed as failed:  # no case was stored: there is no case to mark as an incident
             raise CaseNotStarted(failed.element, failed.reason) from failed
         self.cache.put(row.id, row.revision, workflow)
+        return saved
+
+    def create_in(self, session: Session, row: CaseRow, data: dict[str, Any], actor: str, *,
+                  opened_by: str, at: datetime) -> Case:
+        """Start a case its process's timer start event ``opened_by`` opens, "at" the occurrence's
+        moment, in the caller's transaction (which also moves the start timer on): its first steps
+        run before anything is written: their failure (CaseNotStarted) leaves nothing of the case behind."""
+        bundle = self.catalog.bundle(row.process_version_id, session)
+        step = Step(actor)
+        with clock_module.using(PinnedClock(at)), expressions.allowance():
+            def begin() -> Any:
+                workflow = bundle.new_workflow(self.script_engine)
+                runtime.start(workflow, data, opened_by=opened_by)
+                return workflow
+
+            try:
+                workflow = runtime.guarded(row.id, begin, opened_by)
+            except StepFailed as failed:
+                raise CaseNotStarted(failed.element, failed.reason) from failed
+            store.add_case(session, row)
+            step.record(events.CaseStarted(row.process_key))
+            step.record(events.TimerFired(opened_by, at))
+            saved = self.save(session, row, workflow, step, new=True)
+        runtime.discard(workflow)
         return saved
 
     def change(self, case_id: str, actor: str, action: Action, *,
