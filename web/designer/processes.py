@@ -53,8 +53,10 @@ def process(key: str) -> str:
             notes.setdefault(entry.details["version"], entry)
     latest = versions[-1]
     behind = sum(n for v, n in counts.items() if v < latest.version)
+    automatic = next((s for s in engine().automatic_starts() if s.process_key == key), None)
     return render_template("designer/process.html", key=key, versions=list(reversed(versions)), latest=latest,
-                           counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind)
+                           counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind,
+                           automatic=automatic)
 
 
 @blueprint.get("/processes/<key>/versions/<int:version>/files/<name>")
