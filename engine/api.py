@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import events
-from engine.cases import case_messages, deadlines
+from engine.cases import case_messages, deadlines, operations, timer_starts
 from engine.cases.catalog import Catalog, version_view
 from engine.cases.firing import fire_due
 from engine.cases.follow_up import FollowUp
@@ -29,7 +29,7 @@ from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
 from engine.directory import Directory, Person
-from engine.errors import CaseOnHold, Conflict, InvalidFormData, InvalidInput, NotFound, Problem
+from engine.errors import CaseOnHold, Conflict, InvalidFormData, InvalidInput, NotFound, OpensCasesItself, Problem
 from engine.language import forms, problems_sv, timers
 from engine.notifications.delivery import DeliveryWorker
 from engine.notifications.mail import SmtpMailer
@@ -41,6 +41,7 @@ from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
 from engine.views import (
     CASE_SORTS,
+    AutomaticStart,
     Case,
     CaseDiagram,
     CaseEvent,
@@ -199,8 +200,11 @@ class WorkflowEngine:
             version_id, version_number = version.id, version.version
             earlier = store.closed_cases_for(session, process_key, participant_key) if participant_key else 0
         if not self.catalog.starts_plainly(version_id):
-            raise Conflict(f"process '{process_key}' opens its cases itself (on a message or a timer); "
-                           "it cannot be started by hand")
+            timer, _by_hand = self.catalog.start_timer(version_id)
+            on = f"on its timer start event '{timer.element}' ({timer.text})" if timer is not None else \
+                f"on the message '{', '.join(sorted(self.catalog.message_starts(version_id)))}'"
+            raise OpensCasesItself(f"process '{process_key}' opens its cases itself, {on}; it has no start "
+                                   "event to open one by hand")
         _journey, start_form = self.catalog.start(version_id)
         initial = {EARLIER_CASES: earlier, **initial, **self._registered(start_form, initial, process_key)}
         now = self.clock.now()
@@ -552,6 +556,7 @@ class WorkflowEngine:
                 return DueRun(0, 0, 0)
         self.deliver_case_messages()  # what a crash or a burst left undelivered
         timers = self.run_due_timers(until)
+        self.deliver_case_messages()  # what the cases the timers moved or opened sent
         reminders = escalations = 0
         while True:
             with self.db.transaction() as session:
@@ -584,13 +589,17 @@ class WorkflowEngine:
     def run_due_timers(self, until: datetime | None = None, *, batch: int = TIMER_BATCH) -> int:
         """Fire every timer due by ``until`` (default: now), earliest first. Returns how many fired.
 
+        First the start timers of processes that open their cases themselves: each occurrence due
+        opens a case (:mod:`engine.cases.timer_starts`), counted here as a timer fired.
+
         A case that slept through several occurrences gets each of them, in order, each run at its
         own due time so that what follows is timed from when it should have happened. Cases are
         taken ``batch`` at a time, each batch one transaction; workers running side by side each
         take batches the others do not hold.
         """
         until = until or self.clock.now()
-        fired = 0
+        # Processes that open their cases themselves first: what a case opened so does may be due too.
+        fired = timer_starts.open_due(self.db, self.catalog, self.runner, until, {EARLIER_CASES: 0})
         passed_over: set[str] = set()
         while True:
             claimed, count = self._fire_next_due(until, batch, passed_over)
@@ -642,6 +651,11 @@ class WorkflowEngine:
             fired += self.run_due(until=max(nxt, self.clock.now())).timers
         self.clock.set(target)
         return fired + self.run_due(until=target).timers
+
+    def automatic_starts(self) -> list[AutomaticStart]:
+        """The processes that open their cases themselves (timer start events), the next to open first."""
+        with self.db.reading() as session:
+            return list(operations.automatic_starts(session))
 
     def upcoming_timers(self, limit: int = 100) -> list[Timer]:
         with self.db.reading() as session:

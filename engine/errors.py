@@ -46,6 +46,12 @@ class CaseOnHold(Conflict):
     code = "case_paused"
 
 
+class OpensCasesItself(Conflict):
+    """The process opens its cases itself, on its timer start event: none can be opened by hand."""
+
+    code = "opens_cases_itself"
+
+
 class DuplicateCase(Conflict):
     """The participant already has an open case in that intervention."""
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.cases import start_schedule
 from engine.definitions import model_files, xml_safety
 from engine.errors import InvalidProcess, NotFound, Problem
 from engine.language.follow_up import indicators_from
@@ -24,7 +25,8 @@ from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
 from engine.spiff import loading
 from engine.spiff.runtime import element_of
-from engine.spiff.specs import follow_up_of, form_of, message_starts, start_of, starts_plainly
+from engine.spiff.specs import follow_up_of, form_of, start_of
+from engine.spiff.start_events import StartTimer, has_plain_start, message_starts, start_timer_of
 from engine.spiff.state import SERIALIZER_VERSION, SpecBundle
 from engine.views import Form, ProcessVersion, SourceFile
 from engine.views.followup import Indicators
@@ -111,6 +113,7 @@ class Catalog:
                 known = self._known_version(session, process.key, digest, content_hash(texts),
                                             any_version=keep_published)
                 if known is not None and dict((known.spec or {}).get(CALLED) or {}) == called:
+                    start_schedule.adopt(session, process.key, known.id, start_timer_of(process.bundle.specs()[0]), now)
                     deployed[process.key] = version_view(known)
                     continue
                 row = ProcessVersionRow(
@@ -123,6 +126,8 @@ class Catalog:
                 )
                 session.add(row)
                 session.flush()
+                spec, _subprocesses = process.bundle.specs()
+                start_schedule.on_deploy(session, process.key, row.id, start_timer_of(spec), now)
                 with self._lock:
                     self._bundles[row.id] = process.bundle
                 deployed[process.key] = version_view(row)
@@ -248,10 +253,16 @@ class Catalog:
         if cached is not None:
             return cached
         spec, _subprocesses = self.bundle(version_id).specs()
-        found = (message_starts(spec), starts_plainly(spec))
+        found = (message_starts(spec), has_plain_start(spec))
         with self._lock:
             self._start_triggers[version_id] = found
         return found
+
+    def start_timer(self, version_id: int, session: Session | None = None) -> tuple[StartTimer | None, bool]:
+        """One deployed version's timer start event (None: it has none), and whether it also has a
+        plain start event (a case may then be opened by hand)."""
+        spec, _subprocesses = self.bundle(version_id, session).specs()
+        return start_timer_of(spec), has_plain_start(spec)
 
     def indicators(self, version_id: int, session: Session | None = None) -> Indicators:
         """What one deployed version declares for the follow-up (process properties ``uppfoljning.*``)."""

@@ -15,11 +15,18 @@ from datetime import timedelta
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.notifications import outbox
-from engine.persistence import operations_store, outbox_store
-from engine.persistence.db import Database
-from engine.views import Delivery, OperationsOverview, SchedulerHealth, Timer, Worker
+from engine.persistence import operations_store, outbox_store, start_timer_store
+from engine.persistence.db import Database, Session
+from engine.views import AutomaticStart, Delivery, OperationsOverview, SchedulerHealth, Timer, Worker
 
 log = logging.getLogger("samverkan.operations")
+
+
+def automatic_starts(session: Session) -> tuple[AutomaticStart, ...]:
+    """The processes that open their cases themselves (timer start events), the next to open first."""
+    return tuple(AutomaticStart(row.process_key, version, row.element, row.definition, row.next_due_at,
+                                row.opened, row.skipped, row.last_error)
+                 for row, version in start_timer_store.all_timers(session))
 
 
 class Operations:
@@ -43,13 +50,14 @@ class Operations:
             oldest_mail = outbox_store.oldest_due_delivery(session, now)
             workers = tuple(Worker(w.id, w.started_at, w.last_tick_at, w.ticks, w.last_error)
                             for w in operations_store.workers(session))
+            automatic = automatic_starts(session)
         health = SchedulerHealth(
             last_tick_at=max((w.last_tick_at for w in workers), default=None),
             timer_lag=now - oldest_timer if oldest_timer is not None else timedelta(0),
             delivery_lag=now - oldest_mail if oldest_mail is not None else timedelta(0),
             workers=workers,
         )
-        return OperationsOverview(now, timers, due_count, pending, failed, counts, health)
+        return OperationsOverview(now, timers, due_count, pending, failed, counts, health, automatic)
 
     def deliveries(self, *, status: str | None = None, case_id: str | None = None, mails_only: bool = True,
                    limit: int = 100) -> list[Delivery]:

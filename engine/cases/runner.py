@@ -23,7 +23,7 @@ from engine import events
 from engine.cases import follow_up_rows
 from engine.cases.catalog import Catalog
 from engine.cases.history import history_row, json_safe
-from engine.clock import Clock
+from engine.clock import Clock, PinnedClock
 from engine.errors import (
     CaseNotStarted,
     ConcurrentModification,
@@ -43,7 +43,7 @@ from engine.persistence import case_message_store, followup_store, outbox_store,
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
-from engine.spiff import case_queries, compaction, deep, runtime, state
+from engine.spiff import case_queries, compaction, deep, runtime, start_events, state
 from engine.spiff.case_messages import SENDER, Outgoing
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_flag, task_property, title_of
@@ -181,7 +181,8 @@ class CaseRunner:
             with self.db.reading() as session, clock_module.using(self.clock), expressions.allowance(), \
                     case_queries.answered_by(SessionQueries(session, row.id)):
                 workflow = bundle.new_workflow(self.script_engine)
-                runtime.start(workflow, data)
+                awaits = start_events.message_start_element(workflow.spec, message[1]) if message else None
+                runtime.start(workflow, data, awaits=awaits)
                 if message is not None:
                     runtime.deliver_message(workflow, message[1], message[2])
                     step.record(events.MessageReceived(message[1], message[2]))
@@ -203,6 +204,31 @@ class CaseRunner:
             raise CaseNotStarted(failed.element, failed.reason) from failed
         self.cache.put(row.id, row.revision, workflow)
         self._deliver_what_was_sent()
+        return saved
+
+    def create_in(self, session: Session, row: CaseRow, data: dict[str, Any], actor: str, *,
+                  opened_by: str, at: datetime) -> Case:
+        """Start a case its process's timer start event ``opened_by`` opens, "at" the occurrence's
+        moment, in the caller's transaction (which also moves the start timer on): its first steps
+        run before anything is written: their failure (CaseNotStarted) leaves nothing of the case behind."""
+        bundle = self.catalog.bundle(row.process_version_id, session)
+        step = Step(actor)
+        with clock_module.using(PinnedClock(at)), expressions.allowance(), \
+                case_queries.answered_by(SessionQueries(session, row.id)):
+            def begin() -> Any:
+                workflow = bundle.new_workflow(self.script_engine)
+                runtime.start(workflow, data, opened_by=opened_by)
+                return workflow
+
+            try:
+                workflow = runtime.guarded(row.id, begin, opened_by)
+            except StepFailed as failed:
+                raise CaseNotStarted(failed.element, failed.reason) from failed
+            store.add_case(session, row)
+            step.record(events.CaseStarted(row.process_key))
+            step.record(events.TimerFired(opened_by, at))
+            saved = self.save(session, row, workflow, step, new=True)
+        runtime.discard(workflow)
         return saved
 
     def change(self, case_id: str, actor: str, action: Action, *,

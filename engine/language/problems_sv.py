@@ -369,6 +369,25 @@ MESSAGES: list[tuple[str, str]] = [
     ("the timer has no time date, duration or cycle",
      "timern har ingen tidpunkt, varaktighet eller upprepning (timeDate, timeDuration eller timeCycle)"),
     ("the timer's {kind} is empty", "timerns {kind} är tom"),
+    # validation/start_events.py
+    ("a timer start event inside an embedded sub-process never fires: the sub-process starts when its flow "
+     "reaches it (use a plain start event and an intermediate timer event after it)",
+     "en starthändelse med timer i en inbäddad delprocess utlöses aldrig: delprocessen startar när flödet når "
+     "den (använd en vanlig starthändelse och en mellanliggande timerhändelse efter den)"),
+    ("a process may open its cases on one timer start event only; '{event}' is the first",
+     "en process kan öppna sina ärenden på en enda starthändelse med timer; '{event}' är den första"),
+    ("a participant journey (deltagarresa = ja) cannot open its cases on a timer: each of its cases is a "
+     "person staff register (remove the timer, or the property)",
+     "en deltagarresa (deltagarresa = ja) kan inte öppna sina ärenden på en timer: varje ärende är en person "
+     "som personalen registrerar (ta bort timern eller egenskapen)"),
+    ("a timer start event's {kind} '{text}' must be ISO 8601 text (e.g. R/P6W, P14D or 2027-01-11T08:00): "
+     "there is no case data yet for an expression to read",
+     "starthändelsens timer ({kind}) '{text}' måste vara ISO 8601-text (t.ex. R/P6W, P14D eller "
+     "2027-01-11T08:00): det finns ännu inga ärendedata för ett uttryck att läsa"),
+    ("the start form's field '{field}' is required, but nobody answers it in the cases the timer start event "
+     "'{event}' opens (make it optional, or ask in a user task)",
+     "startformulärets fält '{field}' är obligatoriskt, men ingen besvarar det i de ärenden som starthändelsen "
+     "med timer '{event}' öppnar (gör det frivilligt, eller fråga i en användaruppgift)"),
     ("timer {kind} '{text}' is refused: {reason}", "timerns {kind} '{text}' godtas inte: {reason}"),
     ("timer {kind} '{text}' is not a usable ISO 8601 {kind}: {reason}",
      "timerns {kind} '{text}' är inte en användbar ISO 8601-{kind}: {reason}"),

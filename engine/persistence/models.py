@@ -157,6 +157,26 @@ class TimerRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class StartTimerRow(Base):
+    """A process that opens its cases itself: the timer of its newest version's start event and
+    when it next opens a case (docs/modeling.md, "Opening cases on a rhythm")."""
+
+    __tablename__ = "start_timers"
+
+    process_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    element: Mapped[str] = mapped_column(String(200))  # the start event's id
+    kind: Mapped[str] = mapped_column(String(10))  # date | duration | cycle
+    definition: Mapped[str] = mapped_column(Text)  # the timer's text as the model says it
+    anchor: Mapped[datetime] = mapped_column(UTCDateTime)  # what a duration or a cycle counts from
+    fired: Mapped[int] = mapped_column(Integer)  # occurrences past (opened, or skipped in a catch-up)
+    skipped: Mapped[int] = mapped_column(Integer)  # of those, missed and left out of a catch-up
+    opened: Mapped[int] = mapped_column(Integer)  # cases it has opened (since its timer last changed)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)  # None: done
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class CaseEventRow(Base):
     """The append-only history of every case."""
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification, DuplicateCase
+from engine.persistence import start_timer_store
 from engine.persistence.models import (
     CaseEventRow,
     CaseMessageRow,
@@ -234,8 +235,8 @@ def save_case_state(session: Session, row: CaseRow, expected_revision: int, valu
 
 
 def anything_due(session: Session, until: datetime) -> bool:
-    """Whether a timer, a reminder or an escalation is due by ``until``: one statement of three
-    ``EXISTS``, each answered from its own due-time index (one ``EXISTS`` with an ``OR`` inside let
+    """Whether a timer, a reminder, an escalation or a start timer is due by ``until``: one statement
+    of four ``EXISTS``, each answered from its own due-time index (one ``EXISTS`` with an ``OR`` inside let
     PostgreSQL scan every open task). A paused case's task counts too: the full look then finds
     nothing to do."""
     checks = [
@@ -243,18 +244,20 @@ def anything_due(session: Session, until: datetime) -> bool:
         select(HumanTaskRow.id).where(HumanTaskRow.remind_at <= until).exists(),
         select(HumanTaskRow.id).where(HumanTaskRow.escalate_at <= until).exists(),
         select(CaseMessageRow.id).where(CaseMessageRow.outcome.is_(None)).exists(),
+        start_timer_store.due_check(until),  # a process that opens its cases itself
     ]
     return bool(session.scalar(select(or_(*checks))))
 
 
 def earliest_due(session: Session) -> datetime | None:
-    """The next moment anything falls due: a timer, a task's reminder or its escalation."""
+    """The next moment anything falls due: a timer, a task's reminder or its escalation, a start timer."""
     moments = [
         session.scalar(select(func.min(CaseRow.next_due_at))),
         session.scalar(select(func.min(HumanTaskRow.remind_at)).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
                        .where(CaseRow.status == "open")),
         session.scalar(select(func.min(HumanTaskRow.escalate_at)).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
                        .where(CaseRow.status == "open")),
+        start_timer_store.earliest(session),
     ]
     present = [m for m in moments if m is not None]
     return min(present) if present else None

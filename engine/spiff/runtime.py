@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
-from engine.spiff import deep, timer_events
+from engine.spiff import deep, start_events, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.case_messages import Outgoing
 from engine.spiff.case_messages import take as take_sent
@@ -201,12 +201,18 @@ def _live_data(workflow: Any, subprocesses: dict[Any, Any]) -> dict[str, Any]:
     return data
 
 
-def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+def start(workflow: BpmnWorkflow, data: dict[str, Any], opened_by: str | None = None,
+          awaits: str | None = None) -> None:
+    """A new case's first steps; ``opened_by``: the timer start event that opens it, ``awaits``: the
+    message start event whose message opens it (delivered next); neither: by hand."""
+    start_events.choose_start(workflow, opened_by, awaits)
     record(workflow, data)
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     run_engine_steps(workflow)
+    if opened_by is not None and start_events.follow_opening_start(workflow, opened_by):
+        run_engine_steps(workflow)
 
 
 @dataclass(frozen=True)

@@ -44,21 +44,6 @@ def start_of(process_spec: Any) -> tuple[bool, Form]:
     return journey, form
 
 
-def message_starts(process_spec: Any) -> frozenset[str]:
-    """The messages the process's own start events wait for (a case opens when one arrives)."""
-    return frozenset(spec.event_definition.name for spec in _start_events(process_spec)
-                     if type(spec.event_definition).__name__ == "EngineMessage")
-
-
-def starts_plainly(process_spec: Any) -> bool:
-    """Whether a person or a system can start the process (a start event with no trigger)."""
-    return any(type(spec.event_definition).__name__ == "NoneEventDefinition" for spec in _start_events(process_spec))
-
-
-def _start_events(process_spec: Any) -> list[Any]:
-    return [s for s in process_spec.start.outputs if hasattr(s, "event_definition")]
-
-
 def follow_up_of(process_spec: Any) -> dict[str, str]:
     """The process's follow-up properties, as its start event's spec keeps them (empty if none)."""
     for task_spec in process_spec.task_specs.values():

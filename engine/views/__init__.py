@@ -36,12 +36,20 @@ from engine.views.design import (
     StepAt,
 )
 from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
-from engine.views.operations import Delivery, DeliveryRun, OperationsOverview, SchedulerHealth, Worker
+from engine.views.operations import (
+    AutomaticStart,
+    Delivery,
+    DeliveryRun,
+    OperationsOverview,
+    SchedulerHealth,
+    Worker,
+)
 
 __all__ = [
     "CASE_SORTS",
     "DUE_SOON",
     "TABS",
+    "AutomaticStart",
     "Blocker",
     "Case",
     "CaseDiagram",

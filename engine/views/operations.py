@@ -81,6 +81,20 @@ class SchedulerHealth:
 
 
 @dataclass(frozen=True)
+class AutomaticStart:
+    """A process that opens its cases itself, on its timer start event: when it opens the next one."""
+
+    process_key: str
+    version: int
+    element: str  # the timer start event
+    definition: str  # its timer, as the model says it (R/P6W)
+    next_due_at: datetime | None  # None: it opens no more
+    opened: int  # cases opened so far (since its timer last changed: a changed timer counts afresh)
+    skipped: int  # occurrences missed while the scheduler was down and left out of its catch-up
+    last_error: str | None  # why the last occurrence could not open its case, if it could not
+
+
+@dataclass(frozen=True)
 class OperationsOverview:
     """What the operations page shows, as of ``now``."""
 
@@ -91,3 +105,4 @@ class OperationsOverview:
     failed_deliveries: tuple[Delivery, ...]  # newest first, with their error
     delivery_counts: dict[str, int]  # mails and notification deliveries by status
     scheduler: SchedulerHealth
+    automatic_starts: tuple[AutomaticStart, ...] = ()  # processes that open their cases themselves, next first

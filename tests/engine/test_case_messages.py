@@ -133,3 +133,15 @@ def test_the_waiting_cases_a_model_reads_can_be_narrowed_by_a_field(journey: Jou
         assert SessionQueries(session, asking=bos.id).count_open("deltagare_test", "handlaggare", "bo") == 0
         assert SessionQueries(session, asking=annas[0].id).waiting("deltagare_test", "urvalsbesked", None, None) == \
             queries.waiting("deltagare_test", "urvalsbesked", None, None)[1:]
+
+
+def test_a_process_opened_by_hand_or_by_a_message_takes_one_start_only(journey: Journey) -> None:
+    journey.deploy("message_or_by_hand.bpmn")
+    by_hand = journey.start("remiss_test", {})
+    assert journey.open_task_names(by_hand) == ["registrera"]
+    assert journey.case(by_hand).waiting_messages == ()  # a later message opens a case of its own
+
+    sent = journey.engine.start_on_message("remiss_test", "remiss_inkommen", {"remittent": "AF"})
+    assert journey.open_task_names(sent) == ["granska"] and journey.case(sent).data["remittent"] == "AF"
+    assert journey.engine.message_starts("remiss_test") == ("remiss_inkommen",)
+    assert journey.engine.registration("remiss_test").by_hand  # type: ignore[union-attr]

@@ -183,6 +183,11 @@ MANY_BRANCHES = bpmn('<bpmn:startEvent id="start" /><bpmn:parallelGateway id="gw
                      '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="gw" />'
                      + "".join(f'<bpmn:sequenceFlow id="b{i}" sourceRef="gw" targetRef="end" />' for i in range(201)))
 
+def _timer_start(change: tuple[str, str]) -> str:
+    """The selection meeting that opens its cases every six weeks (tests/bpmn/urval_rhythm.bpmn), changed."""
+    return (ROOT / "tests/bpmn/urval_rhythm.bpmn").read_text().replace(*change, 1)
+
+
 #: (what the model is, its files, a piece of the English message it must give). One per message site.
 CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
     # xml_safety.py
@@ -413,6 +418,26 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
      "needs an ISO date"),
     ("number max", [("a.bpmn", through(task(fields=field('<camunda:constraint name="max" config="x" />'))))],
      "validation 'max' needs a number"),
+    # validation/start_events.py (tests/engine/test_timer_starts.py has the whole messages)
+    *[(name, [("a.bpmn", _timer_start(change))], expected) for name, change, expected in (
+        ("timer start of a journey", ('isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements>'
+                                      '<camunda:properties><camunda:property name="deltagarresa" value="ja" />'
+                                      '</camunda:properties></bpmn:extensionElements>'),
+         "cannot open its cases on a timer"),
+        ("timer start by an expression", ("R/P6W", "${rytm}"), "must be ISO 8601 text"),
+        ("two timer starts", ("</bpmn:process>", '<bpmn:startEvent id="s2"><bpmn:timerEventDefinition><bpmn:timeCycle>'
+                                                 'R/P1M</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>'
+                                                 "</bpmn:process>"), "on one timer start event only"),
+        ("timer start inside a sub-process", ("</bpmn:process>", '<bpmn:subProcess id="sp"><bpmn:startEvent id="s2">'
+                                              "<bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration>"
+                                              "</bpmn:timerEventDefinition></bpmn:startEvent></bpmn:subProcess>"
+                                              "</bpmn:process>"), "inside an embedded sub-process never fires"),
+    )],
+    ("required start field beside a timer start", [("a.bpmn", (ROOT / "tests/bpmn/urval_rhythm_or_by_hand.bpmn")
+                                                     .read_text().replace('type="string" />', 'type="string">'
+                                                     '<camunda:validation><camunda:constraint name="required" />'
+                                                     "</camunda:validation></camunda:formField>"))],
+     "nobody answers it in the cases the timer start event"),
     # validation/notice_properties.py
     ("notice on a gateway", [("a.bpmn", notice("exclusiveGateway", meddela="remittent", meddelande="Hej"))],
      "a <exclusiveGateway> cannot send a notice"),

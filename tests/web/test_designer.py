@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -528,3 +529,24 @@ def test_every_designer_page_speaks_swedish(studio: Flask) -> None:
         words = {w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäö]+", own_text(answer.text))
                  if w not in model_words or w.lower() in ("the", "is", "and", "of")}
         assert not words & ENGLISH, f"{path}: English on a Swedish page: {sorted(words & ENGLISH)}"
+
+
+def test_a_process_that_opens_its_cases_itself_says_when_and_its_sandbox_waits_for_the_clock(
+        api: Api, app: Flask) -> None:
+    engine(app).deploy([SourceFile("urval_rhythm.bpmn", (BPMN_DIR / "urval_rhythm.bpmn").read_bytes())], "designer")
+    designer = Person(app, "designer")
+
+    designer.get("/design/processes/urval_rytm")
+    (automatic,) = engine(app).automatic_starts()
+    assert automatic.next_due_at is not None
+    when = automatic.next_due_at.astimezone(ZoneInfo("Europe/Stockholm"))
+    assert f"Öppnar nästa ärende {when:%Y-%m-%d %H:%M} ( R/P6W )" in designer.text()
+
+    answer = designer.post("/design/processes/urval_rytm/drafts", {"version": "1"})
+    draft = int(answer.headers["Location"].rsplit("/", 1)[-1])
+    designer.get(f"/design/drafts/{draft}/sandbox")
+    designer.follow(designer.post(f"/design/drafts/{draft}/sandbox/cases", {"name": "Test"}))
+    assert "Processen öppnar sina ärenden själv med sin starthändelse med timer" in " ".join(designer.flashes())
+    designer.follow(designer.post(f"/design/drafts/{draft}/sandbox/clock", {"days": "43", "hours": "0"}))
+    assert "Tidsgränser som passerades: 1" in " ".join(designer.flashes())
+    assert engine(app).cases("urval_rytm") == [], "the sandbox touched no real case"

@@ -4,6 +4,7 @@ that failed — sent again, or thrown away — with everyone else kept out."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -58,3 +59,20 @@ def test_a_refused_mail_shows_as_failed_and_the_admin_sends_it_again_or_discards
     admin.follow(admin.post(f"/operations/deliveries/{failed.id}/discard"))
     assert "Utskicket kan inte slängas i sitt nuvarande läge." in admin.flashes()
     assert Person(app, "lena").post(f"/operations/deliveries/{failed.id}/retry").status_code == 403
+
+
+def test_the_operations_page_says_when_a_process_opens_its_next_case_itself(deployed: Api, app: Flask) -> None:
+    from engine.views import SourceFile
+    from tests.bpmn import BPMN_DIR
+
+    engine = app.extensions["samverkan.engine"]
+    engine.deploy([SourceFile("urval_rhythm.bpmn", (BPMN_DIR / "urval_rhythm.bpmn").read_bytes())], "designer")
+    (automatic,) = engine.automatic_starts()
+
+    admin = Person(app, "admin")
+    admin.get("/operations")
+
+    assert "Processer som öppnar sina ärenden själva" in admin.text()
+    assert "Urvalsmöte var sjätte vecka" in admin.text() and "R/P6W" in admin.text()
+    local = automatic.next_due_at.astimezone(ZoneInfo("Europe/Stockholm"))  # type: ignore[union-attr]
+    assert f"Öppnar nästa ärende {local:%Y-%m-%d %H:%M}" in admin.text()

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
-from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound
+from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound, OpensCasesItself
 from engine.views import Case, SourceFile
 from web import authz, participants
 from web.access_log import log_access
@@ -110,8 +110,8 @@ def start_case() -> tuple[Response, int]:
     if start is None:
         raise NotFound(f"process '{process}' is not deployed")
     if not start.by_hand:
-        raise Conflict(f"process '{process}' opens its cases itself (on a message or a timer); "
-                       "it cannot be started by hand")
+        raise OpensCasesItself(f"process '{process}' opens its cases itself (on a message or a timer); "
+                               "it has no start event to open one by hand")
     participant, data = body.get("participant"), body.get("data") or {}
     fields = dict.fromkeys(sorted(set(body) - START_FIELDS), "okänt fält")
     if not isinstance(participant, dict):

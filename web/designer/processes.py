@@ -55,9 +55,10 @@ def process(key: str) -> str:
     behind = sum(n for v, n in counts.items() if v < latest.version)
     # What each version's call activities call, fixed when it was deployed (docs/modeling.md).
     calls = {v.version: engine().calls(key, v.version) for v in versions}
+    automatic = next((s for s in engine().automatic_starts() if s.process_key == key), None)
     return render_template("designer/process.html", key=key, versions=list(reversed(versions)), latest=latest,
                            counts=counts, notes=notes, log=log, drafts=drafts().of_process(key), behind=behind,
-                           calls=calls)
+                           calls=calls, automatic=automatic)
 
 
 @blueprint.get("/processes/<key>/versions/<int:version>/files/<name>")

@@ -12,7 +12,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.errors import Conflict, EngineError, InvalidFormData, InvalidInput, NotFound, StepFailed
+from engine.errors import (
+    Conflict,
+    EngineError,
+    InvalidFormData,
+    InvalidInput,
+    NotFound,
+    OpensCasesItself,
+    StepFailed,
+)
 from engine.sandbox import Sandbox
 from engine.views import Case
 from web.designer.common import blueprint, check, errors_of, open_draft, sandboxes
@@ -72,6 +80,7 @@ def _render(draft: Draft, box: Sandbox, errors: list[Any], case_id: str | None =
 def _next_due(box: Sandbox) -> Any:
     """The next moment anything falls due in the sandbox: a timer, a reminder or a due date."""
     moments = [t.due_at for t in box.engine.upcoming_timers(limit=1)]
+    moments += [s.next_due_at for s in box.engine.automatic_starts() if s.next_due_at is not None]
     for task in box.engine.tasks(limit=500):
         moments += [m for m in (task.follow_up_at, task.due_at) if m is not None and m > box.clock.now()]
     return min(moments, default=None)
@@ -113,6 +122,10 @@ def sandbox_start(draft_id: int) -> Response | tuple[str, int]:
         return _page(draft.id)
     except StepFailed as failed:
         flash(_("Testärendet stannade på ett fel: %(message)s", message=failed.message), "error")
+        return _page(draft.id)
+    except OpensCasesItself:  # a timer start event opens them: only when the sandbox's time is moved
+        flash(_("Processen öppnar sina ärenden själv med sin starthändelse med timer: flytta tiden i sandlådan "
+                "fram så öppnas de."), "info")
         return _page(draft.id)
     flash(_("Ett testärende är startat."), "success")
     if examples and start is not None:

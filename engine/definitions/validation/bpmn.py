@@ -24,6 +24,7 @@ from engine.definitions.validation.common import (
 from engine.definitions.validation.events import lint_events
 from engine.definitions.validation.followup import lint_follow_up
 from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
+from engine.definitions.validation.start_events import lint_start_events
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
 from engine.errors import EngineError, Problem
 from engine.language import expressions, timers
@@ -113,6 +114,7 @@ def lint_bpmn(tree: etree._ElementTree, filename: str, *, allow_scripts: bool = 
         lint_notices(process, add)
         lint_sharing(process, add)
         lint_events(process, add)
+        lint_start_events(process, add)
     return problems
 
 

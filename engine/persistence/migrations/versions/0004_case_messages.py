@@ -1,7 +1,7 @@
 """Messages and signals between cases, kept until each is delivered
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-06 20:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import engine.persistence.models
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
