@@ -242,6 +242,6 @@ ALL: tuple[type[Event], ...] = (
     CaseStarted, CaseCompleted, CaseCancelled, CasePaused, CaseResumed, CaseMigrated, DataCorrected,
     IncidentRaised, IncidentResolved,
     TaskCreated, TaskClaimed, TaskUnclaimed, TaskAssigned, TaskCompleted, TaskWithdrawn, TaskReminded, TaskEscalated,
-    TimerFired, MessageReceived,
+    TimerFired, MessageReceived, MessageSent, SignalReceived,
     NoticeSent, InvitationSent, InvitationSkipped, InvitationCancelled,
 )
