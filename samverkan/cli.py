@@ -117,7 +117,7 @@ def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
     where = engine.db.url.split("@")[-1]
     mail = f"mail via {delivery.mailer.settings.host}" if delivery else "no mail (SAMVERKAN_SMTP_HOST not set)"
     retention = app.extensions["samverkan.retention"]
-    daily = retention.purge if retention is not None else None
+    daily = retention.daily if retention is not None else None
     if until_idle:
         ticker = scheduler.Ticker(engine, delivery, daily)
         ticks = ticker.until_idle()
@@ -214,7 +214,7 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
     if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
         retention = app.extensions["samverkan.retention"]
         sched, _ = scheduler.background(engine, delivery=app.extensions["samverkan.delivery"],
-                                        daily=retention.purge if retention is not None else None)
+                                        daily=retention.daily if retention is not None else None)
         sched.start()
     kind = "simulated" if simulated_clock else "system"
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host

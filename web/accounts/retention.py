@@ -11,7 +11,7 @@ the purge's audit row (``purge_log``). The dry run lists exactly what the purge 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -114,6 +114,15 @@ class Retention:
             for name in done[0].sandboxes:
                 self.sandboxes.discard(name)
         return done[0]
+
+    def daily(self) -> Purge | None:
+        """The scheduler's purge, once a day (UTC) whichever worker runs it and however often it is
+        restarted (a cron ``worker --until-idle``): None when a scheduled purge is audited today."""
+        now = self.engine.clock.now()
+        with self.db.reading() as session:
+            today = session.scalar(select(PurgeLogRow.id).where(
+                PurgeLogRow.actor == SCHEDULER, PurgeLogRow.at >= datetime.combine(now.date(), time(0), UTC)).limit(1))
+        return None if today is not None else self.purge(SCHEDULER, now)
 
     def _purge_web_rows(self, session: Session, plan: PurgePlan, actor: str) -> Purge:
         ids = list(plan.case_ids)
