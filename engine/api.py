@@ -37,6 +37,7 @@ from engine.persistence import store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import CaseRow
+from engine.persistence.retention import Retention
 from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
 from engine.views import (
@@ -115,6 +116,8 @@ class WorkflowEngine:
         self.migration = CaseMigration(self.db, self.catalog, self.runner, self.clock)
         #: The förbund's follow-up: indicators, the read model's rows and a period's figures.
         self.follow_up = FollowUp(self.db, self.catalog)
+        #: Retention (gallring): the dry run and the purge of closed cases' personal data.
+        self.retention = Retention(self.db, self.clock)
 
     # --- processes -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.api import WorkflowEngine
@@ -107,6 +107,18 @@ class Sandboxes:
                 found.close()
             for path in _files(self.directory, name):
                 path.unlink(missing_ok=True)
+
+    def idle(self, before: datetime) -> list[str]:
+        """The sandboxes none of whose files changed since ``before`` (retention: test cases a
+        designer may have typed real details into are not kept forever)."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in self.directory.glob("*.sqlite3"):
+            times = [p.stat().st_mtime for p in _files(self.directory, path.stem) if p.exists()]
+            if _NAME.match(path.stem) and datetime.fromtimestamp(max(times), UTC) < before:
+                found.append(path.stem)
+        return sorted(found)
 
     def close(self) -> None:
         with self._lock:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -46,9 +47,13 @@ class Ticker:
     """One tick: fire everything due, then deliver. Never raises (a failing tick is logged, recorded
     and retried next time)."""
 
-    def __init__(self, engine: WorkflowEngine, delivery: DeliveryWorker | None = None) -> None:
+    def __init__(self, engine: WorkflowEngine, delivery: DeliveryWorker | None = None,
+                 daily: Callable[[], object] | None = None) -> None:
         self.engine = engine
         self.delivery = delivery
+        #: Run at the first tick of every day (the engine clock's, UTC): the retention purge.
+        self.daily = daily
+        self._daily_on: date | None = None
         self.worker_id = delivery.owner if delivery is not None else worker_id()
         self.health = Health()
         # The heartbeat as last written: when, with which error, how many ticks since, how many written.
@@ -80,6 +85,13 @@ class Ticker:
                              delivered.digests, delivered.sent, delivered.retried, delivered.failed)
             except Exception as err:
                 log.exception("delivery failed")
+                errors.append(f"{type(err).__name__}: {err}")
+        if self.daily is not None and self._daily_on != self.engine.clock.now().date():
+            try:
+                self.daily()
+                self._daily_on = self.engine.clock.now().date()
+            except Exception as err:  # tried again next tick
+                log.exception("the daily job failed")
                 errors.append(f"{type(err).__name__}: {err}")
         error = "; ".join(errors) or None
         self._heartbeat(busy, error)
@@ -127,18 +139,18 @@ def _configure(scheduler: BackgroundScheduler | BlockingScheduler, ticker: Ticke
 
 
 def background(engine: WorkflowEngine, interval: float = 5.0, delivery: DeliveryWorker | None = None,
-               ) -> tuple[BackgroundScheduler, Ticker]:
+               daily: Callable[[], object] | None = None) -> tuple[BackgroundScheduler, Ticker]:
     """A scheduler running beside a web app in the same process."""
-    ticker = Ticker(engine, delivery)
+    ticker = Ticker(engine, delivery, daily)
     scheduler = BackgroundScheduler(timezone="UTC")
     _configure(scheduler, ticker, interval)
     return scheduler, ticker
 
 
 def blocking(engine: WorkflowEngine, interval: float = 5.0, delivery: DeliveryWorker | None = None,
-             ) -> tuple[BlockingScheduler, Ticker]:
+             daily: Callable[[], object] | None = None) -> tuple[BlockingScheduler, Ticker]:
     """A scheduler that is the whole process (``samverkan worker``)."""
-    ticker = Ticker(engine, delivery)
+    ticker = Ticker(engine, delivery, daily)
     scheduler = BlockingScheduler(timezone="UTC")
     _configure(scheduler, ticker, interval)
     return scheduler, ticker

@@ -118,14 +118,16 @@ def worker(ctx: click.Context, interval: float, until_idle: bool) -> None:
     engine, delivery = app.extensions["samverkan.engine"], app.extensions["samverkan.delivery"]
     where = engine.db.url.split("@")[-1]
     mail = f"mail via {delivery.mailer.settings.host}" if delivery else "no mail (SAMVERKAN_SMTP_HOST not set)"
+    retention = app.extensions["samverkan.retention"]
+    daily = retention.daily if retention is not None else None
     if until_idle:
-        ticker = scheduler.Ticker(engine, delivery)
+        ticker = scheduler.Ticker(engine, delivery, daily)
         ticks = ticker.until_idle()
         click.echo(f"worker against {where}: {ticks} tick(s), {mail}; nothing more to do")
         if ticker.health.last_error:
             raise click.ClickException(ticker.health.last_error)
         return
-    sched, _ = scheduler.blocking(engine, interval, delivery)
+    sched, _ = scheduler.blocking(engine, interval, delivery, daily)
     click.echo(f"worker running against {where}, tick every {interval}s, {mail}")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         sched.start()
@@ -136,10 +138,20 @@ def _app(database: str | None, *, mail: bool = False, **config: Any) -> Flask:
     of the environment (none: no mail is sent)."""
     from web import create_app
 
-    settings: dict[str, Any] = {"DATABASE_URL": database, **config}
+    settings: dict[str, Any] = {"DATABASE_URL": database, "GALLRING": _retention_settings(), **config}
     if mail:
         settings.update(_mail_settings())
     return create_app(settings)
+
+
+def _retention_settings():  # type: ignore[no-untyped-def]
+    """GALLRING for create_app, from SAMVERKAN_GALLRING and SAMVERKAN_GALLRING_LOGG (None: no purge)."""
+    from samverkan.retention_settings import SettingsError, retention_from_env
+
+    try:
+        return retention_from_env(os.environ)
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
 
 
 def _mail_settings() -> dict[str, Any]:
@@ -202,7 +214,9 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
         for username, password in passwords.items():
             click.echo(f"demo user {username:<24} password {password}")
     if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
-        sched, _ = scheduler.background(engine, delivery=app.extensions["samverkan.delivery"])
+        retention = app.extensions["samverkan.retention"]
+        sched, _ = scheduler.background(engine, delivery=app.extensions["samverkan.delivery"],
+                                        daily=retention.daily if retention is not None else None)
         sched.start()
     kind = "simulated" if simulated_clock else "system"
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host
@@ -313,6 +327,61 @@ def token_revoke(ctx: click.Context, given: str, all_of_user: bool) -> None:
     except EngineError as err:
         raise click.ClickException(err.message) from err
     click.echo(f"API token of {owner} revoked" if was_in_force else f"that API token of {owner} was revoked already")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be purged (torrkörning).")
+@click.option("--actor", default="cli", show_default=True, help="Who the purge is audited as.")
+@click.pass_context
+def purge(ctx: click.Context, dry_run: bool, actor: str) -> None:
+    """Retention (gallring): remove the personal data of closed cases past their retention
+    (SAMVERKAN_GALLRING) and access log rows past the log's (SAMVERKAN_GALLRING_LOGG), audited.
+    The scheduler does the same once a day; --dry-run lists what would go and changes nothing."""
+    retention = _app(ctx.obj["database"]).extensions["samverkan.retention"]
+    if retention is None:
+        raise click.ClickException("no retention configured (SAMVERKAN_GALLRING is not set): nothing is purged")
+    plan = retention.plan()
+    for case in plan.cases:
+        click.echo(f"{case.process_key}\t{case.id}\t{case.status}\tclosed {case.closed_at:%Y-%m-%d}")
+    counts = ", ".join(f"{key}: {len(ids)}" for key, ids in sorted(plan.by_process().items())) or "none"
+    verb = "would be" if dry_run else "are being"
+    click.echo(f"{len(plan.cases)} closed case(s) {verb} purged ({counts}); {plan.access_log_rows} access log "
+               f"row(s) from before {plan.log_before:%Y-%m-%d}; {len(plan.sandboxes)} idle sandbox(es)")
+    if dry_run:
+        return
+    done = retention.purge(actor)
+    click.echo(f"purged {done.cases} case(s) and {done.access_log_rows} access log row(s); audit entry {done.id}")
+
+
+@main.command()
+@click.argument("number", metavar="PERSONNUMMER")
+@click.option("--actor", required=True, help="The admin who asks for it (written to the access log).")
+@click.pass_context
+def extract(ctx: click.Context, number: str, actor: str) -> None:
+    """Register extract (registerutdrag, GDPR art. 15): everything held about the person with this
+    personnummer, as JSON on standard output; logged in the access log as read by ACTOR, who must
+    be an admin."""
+    import json
+    from datetime import UTC, datetime
+
+    from engine.errors import EngineError
+    from web.register_extract import extract as make_extract
+    from web.register_extract import participant_key
+
+    app = _app(ctx.obj["database"])
+    accounts = app.extensions["samverkan.accounts"]
+    try:
+        admin = accounts.user(actor).is_admin
+    except EngineError:
+        admin = False
+    if not admin:
+        raise click.ClickException(f"{actor} is not an admin: register extracts are for admins")
+    key = participant_key(number)
+    if key is None:
+        raise click.ClickException("give the whole personnummer, 10 or 12 digits")
+    found = make_extract(app.extensions["samverkan.engine"], accounts, app.extensions["samverkan.teamwork"], key,
+                         by=actor, at=datetime.now(UTC))
+    click.echo(json.dumps(found, ensure_ascii=False, indent=2))
 
 
 @main.command()

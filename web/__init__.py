@@ -17,6 +17,7 @@ from engine.sandbox import Sandboxes
 from web import errors, proxies
 from web.accounts.directory import AccountsDirectory
 from web.accounts.migrations import upgrade as upgrade_accounts
+from web.accounts.retention import Retention
 from web.accounts.users import Accounts
 from web.designer.drafts import Drafts
 from web.teamwork import Teamwork
@@ -41,13 +42,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Config keys: DATABASE_URL, SIMULATED_CLOCK (bool), CLOCK_START (datetime), SECRET_KEY, TESTING,
     SMTP (:class:`engine.settings.SmtpSettings`; none: no mail is sent), DELIVERY
-    (:class:`engine.settings.DeliverySettings`), SANDBOX_DIR, TRUSTED_PROXIES (the reverse proxies
+    (:class:`engine.settings.DeliverySettings`), GALLRING (:class:`engine.settings.RetentionSettings`;
+    none: nothing is purged), SANDBOX_DIR, TRUSTED_PROXIES (the reverse proxies
     whose X-Forwarded-For is believed, as in ``SAMVERKAN_TRUSTED_PROXIES``; see :mod:`web.proxies`),
     ACCOUNTS_CLOCK (the wall clock of tokens, sessions and sign-in throttling; default the
     system's, whatever the engine's); anything else is passed to Flask's config.
 
     ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
-    ``.sandboxes`` and ``.delivery`` (the mail delivery worker, or None)."""
+    ``.sandboxes``, ``.delivery`` (the mail delivery worker, or None) and ``.retention`` (the purge, or None)."""
     app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     settings = dict(config or {})
     app.config.update(
@@ -75,14 +77,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # that a user added or deactivated a moment ago counts at once.
     engine = WorkflowEngine(database, clock=clock, migrate=False, directory=AccountsDirectory(database, ttl=0))
     smtp = settings.get("SMTP")
+    sandboxes = Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox", engine)
     app.extensions.update({
         "samverkan.engine": engine,
         "samverkan.accounts": Accounts(database, settings.get("ACCOUNTS_CLOCK")),
         "samverkan.teamwork": Teamwork(database),
         "samverkan.drafts": Drafts(database),
-        "samverkan.sandboxes": Sandboxes(settings.get("SANDBOX_DIR") or Path(app.instance_path) / "sandbox", engine),
+        "samverkan.sandboxes": sandboxes,
         "samverkan.delivery": engine.mail_delivery(AccountsDirectory(database), smtp, settings.get("DELIVERY"))
         if smtp is not None else None,
+        # Retention (gallring) as configured (GALLRING: RetentionSettings); None: nothing is purged.
+        "samverkan.retention": Retention(engine, settings["GALLRING"], sandboxes)
+        if settings.get("GALLRING") else None,
     })
 
     from web import designer
@@ -98,7 +104,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         notifications,
         operations,
         pages,
+        register_extract,
         registration,
+        retention,
         security,
         tasks,
     )
@@ -108,7 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     labels.init(app)
     app.jinja_env.globals["today_iso"] = pages.today_iso
     for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, access_review,
-                 designer):
+                 register_extract, retention, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     errors.register(app)

@@ -2,8 +2,8 @@
 the marks of its review (HSLF-FS 2016:40).
 
 Append-only by construction: this module adds rows and reads them, and has no function that changes
-or deletes one (a test checks its names and that rows read back as written). Retention, when it
-comes (issue 17), will be the one way out, and will itself be audited.
+or deletes one (a test checks its names and that rows read back as written). Retention
+(``accounts/retention.py``) is the one way out, past the log's own years, and is itself audited.
 """
 
 from __future__ import annotations

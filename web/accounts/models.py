@@ -172,6 +172,25 @@ class AuditLogRow(AccountsBase):
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
+class PurgeLogRow(AccountsBase):
+    """One retention purge (gallring): who ran it (``scheduler`` or an admin), when, under which
+    settings, how many cases of which process lost their personal data (their ids), how many access
+    log rows went past the log's own retention, and which idle draft sandboxes were discarded.
+    Written in the purge's own transaction; append-only (``accounts/retention.py`` adds rows and
+    reads them)."""
+
+    __tablename__ = "purge_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    cases: Mapped[int] = mapped_column(Integer)
+    case_ids: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # process key: [case id, …]
+    access_log_rows: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
+    sandboxes: Mapped[list[str]] = mapped_column(JSON)  # drafts' sandboxes discarded as idle
+
+
 class ProcessDraftRow(AccountsBase):
     """A process designer's draft of a journey: the BPMN file and the DMN files deployed with it.
 

@@ -96,6 +96,7 @@ ACCESS_ACTIONS = {
     "case.started": _l("Registrerade deltagaren"),
     "case.noted": _l("Skrev en anteckning"),
     "task.commented": _l("Kommenterade en uppgift"),
+    "register.extract": _l("Tog fram ett registerutdrag"),
 }
 #: Actions with a name after them (``task.completed.<element>``, ``message.<message>``).
 ACCESS_ACTION_PREFIXES = {
