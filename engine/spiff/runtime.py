@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
-from engine.spiff import deep, timer_events
+from engine.spiff import deep, multi_instance, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.message_events import EngineMessage, message_event, repeats
 from engine.spiff.specs import task_flag, task_property, title_of
@@ -92,6 +92,8 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
         done = _set_since(task, started_with.pop(task.id))  # before() ran on it (do_engine_steps pairs them)
+        if multi_instance.instance_of(task) is not None:
+            return  # what an instance sets stays its own (multi_instance.py)
         record(workflow, done)  # tasks that start later in this step take it
         changed.update(done)
 
@@ -227,7 +229,7 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 timers.append(timer)
     timers.sort(key=lambda t: t.due_at)
     completed = workflow.is_completed()
-    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *pending])
+    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *pending], outside=True)
     data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
     return Snapshot(completed, ready, timers, waiting_messages(workflow), data, cycles)
 
@@ -315,10 +317,13 @@ def _set_since(task: Any, started: dict[str, Any]) -> dict[str, Any]:
 _UNSET = object()
 
 
-def _merge_newest(tasks: list[Any]) -> dict[str, Any]:
+def _merge_newest(tasks: list[Any], outside: bool = False) -> dict[str, Any]:
+    """The tasks' data merged oldest first; ``outside``: leaving out instances of a multi-instance
+    activity (an instance's own item and answers are not the case's)."""
     data: dict[str, Any] = {}
     for task in sorted(tasks, key=lambda t: t.last_state_change):
-        data.update(task.data)
+        if not (outside and multi_instance.instance_of(task) is not None):
+            data.update(task.data)
     return data
 
 
@@ -356,6 +361,10 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     task.data.update(data)
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
+    if multi_instance.instance_of(task) is not None:  # an instance's answers stay its own
+        task.run()
+        run_engine_steps(workflow)
+        return
     done = {**_set_since(task, started), **data}
     record(workflow, done)
     task.run()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter, StandardLoopTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
@@ -34,6 +35,11 @@ from SpiffWorkflow.task import Task
 from engine.language.notice_templates import Notices, NoticeSpec
 from engine.spiff import task_tree
 from engine.spiff.message_events import EngineMessage
+from engine.spiff.multi_instance import (
+    EngineParallelMultiInstanceTask,
+    EngineSequentialMultiInstanceTask,
+    EngineStandardLoopTask,
+)
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
@@ -45,6 +51,9 @@ _CONFIG[EngineTimeDate] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineDuration] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineCycle] = TimerConditionalEventDefinitionConverter
 _CONFIG[EngineMessage] = MessageEventDefinitionConverter
+_CONFIG[EngineParallelMultiInstanceTask] = MultiInstanceTaskConverter
+_CONFIG[EngineSequentialMultiInstanceTask] = MultiInstanceTaskConverter
+_CONFIG[EngineStandardLoopTask] = StandardLoopTaskConverter
 
 
 def _workflow_to_dict(registry: Any, workflow: Any) -> dict[str, Any]:
