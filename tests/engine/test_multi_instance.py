@@ -218,3 +218,16 @@ def test_a_second_round_starts_new_results_and_a_timer_withdraws_the_instances_l
     assert len(withdrawn) == 2
     journey.complete(case, "utred")
     assert journey.case(case).status == "completed"
+
+
+def test_instances_on_a_parallel_branch_are_waited_for_by_the_join(journey) -> None:  # type: ignore[no-untyped-def]
+    journey.deploy("mi_parallel_join.bpmn")
+    case = journey.start("mi_parallel_join", {"myndigheter": ["AF", "FK"]})
+    assert _titles(journey, case) == ["Annat", "Inhämta samtycke — AF", "Inhämta samtycke — FK"]
+    _answer(journey, case, "Inhämta samtycke — FK", {"samtycke": True})
+    _answer(journey, case, "Annat", {})
+    assert _titles(journey, case) == ["Inhämta samtycke — AF"]  # the join waits for the activity's last instance
+    done = _answer(journey, case, "Inhämta samtycke — AF", {"samtycke": False})
+    assert [t.name for t in done.open_tasks] == ["sammanstall"]
+    assert done.data["inhamta_samtycke_resultat"] == [{"myndighet": "AF", "samtycke": False},
+                                                      {"myndighet": "FK", "samtycke": True}]
