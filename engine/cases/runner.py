@@ -43,7 +43,7 @@ from engine.persistence import case_message_store, followup_store, outbox_store,
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
-from engine.spiff import case_queries, compaction, deep, runtime, start_events, state
+from engine.spiff import case_queries, compaction, deep, multi_instance, runtime, start_events, state
 from engine.spiff.case_messages import SENDER, Outgoing
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_flag, task_property, title_of
@@ -553,14 +553,14 @@ class CaseRunner:
                 given = assignment(attributes, task.data, ENGINE_FUNCTIONS, now)
             added.append(HumanTaskRow(
                 id=task_id, case_id=row.id, process_key=row.process_key, element=element,
-                title=title_of(spec), lane=getattr(spec, "lane", None),
+                title=multi_instance.task_title(task), lane=getattr(spec, "lane", None),
                 candidate_groups=list(given.candidate_groups), candidate_users=list(given.candidate_users),
                 assignee=given.assignee, due_at=given.due_at, follow_up_at=given.follow_up_at,
                 created_at=now, form=form_of(spec).as_json(), inbox_order=given.due_at or NO_DUE_DATE,
                 remind_at=given.follow_up_at, escalate_at=given.due_at,
                 escalate_to=_names(task_property(spec, ESCALATE_TO)) or list(given.candidate_groups),
             ))
-            step.record(events.TaskCreated(element, task_id, title_of(spec)))
+            step.record(events.TaskCreated(element, task_id, multi_instance.task_title(task)))
             if element in meetings:
                 rows, invited = composing.invitation(meetings[element], context=self._context(session, row),
                                                      task=added[-1], data=task.data, at=now)

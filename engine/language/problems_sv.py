@@ -48,6 +48,7 @@ WHATS: list[tuple[str, str]] = [
     ("till_arende", "mottagande ärenden (till_arende)"),
     ("collection", "samlingen (camunda:collection)"),
     ("completion condition", "slutvillkoret (completionCondition)"),
+    ("loop condition", "loopvillkoret (loopCondition)"),
     ("input expression", "indatauttrycket"),
     ("camunda:{direction} '{target}'", "camunda:{direction} '{target}'"),
     ("cell of rule {rule}", "cellen i regel {rule}"),
@@ -283,8 +284,38 @@ MESSAGES: list[tuple[str, str]] = [
     ('an error boundary event always interrupts its activity (remove cancelActivity="false")',
      'en gränshändelse för fel avbryter alltid sin aktivitet (ta bort cancelActivity="false")'),
     ("the element <{element}> is not supported by the engine", "elementet <{element}> stöds inte av motorn"),
-    ("loop markers are not supported (draw the loop with a gateway)",
-     "loopmarkeringar stöds inte (rita loopen med en gateway)"),
+    ("loop and multi-instance markers are supported on user tasks and embedded sub-processes only, not on "
+     "event sub-processes (put it in a sub-process and mark the sub-process)",
+     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter och inbäddade underprocesser, inte på "
+     "händelseunderprocesser (lägg den i en underprocess och markera underprocessen)"),
+    ("loop and multi-instance markers are supported on user tasks and embedded sub-processes only, not on "
+     "<{element}> (put it in a sub-process and mark the sub-process)",
+     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter och inbäddade underprocesser, inte på "
+     "<{element}> (lägg den i en underprocess och markera underprocessen)"),
+    ("a multi-instance activity has both a collection and a loop cardinality; keep one",
+     "flerinstansaktiviteten har både en samling och ett antal varv (loopCardinality); behåll det ena"),
+    ("the collection '{collection}' must name a case variable holding a list, e.g. myndigheter or "
+     "${{myndigheter}} (compute another list with an output parameter of an earlier task)",
+     "samlingen '{collection}' måste vara namnet på en variabel i ärendet som håller en lista, t.ex. "
+     "myndigheter eller ${{myndigheter}} (räkna fram en annan lista med en utdataparameter på en tidigare "
+     "uppgift)"),
+    ("the loop cardinality is empty", "antalet varv (loopCardinality) är tomt"),
+    ("the element variable '{name}' must be a name: letters, digits and _",
+     "elementvariabeln '{name}' måste vara ett namn: bokstäver, siffror och _"),
+    ("the output collection '{name}' must be a name: letters, digits and _",
+     "utdatasamlingen '{name}' måste vara ett namn: bokstäver, siffror och _"),
+    ("the element variable '{name}' has the name of the collection; give it a name of its own",
+     "elementvariabeln '{name}' har samma namn som samlingen; ge den ett eget namn"),
+    ("the element variable '{name}' has the name of the output collection; give it a name of its own",
+     "elementvariabeln '{name}' har samma namn som utdatasamlingen; ge den ett eget namn"),
+    ("the completion condition is empty", "slutvillkoret (completionCondition) är tomt"),
+    ("the loop cardinality {n} is above {max}, the most instances one activity may start",
+     "antalet varv (loopCardinality) {n} är över {max}, det största antal instanser en aktivitet får starta"),
+    ("loopMaximum '{value}' is not a whole number from 1 to {max}",
+     "loopMaximum '{value}' är inte ett heltal från 1 till {max}"),
+    ("the loop condition is empty", "loopvillkoret (loopCondition) är tomt"),
+    ("a loop needs a loop condition (loopCondition) or a loopMaximum",
+     "en loop behöver ett loopvillkor (loopCondition) eller ett loopMaximum"),
     ("the business rule task names no decision (camunda:decisionRef)",
      "affärsregeluppgiften anger ingen beslutstabell (camunda:decisionRef)"),
     ("the call activity names no process to call (calledElement)",

@@ -8,6 +8,8 @@
   listed and fired as the engine's own (:mod:`engine.spiff.event_gateways`); a receive task waits
   for its message as a catch event does.
 - Script and service tasks are refused unless an operator enabled scripts.
+- Multi-instance and loop markers on user tasks and sub-processes become the engine's own specs
+  (:mod:`engine.spiff.multi_instance`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
+    CallActivity,
     EndEvent,
     EventBasedGateway,
     IntermediateCatchEvent,
@@ -40,7 +43,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
 )
-from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import ScriptTaskParser, SubWorkflowParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.definitions.validation import JOURNEY_PROPERTY
@@ -50,6 +53,7 @@ from engine.spiff.case_messages import TO_PROCESS
 from engine.spiff.error_events import ContainedError, ContainedEscalation
 from engine.spiff.event_gateways import EngineEventChoice
 from engine.spiff.message_events import EngineMessage, EngineSignal
+from engine.spiff.multi_instance import LoopParsing
 from engine.spiff.specs import FOLLOW_UP, JOURNEY, START_FORM, form_from
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
 
@@ -60,7 +64,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 TASK_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate", "priority")
 
 
-class EngineUserTaskParser(UserTaskParser):
+class EngineUserTaskParser(LoopParsing, UserTaskParser):
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         extensions: dict[str, Any] = super().parse_extensions(node)
         for name in TASK_ATTRIBUTES:
@@ -68,6 +72,10 @@ class EngineUserTaskParser(UserTaskParser):
             if value is not None and value.strip():
                 extensions[f"camunda:{name}"] = value.strip()
         return extensions
+
+
+class EngineSubProcessParser(LoopParsing, SubWorkflowParser):
+    """An embedded sub-process, its loop markers read as the engine runs them (multi_instance.py)."""
 
 
 class _EngineEventParsing:
@@ -232,6 +240,7 @@ class EngineParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {  # noqa: RUF012 - SpiffWorkflow's extension point is a class dict
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (EngineUserTaskParser, UserTask),
+        full_tag("subProcess"): (EngineSubProcessParser, CallActivity),
         full_tag("startEvent"): (StartEventParser, StartEvent),
         full_tag("endEvent"): (EndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),

@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
-from engine.spiff import deep, start_events, timer_events
+from engine.spiff import deep, multi_instance, start_events, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.case_messages import Outgoing
 from engine.spiff.case_messages import take as take_sent
@@ -102,6 +102,8 @@ def run_engine_steps(workflow: BpmnWorkflow, changed: dict[str, Any] | None = No
         if steps > MAX_STEPS:
             raise StepFailed("?", element_of(task.task_spec), f"more than {MAX_STEPS} automatic steps: a loop")
         done = _set_since(task, started_with.pop(task.id))  # before() ran on it (do_engine_steps pairs them)
+        if multi_instance.instance_of(task) is not None:
+            return  # what an instance sets stays its own (multi_instance.py)
         record(task.workflow, done)  # tasks that start later in this step take it
         note(task.workflow, done)
 
@@ -247,7 +249,7 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
     completed = workflow.is_completed()
     # A called process's data is its own, not the case's (only what its mapping gives back is).
     own = [t for t in pending if t.workflow is workflow or scope(t.workflow) is workflow]
-    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *own])
+    data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *own], outside=True)
     data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
     waiting = waiting_messages(workflow) + [SIGNAL + name for name in waiting_signals(workflow)]
     return Snapshot(completed, ready, timers, waiting, data, cycles)
@@ -336,10 +338,13 @@ def _set_since(task: Any, started: dict[str, Any]) -> dict[str, Any]:
 _UNSET = object()
 
 
-def _merge_newest(tasks: list[Any]) -> dict[str, Any]:
+def _merge_newest(tasks: list[Any], outside: bool = False) -> dict[str, Any]:
+    """The tasks' data merged oldest first; ``outside``: leaving out instances of a multi-instance
+    activity (an instance's own item and answers are not the case's)."""
     data: dict[str, Any] = {}
     for task in sorted(tasks, key=lambda t: t.last_state_change):
-        data.update(task.data)
+        if not (outside and multi_instance.instance_of(task) is not None):
+            data.update(task.data)
     return data
 
 
@@ -378,6 +383,10 @@ def complete(workflow: BpmnWorkflow, task: Any, data: dict[str, Any]) -> None:
     task.data.update(data)
     output_parameters.apply(task, getattr(workflow, "engine_outputs", {}))
     _note_notice(workflow, task)
+    if multi_instance.instance_of(task) is not None:  # an instance's answers stay its own
+        task.run()
+        run_engine_steps(workflow)
+        return
     done = {**_set_since(task, started), **data}
     record(task.workflow, done)
     task.run()

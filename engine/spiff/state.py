@@ -24,7 +24,11 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     MultipleEventDefinitionConverter,
     TimerConditionalEventDefinitionConverter,
 )
-from SpiffWorkflow.bpmn.serializer.default.task_spec import SubWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import (
+    MultiInstanceTaskConverter,
+    StandardLoopTaskConverter,
+    SubWorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers import EventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
@@ -43,6 +47,11 @@ from engine.spiff.call_activities import EngineCallActivity
 from engine.spiff.error_events import ContainedError, ContainedEscalation
 from engine.spiff.event_gateways import EngineEventChoice
 from engine.spiff.message_events import EngineMessage, EngineSignal
+from engine.spiff.multi_instance import (
+    EngineParallelMultiInstanceTask,
+    EngineSequentialMultiInstanceTask,
+    EngineStandardLoopTask,
+)
 from engine.spiff.outputs import Outputs
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.timer_events import EngineCycle, EngineDuration, EngineTimeDate
@@ -59,6 +68,9 @@ _CONFIG[EngineCallActivity] = SubWorkflowConverter
 _CONFIG[EngineEventChoice] = MultipleEventDefinitionConverter
 _CONFIG[ContainedError] = ErrorEscalationEventDefinitionConverter
 _CONFIG[ContainedEscalation] = ErrorEscalationEventDefinitionConverter
+_CONFIG[EngineParallelMultiInstanceTask] = MultiInstanceTaskConverter
+_CONFIG[EngineSequentialMultiInstanceTask] = MultiInstanceTaskConverter
+_CONFIG[EngineStandardLoopTask] = StandardLoopTaskConverter
 
 
 def _workflow_to_dict(registry: Any, workflow: Any) -> dict[str, Any]:

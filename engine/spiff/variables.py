@@ -23,6 +23,7 @@ workflow's ``data`` (stored with the case), and:
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.task import Task
@@ -58,7 +59,14 @@ def variables(workflow: Any) -> dict[str, Any]:
 def record(workflow: Any, values: dict[str, Any]) -> None:
     """Make ``values`` the case's (or the called process's): every task that starts from now on takes them."""
     if values:
-        variables(workflow).update(values)
+        variables(workflow).update(own(values))
+
+
+def own(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with a copy of each list and map: SpiffWorkflow merges a parent's list into a
+    task's in place (``DeepMerge.merge_array``), so a list held by the case and a task together (a
+    multi-instance activity's results, a collection) would take another task's older items."""
+    return {name: deepcopy(value) if isinstance(value, list | dict) else value for name, value in values.items()}
 
 
 def publish(workflow: Any, values: dict[str, Any]) -> None:
@@ -69,13 +77,13 @@ def publish(workflow: Any, values: dict[str, Any]) -> None:
         return
     record(workflow, values)
     top = getattr(workflow, "top_workflow", None) or workflow
-    own = scope(workflow)
+    shared = scope(workflow)
     for flow in (top, *top.subprocesses.values()):
-        if scope(flow) is not own:
+        if scope(flow) is not shared:
             continue
         for task in flow.tasks.values():
             if task._state & LIVE:
-                task.data.update(values)
+                task.data.update(own(values))
 
 
 def _inherit_data(self: Any) -> None:
@@ -83,7 +91,7 @@ def _inherit_data(self: Any) -> None:
     _ORIGINAL_INHERIT(self)
     workflow = getattr(self, "workflow", None)
     if workflow is not None:
-        self.data.update(variables(workflow))
+        self.data.update(own(variables(workflow)))
 
 
 _ORIGINAL_INHERIT = Task._inherit_data

@@ -317,14 +317,55 @@ CASES: list[tuple[str, list[tuple[str, bytes | str]], str]] = [
     ("error boundary not interrupting", [("a.bpmn", in_phase(ERROR_END, outside=CODES, boundary=(
         '<bpmn:boundaryEvent id="b" attachedToRef="fas" cancelActivity="false">'
         '<bpmn:errorEventDefinition /></bpmn:boundaryEvent>')))], "always interrupts"),
-    ("loop marker", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics />"))], "loop markers"),
+    ("loop without condition", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics />"))],
+     "a loop needs a loop condition"),
+    ("loop maximum", [("a.bpmn", multi('<bpmn:standardLoopCharacteristics loopMaximum="x">'
+                                       "<bpmn:loopCondition>a</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"))],
+     "loopMaximum 'x' is not"),
+    ("loop condition empty", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics><bpmn:loopCondition> "
+                                               "</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"))],
+     "the loop condition is empty"),
+    ("loop condition refused", [("a.bpmn", multi("<bpmn:standardLoopCharacteristics><bpmn:loopCondition>a **"
+                                                 "</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"))],
+     "loop condition 'a **' is refused"),
+    ("loop on a task", [("a.bpmn", through('<bpmn:task id="t"><bpmn:standardLoopCharacteristics loopMaximum="2" />'
+                                           "</bpmn:task>"))], "not on <task>"),
+    ("loop on an event sub-process", [("a.bpmn", through(
+        '<bpmn:subProcess id="t" triggeredByEvent="true"><bpmn:multiInstanceLoopCharacteristics '
+        'camunda:collection="a" /></bpmn:subProcess>'))], "not on event sub-processes"),
+    ("collection and cardinality", [("a.bpmn", multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="a"><bpmn:loopCardinality>2'
+        "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"))], "both a collection"),
+    ("cardinality empty", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>"
+                                            "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"))],
+     "the loop cardinality is empty"),
+    ("cardinality too large", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>"
+                                                "5000</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"))],
+     "the loop cardinality 5000 is above 200"),
+    ("element variable", [("a.bpmn", multi('<bpmn:multiInstanceLoopCharacteristics camunda:collection="a" '
+                                           'camunda:elementVariable="a b" />'))], "the element variable 'a b'"),
+    ("element variable is the collection", [("a.bpmn", multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="${a}" camunda:elementVariable="a" />'))],
+     "has the name of the collection"),
+    ("element variable is the output", [("a.bpmn", multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="b" camunda:elementVariable="a">'
+        "<bpmn:loopDataOutputRef>a</bpmn:loopDataOutputRef></bpmn:multiInstanceLoopCharacteristics>"))],
+     "has the name of the output collection"),
+    ("output collection", [("a.bpmn", multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="b">'
+        "<bpmn:loopDataOutputRef>a.b</bpmn:loopDataOutputRef></bpmn:multiInstanceLoopCharacteristics>"))],
+     "the output collection 'a.b'"),
+    ("completion empty", [("a.bpmn", multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="b">'
+        "<bpmn:completionCondition></bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics>"))],
+     "the completion condition is empty"),
     ("multi-instance without count", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics />"))],
      "needs a loop cardinality"),
     ("cardinality", [("a.bpmn", multi("<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3 +"
                                       "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"))],
      "loop cardinality '3 +' is refused"),
     ("collection", [("a.bpmn", multi('<bpmn:multiInstanceLoopCharacteristics camunda:collection="a b" />'))],
-     "collection 'a b' is refused"),
+     "the collection 'a b' must name a case variable"),
     ("completion", [("a.bpmn", multi('<bpmn:multiInstanceLoopCharacteristics camunda:collection="a">'
                                      "<bpmn:completionCondition>_x</bpmn:completionCondition>"
                                      "</bpmn:multiInstanceLoopCharacteristics>"))],

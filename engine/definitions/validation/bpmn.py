@@ -23,6 +23,7 @@ from engine.definitions.validation.common import (
 )
 from engine.definitions.validation.events import lint_events
 from engine.definitions.validation.followup import lint_follow_up
+from engine.definitions.validation.loops import LOOP_MARKERS, lint_loop
 from engine.definitions.validation.notice_properties import lint_notices, lint_sharing
 from engine.definitions.validation.start_events import lint_start_events
 from engine.definitions.validation.user_tasks import JOURNEY_PROPERTY, lint_start_form, lint_user_task
@@ -237,10 +238,8 @@ def _lint_node(node: Any, add: Any, allow_scripts: bool) -> None:
         child_kind = local(child)
         if child_kind in REFUSED_EVENTS:
             add(node, REFUSED_EVENTS[child_kind])
-        if child_kind == "standardLoopCharacteristics":
-            add(node, "loop markers are not supported (draw the loop with a gateway)")
-        if child_kind == "multiInstanceLoopCharacteristics":
-            _lint_multi_instance(node, child, add)
+        if child_kind in LOOP_MARKERS:
+            lint_loop(node, child, add)
     lint_sending(node, add)
     if kind == "sequenceFlow":
         _lint_condition(node, add)
@@ -321,20 +320,6 @@ def _lint_gateway(gateway: Any, add: Any) -> None:
         has_condition = flow.find(f"{{{BPMN_NS}}}conditionExpression") is not None
         if not has_condition and flow.get("id") != default:
             add(flow, f"the flow out of gateway {label(gateway)} has no condition and is not its default flow")
-
-
-def _lint_multi_instance(node: Any, loop: Any, add: Any) -> None:
-    cardinality = loop.find(f"{{{BPMN_NS}}}loopCardinality")
-    collection = loop.get(f"{{{CAMUNDA_NS}}}collection")
-    if cardinality is None and not collection:
-        add(node, "a multi-instance task needs a loop cardinality or a camunda:collection")
-    if cardinality is not None and (cardinality.text or "").strip():
-        check_expression(node, cardinality.text.strip(), "loop cardinality", add)
-    if collection:
-        check_expression(node, collection, "collection", add)
-    completion = loop.find(f"{{{BPMN_NS}}}completionCondition")
-    if completion is not None and (completion.text or "").strip():
-        check_expression(node, completion.text.strip(), "completion condition", add)
 
 
 def _lint_timer(node: Any, definition: Any, add: Any) -> None:
