@@ -239,14 +239,18 @@ def user() -> None:
 @click.pass_context
 def user_add(ctx: click.Context, username: str, roles: tuple[str, ...], teams: tuple[str, ...],
              password: str | None, display_name: str | None, email: str | None) -> None:
-    """Create a user with roles and teams."""
+    """Create a user with roles (from the role catalogue: the product's roles, the deployed journeys'
+    candidate groups and roles added on the administrators' page) and teams."""
     from engine.errors import EngineError
+    from web.role_catalogue import role_names
 
     if password is None and sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = _app(ctx.obj["database"])
+    accounts, engine = app.extensions["samverkan.accounts"], app.extensions["samverkan.engine"]
     try:
-        created = _accounts(ctx.obj["database"]).add_user(username, roles, teams, password, display_name,
-                                                                email=email)
+        created = accounts.add_user(username, roles, teams, password, display_name, email=email,
+                                    known_roles=role_names(engine, accounts))
     except EngineError as err:
         raise click.ClickException(err.message) from err
     teams_text = ", ".join(created.teams) or "-"

@@ -95,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.api import blueprint as api
     from web.ui import (
         access_review,
+        admin,
         auth,
         cases,
         follow_up,
@@ -104,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         notifications,
         operations,
         pages,
+        password_reset,
         register_extract,
         registration,
         retention,
@@ -116,7 +118,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     labels.init(app)
     app.jinja_env.globals["today_iso"] = pages.today_iso
     for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, access_review,
-                 register_extract, retention, designer):
+                 register_extract, retention, admin, password_reset, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     errors.register(app)

@@ -16,7 +16,7 @@ from engine.clock import SimulatedClock
 from engine.errors import Conflict, EngineError
 from engine.views import Case, Task
 from web import participants
-from web.accounts.users import STAFF_ROLES, Accounts
+from web.accounts.users import Accounts, is_staff_role
 from web.personnummer import check_digit
 
 #: username → (display name, roles, teams)
@@ -84,7 +84,7 @@ def hand_out(engine: WorkflowEngine, each: int = TASKS_EACH) -> dict[str, list[s
     names = {c.id: str(c.participant.get("name") or "") for c in engine.cases()}
     offered: dict[str, list[Task]] = {}
     for username, (_, roles, teams) in DEMO_USERS.items():
-        if not teams or not set(roles) & STAFF_ROLES:
+        if not teams or not any(is_staff_role(r) for r in roles):
             continue
         tasks = [t for t in engine.tasks(process_keys=teams, user=username, groups=roles) if t.assignee is None]
         offered[username] = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at,

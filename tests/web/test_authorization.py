@@ -20,14 +20,14 @@ from werkzeug.test import TestResponse
 from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
 from tests.web.conftest import PASSWORD, Api, personnummer
+from tests.web.roles import SHIPPED_ROLES
 from web import authz
-from web.accounts.models import ROLES
 from web.authz import Action
 
 PROCESS = "referral_reply"
 #: The referrer who sends the case, and one who did not.
 REFERRER, OTHER_REFERRER = "rut.remittent", "rolf.remittent"
-USERS = {f"{role}.user": role for role in ROLES} | {REFERRER: "remittent", OTHER_REFERRER: "remittent"}
+USERS = {f"{role}.user": role for role in SHIPPED_ROLES} | {REFERRER: "remittent", OTHER_REFERRER: "remittent"}
 DENIED = (401, 403, 404)
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.accounts.models import ROLES, UserRow
+from web.accounts.models import UserRow
 
-STAFF_ROLES = frozenset(ROLES) - {"remittent", "processdesigner", "logggranskare", "admin"}
+#: The roles that make nobody staff of an intervention: the referrer (another authority), the
+#: designer, the log reviewer and the administrator. Every other role — the product's own team
+#: roles and whatever the deployed journeys offer tasks to — is a staff role.
+NOT_STAFF_ROLES = frozenset({"remittent", "processdesigner", "logggranskare", "admin"})
+
+
+def is_staff_role(role: str) -> bool:
+    """Whether holding ``role`` makes one staff of one's interventions (see :data:`NOT_STAFF_ROLES`)."""
+    return role not in NOT_STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class User:
 
     @property
     def is_staff(self) -> bool:
-        return bool(STAFF_ROLES.intersection(self.roles))
+        return any(is_staff_role(role) for role in self.roles)
 
 
 def user_view(row: UserRow) -> User:

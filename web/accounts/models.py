@@ -10,11 +10,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.models import UTCDateTime
 
-#: The roles of the issue's list, plus Gemensamma taget's handlers and employer-contact lead, whom
-#: its journey offers tasks to, and the log reviewer (``logggranskare``: reads the access log, no case).
-ROLES = (
-    "teamledare", "arbetscoach", "arbetsterapeut", "sius-konsulent", "koordinator", "rekryteringsgrupp",
-    "handlaggare", "arbetsgivarkontakt", "styrgrupp", "remittent", "processdesigner", "logggranskare", "admin",
+#: The roles the product itself gives meaning to (web/authz.py, web/accounts/identity.py): always in the
+#: role catalogue. Every other role — those the deployed journeys offer tasks to (their candidate
+#: groups) and those an administrator added — comes from the catalogue (web/role_catalogue.py), not
+#: from code. ``teamledare`` and ``koordinator`` hand out work, they and ``handlaggare`` register
+#: participants, ``styrgrupp`` follows up; ``remittent`` refers, ``processdesigner`` designs,
+#: ``logggranskare`` reviews the access log, ``admin`` administers.
+PRODUCT_ROLES = (
+    "teamledare", "koordinator", "handlaggare", "styrgrupp", "remittent", "processdesigner", "logggranskare",
+    "admin",
 )
 
 
@@ -211,3 +215,31 @@ class ProcessDraftRow(AccountsBase):
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RoleRow(AccountsBase):
+    """A role an administrator added to the catalogue (one no deployed journey names yet, e.g. for
+    a journey being drawn). Added, never removed: users may hold it."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PasswordResetRow(AccountsBase):
+    """A one-time link to set a new password: only the SHA-256 of its secret is stored; it works
+    until ``expires_at``, once (``used_at``), and a newer link for the same user replaces it."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

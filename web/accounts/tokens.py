@@ -36,6 +36,21 @@ class IssuedToken:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as the administrators' page lists it (never its value: only its hash is kept)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    revoked: bool
+
+    def in_force(self, now: datetime) -> bool:
+        return not self.revoked and self.expires_at > now
+
+
 class TokenRefused(Exception):
     """A bearer token that does not let its holder in, and why (``reason``: unknown, expired,
     revoked, deactivated)."""
@@ -129,3 +144,25 @@ class ApiTokens:
             result = session.execute(update(TokenRow).where(TokenRow.user_id == user_id, TokenRow.revoked.is_(False))
                                      .values(revoked=True, revoked_at=self.clock.now()))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def of_user(self, username: str) -> list[TokenInfo]:
+        """The user's tokens, newest first: created, expires, last used, revoked."""
+        with self.db.reading() as session:
+            rows = session.scalars(select(TokenRow).join(UserRow, TokenRow.user_id == UserRow.id)
+                                   .where(UserRow.username == username)
+                                   .order_by(TokenRow.created_at.desc(), TokenRow.id.desc()))
+            return [TokenInfo(r.id, r.created_at, r.expires_at, r.last_used_at, r.revoked_at, bool(r.revoked))
+                    for r in rows]
+
+    def revoke_id(self, username: str, token_id: int) -> bool:
+        """Revoke the user's token of this id (as the administrators' page lists it): whether it was
+        in force until now. NotFound unless the user has a token of that id."""
+        with self.db.transaction() as session:
+            token = session.scalar(select(TokenRow).join(UserRow, TokenRow.user_id == UserRow.id)
+                                   .where(UserRow.username == username, TokenRow.id == token_id))
+            if token is None:
+                raise NotFound(f"{username} has no API token {token_id}")
+            if token.revoked:
+                return False
+            token.revoked, token.revoked_at = True, self.clock.now()
+            return True

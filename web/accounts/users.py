@@ -3,7 +3,8 @@ tokens are in ``tokens.py``, their page sessions in ``sessions.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -14,14 +15,50 @@ from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
 from web.accounts.access_log import AccessLog
-from web.accounts.identity import STAFF_ROLES, User, user_view
-from web.accounts.models import ROLES, NotificationReadRow, SessionRow, UserRow
+from web.accounts.identity import User, is_staff_role, user_view
+from web.accounts.models import NotificationReadRow, SessionRow, UserRow
+from web.accounts.password_resets import PasswordResets
+from web.accounts.roles import AddedRoles, check_role_names
 from web.accounts.sessions import PageSessions
 from web.accounts.tokens import ApiTokens
 
 _hasher = PasswordHasher()
 
-__all__ = ["STAFF_ROLES", "Accounts", "User"]
+__all__ = ["Account", "Accounts", "User", "is_staff_role"]
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the administrators' pages show them, active or not."""
+
+    username: str
+    display_name: str
+    email: str | None
+    roles: tuple[str, ...]
+    teams: tuple[str, ...]
+    active: bool
+    created_at: datetime
+
+
+def _account(row: UserRow) -> Account:
+    return Account(row.username, row.display_name, row.email, tuple(row.roles), tuple(row.teams), bool(row.active),
+                   row.created_at)
+
+
+def _checked_email(email: str | None) -> str | None:
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email
+                              or not all(email.split("@"))):
+        raise InvalidInput(f"not an e-mail address: {email}", {"email": "invalid"})
+    return email
+
+
+def _checked_roles(roles: Sequence[str], known_roles: Collection[str] | None) -> None:
+    check_role_names(tuple(roles))
+    unknown = sorted(set(roles) - set(known_roles)) if known_roles is not None else []
+    if unknown:
+        raise InvalidInput(f"unknown role(s): {', '.join(unknown)}; roles: {', '.join(sorted(known_roles or ()))}",
+                           {"role": "invalid"})
 
 
 class Accounts:
@@ -37,21 +74,20 @@ class Accounts:
         self.tokens = ApiTokens(db, self.clock)
         self.sessions = PageSessions(db, self.clock)
         self.access_log = AccessLog(db)
+        self.added_roles = AddedRoles(db)
+        self.password_resets = PasswordResets(db, self.clock, _hasher)
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
-                 display_name: str | None = None, *, email: str | None = None) -> User:
+                 display_name: str | None = None, *, email: str | None = None,
+                 known_roles: Collection[str] | None = None) -> User:
+        """A new user. ``known_roles`` is the role catalogue (``web/role_catalogue.py``) that the
+        roles must come from; without it, only their form is checked (the demo, the tests)."""
         username = username.strip()
         if not username or len(username) > 100 or not username.replace(".", "").replace("-", "").replace(
                 "_", "").isalnum():
             raise InvalidInput("a username uses letters, digits, '.', '-' and '_'", {"username": "invalid"})
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown or not roles:
-            raise InvalidInput(f"unknown role(s): {', '.join(unknown) or '(none given)'}; roles: {', '.join(ROLES)}",
-                               {"role": "invalid"})
-        email = (email or "").strip() or None
-        if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email
-                                  or not all(email.split("@"))):
-            raise InvalidInput(f"not an e-mail address: {email}", {"email": "invalid"})
+        _checked_roles(roles, known_roles)
+        email = _checked_email(email)
         if password is not None and len(password) < 10:
             raise InvalidInput("a password needs at least 10 characters", {"password": "too short"})
         with self.db.transaction() as session:
@@ -63,6 +99,38 @@ class Accounts:
             session.add(row)
             session.flush()
             return user_view(row)
+
+    def accounts(self) -> list[Account]:
+        """Every user, active or not, by display name (the administrators' list)."""
+        with self.db.reading() as session:
+            return [_account(r) for r in session.scalars(select(UserRow).order_by(UserRow.display_name,
+                                                                                  UserRow.username))]
+
+    def account(self, username: str) -> Account:
+        """One user, active or not; NotFound if there is none of that name."""
+        with self.db.reading() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                raise NotFound(f"no user {username}")
+            return _account(row)
+
+    def update_user(self, username: str, *, display_name: str, email: str | None, roles: Sequence[str],
+                    teams: Sequence[str], known_roles: Collection[str] | None = None) -> tuple[Account, Account]:
+        """Change a user's name, address, roles and interventions: (before, after). A role the user
+        holds already may stay even if the catalogue no longer has it."""
+        display_name = " ".join(display_name.split())
+        if not display_name or len(display_name) > 200:
+            raise InvalidInput("a user needs a name (at most 200 characters)", {"display_name": "invalid"})
+        email = _checked_email(email)
+        with self.db.transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                raise NotFound(f"no user {username}")
+            _checked_roles(roles, None if known_roles is None else {*known_roles, *row.roles})
+            before = _account(row)
+            row.display_name, row.email, row.roles, row.teams = display_name, email, list(roles), list(teams)
+            session.flush()
+            return before, _account(row)
 
     def user(self, username: str) -> User:
         with self.db.transaction() as session:

@@ -10,8 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.errors import InvalidProcess, NotFound
 from engine.views import SourceFile
-from web.accounts.identity import STAFF_ROLES
-from web.accounts.models import ROLES
+from web import role_catalogue
 from web.designer.common import (
     PUBLISHED,
     blueprint,
@@ -27,7 +26,7 @@ from web.designer.common import (
     subject,
 )
 from web.designer.drafts import Draft, DraftChanged
-from web.ui.pages import engine, me, now, teamwork
+from web.ui.pages import accounts, engine, me, now, teamwork
 from web.ui.security import model_file
 
 
@@ -46,7 +45,8 @@ def editor(draft_id: int) -> str:
     problems = check(draft) if draft.status == "open" else []
     latest, _sources = _compared_to(draft)
     return render_template("designer/editor.html", draft=draft, problems=problems, errors=errors_of(problems),
-                           latest=latest, roles=[role for role in ROLES if role in STAFF_ROLES])
+                           latest=latest, roles=[role.name for role in role_catalogue.catalogue(engine(), accounts())
+                                  if role.staff])
 
 
 @blueprint.get("/drafts/<int:draft_id>/decisions/<name>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from engine import events
@@ -70,7 +70,9 @@ DELIVERY_STATUSES = {
     "skipped": _l("utan mottagare"),
 }
 
-#: The roles of web/accounts/models.py ROLES, as people call them (a test checks each has one).
+#: The roles of the shipped product (web/accounts/models.py PRODUCT_ROLES and the candidate groups of
+#: the journeys in processes/), as people call them (a test checks each has one). A role a journey or
+#: an administrator adds later is shown by the label given on the administrators' page, or as written.
 ROLES = {
     "teamledare": _l("Teamledare"),
     "arbetscoach": _l("Arbetscoach"),
@@ -117,7 +119,16 @@ def access_action_label(action: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return label(ROLES, role)
+    """A role as people call it: ``ROLES``, else the label an administrator gave it when adding it
+    to the role catalogue (read once per request), else the name as written."""
+    if role in ROLES or not has_app_context():
+        return label(ROLES, role)
+    added = g.get("added_role_labels")
+    if added is None:
+        accounts = current_app.extensions.get("samverkan.accounts")
+        added = {r.name: r.label for r in accounts.added_roles.all()} if accounts is not None else {}
+        g.added_role_labels = added
+    return added.get(role) or label(ROLES, role)
 
 
 def roles_label(roles: Iterable[str]) -> str:
