@@ -400,6 +400,8 @@ def extract(ctx: click.Context, number: str, actor: str) -> None:
 @click.option("--restore", is_flag=True, help="A fresh engine on the same database before every step.")
 @click.option("--serializer-every", default=1, show_default=True,
               help="Check the stored state with SpiffWorkflow's serializer after every n-th change of a case.")
+@click.option("--spread-days", default=30, show_default=True,
+              help="Start the cases on random days within this many days (e.g. 700: referrals all along).")
 @click.option("--replay", "replay_file", default=None, help="Take the steps of a saved run (its JSON) again.")
 @click.option("--case", "only_case", type=int, default=None,
               help="With --replay: only the steps of this case (its number in the run), as case 0.")
@@ -407,8 +409,8 @@ def extract(ctx: click.Context, number: str, actor: str) -> None:
               "simulation-SEED.json).")
 @click.pass_context
 def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, ...], cases: int, months: int,
-             seed: int, pace: str, restore: bool, serializer_every: int, replay_file: str | None,
-             only_case: int | None, save_file: str | None) -> None:
+             seed: int, pace: str, restore: bool, serializer_every: int, spread_days: int,
+             replay_file: str | None, only_case: int | None, save_file: str | None) -> None:
     """Drive simulated cases through the journeys and check every step (docs/simulator.md).
 
     Deploys processes/ as `serve` does (or the BPMN/DMN FILEs given) into an empty database
@@ -424,14 +426,15 @@ def simulate(ctx: click.Context, files: tuple[str, ...], processes: tuple[str, .
     sources = _read(files) if files else folder_files(PROCESSES_DIR)
     with tempfile.TemporaryDirectory(prefix="samverkan-sim-") as scratch:
         database = ctx.obj["database"] or f"sqlite:///{Path(scratch) / 'simulation.sqlite3'}"
-        settings = driver.Settings(database, list(processes), cases, months, seed, pace, restore, serializer_every)
+        settings = driver.Settings(database, list(processes), cases, months, seed, pace, restore, serializer_every,
+                                   spread_days)
         if replay_file:
             saved, steps = RunReport.load(replay_file)
             if only_case is not None:
                 steps = one_case(steps, only_case)
             settings = driver.Settings(database, list(saved["processes"]), saved["cases"], saved["months"],
                                        saved["seed"], saved["pace"], restore or saved["restore"],
-                                       saved.get("serializer_every", 1))
+                                       saved.get("serializer_every", 1), saved.get("spread_days", 30))
             report = driver.replay(settings, sources, steps)
         else:
             report = driver.run(settings, sources)

@@ -39,7 +39,7 @@ from simulation.report import RunReport, Step, Violation
 
 #: Where the simulated clock starts: a Monday morning in Stockholm.
 START = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
-#: Cases are started on random days within the first this many days.
+#: Cases are started on random days within the first this many days (unless the settings say more).
 START_SPREAD_DAYS = 30
 #: Draws of a form whose condition across fields (villkor) the first answers did not meet.
 RULE_ATTEMPTS = 50
@@ -72,10 +72,13 @@ class Settings:
     restore: bool = False
     #: check the serializer (invariant 5) after every n-th change of a case (1: every one)
     serializer_every: int = 1
+    #: the cases are started on random days within this many days (referrals arriving all along)
+    spread_days: int = START_SPREAD_DAYS
 
     def as_json(self) -> dict[str, Any]:
         return {"processes": self.processes, "cases": self.cases, "months": self.months, "seed": self.seed,
-                "pace": self.pace, "restore": self.restore, "serializer_every": self.serializer_every}
+                "pace": self.pace, "restore": self.restore, "serializer_every": self.serializer_every,
+                "spread_days": self.spread_days}
 
 
 class Stop(Exception):
@@ -174,7 +177,7 @@ class Simulation:
             if registration is not None and not registration.by_hand:
                 continue  # the process opens its cases itself: they are adopted as they open
             for _ in range(s.cases):
-                starts.append((master.randrange(min(START_SPREAD_DAYS, 30 * s.months) or 1), key,
+                starts.append((master.randrange(min(s.spread_days, 30 * s.months) or 1), key,
                                master.getrandbits(64)))
         starts.sort(key=lambda item: item[0])
         end = self.clock.now() + timedelta(days=round(invariants.MONTH_DAYS * s.months))
@@ -188,8 +191,9 @@ class Simulation:
                 self._burst_day()
             self._advance(self.clock.now() + timedelta(days=1))
             day += 1
-            if day >= START_SPREAD_DAYS and all(live.status in ("completed", "cancelled") for live in self.live):
-                break  # every case has ended: nothing more to simulate
+            if day >= s.spread_days and all(live.status in ("completed", "cancelled") for live in self.live) \
+                    and not self._opens_more():
+                break  # every case has ended, and no process opens more itself: nothing more to simulate
 
     # --- what a day brings -----------------------------------------------------------------------------
 
@@ -336,6 +340,11 @@ class Simulation:
             self.live.append(live)
             self._by_id[case.id] = live
         return cases
+
+    def _opens_more(self) -> bool:
+        """Whether a simulated process opens more cases itself (a timer start event due again)."""
+        return any(s.process_key in self.models and s.next_due_at is not None
+                   for s in self._engine.automatic_starts())
 
     def _check_others(self, moved: _Live) -> None:
         """Check every other case that changed (or opened) since it was last checked."""

@@ -54,6 +54,17 @@ class ProcessModel:
         return self.concurrency.get(element, DEFAULT_CONCURRENCY)
 
 
+def _in_parallel_instances(task: ET.Element, parents: dict[ET.Element, ET.Element]) -> bool:
+    """Whether the task, or a sub-process around it, has a parallel multi-instance marker."""
+    node: ET.Element | None = task
+    while node is not None:
+        marker = node.find(f"{BPMN}multiInstanceLoopCharacteristics")
+        if marker is not None and marker.get("isSequential") != "true":
+            return True
+        node = parents.get(node)
+    return False
+
+
 def concurrency_of(value: str) -> int | None:
     """A ``samtidiga_uppgifter`` value: a positive whole number, or ``obegränsat`` (None)."""
     text = value.strip()
@@ -75,8 +86,11 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
     computed: set[str] = set()
     pausing: set[str] = set()
     messages = sorted({m.get("name") or "" for m in root.iter(f"{BPMN}message")} - {""})
+    parents = {child: parent for parent in root.iter() for child in parent}
     for task in root.iter(f"{BPMN}userTask"):
         element = task.get("id") or ""
+        if _in_parallel_instances(task, parents):
+            concurrency[element] = None  # one task per instance, all open at once (docs/modeling.md)
         for prop in task.iter(f"{CAMUNDA}property"):
             if prop.get("name") == CONCURRENCY_PROPERTY:
                 concurrency[element] = concurrency_of(prop.get("value") or "")
@@ -101,6 +115,11 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
                 named_users.add(recipient.strip().removeprefix("anvandare:"))
     for out in root.iter(f"{CAMUNDA}outputParameter"):
         computed.add(out.get("name") or "")
+    for activity in root.iter():
+        marker = activity.find(f"{BPMN}multiInstanceLoopCharacteristics")
+        if marker is not None:  # the results of a multi-instance activity (engine/spiff/multi_instance.py)
+            output = marker.find(f"{BPMN}loopDataOutputRef")
+            computed.add((output.text or "").strip() if output is not None else f"{activity.get('id')}_resultat")
     for source in files:
         if source.name.endswith(".dmn"):
             dmn = ET.fromstring(source.text)  # noqa: S314 - see the module's docstring

@@ -57,7 +57,7 @@ def waiting_summaries(session: Session, process_key: str, waits_for: str, field:
     if field is not None:
         query = query.where(CaseRow.data[field].as_string() == str(value))
     rows = session.execute(query).all()
-    return [{"arende": case_id, "namn": str((participant or {}).get("name") or ""),
+    return [{"namn": str((participant or {}).get("name") or ""), "arende": case_id,
              "startat": created.date().isoformat()}
             for case_id, waiting, incident, participant, created in rows
             if waits_for in (waiting or ()) and not incident]

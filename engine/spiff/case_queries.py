@@ -3,7 +3,7 @@
 ``count_open_cases("gemensamma_taget", "handlaggare", handlaggare)`` — how many other open cases
 of a process have that value in a field (a caseload limit); ``count_open_cases("samverkansteamet")``
 — how many others are open at all; ``cases_waiting_for("gemensamma_taget", "urvalsbesked")`` — the
-open cases of a process that wait for a message, each as ``{"arende", "namn", "startat"}`` (who a
+open cases of a process that wait for a message, each as ``{"namn", "arende", "startat"}`` (who a
 selection meeting chooses among); ``cases_waiting_for("gemensamma_taget", "urval_genomfort",
 "urvalsmote_datum", urvalsmote_datum)`` only those with that value in a field. The asking case is
 never counted nor listed. The answers come from the database, read in the step's own transaction

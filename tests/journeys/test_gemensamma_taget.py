@@ -11,14 +11,15 @@ plan's section 9 walked as far as the plan describes them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from itertools import pairwise
 
 import pytest
 from lxml import etree
 
 from engine import events
-from engine.errors import DuplicateCase, InvalidFormData
+from engine.errors import DuplicateCase, InvalidFormData, OpensCasesItself
+from engine.views.followup import Period
 from tests.engine.journey import STOCKHOLM, local, move_to
 from tests.journeys.conftest import PROCESSES_DIR, process_files
 from tests.registrations import registered
@@ -26,6 +27,8 @@ from tests.registrations import registered
 PROCESSES = ("gemensamma_taget.bpmn", "gemensamma_taget_urval.bpmn", "gemensamma_taget_aldersgrupp.dmn")
 HANDLAGGARE = "maria.holm"
 URVALSMOTE = "2026-02-04"
+LATER_MOTE = "2026-03-04"  # the first meeting the rhythm opens a case for (six weeks after deployment)
+LATER_START = "2026-03-16"
 GRUPPSTART = "2026-02-16"  # a Monday; two weeks → 2026-03-02, six weeks → 2026-03-30
 
 REMISS = {
@@ -60,12 +63,13 @@ def timer_dates(journey, case, element: str) -> list[str]:  # type: ignore[no-un
             for e in journey.history(case, events.TimerFired.event) if e.element == element]
 
 
-def remitterad(journey, participant_key: str | None = None, **remiss):  # type: ignore[no-untyped-def]
+def remitterad(journey, participant_key: str | None = None, namn: str = "Deltagare",  # type: ignore[no-untyped-def]
+               **remiss):
     """The referring authority's referral: the participant registered (the start form's answers
     among ``remiss``), then the referral registered for the recruitment group."""
     at_registration = {k: v for k, v in remiss.items() if k in registered("gemensamma_taget")}
     case = journey.start("gemensamma_taget", registered("gemensamma_taget", **at_registration),
-                         participant_key=participant_key)
+                         participant_key=participant_key, participant={"name": namn})
     complete(journey, case, "registrera_remiss",
              {**REMISS, **{k: v for k, v in remiss.items() if k not in at_registration}})
     return case
@@ -169,10 +173,9 @@ def test_the_happy_path_to_work_with_a_subsidy(journey) -> None:  # type: ignore
     assert open_tasks(journey, case) == ["anmal_till_urval"]
 
     till_urval(journey, case, URVALSMOTE)
-    waiting = journey.task(case, "registrera_urvalsbesked")
-    assert waiting.candidate_groups == ("koordinator",)
-    assert (waiting.follow_up_at, waiting.due_at) == (local(URVALSMOTE), local("2026-02-05"))
+    assert open_tasks(journey, case) == []  # waiting for the meeting's answer, or two weeks after it
     assert set(journey.case(case).waiting_messages) == {"urval_genomfort", "samtycke_aterkallat"}
+    assert [(t.element, t.due_at) for t in journey.case(case).timers] == [("inget_besked", local("2026-02-18"))]
 
     move_to(journey, URVALSMOTE, "15:00")
     urvalsbesked(journey, case, gruppstart=GRUPPSTART)
@@ -431,66 +434,92 @@ def test_age_band_and_target_age_follow_the_birth_year(journey, fodelsear: int, 
     assert (data["aldersgrupp"], data["inom_malgrupp"]) == (aldersgrupp, inom_malgrupp)
 
 
+def meeting(journey):  # type: ignore[no-untyped-def]
+    """The selection meeting's case the rhythm opens (every six weeks from the deployment)."""
+    journey.advance("P6W")
+    [cohort] = [c for c in journey.engine.cases("gemensamma_taget_urval") if c.status == "open"]
+    assert cohort.started_by == "timer"
+    return cohort
+
+
 def test_a_cohort_of_nine_proposals_selects_eight_and_returns_one(journey) -> None:  # type: ignore[no-untyped-def]
-    cohort = journey.start("gemensamma_taget_urval")
+    with pytest.raises(OpensCasesItself):
+        journey.start("gemensamma_taget_urval", {})
+    proposals = []
+    authorities = ["AF", "FK", "socialtjansten", "viva", "psykiatrin", "AF", "FK", "socialtjansten", "viva"]
+    for number, authority in enumerate(authorities):
+        case = remitterad(journey, namn=f"Deltagare {number}", remitterande_myndighet=authority, kand_af=True,
+                          kand_socialtjansten=True)
+        till_urval(journey, case, mote=LATER_MOTE)
+        proposals.append(case)
+    elsewhere = remitterad(journey)  # referred, not proposed yet: not among this meeting's proposals
+
+    cohort = meeting(journey)
     assert journey.task(cohort, "planera_urvalsmote").candidate_groups == ("koordinator",)
     complete(journey, cohort, "planera_urvalsmote",
-             {"gruppnummer": 2, "urvalsmote_datum": URVALSMOTE, "gruppstart": "2026-02-01"})
+             {"gruppnummer": 2, "urvalsmote_datum": LATER_MOTE, "gruppstart": "2026-02-01"})
     assert open_tasks(journey, cohort) == ["planera_urvalsmote"]  # the group cannot start before the meeting
     complete(journey, cohort, "planera_urvalsmote",
-             {"gruppnummer": 2, "urvalsmote_datum": URVALSMOTE, "gruppstart": GRUPPSTART})
-
-    authorities = ["AF", "FK", "socialtjansten", "viva", "psykiatrin", "AF", "FK", "socialtjansten", "viva"]
-    proposals = []
-    for authority in authorities:
-        case = remitterad(journey, remitterande_myndighet=authority, kand_af=True, kand_socialtjansten=True)
-        till_urval(journey, case)
-        proposals.append(case)
+             {"gruppnummer": 2, "urvalsmote_datum": LATER_MOTE, "gruppstart": LATER_START})
 
     reading = journey.task(cohort, "las_in_forslag")
-    assert reading.candidate_groups == ("rekryteringsgrupp",) and reading.due_at == local(URVALSMOTE)
-    complete(journey, cohort, "las_in_forslag", {"antal_forslag": 9})
+    assert reading.candidate_groups == ("rekryteringsgrupp",) and reading.due_at == local(LATER_MOTE)
+    complete(journey, cohort, "las_in_forslag", {})
+    assert journey.case(cohort).data["antal_forslag"] == 9  # the nine proposed and waiting, read from their cases
+    assert {p["arende"] for p in journey.case(cohort).data["foreslagna"]} == {c.id for c in proposals}
 
-    move_to(journey, URVALSMOTE, "13:00")
-    for too_many_or_few in (9, 5):
-        with pytest.raises(InvalidFormData) as refused:
-            complete(journey, cohort, "halla_urvalsmote",
-                     {"antal_utvalda": too_many_or_few, "urval_protokoll": "Protokoll"})
-        assert set(refused.value.fields) == {"antal_utvalda"}
-    complete(journey, cohort, "halla_urvalsmote",
-             {"antal_utvalda": 8, "urval_protokoll": "Åtta valdes ut, en återförs"})
-    assert journey.case(cohort).data["antal_aterforda"] == 1
-    assert open_tasks(journey, cohort) == ["meddela_urval"]
-
-    selected, returned = proposals[:8], proposals[8]
-    for case in selected:
-        urvalsbesked(journey, case, gruppstart=GRUPPSTART)
-    urvalsbesked(journey, returned, utvald=False, motivering="Behoven bättre tillgodosedda i ordinarie verksamhet")
-
-    for case in selected:
-        assert open_tasks(journey, case) == ["gora_gemensam_bedomning"]
-        assert journey.case(case).data["gruppstart"] == GRUPPSTART
-    assert open_tasks(journey, returned) == ["aterfor_ej_utvald"]
-    back = complete(journey, returned, "aterfor_ej_utvald", {
-        "aterforing_skal": "Behoven tillgodoses bättre hos Viva", "aterford_datum": "2026-02-05"})
-    assert back.status == "completed"
-    assert (back.data["utfall"], back.data["avslut_datum"]) == ("ej_utvald", "2026-02-05")
-
-    complete(journey, cohort, "meddela_urval",
-             {"meddelade_utvalda": 7, "meddelade_aterforda": 1, "besked_datum": "2026-02-04"})
-    assert open_tasks(journey, cohort) == ["meddela_urval"]  # one selected participant was not told
-    done = complete(journey, cohort, "meddela_urval",
-                    {"meddelade_utvalda": 8, "meddelade_aterforda": 1, "besked_datum": "2026-02-04"})
+    move_to(journey, LATER_MOTE, "13:00")
+    trials = [t for t in journey.case(cohort).open_tasks if t.name == "halla_urvalsmote"]
+    assert len(trials) == 9 and all(t.candidate_groups == ("rekryteringsgrupp",) for t in trials)
+    for number, trial in enumerate(trials):  # all nine selected at first: too many
+        journey.engine.complete_task(trial.id, {"utvald": True, "urval_motivering": f"Förslag {number}"},
+                                     "rekryteringsgrupp")
+    complete(journey, cohort, "faststall_urval", {"urval_protokoll": "Nio valdes ut"})
+    assert journey.case(cohort).data["antal_utvalda"] == 9
+    trials = [t for t in journey.case(cohort).open_tasks if t.name == "halla_urvalsmote"]
+    assert len(trials) == 9  # outside 6–8: tried again
+    returned = proposals[8]
+    for trial in trials:  # each task is titled with its participant's name
+        answer = {"utvald": True, "urval_motivering": "Behov av samordnat stöd"}
+        if trial.title == "Pröva förslaget på urvalsmötet — Deltagare 8":
+            answer = {"utvald": False, "urval_motivering": "Behoven bättre tillgodosedda i ordinarie verksamhet"}
+        journey.engine.complete_task(trial.id, answer, "rekryteringsgrupp")
+    done = complete(journey, cohort, "faststall_urval", {"urval_protokoll": "Åtta valdes ut, en återförs"})
     assert done.status == "completed"
-    assert (done.data["antal_forslag"], done.data["antal_utvalda"], done.data["gruppstart"]) == (9, 8, GRUPPSTART)
+    assert (done.data["antal_forslag"], done.data["antal_utvalda"], done.data["antal_aterforda"]) == (9, 8, 1)
+
+    selected = proposals[:8]
+    for case in selected:  # each participant's case took the answer meant for it
+        assert open_tasks(journey, case) == ["gora_gemensam_bedomning"]
+        assert journey.case(case).data["gruppstart"] == LATER_START
+        assert journey.case(case).data["fran_arende"] == cohort.id
+    assert open_tasks(journey, returned) == ["aterfor_ej_utvald"]
+    assert journey.case(returned).data["urval_motivering"] == "Behoven bättre tillgodosedda i ordinarie verksamhet"
+    assert journey.case(returned).data["gruppstart"] is None
+    assert open_tasks(journey, elsewhere) == ["anmal_till_urval"]  # untouched
+    back = complete(journey, returned, "aterfor_ej_utvald", {
+        "aterforing_skal": "Behoven tillgodoses bättre hos Viva", "aterford_datum": LATER_MOTE})
+    assert back.status == "completed"
+    assert (back.data["utfall"], back.data["avslut_datum"]) == ("ej_utvald", LATER_MOTE)
 
     for case in selected:
         complete(journey, case, "gora_gemensam_bedomning", {"gemensam_bedomning": "B", "handlingsplan": "H"})
         complete(journey, case, "utse_handlaggare", {"handlaggare": HANDLAGGARE})
-    move_to(journey, GRUPPSTART, "08:00")
+    move_to(journey, LATER_START, "08:00")
     for case in selected:
         assert open_tasks(journey, case) == ["asi_intervju"]
-        assert journey.case(case).data["inskrivning_datum"] == GRUPPSTART
+        assert journey.case(case).data["inskrivning_datum"] == LATER_START
+
+    groups = journey.engine.follow_up.group_starts(Period(date(2026, 1, 1), date(2026, 12, 31)), ["gemensamma_taget"])
+    assert [(g.day.isoformat(), g.proposed, g.selected, g.returned) for g in groups] == [(LATER_START, 9, 8, 1)]
+
+
+def test_a_meeting_with_no_proposals_ends_by_itself(journey) -> None:  # type: ignore[no-untyped-def]
+    cohort = meeting(journey)
+    complete(journey, cohort, "planera_urvalsmote",
+             {"gruppnummer": 3, "urvalsmote_datum": LATER_MOTE, "gruppstart": LATER_START})
+    done = complete(journey, cohort, "las_in_forslag", {})
+    assert done.status == "completed" and done.data["antal_forslag"] == 0
 
 
 @pytest.mark.parametrize("journey", ["straight"], indirect=True)
@@ -515,6 +544,17 @@ def test_a_handler_with_thirty_participants_is_given_a_thirty_first_only_on_purp
     other = selected()
     complete(journey, other, "utse_handlaggare", {"handlaggare": "anna.lind"})
     assert journey.case(other).data["handlaggarens_deltagare"] == 0 and open_tasks(journey, other) == []
+
+
+def test_without_an_answer_two_weeks_after_the_meeting_the_coordinator_registers_it(journey) -> None:  # type: ignore[no-untyped-def]
+    case = remitterad(journey)
+    till_urval(journey, case)
+    move_to(journey, "2026-02-18", "08:00")
+    waiting = journey.task(case, "registrera_urvalsbesked")
+    assert waiting.candidate_groups == ("koordinator",) and waiting.due_at == local("2026-02-05")
+    assert set(journey.case(case).waiting_messages) == {"samtycke_aterkallat", "urval_genomfort"}  # still open to it
+    complete(journey, case, "registrera_urvalsbesked", {"utvald": True, "gruppstart": "2026-03-30"})
+    assert open_tasks(journey, case) == ["gora_gemensam_bedomning"]
 
 
 def test_a_selection_reported_without_a_group_start_is_asked_for_again(journey) -> None:  # type: ignore[no-untyped-def]
@@ -776,7 +816,8 @@ def test_the_models_deploy_together_with_the_other_journeys(journey) -> None:  #
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
 DRAWN = ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "userTask",
-         "businessRuleTask", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway")
+         "businessRuleTask", "subProcess", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+         "eventBasedGateway")
 
 
 @pytest.mark.parametrize("name", ["gemensamma_taget.bpmn", "gemensamma_taget_urval.bpmn"])
