@@ -67,6 +67,7 @@ def render(verdicts: list[Verdict]) -> str:
     """The report as markdown: a summary, then one row per file."""
     valid = sum(v.valid for v in verdicts)
     reasons = Counter(_kind_of_reason(v.first_reason) for v in verdicts if not v.valid)
+    classes = Counter(class_of(v.first_reason) for v in verdicts if not v.valid)
     lines = [
         "# Conformance corpus: the engine's verdicts",
         "",
@@ -76,16 +77,24 @@ def render(verdicts: list[Verdict]) -> str:
         "",
         f"**{len(verdicts)} files: {valid} valid, {len(verdicts) - valid} refused.**",
         "",
-        "Refused files by their first reason:",
+        "Refused files by the class of their first reason: *not executable* (nothing could run), *no",
+        "role* (a person's task given to no one), *code* (script and service tasks, external workers and",
+        "forms), *incomplete* (a supported construct drawn without what running it needs: a timer with no",
+        "time, a gateway flow with no condition, a loop with neither condition nor maximum, a sub-process",
+        "with nothing inside), *another expression language* (FEEL), *beyond the engine's limits*:",
+        "",
+        *(f"- {kind}: {count}" for kind, count in sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "",
+        "By their first reason:",
         "",
         *(f"- {kind}: {count}" for kind, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         "",
-        "| File | Verdict | Errors | Warnings | First reason |",
-        "| --- | --- | ---: | ---: | --- |",
+        "| File | Verdict | Errors | Warnings | Class | First reason |",
+        "| --- | --- | ---: | ---: | --- | --- |",
     ]
     for v in verdicts:
         lines.append(f"| `{v.file}` | {'valid' if v.valid else 'refused'} | {v.errors} | {v.warnings} "
-                     f"| {_cell(v.first_reason) or '—'} |")
+                     f"| {class_of(v.first_reason) if not v.valid else '—'} | {_cell(v.first_reason) or '—'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -94,6 +103,10 @@ _REASON_KINDS = (
     ("not marked executable", "no executable process"),
     ("service tasks are not supported", "service task"),
     ("script tasks are disabled", "script task"),
+    ("runs code when the message is sent", "code on a sending element"),
+    ("the sub-process has no start event", "empty sub-process"),
+    ("names no message", "receive task without message"),
+    ("is caught by no", "uncaught error or escalation"),
     ("the user task has no role", "user task without role"),
     ("external forms", "external form (formKey)"),
     ("has no condition and is not its default flow", "gateway flow without condition"),
@@ -129,6 +142,29 @@ _REASON_KINDS = (
 
 def _kind_of_reason(reason: str) -> str:
     return next((kind for phrase, kind in _REASON_KINDS if phrase in reason), "other (SpiffWorkflow's parse)")
+
+
+#: What a kind of reason says about the file: nothing could run (not executable); a person's task no
+#: one is given (no role); code the engine does not run (scripts, services, external workers or
+#: forms); a supported construct drawn without what running it needs (incomplete); an expression in
+#: another language (FEEL, cron); beyond the engine's limits; or a construct the engine does not have.
+CLASSES = {
+    "no executable process": "not executable",
+    "user task without role": "no role",
+    "service task": "code", "script task": "code", "code on a sending element": "code",
+    "external form (formKey)": "code (an external form)",
+    "timer without time": "incomplete", "gateway flow without condition": "incomplete",
+    "empty condition": "incomplete", "empty sub-process": "incomplete",
+    "loop without condition or maximum": "incomplete", "receive task without message": "incomplete",
+    "call activity without process": "incomplete", "business rule task without decision": "incomplete",
+    "multi-instance without collection": "incomplete",
+    "FEEL expression": "another expression language", "unsupported condition language": "another expression language",
+    "unusable timer": "beyond the engine's limits",
+}
+
+
+def class_of(reason: str) -> str:
+    return CLASSES.get(_kind_of_reason(reason), "unsupported construct")
 
 
 def main() -> int:
