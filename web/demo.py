@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
@@ -180,6 +181,22 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
         except EngineError:
             cases.pop(number)  # the demo leaves this case where it stopped
     past.advance_clock(to=now)
+    _selection_meeting(past)
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _selection_meeting(engine: WorkflowEngine) -> None:
+    """An extra group start planned by the coordinator (the rhythm opens the next one in six weeks):
+    the meeting in two days, the group in two weeks; the recruitment group's reading is open."""
+    if not any(p.key == "gemensamma_taget_urval" for p in engine.processes()):
+        return
+    meeting = engine.start_case("gemensamma_taget_urval", actor="karin.koordinator")
+    today = engine.clock.now().astimezone(STOCKHOLM).date()
+    planning = next(t for t in meeting.open_tasks if t.name == "planera_urvalsmote")
+    engine.complete_task(planning.id, {"gruppnummer": 1, "urvalsmote_datum": (today + timedelta(days=2)).isoformat(),
+                                       "gruppstart": (today + timedelta(days=14)).isoformat()}, "karin.koordinator")
 
 
 def _choices(plan: _Planned, journeys: int) -> dict[str, Any]:

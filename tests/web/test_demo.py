@@ -26,7 +26,9 @@ def test_demo_users_for_every_role_and_cases_at_many_stages(app) -> None:  # typ
     assert accounts.check_password("tove.teamledare", passwords["tove.teamledare"]) is not None
     cases = engine.cases()
     assert len(cases) >= 25
-    assert {c.process_key for c in cases} == {"samverkansteamet", "gemensamma_taget"}
+    assert {c.process_key for c in cases} == {"samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval"}
+    [meeting] = [c for c in cases if c.process_key == "gemensamma_taget_urval"]  # an extra group start, planned
+    assert [t.name for t in engine.case(meeting.id).open_tasks] == ["las_in_forslag"]
     stages = {t.name for c in cases for t in engine.case(c.id).open_tasks}
     assert len(stages) >= 6, stages
     assert engine.tasks(overdue=True), "some demo work is overdue"
