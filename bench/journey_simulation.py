@@ -26,6 +26,9 @@ from simulation.driver import Settings, run
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 SHIPPED = ("samverkansteamet", "gemensamma_taget", "gemensamma_taget_urval")
+#: The selection meeting opens its cases itself (every six weeks) and chooses among the participants
+#: waiting for its answer: it is driven with Gemensamma taget's participants, referred all along.
+DRIVEN = {"gemensamma_taget_urval": ["gemensamma_taget", "gemensamma_taget_urval"]}
 
 
 def _schema_url(url: str) -> tuple[str, str]:
@@ -68,8 +71,10 @@ def main() -> None:
                         url = f"sqlite:///{Path(scratch) / 'simulation.sqlite3'}"
                     else:
                         url, schema = _schema_url(args.postgres)
-                    settings = Settings(url, [process], args.cases, args.months, args.seed, pace, args.restore,
-                                        args.serializer_every)
+                    together = DRIVEN.get(process, [process])
+                    spread = 30 * args.months - 60 if len(together) > 1 else 30
+                    settings = Settings(url, together, args.cases, args.months, args.seed, pace, args.restore,
+                                        args.serializer_every, spread)
                     began = time.perf_counter()
                     try:
                         report = run(settings, folder_files(PROCESSES))
