@@ -42,6 +42,10 @@ FIRST_NAMES = ("Alva", "Bror", "Cornelia", "Dennis", "Ebba", "Filip", "Greta", "
 LAST_NAMES = ("Ask", "Björk", "Ceder", "Dahlin", "Eng", "Fors", "Gran", "Hed", "Isaksson", "Kvist")
 
 #: Answers that keep a journey moving forward where the first option of a form would loop or end it.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+#: The message a Gemensamma taget participant waits for after being proposed to a selection meeting.
+SELECTION_ANSWER = "urval_genomfort"
+
 CHOICES: dict[str, Any] = {
     "teammedlem_1": "tove.teamledare", "teammedlem_2": "arvid.arbetscoach",
     "kontaktperson": "arvid.arbetscoach", "andra_kontaktperson": "elin.arbetsterapeut",
@@ -171,7 +175,14 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
         case = cases.get(number)
         if case is None:
             continue
-        open_tasks = sorted(past.case(case.id).open_tasks, key=lambda t: (t.created_at, t.name))
+        current = past.case(case.id)
+        open_tasks = sorted(current.open_tasks, key=lambda t: (t.created_at, t.name))
+        if not open_tasks and SELECTION_ANSWER in current.waiting_messages:
+            # The group start's selection meeting answers the participant (as its case would).
+            past.send_message(case.id, SELECTION_ANSWER, {
+                "utvald": True, "gruppstart": past.clock.now().astimezone(STOCKHOLM).date().isoformat(),
+                "urval_motivering": "Behov av samordnat stöd"}, "karin.koordinator")
+            continue
         if not open_tasks:
             continue
         task = open_tasks[0]
@@ -182,9 +193,6 @@ def _cases(engine: WorkflowEngine, count: int, rng: random.Random) -> None:
             cases.pop(number)  # the demo leaves this case where it stopped
     past.advance_clock(to=now)
     _selection_meeting(past)
-
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def _selection_meeting(engine: WorkflowEngine) -> None:

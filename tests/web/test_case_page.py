@@ -5,7 +5,7 @@ language, and a case that prints as a journal summary."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -189,6 +189,8 @@ def taget(api: Api, shipped: WorkflowEngine, app: Flask) -> tuple[Flask, str]:
     for _ in range(2):
         task = shipped.case(case_id).open_tasks[0]
         shipped.complete_task(task.id, task.form.sample_answers(date(2026, 1, 12), CHOICES), "otto")
+    # two weeks past the selection meeting with no answer: the coordinator registers it
+    shipped.advance_clock(to=max(shipped.clock.now(), datetime(2026, 2, 10, 8, tzinfo=UTC)))
     return app, case_id
 
 
@@ -260,3 +262,13 @@ def test_the_printed_case_has_a_summary_of_decisions_and_no_menus(people: Flask)
     for hidden in (".site-header", "form", "button", ".case-actions", ".case-diagram-card"):
         assert hidden in rules.split("display: none")[0], hidden
 
+
+
+def test_a_list_of_items_a_model_computed_reads_as_their_names() -> None:
+    from web.ui.case_record import shown
+
+    proposals = [{"namn": "Nils Björk", "arende": "51c7", "startat": "2026-11-30"},
+                 {"namn": "", "arende": "3917", "startat": "2026-12-02"}]
+    assert shown(proposals, None, {}) == "Nils Björk, 3917"
+    assert shown([{"antal": 3}], None, {}) == "–"
+    assert shown([{"beslut": {"deltagare": {"namn": "Leo Hed"}, "utvald": True}}], None, {}) == "Leo Hed"

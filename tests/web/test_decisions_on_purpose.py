@@ -33,12 +33,14 @@ def engine(app: Flask) -> WorkflowEngine:
 
 
 def waiting_for_the_selection(app: Flask) -> str:
-    """A Gemensamma taget case whose selection meeting is over: the coordinator registers its decision."""
+    """A Gemensamma taget case whose selection meeting is two weeks past with no answer: the
+    coordinator registers its decision."""
     real = engine(app)
     case = real.start_case("gemensamma_taget", participant={"name": "Ali Ahmed"}, actor="kim",
                            data=registered("gemensamma_taget"))
     walk(real, case.id, [("registrera_remiss", REMISS),
                          ("anmal_till_urval", {"urvalsmote_datum": "2026-01-20"})], "kim")
+    real.advance_clock(to="2026-02-04T09:00:00+01:00")  # two weeks after that meeting: the coordinator's task
     return next(t.id for t in real.case(case.id).open_tasks if t.name == "registrera_urvalsbesked")
 
 
@@ -62,5 +64,5 @@ def test_a_blank_decision_is_refused_and_nothing_is_recorded(app: Flask, kim: Pe
     assert [t.id for t in after.open_tasks] == [task] and after.data == before.data
 
     kim.follow(kim.post(f"/tasks/{task}/complete", {"utvald": "false", "urval_motivering": "Inte i målgruppen nu"}))
-    assert "Klart: Invänta och registrera urvalsbeskedet." in kim.flashes()
+    assert "Klart: Registrera urvalsbeskedet." in kim.flashes()
     assert engine(app).case(case_id).data["utvald"] is False

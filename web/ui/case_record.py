@@ -91,6 +91,8 @@ def shown(value: Any, spec: FormField | None, names: Mapping[str, str]) -> str:
         return _("Ja") if value else _("Nej")
     if isinstance(value, list | tuple):
         return ", ".join(shown(v, spec, names) for v in value)
+    if isinstance(value, dict):  # an item a model computed (a proposal, an instance's answers): its first text
+        return _first_text(value) or "–"
     if spec is not None:
         option = next((o for o in spec.options if o.id == str(value)), None)
         if option is not None:
@@ -98,6 +100,15 @@ def shown(value: Any, spec: FormField | None, names: Mapping[str, str]) -> str:
         if spec.user_roles is not None:
             return names.get(str(value), str(value))
     return str(value)
+
+
+def _first_text(value: Any) -> str | None:
+    """The first non-empty text in a map, looking into the maps it holds (an instance's item)."""
+    for item in value.values():
+        found = _first_text(item) if isinstance(item, dict) else item
+        if isinstance(found, str) and found.strip():
+            return found
+    return None
 
 
 def field_of(forms: Mapping[str, Form], key: str) -> FormField | None:
