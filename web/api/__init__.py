@@ -168,10 +168,8 @@ def list_cases() -> Response:
     return jsonify([case_summary_json(c) for c in cases])
 
 
-@blueprint.post("/cases/<case_id>/messages")
-def send_message(case_id: str) -> tuple[Response, int]:
-    case = authz.visible_case(engine(), me(), case_id)
-    authz.require(me(), authz.Action.REPORT_EVENT, case)
+def _message() -> tuple[str, dict[str, Any]]:
+    """A message's name and data, as the body gives them."""
     body = _body()
     name = body.get("name")
     if not isinstance(name, str) or not name:
@@ -179,6 +177,14 @@ def send_message(case_id: str) -> tuple[Response, int]:
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
+    return name, data
+
+
+@blueprint.post("/cases/<case_id>/messages")
+def send_message(case_id: str) -> tuple[Response, int]:
+    case = authz.visible_case(engine(), me(), case_id)
+    authz.require(me(), authz.Action.REPORT_EVENT, case)
+    name, data = _message()
     engine().send_message(case.id, name, data, me().username)
     log_access(me(), case.id, f"message.{name}")
     return jsonify({"case_id": case.id, "name": name}), 202
@@ -188,13 +194,7 @@ def send_message(case_id: str) -> tuple[Response, int]:
 def start_on_message(process: str) -> tuple[Response, int]:
     """A message to a process that opens its cases on one (a message start event): a new case."""
     authz.require(me(), authz.Action.START_CASE, process)
-    body = _body()
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        raise InvalidInput("'name' is required", {"fields": {"name": "required"}})
-    data = body.get("data") or {}
-    if not isinstance(data, dict):
-        raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
+    name, data = _message()
     case = engine().start_on_message(process, name, data, me().username)
     log_access(me(), case.id, "case.started")
     return jsonify(_case_json(case)), 201
