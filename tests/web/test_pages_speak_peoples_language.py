@@ -334,9 +334,9 @@ def read_everything(demo: Demo, username: str) -> Reading:
     for status in ("", "open", "completed", "cancelled", "paused"):
         html = reading.page("/cases", query_string=f"per_page=100&status={status}")
         listed += [c for c in re.findall(r'href="/cases/([^"/?#]+)"', html) if c not in listed]
-    if listed:
-        name = demo.engine.case(listed[0]).participant["name"]
-        reading.page("/cases", query_string=f"q={name.split()[0]}")
+    named = [n for c in listed if (n := demo.engine.case(c).participant.get("name"))]  # a meeting has nobody
+    if named:
+        reading.page("/cases", query_string=f"q={named[0].split()[0]}")
     for case_id in cases_to_read(demo, listed):
         html = reading.page(f"/cases/{case_id}")
         # The team's open tasks are the team's: the referrer gets 404 (web/authz.py, SEES).
