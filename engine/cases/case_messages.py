@@ -22,6 +22,7 @@ from engine.persistence import case_message_store
 from engine.persistence.db import Database
 from engine.persistence.models import CaseRow
 from engine.spiff import runtime
+from engine.views.cases import WAITING_SIGNAL
 
 #: The most messages one pass delivers; the rest wait for the next tick (a burst cannot hold a
 #: request for long).
@@ -62,7 +63,7 @@ def deliver_pending(db: Database, runner: CaseRunner, clock: Clock, open_case: O
 
 
 def _waits_for(message: _Message) -> str:
-    return runtime.SIGNAL + message.name if message.kind == "signal" else message.name
+    return WAITING_SIGNAL + message.name if message.kind == "signal" else message.name
 
 
 def _share_out(db: Database, clock: Clock, message: _Message, open_case: Opener) -> None:

@@ -43,7 +43,7 @@ from engine.persistence import case_message_store, followup_store, outbox_store,
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
 from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow
-from engine.spiff import case_queries, compaction, deep, multi_instance, runtime, start_events, state
+from engine.spiff import case_messages, case_queries, compaction, deep, multi_instance, runtime, start_events, state
 from engine.spiff.case_messages import SENDER, Outgoing
 from engine.spiff.script_engine import ENGINE_FUNCTIONS, SafeScriptEngine
 from engine.spiff.specs import camunda_attribute, form_of, task_flag, task_property, title_of
@@ -386,7 +386,7 @@ class CaseRunner:
         self._pause_as_the_model_says(session, row, workflow, step)
         seen = runtime.snapshot(workflow)
         written = self._notices(session, row, workflow, step, existing, new)
-        sent = [self._sent(row, message, step, now) for message in runtime.take_outgoing(workflow)]
+        sent = [self._sent(row, message, step, now) for message in case_messages.take(workflow)]
         status = row.status
         if step.status is not None:
             status = step.status

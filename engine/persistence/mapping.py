@@ -7,6 +7,7 @@ from datetime import datetime
 
 from engine.persistence.models import CaseRow, HumanTaskRow
 from engine.views import Case, Form, Incident, Task, Timer
+from engine.views.cases import WAITING_SIGNAL
 
 
 def task_view(row: HumanTaskRow) -> Task:
@@ -23,10 +24,6 @@ def timer_views(row: CaseRow) -> tuple[Timer, ...]:
                  for t in row.waiting_timers or ())
 
 
-#: How the case row lists a signal it waits for, beside its messages (engine/spiff/runtime.py).
-SIGNAL = "signal:"
-
-
 def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
     incident = None
     if row.incident:
@@ -37,7 +34,8 @@ def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
         participant=dict(row.participant), started_by=row.started_by, data=dict(row.data), created_at=row.created_at,
         updated_at=row.updated_at, next_due_at=row.next_due_at, incident=incident,
         open_tasks=tuple(tasks), timers=timer_views(row),
-        waiting_messages=tuple(m for m in row.waiting_messages or () if not m.startswith(SIGNAL)),
-        waiting_signals=tuple(m[len(SIGNAL):] for m in row.waiting_messages or () if m.startswith(SIGNAL)),
+        waiting_messages=tuple(m for m in row.waiting_messages or () if not m.startswith(WAITING_SIGNAL)),
+        waiting_signals=tuple(m[len(WAITING_SIGNAL):] for m in row.waiting_messages or ()
+                              if m.startswith(WAITING_SIGNAL)),
         revision=row.revision,
     )

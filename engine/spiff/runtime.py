@@ -27,13 +27,12 @@ from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
 from engine.spiff import deep, multi_instance, start_events, timer_events
 from engine.spiff import outputs as output_parameters
-from engine.spiff.case_messages import Outgoing
-from engine.spiff.case_messages import take as take_sent
 from engine.spiff.event_gateways import awaited_messages, timer_element
 from engine.spiff.message_events import EngineMessage, EngineSignal, message_event, repeats, signal_event
 from engine.spiff.specs import task_flag, task_property, title_of
 from engine.spiff.timer_events import EngineCycle, due_time
 from engine.spiff.variables import publish, record, scope, variables
+from engine.views.cases import WAITING_SIGNAL
 
 T = TypeVar("T")
 
@@ -251,7 +250,7 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
     own = [t for t in pending if t.workflow is workflow or scope(t.workflow) is workflow]
     data = {} if completed else _merge_newest([workflow.last_task or workflow.task_tree, *own], outside=True)
     data.update(variables(workflow))  # the case's newest value of each, over any path's older copy
-    waiting = waiting_messages(workflow) + [SIGNAL + name for name in waiting_signals(workflow)]
+    waiting = waiting_messages(workflow) + [WAITING_SIGNAL + name for name in waiting_signals(workflow)]
     return Snapshot(completed, ready, timers, waiting, data, cycles)
 
 
@@ -409,10 +408,6 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> 
     run_engine_steps(workflow, data)
 
 
-#: How a waiting signal is listed beside the messages a case waits for (the case row's list).
-SIGNAL = "signal:"
-
-
 def waiting_signals(workflow: BpmnWorkflow) -> list[str]:
     names = []
     for pending in workflow.waiting_events():
@@ -426,9 +421,6 @@ def deliver_signal(workflow: BpmnWorkflow, name: str) -> None:
     run_engine_steps(workflow)
 
 
-def take_outgoing(workflow: BpmnWorkflow) -> list[Outgoing]:
-    """The messages and signals the case sent since the last call (written with the step)."""
-    return take_sent(workflow)
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:

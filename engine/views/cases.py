@@ -124,6 +124,10 @@ class ProcessVersion:
     deployed_by: str
 
 
+#: How the case row lists a signal it waits for, beside the messages it waits for.
+WAITING_SIGNAL = "signal:"
+
+
 @dataclass(frozen=True)
 class Registration:
     """What starting a case of a process asks, as its newest version declares it: for a participant
