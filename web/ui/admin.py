@@ -16,20 +16,14 @@ from werkzeug.wrappers import Response
 from engine.errors import Conflict, InvalidInput
 from web import role_catalogue
 from web.accounts.users import Account
-from web.errors import Forbidden
 from web.role_catalogue import Role
 from web.ui import labels
-from web.ui.pages import accounts, engine, me, page_context, require_user, teamwork
+from web.ui.pages import accounts, engine, me, page_context, require_admin, require_user, teamwork
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 blueprint.before_request(require_user)
+blueprint.before_request(require_admin)
 blueprint.context_processor(page_context)
-
-
-@blueprint.before_request
-def admins_only() -> None:
-    if not me().is_admin:
-        raise Forbidden(f"{me().username} is not an administrator")
 
 
 def _audit(action: str, subject: str, details: Mapping[str, Any] | None = None) -> None:

@@ -8,18 +8,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine.errors import EngineError
-from web.errors import Forbidden
-from web.ui.pages import accounts, engine, me, page_context, require_user
+from web.ui.pages import accounts, engine, me, page_context, require_admin, require_user
 
 blueprint = Blueprint("operations", __name__, url_prefix="/operations")
 blueprint.before_request(require_user)
+blueprint.before_request(require_admin)
 blueprint.context_processor(page_context)
-
-
-@blueprint.before_request
-def admins_only() -> None:
-    if not me().is_admin:
-        raise Forbidden(f"{me().username} is not an administrator")
 
 
 @blueprint.get("")

@@ -15,6 +15,7 @@ from engine.api import WorkflowEngine
 from engine.views import Notification
 from web import authz
 from web.accounts.users import Accounts, User
+from web.errors import Forbidden
 from web.teamwork import Teamwork
 
 
@@ -59,6 +60,12 @@ def require_user() -> Response | None:
         return redirect(url_for("auth.login", next=target))
     g.user = user
     return None
+
+
+def require_admin() -> None:
+    """A blueprint's ``before_request``, after :func:`require_user`: administrators only (403 for others)."""
+    if not me().is_admin:
+        raise Forbidden(f"{me().username} is not an administrator")
 
 
 def forget_user() -> None:
