@@ -24,7 +24,7 @@ from engine.cases.follow_up import FollowUp
 from engine.cases.history import history_row
 from engine.cases.inbox import Inbox, on_hold
 from engine.cases.operations import Operations
-from engine.cases.runner import CaseRunner, Step, new_case_id, pauses_case, resume
+from engine.cases.runner import Alongside, CaseRunner, Step, new_case_id, pauses_case, resume
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
@@ -187,13 +187,14 @@ class WorkflowEngine:
 
     def start_case(self, process_key: str, *, participant: Mapping[str, Any] | None = None,
                    data: Mapping[str, Any] | None = None, participant_key: str | None = None,
-                   actor: str = "system") -> Case:
+                   actor: str = "system", alongside: Alongside | None = None) -> Case:
         """Start a case on the newest version of ``process_key`` with the given initial data.
 
         ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
         case for the same key in the same process raises DuplicateCase. Every case starts knowing
         how many earlier cases the person has had in the intervention that have ended
         (``tidigare_arenden``, 0 without a key), so a model can ask for re-enrollment rules.
+        ``alongside`` writes what the caller records of it in the transaction that stores the case.
         """
         initial = forms.json_values(data or {})
         with self.db.reading() as session:
@@ -217,7 +218,7 @@ class WorkflowEngine:
             participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state="",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
-        return self.runner.create(row, initial, actor)
+        return self.runner.create(row, initial, actor, alongside=alongside)
 
     def deliver_case_messages(self) -> int:
         """Deliver the messages and signals cases sent each other that are not delivered yet (the
@@ -503,8 +504,10 @@ class WorkflowEngine:
                 event(task.element, task_id, assignee, task.assignee),
             )])
 
-    def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str) -> Case:
-        """Complete a task with form data checked against its form; bad data changes nothing."""
+    def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str, *,
+                      alongside: Alongside | None = None) -> Case:
+        """Complete a task with form data checked against its form; bad data changes nothing.
+        ``alongside`` writes what the caller records of it in the same transaction."""
         submitted = dict(data or {})
         cleaned: dict[str, Any] = {}
         form: list[Form] = []
@@ -532,7 +535,7 @@ class WorkflowEngine:
             case.incident = None
             step.record(events.TaskCompleted(element, task_id, cleaned))
 
-        return self.runner.change_task(task_id, actor, check, complete)
+        return self.runner.change_task(task_id, actor, check, complete, alongside=alongside)
 
     def people_for(self, task: Task, field_id: str) -> list[Person]:
         """Whom a field that names a person may name in this task: the intervention's active staff

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification, DuplicateCase
@@ -42,9 +42,15 @@ def version_name(session: Session, version_id: int) -> str | None:
     return session.scalar(select(ProcessVersionRow.name).where(ProcessVersionRow.id == version_id))
 
 
+#: A version's sources and parsed spec are large; a list of versions loads them only when one of them
+#: is read (in the same session).
+_HEAVY = (defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
+
+
 def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
     return session.scalars(
         select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version)
+        .options(*_HEAVY)
     ).all()
 
 
@@ -58,6 +64,7 @@ def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
         select(ProcessVersionRow)
         .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
         .order_by(ProcessVersionRow.key)
+        .options(*_HEAVY)
     ).all()
 
 

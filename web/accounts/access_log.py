@@ -9,14 +9,15 @@ or deletes one (a test checks its names and that rows read back as written). Ret
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 
 from engine.errors import Conflict, NotFound
-from engine.persistence.db import Database
+from engine.persistence.db import Database, Session
 from web.accounts.models import AccessLogReviewRow, AccessLogRow
 
 #: The log's days are Swedish days: a period "1–31 January" is Stockholm's January.
@@ -85,8 +86,19 @@ class AccessLog:
     def append(self, username: str, case_id: str, action: str, at: datetime, address: str | None = None) -> None:
         """A new entry: who read or changed which case's personal data, when, from which address."""
         with self.db.transaction() as session:
-            session.add(AccessLogRow(at=at, username=username, case_id=case_id, action=action,
-                                     address=(address or None) and address[:64]))
+            self.add(session, username, case_id, action, at, address)
+
+    def writer(self, username: str, action: str, address: str | None) -> Callable[[Session, str], None]:
+        """An entry for the change of a case, to be added in the change's transaction (given the
+        session and the case's id), at the moment it is written."""
+        return lambda session, case_id: self.add(session, username, case_id, action, datetime.now(UTC), address)
+
+    @staticmethod
+    def add(session: Session, username: str, case_id: str, action: str, at: datetime,
+            address: str | None = None) -> None:
+        """A new entry in the caller's transaction (that of the change it records)."""
+        session.execute(insert(AccessLogRow).values(at=at, username=username, case_id=case_id, action=action,
+                                                    address=(address or None) and address[:64]))
 
     def page(self, search: Search, limit: int = 50, offset: int = 0) -> tuple[list[Entry], int]:
         """The entries ``search`` lets through, newest first, and how many there are in all."""
