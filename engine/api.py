@@ -177,7 +177,8 @@ class WorkflowEngine:
     def processes(self) -> list[ProcessVersion]:
         """The newest version of every process key."""
         with self.db.reading() as session:
-            return [version_view(r) for r in store.latest_versions(session)]
+            return [ProcessVersion(r.key, r.name, r.version, r.content_hash, r.deployed_at, r.deployed_by)
+                    for r in store.latest_version_summaries(session)]
 
     def versions(self, key: str) -> list[ProcessVersion]:
         with self.db.reading() as session:
@@ -430,6 +431,15 @@ class WorkflowEngine:
             if row is None:
                 raise NotFound(f"task {task_id} is not open")
             return task_view(row)
+
+    def task_with_case(self, task_id: str) -> tuple[Task, Case]:
+        """An open task and its case, read together."""
+        with self.db.reading() as session:
+            row = store.get_task(session, task_id)
+            case = store.get_case(session, row.case_id) if row is not None else None
+            if row is None or case is None:
+                raise NotFound(f"task {task_id} is not open")
+            return task_view(row), case_view(case, [task_view(t) for t in store.tasks_of_case(session, case.id)])
 
     def start_problems(self, process_key: str, data: Mapping[str, Any]) -> dict[str, str]:
         """What starting a case of ``process_key`` with ``data`` would refuse under its start

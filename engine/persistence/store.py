@@ -68,6 +68,22 @@ def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
     ).all()
 
 
+def latest_version_summaries(session: Session) -> Sequence[Any]:
+    """The newest version of every key as rows of key, name, version, content_hash, deployed_at and
+    deployed_by (no ORM objects: a list that every page shows is read cheaply)."""
+    newest = (
+        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
+        .group_by(ProcessVersionRow.key)
+        .subquery()
+    )
+    return session.execute(
+        select(ProcessVersionRow.key, ProcessVersionRow.name, ProcessVersionRow.version,
+               ProcessVersionRow.content_hash, ProcessVersionRow.deployed_at, ProcessVersionRow.deployed_by)
+        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
+        .order_by(ProcessVersionRow.key)
+    ).all()
+
+
 def process_names(session: Session) -> dict[str, str]:
     """The name of every process key's newest version (without loading the versions' sources)."""
     newest = (

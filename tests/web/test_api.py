@@ -238,7 +238,8 @@ def test_a_completion_and_its_log_entry_are_committed_together(deployed: Api, ap
 
     done = deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
     assert done.status_code == 200
-    assert _log_of(app) == [("lena", "case.started"), ("carl", "case.read"), ("carl", "task.completed.register_referral")]
+    assert _log_of(app) == [("lena", "case.started"), ("carl", "case.read"),
+                            ("carl", "task.completed.register_referral")]
 
 
 def test_a_case_that_could_not_be_logged_was_not_started(deployed: Api, app: Any,

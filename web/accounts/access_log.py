@@ -102,7 +102,7 @@ class AccessLog:
 
     def page(self, search: Search, limit: int = 50, offset: int = 0) -> tuple[list[Entry], int]:
         """The entries ``search`` lets through, newest first, and how many there are in all."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             total = int(session.scalar(_where(select(func.count()).select_from(AccessLogRow), search)) or 0)
             rows = session.scalars(_where(select(AccessLogRow), search)
                                    .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc())
@@ -113,7 +113,7 @@ class AccessLog:
         """A period's spot check: ``size`` of its reads, drawn at random with the period as the
         seed, so the same period gives the same sample (once the period is over, no read is added
         to it). Oldest first."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             ids = list(session.scalars(_where(select(AccessLogRow.id), Search(first=first, last=last, reads_only=True))
                                        .order_by(AccessLogRow.id)))
             chosen = sorted(random.Random(f"stickprov:{first.isoformat()}:{last.isoformat()}")  # noqa: S311 - a sample, not a secret
@@ -124,7 +124,7 @@ class AccessLog:
 
     def reads_in(self, first: date, last: date) -> int:
         """How many reads the period holds (what the sample is drawn from)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return int(session.scalar(_where(select(func.count()).select_from(AccessLogRow),
                                              Search(first=first, last=last, reads_only=True))) or 0)
 
@@ -146,14 +146,14 @@ class AccessLog:
 
     def marks(self, first: date, last: date) -> dict[int, Mark]:
         """The marks of a period's sample, by entry."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(AccessLogReviewRow).where(
                 AccessLogReviewRow.period_first == first, AccessLogReviewRow.period_last == last))
             return {r.access_log_id: Mark(r.access_log_id, r.reviewed_by, r.reviewed_at, r.note) for r in rows}
 
     def usernames(self) -> list[str]:
         """Everyone the log names (the filter's choices)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return list(session.scalars(select(AccessLogRow.username).distinct().order_by(AccessLogRow.username)))
 
 

@@ -226,10 +226,11 @@ def list_tasks() -> Response:
 def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
     """An open task of a case the caller may see; ``gone`` is raised for a task no longer open."""
     try:
-        task = engine().task(task_id)
+        task, case = engine().task_with_case(task_id)
     except NotFound:
         raise gone(f"task {task_id} is no longer open") from None
-    case = authz.visible_case(engine(), me(), task.case_id)
+    if not authz.can_see(me(), case):
+        raise NotFound(f"case {case.id} does not exist")
     if not authz.sees(me(), case, authz.Part.OPEN_TASKS):
         raise NotFound(f"task {task_id} does not exist")
     return task
