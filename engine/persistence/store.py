@@ -27,10 +27,15 @@ from engine.views.cases import CaseFilter
 
 # --- process versions -------------------------------------------------------------------------
 
+#: A version's sources and parsed spec are large: a query for versions loads them only when one of
+#: them is read (in the same session).
+_HEAVY = (defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
+
 
 def latest_version(session: Session, key: str) -> ProcessVersionRow | None:
     return session.scalars(
         select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version.desc())
+        .limit(1).options(*_HEAVY)
     ).first()
 
 
@@ -40,11 +45,6 @@ def version_by_id(session: Session, version_id: int) -> ProcessVersionRow | None
 
 def version_name(session: Session, version_id: int) -> str | None:
     return session.scalar(select(ProcessVersionRow.name).where(ProcessVersionRow.id == version_id))
-
-
-#: A version's sources and parsed spec are large; a list of versions loads them only when one of them
-#: is read (in the same session).
-_HEAVY = (defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
 
 
 def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
@@ -144,13 +144,14 @@ def get_case(session: Session, case_id: str) -> CaseRow | None:
     return session.get(CaseRow, case_id)
 
 
-def open_case_for(session: Session, process_key: str, participant_key: str) -> CaseRow | None:
+def open_case_for(session: Session, process_key: str, participant_key: str) -> str | None:
+    """The id of the participant's open (or paused) case in the intervention, if there is one."""
     return session.scalars(
-        select(CaseRow).where(
+        select(CaseRow.id).where(
             CaseRow.process_key == process_key,
             CaseRow.participant_key == participant_key,
             CaseRow.status.in_(("open", "paused")),
-        )
+        ).limit(1)
     ).first()
 
 
