@@ -307,7 +307,7 @@ class WorkflowEngine:
 
     def case(self, case_id: str) -> Case:
         with self.db.reading() as session:
-            row = store.get_case(session, case_id)
+            row = store.get_case(session, case_id, with_state=False)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
             return case_view(row, [task_view(t) for t in store.tasks_of_case(session, case_id)])
@@ -436,7 +436,7 @@ class WorkflowEngine:
         """An open task and its case, read together."""
         with self.db.reading() as session:
             row = store.get_task(session, task_id)
-            case = store.get_case(session, row.case_id) if row is not None else None
+            case = store.get_case(session, row.case_id, with_state=False) if row is not None else None
             if row is None or case is None:
                 raise NotFound(f"task {task_id} is not open")
             return task_view(row), case_view(case, [task_view(t) for t in store.tasks_of_case(session, case.id)])
@@ -499,7 +499,7 @@ class WorkflowEngine:
             task = store.get_task(session, task_id)
             if task is None:
                 raise NotFound(f"task {task_id} is not open")
-            case = store.get_case(session, task.case_id)
+            case = store.get_case(session, task.case_id, with_state=False)
             if case is None or case.status not in ("open", "paused"):
                 raise Conflict(f"the case of task {task_id} is {case.status if case else 'gone'}")
             if event is events.TaskClaimed and on_hold(

@@ -242,7 +242,7 @@ class CaseRunner:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do)."""
         def find(session: Session, lock: bool) -> CaseRow:
-            row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id)
+            row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id, with_state=False)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
             return row

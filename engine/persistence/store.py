@@ -108,15 +108,18 @@ def next_version_number(session: Session, key: str) -> int:
 
 def lock_case(session: Session, case_id: str) -> CaseRow | None:
     """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
-    already held (``BEGIN IMMEDIATE``)."""
-    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+    already held (``BEGIN IMMEDIATE``). The workflow state, deferred here and in the reads of a case
+    with its task below, is loaded when it is first read in the session: a step whose workflow is
+    cached never reads it."""
+    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()
+                           .options(defer(CaseRow.state))).first()
 
 
 def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
     """An open task and its case, the case locked for change, in one round trip."""
     found = session.execute(
         select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow)
+        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow).options(defer(CaseRow.state))
     ).first()
     return (found[0], found[1]) if found is not None else None
 
@@ -125,7 +128,7 @@ def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow]
     """An open task and its case, read (not locked), in one round trip."""
     found = session.execute(
         select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id)
+        .where(HumanTaskRow.id == task_id).options(defer(CaseRow.state))
     ).first()
     return (found[0], found[1]) if found is not None else None
 
@@ -140,8 +143,10 @@ def add_case(session: Session, row: CaseRow) -> None:
         raise DuplicateCase("the participant already has an open case in this intervention") from err
 
 
-def get_case(session: Session, case_id: str) -> CaseRow | None:
-    return session.get(CaseRow, case_id)
+def get_case(session: Session, case_id: str, *, with_state: bool = True) -> CaseRow | None:
+    """The case's row; without its workflow state unless it is asked for (a view of the case never
+    needs it, and it is most of what a case weighs)."""
+    return session.get(CaseRow, case_id, options=() if with_state else (defer(CaseRow.state),))
 
 
 def open_case_for(session: Session, process_key: str, participant_key: str) -> str | None:
