@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine import events
 from engine.persistence.models import CaseRow
+from engine.spiff import state
 from engine.spiff.loading import SourceFile
 from simulation import stored
 from tests.bpmn import BPMN_DIR
@@ -15,7 +16,7 @@ from tests.bpmn import BPMN_DIR
 
 def _stored_size(journey, case_id: str) -> int:  # type: ignore[no-untyped-def]
     with journey.db.reading() as session:
-        return len(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or "")
+        return len(state.json_text(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or b""))
 
 
 def test_a_hundred_conversations_cost_no_more_to_keep_than_twenty(journey) -> None:  # type: ignore[no-untyped-def]
@@ -76,8 +77,8 @@ def test_a_work_trial_that_has_ended_leaves_its_data_and_not_its_workflow(journe
     for n in range(1, 9):
         journey.complete(case, "follow_up", {"plats": f"Plats {n}", "fortsatt": True})
     with journey.db.reading() as session:
-        state = json.loads(session.scalar(select(CaseRow.state).where(CaseRow.id == case.id)) or "{}")
-    assert len(state["subprocesses"]) == 1  # the trial under way; the eight that ended are gone
+        held = json.loads(state.json_text(session.scalar(select(CaseRow.state).where(CaseRow.id == case.id))))
+    assert len(held["subprocesses"]) == 1  # the trial under way; the eight that ended are gone
     assert journey.case(case).data["plats"] == "Plats 8"  # what they gathered went out with them
     assert stored.serializer_problem(journey.engine, case.id) is None
 
