@@ -3,9 +3,11 @@
 A case stores only its task tree and data; the spec belongs to the deployed version and is kept
 once per version (:class:`SpecBundle`). What is stored is SpiffWorkflow's JSON of it, compressed
 with zlib (:func:`dump`, a fifth to a tenth of the JSON: docs/benchmarks.md, "Stored state per
-open case"); a state stored before compression, the JSON's UTF-8 bytes, still loads (:func:`json_text`
-tells the two apart: JSON begins with ``{``, a zlib stream never does). After every load the safe script engine is set again,
-because SpiffWorkflow does not serialize it and would fall back to plain ``eval``.
+open case"); a state stored before compression, the JSON's UTF-8 bytes, still loads
+(:func:`json_text` tells the two apart: JSON begins with ``{``, a zlib stream never does).
+
+After every load the safe script engine is set again, because SpiffWorkflow does not serialize it
+and would fall back to plain ``eval``.
 
 The spec objects themselves are built once per version and shared by every workflow of it, unless
 the version uses something SpiffWorkflow changes its spec for while running (an event
