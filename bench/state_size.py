@@ -46,6 +46,8 @@ PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 YEAR_RUNS: tuple[tuple[str, ...], ...] = (("samverkansteamet",), ("gemensamma_taget", "gemensamma_taget_urval"))
 OPEN = ("open", "paused")
 LIMIT_KB = 4.0
+#: What compressing may add to a save and a load, together (a warm completion costs several ms).
+SAVE_LIMIT_MS = 1.0
 LEVELS = (1, 6, 9)
 
 
@@ -73,12 +75,19 @@ def _measured(engine: WorkflowEngine, source: str, row: Any, reps: int) -> OpenS
     workflow = state.load(row.state, row.serializer_version, engine.catalog.bundle(row.process_version_id),
                           None)  # type: ignore[arg-type]
     packed = {level: zlib.compress(raw, level) for level in LEVELS}
+
+    def compressing(level: int) -> Callable[[], bytes]:
+        return lambda: zlib.compress(raw, level)
+
+    def decompressing(level: int) -> Callable[[], bytes]:
+        return lambda: zlib.decompress(packed[level])
+
     return OpenState(
         source, row.process_key, row.state, len(raw),
         json_ms=_per_call_ms(lambda: state.dump_json(workflow), reps),
-        compress_ms={lv: _per_call_ms(lambda lv=lv: zlib.compress(raw, lv), reps) for lv in LEVELS},
-        decompress_ms={lv: _per_call_ms(lambda p=p: zlib.decompress(p), reps) for lv, p in packed.items()},
-        packed={lv: len(p) for lv, p in packed.items()},
+        compress_ms={level: _per_call_ms(compressing(level), reps) for level in LEVELS},
+        decompress_ms={level: _per_call_ms(decompressing(level), reps) for level in LEVELS},
+        packed={level: len(p) for level, p in packed.items()},
     )
 
 
@@ -148,8 +157,9 @@ def size_table(states: Sequence[OpenState]) -> list[str]:
         group = groups[name]
         stored = [len(s.stored) for s in group]
         raw = [s.json_bytes for s in group]
+        ratio = _median(raw) / _median(stored)
         lines.append(f"{name:<36} {len(group):>4}  {_median(stored) / 1000:>8.2f} / {max(stored) / 1000:>5.2f} kB"
-                     f"  {_median(raw) / 1000:>8.2f} / {max(raw) / 1000:>5.2f} kB  {_median(raw) / _median(stored):>4.1f}×")
+                     f"  {_median(raw) / 1000:>8.2f} / {max(raw) / 1000:>5.2f} kB  {ratio:>4.1f}×")
     return lines
 
 
@@ -202,7 +212,7 @@ def targets(options: Options, cases: int | None = None, months: int = 12, seed: 
     for line in size_table(states) + cost_table(states) + problems:
         print(f"   {line}", flush=True)
     stored = [len(s.stored) for s in states]
-    by_journey = {}
+    by_journey: dict[str, list[int]] = {}
     for s in states:
         by_journey.setdefault(s.process, []).append(len(s.stored))
     journeys = ", ".join(f"{k} {_median(v) / 1000:.2f}" for k, v in sorted(by_journey.items()))
@@ -215,9 +225,8 @@ def targets(options: Options, cases: int | None = None, months: int = 12, seed: 
                     f"max {max(stored) / 1000:.1f} kB; by journey (kB): {journeys}"),
         Target("open states that SpiffWorkflow's serializer and the engine's do not load alike", len(problems), 0,
                "errors"),
-        Target(f"zlib level {state.COMPRESSION_LEVEL} per save, compress + decompress (median over the states)",
-               compress + decompress, 0.1 * json_ms, "ms",
-               note=f"target: a tenth of writing the JSON, {json_ms:.2f} ms"),
+        Target(f"zlib level {state.COMPRESSION_LEVEL} per save and load, compress + decompress (median of the states)",
+               compress + decompress, SAVE_LIMIT_MS, "ms", note=f"writing the JSON itself: {json_ms:.2f} ms"),
     ]
     if options.postgres:
         as_json, as_stored = postgres_sizes(options.postgres, states)
