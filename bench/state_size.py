@@ -11,7 +11,7 @@ case still open (or paused) at the end it measures the stored bytes (``cases.sta
 JSON, engine/spiff/state.py) and the JSON's, per journey and over all of them, and checks that each
 loads with SpiffWorkflow's own serializer and the engine's alike (simulation/stored.py). On the
 same states it times a save's part of the storing (the JSON written, then compressed) and a load's
-(decompressed), at zlib's levels 1, 6 (the engine's) and 9. With a PostgreSQL URL it also stores
+(decompressed), at zlib's levels 1 (the engine's), 6 and 9. With a PostgreSQL URL it also stores
 every state both ways in a scratch schema and reads PostgreSQL's own size of each
 (``pg_column_size``: a text value over about 2 kB is compressed by PostgreSQL itself).
 docs/benchmarks.md, "Stored state per open case", has the figures.

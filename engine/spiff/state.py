@@ -2,7 +2,7 @@
 
 A case stores only its task tree and data; the spec belongs to the deployed version and is kept
 once per version (:class:`SpecBundle`). What is stored is SpiffWorkflow's JSON of it, compressed
-with zlib (:func:`dump`, a fifth to a tenth of the JSON: docs/benchmarks.md, "Stored state per
+with zlib (:func:`dump`, a fifth to a seventh of the JSON: docs/benchmarks.md, "Stored state per
 open case"); a state stored before compression, the JSON's UTF-8 bytes, still loads
 (:func:`json_text` tells the two apart: JSON begins with ``{``, a zlib stream never does).
 
@@ -236,8 +236,9 @@ def _shareable(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
     return True
 
 
-#: zlib's level for a stored state: level 9 saves 1–2 % more at half again the time (docs/benchmarks.md).
-COMPRESSION_LEVEL = 6
+#: zlib's level for a stored state: the fastest. Level 6 stores about a tenth less at 2–3 times the
+#: cost, about 0.5 ms more per save on the shipped journeys' states (docs/benchmarks.md).
+COMPRESSION_LEVEL = 1
 
 
 def dump_json(workflow: BpmnWorkflow) -> str:
