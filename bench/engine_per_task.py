@@ -57,7 +57,7 @@ from engine.spiff import deep, runtime
 from engine.spiff.loading import load
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.specs import form_of, start_of
-from engine.spiff.state import SpecBundle, full_serializer
+from engine.spiff.state import SpecBundle, full_serializer, json_text
 from engine.views import Case, Form, SourceFile, Task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -783,7 +783,7 @@ def monthly_files() -> list[SourceFile]:
 def median_state(db: Database, case_ids: Sequence[str]) -> int:
     with db.transaction() as session:
         states = session.scalars(select(CaseRow.state).where(CaseRow.id.in_(list(case_ids)))).all()
-    return int(statistics.median(len(s.encode()) for s in states))
+    return int(statistics.median(len(json_text(s).encode()) for s in states))  # the JSON, as raw_age measures it
 
 
 # --- reporting -------------------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ class WorkflowEngine:
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open",
-            participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state="",
+            participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state=b"",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, initial, actor, alongside=alongside)
@@ -268,7 +268,7 @@ class WorkflowEngine:
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open", participant_key=None, participant={},
-            started_by=actor, data={}, state="", serializer_version="", revision=1, created_at=now, updated_at=now,
+            started_by=actor, data={}, state=b"", serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, {EARLIER_CASES: 0}, actor, message=(message_id, name, data))
 
