@@ -28,6 +28,7 @@ the time. The clients' own CPU is given beside it: they run on the same machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import math
@@ -101,6 +102,7 @@ class Result:
     tally: Tally
     server_cpu: float  # seconds of CPU of the server's processes within the window
     client_cpu: float
+    server_errors: list[str] = field(default_factory=list)  # the server log's last tracebacks
 
     @property
     def requests(self) -> int:
@@ -130,6 +132,7 @@ class Result:
             f"  server CPU {self.cores:.2f} cores; clients {self.client_cpu / self.seconds:.2f} cores",
         ]
         lines += [f"  error: {e}" for e in self.tally.first_errors]
+        lines += [f"  server: {line}" for found in self.server_errors for line in found.splitlines()]
         return lines
 
 
@@ -413,18 +416,14 @@ class Client:
 
     def run(self, warm_until: float, until: float, budget: int) -> None:
         for _ in range(WARM_UP_CASES):
-            try:
+            with contextlib.suppress(Refused):
                 self.start_case()
-            except Refused:
-                pass
         while time.monotonic() < warm_until:  # the others are still warming up
             time.sleep(0.01)
         self.counting = True
         while time.monotonic() < until and len(self.tally.latencies) < budget:
-            try:
+            with contextlib.suppress(Refused):  # counted as an error; the client goes on
                 self.step()
-            except Refused:
-                pass
         if self.connection is not None:
             self.connection.close()
 
@@ -442,7 +441,7 @@ def _personnummer(born: date, serial: int) -> str:
 
 def _client_process(port: int, prepared: Prepared, numbers: list[int], warm_until: float, until: float,
                     budget: int, results: Any) -> None:
-    clients = [Client(port, prepared, n, random.Random(n)) for n in numbers]  # noqa: S311 - a benchmark's draws
+    clients = [Client(port, prepared, n, random.Random(n)) for n in numbers]
     threads = [threading.Thread(target=c.run, args=(warm_until, until, budget)) for c in clients]
     for thread in threads:
         thread.start()
@@ -490,8 +489,21 @@ def measure(database: str, url_context: Any, *, clients: int, seconds: float, ma
     with url_context as (url, scratch):
         prepared = prepare(url, scratch)
         with server(url, scratch, workers, threads) as (port, master):
-            return run_load(database, prepared, port, master, clients=clients, seconds=seconds,
-                            max_requests=max_requests, workers=workers)
+            result = run_load(database, prepared, port, master, clients=clients, seconds=seconds,
+                              max_requests=max_requests, workers=workers)
+        if result.tally.errors:
+            result.server_errors = tracebacks((scratch / "server.log").read_text(errors="replace"))
+        return result
+
+
+def tracebacks(log: str, most: int = 2) -> list[str]:
+    """The last tracebacks of a server log (what went wrong behind a 500)."""
+    found = []
+    for part in log.split("Traceback (most recent call last):")[1:]:
+        lines = part.strip("\n").splitlines()
+        end = next((i for i, line in enumerate(lines) if line and not line.startswith(" ")), len(lines) - 1)
+        found.append("\n".join(lines[max(0, end - 6):end + 1]))
+    return found[-most:]
 
 
 def targets_of(result: Result) -> list[Target]:

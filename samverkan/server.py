@@ -38,7 +38,7 @@ def scheduler_command(interval: float) -> list[str]:
     return [sys.executable, "-m", "samverkan.cli", "worker", "--interval", str(interval)]
 
 
-class SchedulerArbiter(Arbiter):  # type: ignore[misc]
+class SchedulerArbiter(Arbiter):
     """Gunicorn's master, keeping one scheduler process beside the workers: started once the
     listening socket is bound, checked on every turn of the master's loop (about once a second),
     started again if it died, and stopped with the server."""
@@ -90,7 +90,7 @@ class SchedulerArbiter(Arbiter):  # type: ignore[misc]
                 scheduler.wait()
 
 
-class Application(BaseApplication):  # type: ignore[misc]
+class Application(BaseApplication):
     """The web app for gunicorn: ``make_app`` is called in each worker after the fork, so that no
     connection pool is shared between processes."""
 
