@@ -492,7 +492,11 @@ def measure(database: str, url_context: Any, *, clients: int, seconds: float, ma
             result = run_load(database, prepared, port, master, clients=clients, seconds=seconds,
                               max_requests=max_requests, workers=workers)
         if result.tally.errors:
-            result.server_errors = tracebacks((scratch / "server.log").read_text(errors="replace"))
+            log = (scratch / "server.log").read_text(errors="replace")
+            result.server_errors = tracebacks(log)
+            kept = Path(tempfile.gettempdir()) / f"samverkan-load-{database.lower()}-{os.getpid()}.log"
+            kept.write_text(log)
+            result.server_errors.append(f"(the whole server log: {kept})")
         return result
 
 
