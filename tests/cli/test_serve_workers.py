@@ -217,11 +217,9 @@ def test_one_scheduler_process_runs_beside_the_workers(server: Server) -> None:
     finally:
         engine.db.dispose()
     assert len(heartbeats) == 1, heartbeats  # one scheduler, not one in every worker
-    processes = children(server.master.pid)
-    assert len(processes) == WORKERS + 1
-    schedulers = [p for p in processes if b" worker " in Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")]
-    assert len(schedulers) == 1
-    assert f":{schedulers[0]}:" in heartbeats[0].id  # the heartbeat is that process's
+    assert len(children(server.master.pid)) == WORKERS + 1
+    (scheduler,) = schedulers(server)
+    assert f":{scheduler}:" in heartbeats[0].id  # the heartbeat is that process's
 
 
 class Browser:
@@ -271,10 +269,20 @@ def test_a_page_session_holds_across_the_workers(server: Server) -> None:
     assert status == 302 and "/login" in location  # signed out, whichever worker is asked
 
 
-def test_stopping_the_server_stops_its_scheduler_and_workers(tmp_path: Path) -> None:
+def schedulers(server: Server) -> list[int]:
+    """The master's children that run ``samverkan worker`` (the workers run ``serve``)."""
+    return [p for p in children(server.master.pid)
+            if b" worker " in Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ") and alive(p)]
+
+
+def test_a_scheduler_that_died_is_started_again_and_stopping_stops_them_all(tmp_path: Path) -> None:
     with serving(tmp_path, workers=2) as server:
+        (first,) = until(lambda: schedulers(server), "the scheduler process")
+        os.kill(first, signal.SIGKILL)
+        (second,) = until(lambda: [p for p in schedulers(server) if p != first], "another scheduler process")
+        assert not alive(first)
         processes = children(server.master.pid)
-        assert len(processes) == 3
+        assert len(processes) == 3 and second in processes  # two workers, one scheduler
         server.master.send_signal(signal.SIGTERM)
         server.master.wait(timeout=40)
     until(lambda: not any(alive(p) for p in processes), "every process of the server ended", timeout=30)
