@@ -104,7 +104,7 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
         if lock_path is not None and locking:
-            record.info["write_lock"] = _WriteLock(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            record.info["write_lock"] = _WriteLock(os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666))
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
