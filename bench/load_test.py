@@ -98,6 +98,7 @@ class Tally:
 class Result:
     database: str
     workers: int
+    clients: int
     seconds: float
     tally: Tally
     server_cpu: float  # seconds of CPU of the server's processes within the window
@@ -125,7 +126,7 @@ class Result:
     def lines(self) -> list[str]:
         kinds = ", ".join(f"{k} {v / self.seconds:,.0f}/s" for k, v in sorted(self.tally.kinds.items()))
         lines = [
-            f"{self.database}: {self.workers} workers, {CLIENTS_SHOWN[0]} clients, {self.seconds:.0f} s",
+            f"{self.database}: {self.workers} workers, {self.clients} clients, {self.seconds:.0f} s",
             f"  {self.requests:,} requests, {self.per_second():,.0f}/s ({kinds})",
             f"  latency p50 {self.percentile(50):,.0f} ms, p99 {self.percentile(99):,.0f} ms, "
             f"max {max(self.tally.latencies, default=0) * 1000:,.0f} ms; errors {self.tally.errors}",
@@ -135,8 +136,6 @@ class Result:
         lines += [f"  server: {line}" for found in self.server_errors for line in found.splitlines()]
         return lines
 
-
-CLIENTS_SHOWN = [CLIENTS]
 
 
 # --- the database, prepared in this process ----------------------------------------------------------
@@ -481,7 +480,7 @@ def run_load(database: str, prepared: Prepared, port: int, master: int, *, clien
         tally.add(part)
         client_cpu += cpu
     server_cpu = sum(after[p] - before[p] for p in after if p in before)
-    return Result(database, workers, ended - began, tally, server_cpu, client_cpu)
+    return Result(database, workers, clients, ended - began, tally, server_cpu, client_cpu)
 
 
 def measure(database: str, url_context: Any, *, clients: int, seconds: float, max_requests: int,
@@ -512,7 +511,7 @@ def tracebacks(log: str, most: int = 2) -> list[str]:
 
 def targets_of(result: Result) -> list[Target]:
     name = result.database
-    note = f"{result.workers} workers, {CLIENTS_SHOWN[0]} clients, {result.seconds:.0f} s"
+    note = f"{result.workers} workers, {result.clients} clients, {result.seconds:.0f} s"
     return [
         Target(f"load, {name}: completions per second", result.per_second("complete"), TARGET_COMPLETIONS, "/s",
                at_least=True, note=f"{note}; {result.per_second():,.0f} requests/s"),
@@ -536,7 +535,6 @@ def run(options: Options, *, clients: int = CLIENTS, seconds: float | None = Non
         threads: int | None = None, only: str | None = None) -> list[Result]:
     seconds = seconds or (QUICK_SECONDS if options.quick else SECONDS)
     budget = QUICK_MAX_REQUESTS if options.quick else MAX_REQUESTS
-    CLIENTS_SHOWN[0] = clients
     results = []
     if only in (None, "sqlite"):
         results.append(measure("SQLite", sqlite_url(), clients=clients, seconds=seconds, max_requests=budget,
