@@ -301,13 +301,23 @@ def claim_due_deadlines(session: Session, until: datetime, limit: int) -> Sequen
     # Driven by the two deadline indexes (a handful of rows), the case's status checked per row
     # found: a join let SQLite walk every open case instead (186 ms at 100,000 open cases).
     case_open = exists().where(CaseRow.id == HumanTaskRow.case_id, CaseRow.status == "open")
-    return session.scalars(
+    tasks = session.scalars(
         select(HumanTaskRow)
         .where(or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until), case_open)
         .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=HumanTaskRow)
     ).all()
+    if not tasks:
+        return tasks
+    # Their cases too, skipping those a change holds: a step of the case (a completion) locks the case
+    # and then removes its task, while the reminder's notification needs the case (its foreign key)
+    # after the task; each waiting for the other was a deadlock on PostgreSQL. A task skipped here is
+    # reminded on the next tick, if it is still open.
+    cases = session.scalars(select(CaseRow.id).where(CaseRow.id.in_(sorted({t.case_id for t in tasks})))
+                            .with_for_update(skip_locked=True))
+    held = set(cases)
+    return [t for t in tasks if t.case_id in held]
 
 
 def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:
