@@ -59,7 +59,9 @@ from engine.views import (
     SourceFile,
     Task,
     Timer,
+    participant_label,
 )
+from engine.views.cases import NAMED, PROTECTED, PROTECTED_NAME
 
 #: The variable every case starts with: the person's ended cases in the intervention (docs/modeling.md).
 EARLIER_CASES = "tidigare_arenden"
@@ -408,6 +410,38 @@ class WorkflowEngine:
 
         return self._changed(case_id, self.runner.change(case_id, actor, correct, statuses=("open", "paused")))
 
+    def protect_identity(self, case_id: str, protected: bool, named: Sequence[str], reason: str, actor: str, *,
+                         alongside: Alongside | None = None) -> Case:
+        """Protect the participant's identity (skyddade personuppgifter: ``participant.skyddad``),
+        naming the users allowed to know it (``participant.behoriga``), or lift the protection; with a
+        reason, in the case's history (:class:`events.IdentityProtectionChanged`), whatever the case's
+        status. From then on the engine writes the placeholder :data:`PROTECTED_NAME` wherever it
+        would write the name, and the name is taken out of the case's notifications and mails
+        already written. Conflict for a purged case (it has no participant left)."""
+        if not reason or not reason.strip():
+            raise InvalidInput("a reason is needed to protect an identity or lift the protection",
+                               {"reason": "required"})
+        people = tuple(dict.fromkeys(str(n) for n in named if str(n).strip())) if protected else ()
+        with self.db.transaction() as session:
+            row = store.lock_case(session, case_id)
+            if row is None:
+                raise NotFound(f"case {case_id} does not exist")
+            if not row.participant:
+                raise Conflict(f"case {case_id} has no participant")
+            now = self.clock.now()
+            participant = {k: v for k, v in row.participant.items() if k not in (PROTECTED, NAMED)}
+            if protected:
+                participant = {**participant, PROTECTED: True, NAMED: list(people)}
+                name = str(participant.get("name") or "")
+                if name:
+                    store.scrub_case_messages_to_people(session, row.id, name, PROTECTED_NAME)
+            store.set_participant(session, row, participant, now)
+            changed = events.IdentityProtectionChanged(protected, people, reason.strip())
+            store.add_events(session, [history_row(row.id, now, actor, changed)])
+            if alongside is not None:
+                alongside(session, row.id)
+        return self.case(case_id)
+
     def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Deliver a message (e.g. consent revoked) to a case that waits for it."""
         payload = forms.json_values(data or {})
@@ -597,7 +631,7 @@ class WorkflowEngine:
                 found.append(Notification(
                     r.id, r.kind, r.case_id, r.task_id, r.process_key, r.recipient_kind, r.recipient,
                     r.subject, r.created_at, r.body,
-                    participant_name=str(((case.participant if case else None) or {}).get("name") or ""),
+                    participant_name=participant_label(case.participant if case else None),
                     case_started_by=case.started_by if case else "",
                     task_open=(r.task_id in still_open) if r.task_id else None))
             return found

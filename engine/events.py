@@ -96,6 +96,16 @@ class IncidentResolved(Event):
     pass
 
 
+@dataclass(frozen=True)
+class IdentityProtectionChanged(Event):
+    """The participant's identity was protected (skyddade personuppgifter) or no longer is, and who
+    is named on the case as allowed to know it (user names)."""
+
+    protected: bool
+    named: tuple[str, ...]
+    reason: str
+
+
 # --- people's tasks ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -240,7 +250,7 @@ class InvitationCancelled(Event):
 
 ALL: tuple[type[Event], ...] = (
     CaseStarted, CaseCompleted, CaseCancelled, CasePaused, CaseResumed, CaseMigrated, DataCorrected,
-    IncidentRaised, IncidentResolved,
+    IncidentRaised, IncidentResolved, IdentityProtectionChanged,
     TaskCreated, TaskClaimed, TaskUnclaimed, TaskAssigned, TaskCompleted, TaskWithdrawn, TaskReminded, TaskEscalated,
     TimerFired, MessageReceived, MessageSent, SignalReceived,
     NoticeSent, InvitationSent, InvitationSkipped, InvitationCancelled,

@@ -12,6 +12,9 @@ from flask import current_app, has_request_context, request
 from engine.api import Alongside
 from web.accounts.users import User
 
+#: The entry of a protected identity shown to someone the case names (web.authz.reveals_identity).
+IDENTITY_SHOWN = "identity.shown"
+
 
 def log_access(user: User, case_id: str, action: str) -> None:
     """Log it at the moment it happens (wall-clock time, also under a simulated clock)."""

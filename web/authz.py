@@ -8,6 +8,8 @@ and the API alike (a test walks every role through both doors and fails where th
 - ``case.personnummer`` (the full number, on request, logged): admins; team leaders, coordinators
   and handläggare of the intervention. Not the referrer: she typed the number herself and has it in
   her own records; here she sees it masked.
+- ``case.protect`` (protect the participant's identity or lift it, name who may know it): admins;
+  team leaders and coordinators of the intervention.
 - ``task.work`` (claim, complete): staff of the intervention offered the task (a candidate group
   among their roles, or named), or holding it.
 - ``task.comment``: admins; staff of the intervention.
@@ -32,6 +34,15 @@ its status and dates, and of its data only what the model shares with her (form 
 — never the team's notes and comments, its open tasks, the process map or any other value.
 :func:`case_as_seen` and :func:`history_as_seen` cut a case and its history to that, for the pages
 and the API alike.
+
+A participant with a protected identity (skyddade personuppgifter, ``participant.skyddad``) is known
+by name and personnummer only to the users the case names (``participant.behoriga``: the one who
+registered them, and whom a team leader, coordinator or admin names on the case page), and only where
+one case is read — its page, its tasks, ``GET /api/v1/cases/<id>`` — each showing logged in the access
+log (``identity.shown``). Everyone else, admins included, and every list (cases, inbox,
+notifications, the log review) sees :func:`protected_name` and no number; a search by name or number
+finds the case only for those it names. Admins reach the person's data through the register extract.
+:func:`identity_as_seen` cuts a case to that.
 """
 
 from __future__ import annotations
@@ -41,12 +52,33 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import gettext
+
 from engine.api import WorkflowEngine
 from engine.errors import NotFound
-from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form, Notification, Task
+from engine.views import (
+    PROTECTED,
+    PROTECTED_NAME,
+    Case,
+    CaseEvent,
+    CaseFilter,
+    CasePage,
+    Form,
+    Notification,
+    Task,
+    named_on,
+)
 from web import personnummer
 from web.accounts.users import User
 from web.errors import Forbidden
+
+
+def protected_name() -> str:
+    """What stands for a protected participant's name on the pages, in the reader's language
+    (:data:`engine.views.PROTECTED_NAME` where no request is being answered)."""
+    return gettext("Skyddad identitet") if has_request_context() else PROTECTED_NAME
+
 
 #: Who hands out work: a team leader (Samverkansteamet) or a coordinator (Gemensamma taget).
 LEADER_ROLES = frozenset({"teamledare", "koordinator"})
@@ -68,6 +100,7 @@ class Action(StrEnum):
     ASSIGN_TASK = "task.assign"
     DEPLOY = "process.deploy"
     READ_FOLLOW_UP = "followup.read"
+    PROTECT_IDENTITY = "case.protect"
 
 
 def _of_intervention(user: User, process_key: str) -> bool:
@@ -89,9 +122,15 @@ def _may_change(user: User, case: Case) -> bool:
 
 
 def _may_see_personnummer(user: User, case: Case) -> bool:
+    if case.protected and not knows_identity(user, case):
+        return False
     if user.is_admin:
         return True
     return bool(REGISTRAR_ROLES & set(user.roles)) and case.process_key in user.teams
+
+
+def _may_protect(user: User, case: Case) -> bool:
+    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and case.process_key in user.teams)
 
 
 def _may_work_on(user: User, task: Task) -> bool:
@@ -148,6 +187,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.ASSIGN_TASK: _may_assign,
     Action.DEPLOY: _may_deploy,
     Action.READ_FOLLOW_UP: _may_follow_up,
+    Action.PROTECT_IDENTITY: _may_protect,
 }
 
 
@@ -163,10 +203,48 @@ def require(user: User, action: Action, subject: Any = None) -> None:
         raise Forbidden(f"{user.username} may not {action.value} {what if what is not None else ''}".rstrip())
 
 
+def knows_identity(user: User, case: Case) -> bool:
+    """Whether ``user`` may know who the case's participant is where one case is read: always, unless
+    the identity is protected; then only if the case names them (``behoriga``)."""
+    return not case.protected or user.username in named_on(case.participant)
+
+
+def reveals_identity(user: User, case: Case) -> bool:
+    """Whether showing ``case`` to ``user`` shows a protected identity (the caller logs ``identity.shown``)."""
+    return case.protected and knows_identity(user, case)
+
+
+def _hidden(case: Case, start: Form | None) -> Case:
+    """``case`` with its participant's name and personnummer (and what the personnummer answered on
+    the start form: birth date, birth year, gender) taken out."""
+    participant = {"name": protected_name(), "personnummer": "",
+                   "municipality": case.participant.get("municipality"), PROTECTED: True}
+    answered = {f.id for f in start.fields if f.from_personnummer} if start is not None else set()
+    return replace(case, participant=participant, data={k: v for k, v in case.data.items() if k not in answered})
+
+
+def identity_as_seen(user: User, case: Case, start: Form | None = None, *, listed: bool = False) -> Case:
+    """``case`` as ``user`` may see who it is about: as it is, or — a protected identity, in a list
+    (``listed``) or to someone the case does not name — with :func:`protected_name` for the name, no
+    personnummer and none of what the number answered on the start form ``start``."""
+    if not case.protected or (not listed and knows_identity(user, case)):
+        return case
+    return _hidden(case, start)
+
+
+def listed_name(case: Case) -> str:
+    """The participant's name as a list or a confirmation names the case: the placeholder if protected."""
+    return protected_name() if case.protected else str(case.participant.get("name") or "")
+
+
 def shown_personnummer(user: User, case: Case, *, reveal: bool) -> str:
     """The case's personnummer as ``user`` sees it: masked, unless revealing was asked for, in which
     case it is given in full to those who may see it (the caller logs the showing) and refused to
-    everyone else."""
+    everyone else. A protected identity's number is no number at all to those the case does not name."""
+    if not knows_identity(user, case):
+        if reveal:
+            require(user, Action.SEE_PERSONNUMMER, case)
+        return ""
     number = str(case.participant.get("personnummer") or "")
     if not reveal:
         return personnummer.masked(number)
@@ -203,6 +281,7 @@ def visible_case_page(engine: WorkflowEngine, user: User, search: CaseFilter, *,
                       descending: bool = True, limit: int = 50, offset: int = 0) -> CasePage:
     """A page of the case summaries the user may see, by the rule of :func:`visible_cases`, that
     ``search`` lets through, with how many there are in all: the search only ever narrows."""
+    search = replace(search, searched_by=user.username)
     if user.is_admin:
         scoped = search
     elif user.is_staff:
@@ -319,8 +398,9 @@ def _forms_of(forms: Mapping[str, Form], start: Form | None) -> list[Form]:
 
 
 def case_as_seen(user: User, case: Case, forms: Mapping[str, Form], start: Form | None = None) -> Case:
-    """``case`` cut to what ``user`` sees of it (:data:`SEES`); ``forms`` are the case's version's
-    user tasks' forms (``engine.forms``), ``start`` its start event's."""
+    """``case`` cut to what ``user`` sees of it (:data:`SEES`, and :func:`identity_as_seen`);
+    ``forms`` are the case's version's user tasks' forms (``engine.forms``), ``start`` its start event's."""
+    case = identity_as_seen(user, case, start)
     if sees(user, case, Part.ALL_DATA) and sees(user, case, Part.OPEN_TASKS) and sees(user, case, Part.INCIDENT):
         return case
     shared = shared_keys(_forms_of(forms, start))

@@ -20,11 +20,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from engine.views import Form
+from engine.views import NAMED, PROTECTED, Form
 from web import personnummer
 
+#: Whether the participant's identity is protected (skyddade personuppgifter, ``PROTECTED``: the
+#: participant's key ``skyddad``): the page's checkbox (``ja``) and the API's ``participant.skyddad`` (true).
 #: The registration's own fields; the rest are the start form's, by their ids.
-FIELDS = ("name", "personnummer")
+FIELDS = ("name", "personnummer", PROTECTED)
 #: The start form's field that is the participant's home municipality (shown with the person).
 MUNICIPALITY = "hemkommun"
 #: The longest name.
@@ -44,12 +46,17 @@ class Registration:
 
 
 def check(process: str, form: Form, values: Mapping[str, Any], *, today: date, municipality: Any = None,
-          ) -> tuple[Registration | None, dict[str, str]]:
-    """Check a registration in ``process``: ``values`` holds the name, the personnummer and the
-    start form's answers (missing or None where not given); ``municipality`` is the home
-    municipality given beside the person (the API's ``participant.municipality``), used when the
-    form's own field is not answered. Returns the registration, or None and a message per field."""
+          registrant: str | None = None) -> tuple[Registration | None, dict[str, str]]:
+    """Check a registration in ``process``: ``values`` holds the name, the personnummer, whether
+    the identity is protected and the start form's answers (missing or None where not given);
+    ``municipality`` is the home municipality given beside the person (the API's
+    ``participant.municipality``), used when the form's own field is not answered. A protected
+    identity names ``registrant`` (who registers: they typed the name and number) as allowed to know
+    it. Returns the registration, or None and a message per field."""
     errors: dict[str, str] = {}
+    protected = values.get(PROTECTED)
+    if protected not in (None, "", False, True, "ja"):
+        errors[PROTECTED] = _("Svara ja eller lämna tomt.")
     name = values.get("name")
     if not isinstance(name, str) or not name.strip():
         errors["name"] = _("Skriv deltagarens namn.")
@@ -78,6 +85,8 @@ def check(process: str, form: Form, values: Mapping[str, Any], *, today: date, m
     option = next((o for o in home_field.options if o.id == home), None) if home_field else None
     participant = {"name": str(name).strip(), "personnummer": number,
                    "municipality": option.label if option else (home or None)}
+    if protected in (True, "ja"):
+        participant |= {NAMED: [registrant] if registrant else [], PROTECTED: True}
     return Registration(process, participant, number, data), {}
 
 

@@ -10,6 +10,7 @@ from engine.clock import Clock
 from engine.persistence import inbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import task_view
+from engine.views.cases import participant_label
 from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 
 
@@ -39,7 +40,7 @@ class Inbox:
             counts = {tab: inbox_store.count(session, query, tab) for tab in TABS}
             pausing = store.pausing_elements(session, [c.id for _, c in found if c.status == "paused"])
             rows = tuple(
-                InboxRow(task_view(t), str((c.participant or {}).get("name") or ""), c.status,
+                InboxRow(task_view(t), participant_label(c.participant), c.status,
                          on_hold=on_hold(c.status, pausing.get(c.id), t.element))
                 for t, c in found
             )
@@ -53,7 +54,7 @@ class Inbox:
                 return None
             task, case = found
             pausing = store.pausing_elements(session, [case.id]) if case.status == "paused" else {}
-            return InboxRow(task_view(task), str((case.participant or {}).get("name") or ""), case.status,
+            return InboxRow(task_view(task), participant_label(case.participant), case.status,
                             on_hold=on_hold(case.status, pausing.get(case.id), task.element))
 
     def overdue(self, process_keys: Sequence[str] | None) -> list[tuple[TaskKind, int]]:

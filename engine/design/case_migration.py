@@ -31,7 +31,7 @@ from engine.persistence.models import CaseRow
 from engine.spiff import migration, runtime, state
 from engine.spiff.migration import CannotMove
 from engine.spiff.state import SpecBundle
-from engine.views import Blocker, Case, MigrationCandidate, MigrationOutcome, StepAt
+from engine.views import Blocker, Case, MigrationCandidate, MigrationOutcome, StepAt, participant_label
 
 
 class _Rollback(Exception):
@@ -47,7 +47,7 @@ def steps_of(case: Case) -> tuple[StepAt, ...]:
 
 
 def _participant(case: Case) -> str:
-    return str(case.participant.get("name") or case.id)
+    return participant_label(case.participant, case.id)
 
 
 class CaseMigration:

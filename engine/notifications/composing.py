@@ -17,6 +17,7 @@ from engine.language.notice_templates import NoticeSpec
 from engine.language.timers import LOCAL_TZ
 from engine.notifications.outbox import NewNotification
 from engine.persistence.models import CaseRow, DeliveryRow, HumanTaskRow
+from engine.views import participant_label
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class CaseContext:
 
     def values(self, spec: NoticeSpec, data: Mapping[str, Any], at: datetime) -> dict[str, str]:
         found = {
-            "deltagare": str(self.case.participant.get("name") or "–"),
+            "deltagare": participant_label(self.case.participant, "–"),
             "insats": self.process_name,
             "uppgift": spec.title,
             "arende": short_id(self.case.id),

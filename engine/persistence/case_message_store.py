@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from engine.persistence.db import Session
 from engine.persistence.models import CaseMessageRow, CaseRow
+from engine.views.cases import participant_label
 
 OPEN = ("open", "paused")
 
@@ -57,7 +58,7 @@ def waiting_summaries(session: Session, process_key: str, waits_for: str, field:
     if field is not None:
         query = query.where(CaseRow.data[field].as_string() == str(value))
     rows = session.execute(query).all()
-    return [{"namn": str((participant or {}).get("name") or ""), "arende": case_id,
+    return [{"namn": participant_label(participant), "arende": case_id,
              "startat": created.date().isoformat()}
             for case_id, waiting, incident, participant, created in rows
             if waits_for in (waiting or ()) and not incident]

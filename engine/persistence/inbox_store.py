@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.persistence import protected_identity
 from engine.persistence.models import CaseRow, HumanTaskRow, TaskCandidateRow
 from engine.views.inbox import TaskFilter
 
@@ -51,6 +52,8 @@ def _where(query: Q, f: TaskFilter, tab: str) -> Q:
     if f.participant_key:
         key = f.participant_key.replace("\\", "\\\\").replace("%", "\\%")
         query = query.where(CaseRow.participant_key.like(key, escape="\\"))
+    if f.participant or f.participant_key:
+        query = query.where(protected_identity.findable_by(f.user))
     return query
 
 

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification, DuplicateCase
-from engine.persistence import start_timer_store
+from engine.persistence import protected_identity, start_timer_store
 from engine.persistence.models import (
     CaseEventRow,
     CaseMessageRow,
     CaseRow,
+    DeliveryRow,
     HumanTaskRow,
     NotificationRow,
     ProcessVersionRow,
@@ -203,7 +204,10 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
                                 for w in sorted(wanted))))
     if f.participant_key:
         conditions.append(CaseRow.participant_key.like(_like(f.participant_key), escape="\\"))
-    column = {"name": name, "participant_key": CaseRow.participant_key, "process": CaseRow.process_key,
+    if (f.name or f.participant_key) and f.searched_by is not None:
+        conditions.append(protected_identity.findable_by(f.searched_by))
+    column = {"name": protected_identity.sortable(name),
+              "participant_key": protected_identity.sortable(CaseRow.participant_key), "process": CaseRow.process_key,
               "status": CaseRow.status, "started": CaseRow.created_at}[sort]
     order = [column.desc() if descending else column.asc()]
     if sort != "started":
@@ -437,6 +441,27 @@ def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
 
 
 # --- history ----------------------------------------------------------------------------------------
+
+
+def set_participant(session: Session, row: CaseRow, participant: dict[str, Any], at: datetime) -> None:
+    """Give a locked case its participant as changed (a new revision: a step worked out meanwhile
+    from the old one is worked out again)."""
+    save_case_state(session, row, row.revision, {"participant": participant, "updated_at": at})
+
+
+def scrub_case_messages_to_people(session: Session, case_id: str, name: str, placeholder: str) -> int:
+    """Replace ``name`` by ``placeholder`` in the subjects and bodies of the case's notifications and
+    their mails, sent or not (a protected participant's name leaves with no mail); how many changed."""
+    changed = 0
+    rows: list[NotificationRow | DeliveryRow] = [
+        *session.scalars(select(NotificationRow).where(NotificationRow.case_id == case_id)),
+        *session.scalars(select(DeliveryRow).where(DeliveryRow.case_id == case_id))]
+    for found in rows:
+        if name in found.subject or name in (found.body or ""):
+            found.subject = found.subject.replace(name, placeholder)
+            found.body = (found.body or "").replace(name, placeholder)
+            changed += 1
+    return changed
 
 
 def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:

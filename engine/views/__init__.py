@@ -8,6 +8,9 @@ filters, pages), ``design`` (model files, changes between versions, diagrams, mo
 
 from engine.views.cases import (
     CASE_SORTS,
+    NAMED,
+    PROTECTED,
+    PROTECTED_NAME,
     Case,
     CaseEvent,
     CaseFilter,
@@ -22,6 +25,9 @@ from engine.views.cases import (
     Registration,
     Task,
     Timer,
+    is_protected,
+    named_on,
+    participant_label,
 )
 from engine.views.design import (
     Blocker,
@@ -48,6 +54,9 @@ from engine.views.operations import (
 __all__ = [
     "CASE_SORTS",
     "DUE_SOON",
+    "NAMED",
+    "PROTECTED",
+    "PROTECTED_NAME",
     "TABS",
     "AutomaticStart",
     "Blocker",
@@ -83,4 +92,7 @@ __all__ = [
     "TaskKind",
     "Timer",
     "Worker",
+    "is_protected",
+    "named_on",
+    "participant_label",
 ]

@@ -194,6 +194,33 @@ class Incident:
     traceback: str | None = None
 
 
+#: The participant's keys of a protected identity (skyddade personuppgifter): ``skyddad`` true, and
+#: ``behoriga`` the user names of the people named on the case as allowed to know who it is.
+PROTECTED = "skyddad"
+NAMED = "behoriga"
+#: What stands for a protected participant's name wherever the engine writes one (mails, notices,
+#: inbox rows, notifications, what a model reads of other cases, the designer's migration).
+PROTECTED_NAME = "Skyddad identitet"
+
+
+def is_protected(participant: Mapping[str, Any] | None) -> bool:
+    """Whether the participant's identity is protected (``skyddad`` true)."""
+    return bool(participant) and participant.get(PROTECTED) is True  # type: ignore[union-attr]
+
+
+def named_on(participant: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The user names a protected participant's case names as allowed to know who it is."""
+    named = (participant or {}).get(NAMED)
+    return tuple(str(n) for n in named) if isinstance(named, list) else ()
+
+
+def participant_label(participant: Mapping[str, Any] | None, missing: str = "") -> str:
+    """The participant's name as the engine writes it anywhere: the placeholder for a protected one."""
+    if is_protected(participant):
+        return PROTECTED_NAME
+    return str((participant or {}).get("name") or missing)
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -216,6 +243,11 @@ class Case:
     #: between two changes at the same moment).
     revision: int = 0
 
+    @property
+    def protected(self) -> bool:
+        """Whether the participant's identity is protected (:func:`is_protected`)."""
+        return is_protected(self.participant)
+
 
 #: What a list of cases can be sorted by (:class:`CaseFilter`, ``WorkflowEngine.case_page``).
 CASE_SORTS = ("started", "name", "participant_key", "process", "status")
@@ -235,6 +267,9 @@ class CaseFilter:
     status: str | None = None
     name: str | None = None
     participant_key: str | None = None
+    #: Who searches: a protected participant's case is found by name or number only by the users it
+    #: names (``behoriga``). None: a search of the system's own (the register extract) finds every case.
+    searched_by: str | None = None
 
 
 @dataclass(frozen=True)

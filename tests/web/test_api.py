@@ -49,7 +49,8 @@ def test_only_designers_deploy_and_invalid_files_are_refused_with_their_problems
 def test_a_case_is_started_with_a_checked_personnummer(deployed: Api) -> None:
     case = _start(deployed)
     assert case["status"] == "open" and case["process"] == "referral_reply" and case["version"] == 1
-    assert case["participant"] == {"name": "Gunnar G", "personnummer": "19850312-****", "municipality": "Nora"}
+    assert case["participant"] == {"name": "Gunnar G", "personnummer": "19850312-****", "municipality": "Nora",
+                                   "skyddad": False}
     revealed = deployed.get(f"/cases/{case['id']}?reveal=personnummer", "lena").get_json()
     assert revealed["participant"]["personnummer"] == GUNNAR.replace("-", "")  # normalised, in full on request
     assert [t["name"] for t in case["open_tasks"]] == ["register_referral"]

@@ -114,6 +114,10 @@ TRIES: dict[Action, tuple[Try | None, Try | None]] = {
         None,
         lambda w, u, p: p.get(f"/uppfoljning?insats={PROCESS}"),
     ),
+    Action.PROTECT_IDENTITY: (
+        None,
+        lambda w, u, p: p.post(f"/cases/{w.case_id}/skydd", {"skyddad": "ja", "reason": ""}),
+    ),
 }
 
 

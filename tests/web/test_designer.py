@@ -479,6 +479,14 @@ def test_the_sandbox_keeps_its_own_clock_and_can_be_emptied(studio: Flask) -> No
     assert "Inga testärenden än." in designer.text() and "Tid i sandlådan: 2026-01-12" in designer.text()
 
 
+def test_a_test_case_with_a_protected_identity_is_named_as_the_staff_and_the_mails_would_name_it(
+        studio: Flask) -> None:
+    designer = Person(studio, "designer")
+    draft = new_draft(designer)
+    designer.follow(designer.post(f"/design/drafts/{draft}/sandbox/cases", {"name": "Hemlig Person", "skyddad": "ja"}))
+    assert "Skyddad identitet" in designer.text() and "Hemlig Person" not in designer.text()
+
+
 def test_a_discarded_draft_is_gone_from_the_lists_and_cannot_be_changed(studio: Flask) -> None:
     designer = Person(studio, "designer")
     draft = new_draft(designer)

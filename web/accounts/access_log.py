@@ -22,8 +22,9 @@ from web.accounts.models import AccessLogReviewRow, AccessLogRow
 
 #: The log's days are Swedish days: a period "1–31 January" is Stockholm's January.
 ZONE = ZoneInfo("Europe/Stockholm")
-#: What counts as a read (the spot check samples reads): the case page, a task's page, the full number.
-READS = ("case.read", "task.read", "personnummer.shown")
+#: What counts as a read (the spot check samples reads): the case page, a task's page, the full number, a
+#: protected identity shown.
+READS = ("case.read", "task.read", "personnummer.shown", "identity.shown")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from engine.api import WorkflowEngine
 from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound, OpensCasesItself
 from engine.views import Case, SourceFile
 from web import authz, participants
-from web.access_log import log_access, logged_with
+from web.access_log import IDENTITY_SHOWN, log_access, logged_with
 from web.accounts.tokens import TokenRefused
 from web.accounts.users import Accounts, User
 from web.api.json_views import case_json, case_summary_json, task_json
@@ -94,7 +94,7 @@ def deploy_process() -> tuple[Response, int]:
 
 #: What a case is started with; anything else in the body is refused by name.
 START_FIELDS = {"process", "participant", "data"}
-PARTICIPANT_FIELDS = {"name", "personnummer", "municipality"}
+PARTICIPANT_FIELDS = {"name", "personnummer", "municipality", "skyddad"}
 
 
 @blueprint.post("/cases")
@@ -121,9 +121,10 @@ def start_case() -> tuple[Response, int]:
     if not isinstance(data, dict):
         fields["data"] = "ska vara ett objekt"
         data = {}
-    values = {**data, "name": participant.get("name"), "personnummer": participant.get("personnummer")}
+    values = {**data, "name": participant.get("name"), "personnummer": participant.get("personnummer"),
+              participants.PROTECTED: participant.get(participants.PROTECTED)}
     registration, errors = participants.check(process, start.form, values, today=engine().clock.now().date(),
-                                              municipality=participant.get("municipality"))
+                                              municipality=participant.get("municipality"), registrant=me().username)
     fields.update({f"participant.{key}": message for key, message in errors.items()})
     if fields or registration is None:
         raise InvalidFormData(fields)
@@ -152,8 +153,11 @@ def get_case(case_id: str) -> Response:
 
 
 def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
-    """The case as the caller sees it (authz.SEES: the referrer only its status and shared data)."""
+    """The case as the caller sees it (authz.SEES: the referrer only its status and shared data; a
+    protected identity only to those the case names, each showing logged)."""
     number = authz.shown_personnummer(me(), case, reveal=reveal)
+    if authz.reveals_identity(me(), case):
+        log_access(me(), case.id, IDENTITY_SHOWN)
     forms = engine().forms(case.process_key, case.process_version)
     start = engine().start_form(case.process_key, case.process_version)
     history = authz.history_as_seen(me(), case, engine().history(case.id), forms, start)
@@ -164,7 +168,7 @@ def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
 def list_cases() -> Response:
     cases = authz.visible_cases(engine(), me(), process=request.args.get("process") or None,
                                 status=request.args.get("status") or None)
-    return jsonify([case_summary_json(c) for c in cases])
+    return jsonify([case_summary_json(authz.identity_as_seen(me(), c, listed=True)) for c in cases])
 
 
 def _message() -> tuple[str, dict[str, Any]]:

@@ -32,7 +32,7 @@ def task_json(task: Task) -> dict[str, Any]:
 
 def _participant(case: Case, personnummer: str) -> dict[str, Any]:
     return {"name": case.participant.get("name"), "personnummer": personnummer,
-            "municipality": case.participant.get("municipality")}
+            "municipality": case.participant.get("municipality"), "skyddad": case.protected}
 
 
 def case_summary_json(case: Case) -> dict[str, Any]:
@@ -41,7 +41,8 @@ def case_summary_json(case: Case) -> dict[str, Any]:
         "process": case.process_key,
         "version": case.process_version,
         "status": case.status,
-        "participant": {"name": case.participant.get("name"), "municipality": case.participant.get("municipality")},
+        "participant": {"name": case.participant.get("name"), "municipality": case.participant.get("municipality"),
+                        "skyddad": case.protected},
         "next_due_at": _iso(case.next_due_at),
         "created_at": _iso(case.created_at),
         "updated_at": _iso(case.updated_at),

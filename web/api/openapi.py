@@ -75,7 +75,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"name": {"type": "string"},
                        "personnummer": {"type": "string", "description": "YYYYMMDD-NNNN, checked with its check "
                                         "digit; in answers masked as YYYYMMDD-**** unless revealed"},
-                       "municipality": {"type": ["string", "null"]}},
+                       "municipality": {"type": ["string", "null"]},
+                       "skyddad": {"type": "boolean", "description": "protected identity (skyddade "
+                                   "personuppgifter): the name and number are shown only to the users the case "
+                                   "names, the one who registered it first; to everyone else the name is "
+                                   "'Skyddad identitet' and the number empty"}},
     },
     "Case": {
         "type": "object",

@@ -22,7 +22,7 @@ from engine.errors import (
     StepFailed,
 )
 from engine.sandbox import Sandbox
-from engine.views import Case
+from engine.views import NAMED, PROTECTED, Case
 from web.designer.common import blueprint, check, errors_of, open_draft, sandboxes
 from web.designer.drafts import Draft
 from web.ui import form_fields
@@ -114,7 +114,10 @@ def sandbox_start(draft_id: int) -> Response | tuple[str, int]:
     examples = {k: v for k, v in (start.form.sample_answers(box.engine.clock.now().date()) if start else {}).items()
                 if k not in data}
     try:
-        case = box.engine.start_case(draft.process_key, participant={"name": name}, data={**examples, **data},
+        # A test participant with a protected identity, to see the journey as its staff and its mails would.
+        protected = {PROTECTED: True, NAMED: []} if request.form.get("skyddad") == "ja" else {}
+        case = box.engine.start_case(draft.process_key, participant={"name": name, **protected},
+                                     data={**examples, **data},
                                      actor=me().username)
     except (InvalidFormData, InvalidInput):
         flash(_("Startdata kunde inte tas emot: namnen ska vara identifierare och värdena text, tal eller "

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.errors import Conflict, NotFound
 from engine.views import Case, CaseFilter
-from web import personnummer
+from web import authz, personnummer
 from web.accounts.access_log import SAMPLE_SIZE, ZONE, AccessLog, Entry, Search
 from web.errors import Forbidden
 from web.ui import labels
@@ -102,7 +102,8 @@ def _participant_cases(text: str, errors: dict[str, str]) -> tuple[str, ...] | N
         errors["deltagare"] = _("Skriv deltagarens namn, de fyra sista siffrorna i personnumret eller hela "
                                 "personnumret.")
         return None
-    found = engine().case_page(CaseFilter(participant_key=key, name=None if key else text), limit=MOST_CASES)
+    found = engine().case_page(CaseFilter(participant_key=key, name=None if key else text, searched_by=me().username),
+                               limit=MOST_CASES)
     if found.total > MOST_CASES:
         errors["deltagare"] = _("Fler än %(n)s ärenden passar sökningen. Skriv mer av namnet eller personnumret.",
                                 n=MOST_CASES)
@@ -163,10 +164,12 @@ class Rows:
         for e in entries:
             case = self._case(e.case_id)
             participant = case.participant if case is not None else {}
+            # A protected identity is named as in every list: by the placeholder, with no number.
+            hidden = case is not None and case.protected
             rows.append(Row(
                 e.id, str(format_datetime(e.at, "yyyy-MM-dd HH:mm:ss")), self.names.get(e.username, e.username),
-                str(participant.get("name") or _("Okänt ärende")),
-                personnummer.masked(str(participant.get("personnummer") or "")),
+                authz.protected_name() if hidden else str(participant.get("name") or _("Okänt ärende")),
+                "–" if hidden else personnummer.masked(str(participant.get("personnummer") or "")),
                 self.processes.get(case.process_key, case.process_key) if case is not None else "–",
                 labels.access_action_label(e.action), e.address or "–"))
         return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -9,9 +10,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.errors import Conflict, EngineError, InvalidFormData, NotFound
-from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form
+from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form, named_on
 from web import authz, personnummer
-from web.access_log import log_access
+from web.access_log import IDENTITY_SHOWN, log_access, logged_with
 from web.ui import case_record, labels
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
 from web.ui.security import model_file
@@ -81,6 +82,8 @@ def index() -> str:
             del args["page"]
         return url_for("cases.index", **args)
 
+    # A list never names a protected participant, whoever reads it (authz.identity_as_seen).
+    result = replace(result, cases=tuple(authz.identity_as_seen(me(), c, listed=True) for c in result.cases))
     return render_template(
         "cases.html", page=result, status=status, q=q, q_shown=q_shown, sort=sort, descending=descending,
         unusable=unusable, page_number=page_number, pages=pages, linkable=linkable, link=link, sorts=SORTS,
@@ -101,7 +104,29 @@ def _people(history: list[CaseEvent], forms: dict[str, Form], case: Case) -> dic
     return accounts().display_names(wanted)
 
 
+@dataclass(frozen=True)
+class Protection:
+    """The case page's form for a protected identity: whether it is, and whom it may name."""
+
+    protected: bool
+    #: (user name, display name, named now), the intervention's staff and whoever is named already.
+    people: list[tuple[str, str, bool]]
+
+
+def _protection(case: Case) -> Protection | None:
+    """The form for those who may protect the identity (authz ``case.protect``), else None."""
+    if not authz.allowed(me(), authz.Action.PROTECT_IDENTITY, case) or not case.participant:
+        return None
+    named = named_on(case.participant)
+    staff = {u.username: u.display_name for u in accounts().colleagues((case.process_key,))}
+    others = accounts().display_names([n for n in named if n not in staff])
+    offered = [*staff, *(n for n in named if n not in staff)]
+    people = [(u, staff.get(u) or others.get(u) or u, u in named) for u in offered]
+    return Protection(case.protected, people)
+
+
 def _render(case: Case, show_personnummer: bool = False) -> str:
+    protection = _protection(case)
     full_history = engine().history(case.id)
     diagram = engine().case_diagram(case, full_history)
     forms = engine().forms(case.process_key, case.process_version)
@@ -121,8 +146,9 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     finished = {e.details.get("task_id") for e in history if e.event == "TaskCompleted"}
     may_read_notes = authz.sees(me(), case, authz.Part.NOTES)
     return render_template(
-        "case.html", case=case, history=list(reversed(history)), diagram=diagram,
-        personnummer=personnummer.shown(number) if show_personnummer else personnummer.masked(number),
+        "case.html", case=case, history=list(reversed(history)), diagram=diagram, protection=protection,
+        personnummer="–" if not number else personnummer.shown(number) if show_personnummer
+        else personnummer.masked(number),
         may_reveal=not show_personnummer and authz.allowed(me(), authz.Action.SEE_PERSONNUMMER, case),
         may_change=authz.allowed(me(), authz.Action.CHANGE_CASE, case),
         notes=teamwork().notes(case.id) if may_read_notes else None,
@@ -164,10 +190,17 @@ def _decisions(case: Case, history: list[CaseEvent], forms: dict[str, Form], ste
     return list(found.values())
 
 
+def log_read(case: Case, action: str) -> None:
+    """Log a read of one case, and that it showed a protected identity if it did (``identity.shown``)."""
+    log_access(me(), case.id, action)
+    if authz.reveals_identity(me(), case):
+        log_access(me(), case.id, IDENTITY_SHOWN)
+
+
 @blueprint.get("/<case_id>")
 def show(case_id: str) -> str:
     case = _case(case_id)
-    log_access(me(), case.id, "case.read")
+    log_read(case, "case.read")
     return _render(case)
 
 
@@ -175,8 +208,31 @@ def show(case_id: str) -> str:
 def reveal(case_id: str) -> str:
     case = _case(case_id)
     authz.require(me(), authz.Action.SEE_PERSONNUMMER, case)
-    log_access(me(), case.id, "personnummer.shown")
+    log_read(case, "personnummer.shown")
     return _render(case, show_personnummer=True)
+
+
+@blueprint.post("/<case_id>/skydd")
+def protect(case_id: str) -> WerkzeugResponse:
+    """Protect the participant's identity (skyddade personuppgifter), naming who may know it, or lift
+    the protection; with a reason, in the case's history and the access log."""
+    case = _changeable(case_id, authz.Action.PROTECT_IDENTITY)
+    reason = _reason()
+    if reason is None:
+        return redirect(url_for("cases.show", case_id=case.id) + "#protection")
+    protected = request.form.get("skyddad") == "ja"
+    offered = {person for person, _name, _named in (_protection(case) or Protection(False, [])).people}
+    named = [u for u in request.form.getlist("behorig") if u in offered]
+    try:
+        action = "identity.protected" if protected else "identity.unprotected"
+        engine().protect_identity(case.id, protected, named, reason, me().username,
+                                  alongside=logged_with(me(), action))
+    except (Conflict, NotFound):
+        flash(_("Skyddet kunde inte ändras: ärendet har inga personuppgifter kvar."), "error")
+    else:
+        flash(_("Deltagarens identitet är skyddad.") if protected
+              else _("Skyddet av deltagarens identitet är borttaget."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @blueprint.get("/<case_id>/tasks/<task_id>")
@@ -196,10 +252,11 @@ def finished_task(case_id: str, task_id: str) -> str | WerkzeugResponse:
     task = case_record.finished_task(history, task_id, forms, step_names, names, whole_form=everything)
     if task is None:
         raise NotFound(f"task {task_id} of case {case_id} was not completed")
-    log_access(me(), case.id, "task.read")
+    log_read(case, "task.read")
     notes = authz.sees(me(), case, authz.Part.NOTES)
     return render_template(
-        "finished_task.html", case=case, task=task, person=lambda u: case_record.actor_name(u, names),
+        "finished_task.html", case=authz.identity_as_seen(me(), case, start), task=task,
+        person=lambda u: case_record.actor_name(u, names),
         comments=[n for n in teamwork().notes(case.id) if n.task_id == task_id] if notes else None)
 
 
@@ -225,7 +282,7 @@ def _reason() -> str | None:
 
 
 def _participant(case: Case) -> str:
-    return str(case.participant.get("name") or "")
+    return authz.listed_name(case)
 
 
 def _confirm(case: Case, question: str, lines: list[str], action: str, fields: list[tuple[str, str]],

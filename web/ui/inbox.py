@@ -168,7 +168,7 @@ def release(task_id: str) -> Response:
 
 
 def _participant(case_id: str) -> str:
-    return str(engine().case(case_id).participant.get("name") or "")
+    return authz.listed_name(engine().case(case_id))
 
 
 @blueprint.post("/inbox/bulk")
@@ -231,7 +231,7 @@ def _confirm(action: str, ids: list[str], assignee: str | None) -> str:
             case = authz.visible_case(engine(), me(), task.case_id)
         except EngineError:
             continue
-        tasks.append((task, str(case.participant.get("name") or "")))
+        tasks.append((task, authz.listed_name(case)))
     keys = tuple({task.process_key for task, _name in tasks})
     names = {c.username: c.display_name for c in accounts().colleagues(keys)}
     lines = []

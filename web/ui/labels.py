@@ -28,6 +28,7 @@ EVENTS = {
     events.MessageSent.event: _l("Besked skickat till andra ärenden"),
     events.SignalReceived.event: _l("Signal från ett annat ärende"),
     events.DataCorrected.event: _l("Uppgifter rättade"),
+    events.IdentityProtectionChanged.event: _l("Skydd av identiteten ändrat"),
     events.IncidentRaised.event: _l("Fel i processen"),
     events.IncidentResolved.event: _l("Fel åtgärdat"),
     events.NoticeSent.event: _l("Meddelande skickat"),
@@ -99,6 +100,9 @@ ACCESS_ACTIONS = {
     "case.noted": _l("Skrev en anteckning"),
     "task.commented": _l("Kommenterade en uppgift"),
     "register.extract": _l("Tog fram ett registerutdrag"),
+    "identity.shown": _l("Såg en skyddad identitet"),
+    "identity.protected": _l("Skyddade deltagarens identitet"),
+    "identity.unprotected": _l("Tog bort skyddet av deltagarens identitet"),
 }
 #: Actions with a name after them (``task.completed.<element>``, ``message.<message>``).
 ACCESS_ACTION_PREFIXES = {

@@ -91,7 +91,8 @@ def register(key: str) -> Response | tuple[str, int]:
     asked = _asked(journey.form)
     values = {k: request.form.get(k, "") for k in participants.FIELDS}
     answers = form_fields.submitted(asked, request.form)
-    registration, errors = participants.check(key, journey.form, {**values, **answers}, today=now().date())
+    registration, errors = participants.check(key, journey.form, {**values, **answers}, today=now().date(),
+                                              registrant=me().username)
     if registration is None:
         # Every missing or wrong answer named at once: the form's own too, as the engine would refuse them.
         problems = engine().start_problems(key, answers)

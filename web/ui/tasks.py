@@ -14,7 +14,7 @@ from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, No
 from engine.events import TaskCompleted
 from engine.views import CaseFilter, Task
 from web import authz
-from web.access_log import log_access, logged_with
+from web.access_log import IDENTITY_SHOWN, log_access, logged_with
 from web.ui import form_fields
 from web.ui.i18n import locale
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, safe_next, teamwork
@@ -49,6 +49,9 @@ def _gone() -> Response:
 def _render(task: Task, values: Mapping[str, Any], errors: Mapping[str, str], status: int = 200) -> tuple[str, int]:
     case = engine().case(task.case_id)
     log_access(me(), case.id, "task.read")
+    if authz.reveals_identity(me(), case):
+        log_access(me(), case.id, IDENTITY_SHOWN)
+    case = authz.identity_as_seen(me(), case, engine().start_form(case.process_key, case.process_version))
     shown_errors = {k: form_fields.message_in(v, locale()) for k, v in errors.items()}
     unknown = {k: v for k, v in shown_errors.items() if task.form.field(k) is None}
     notes = [n for n in teamwork().notes(case.id) if n.task_id == task.id]

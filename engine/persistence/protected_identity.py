@@ -1,0 +1,33 @@
+"""Protected identity (skyddade personuppgifter) in the queries: a case whose participant is
+protected (``participant.skyddad`` true, :data:`engine.views.PROTECTED`) is found by the
+participant's name or number only by the users it names (``participant.behoriga``), and a list
+sorted by name or number puts it where an unknown name would stand, not where the person's stands.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import case, false, func, or_
+
+from engine.persistence.models import CaseRow
+from engine.views.cases import NAMED, PROTECTED
+
+
+def _protected() -> Any:
+    return func.coalesce(CaseRow.participant[PROTECTED].as_boolean(), false())
+
+
+def findable_by(searcher: str) -> Any:
+    """The condition a search by name or number adds: the participant is not protected, or the case
+    names ``searcher``. The named list is a JSON array of user names; a name is matched as a whole
+    JSON string (quoted), so one user's name inside another's does not match."""
+    token = json.dumps(searcher)
+    pattern = "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(_protected().is_(False), CaseRow.participant[NAMED].as_string().like(pattern, escape="\\"))
+
+
+def sortable(column: Any) -> Any:
+    """``column`` (the name or the personnummer) as a list sorts by it: empty for a protected participant."""
+    return case((_protected().is_(True), ""), else_=column)
