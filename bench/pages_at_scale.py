@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -258,6 +259,7 @@ def measure(built: Built, label: str, reps: int, only: Sequence[str] | None = No
     tokens = {u: accounts.create_token(u) for u in {p.user for p in chosen if p.api}}
     api_client = built.app.test_client()
     found = []
+    say(f"   load average at the start: {os.getloadavg()[0]:.1f}")
     for page in chosen:
         if page.api:
             ms, status = server_ms(api_client, page.path, {"Authorization": f"Bearer {tokens[page.user]}"}, reps)
@@ -267,6 +269,7 @@ def measure(built: Built, label: str, reps: int, only: Sequence[str] | None = No
         target = Target(f"{page.name} ({label})", ms if status == 200 else float("nan"), LIMIT_MS, "ms", note=note)
         say(target.line())
         found.append(target)
+    say(f"   load average at the end: {os.getloadavg()[0]:.1f}")
     return found
 
 

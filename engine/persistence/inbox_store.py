@@ -72,6 +72,17 @@ def _where(query: Q, f: TaskFilter, tab: str, cases: Sequence[str] | None = None
     return query
 
 
+def _nothing_offered(session: Session, f: TaskFilter, tab: str) -> bool:
+    """The group tab of someone to whose groups no open task is offered at all (an administrator):
+    one seek in the candidates' ``(kind, name)`` index, instead of looking at every unclaimed task."""
+    if tab != "group":
+        return False
+    anything = select(TaskCandidateRow.task_id).where(or_(
+        and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(f.groups))),
+        and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == f.user))).limit(1)
+    return session.scalar(anything) is None
+
+
 def _by_participant(f: TaskFilter) -> bool:
     """Whether the filter asks about the participant, so that the case must be joined in."""
     return bool(f.participant or f.participant_key)
@@ -79,14 +90,23 @@ def _by_participant(f: TaskFilter) -> bool:
 
 def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Sequence[str] | None = None
          ) -> Sequence[tuple[HumanTaskRow, CaseRow]]:
-    """One page of open tasks in the inbox order, each with its case: of the case only what a row
-    shows (its state is never read here, nor carried through a sort). ``cases``: the ids
+    """One page of open tasks in the inbox order, each with its case. The page's task ids first, then
+    their rows: a sort (several interventions' tasks merged) carries only the keys, never the tasks'
+    forms; and of the case only what a row shows (its state is never read here). ``cases``: the ids
     :func:`participant_cases` found, if any."""
+    if _nothing_offered(session, f, f.tab):
+        return []
+    order = (HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
+    ids = select(HumanTaskRow.id)
+    if _by_participant(f) and cases is None:
+        ids = ids.join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+    wanted = list(session.scalars(_where(ids, f, f.tab, cases).order_by(*order).limit(limit).offset(offset)))
+    if not wanted:
+        return []
     query = select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id).options(
-        load_only(CaseRow.id, CaseRow.status, CaseRow.participant))
-    query = _where(query, f, f.tab, cases)
-    query = query.order_by(HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
-    return [(t, c) for t, c in session.execute(query.limit(limit).offset(offset)).all()]
+        load_only(CaseRow.id, CaseRow.status, CaseRow.participant)).where(HumanTaskRow.id.in_(wanted))
+    found = {t.id: (t, c) for t, c in session.execute(query).all()}
+    return [found[i] for i in wanted if i in found]
 
 
 def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Sequence[str] | None = None
@@ -94,6 +114,8 @@ def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cas
     """How many open tasks of the tab the filter lets through; with ``cap``, counted no further than
     that (the answer is then at most ``cap``). The case is joined in only for a search by participant
     whose cases were not found first (``cases``): every task has its case."""
+    if _nothing_offered(session, f, tab):
+        return 0
     inner = select(HumanTaskRow.id)
     if _by_participant(f) and cases is None:
         inner = inner.join(CaseRow, CaseRow.id == HumanTaskRow.case_id)

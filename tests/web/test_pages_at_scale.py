@@ -133,3 +133,15 @@ def test_the_apis_lists_come_a_page_at_a_time_in_order(people: Flask, api: Api) 
         assert answer.status_code == 422 and answer.get_json()["error"], bad
     one_case = api.get(f"/tasks?case={everything[0]['case_id']}", "lena").get_json()
     assert [t["id"] for t in one_case] == [everything[0]["id"]]
+
+
+def test_the_group_tab_of_someone_offered_nothing_is_empty_and_the_others_still_count(people: Flask) -> None:
+    lena = Person(people, "lena")
+    _register_five(lena, people)
+    engine = engine_of(people)
+    nobody = engine.inbox.page(TaskFilter(None, "admin", ("admin",), tab="group"))
+    assert nobody.rows == () and nobody.counts == {"mine": 0, "group": 0, "all": 5}
+    leader = engine.inbox.page(TaskFilter(None, "lena", ("teamledare",), tab="group"))
+    assert len(leader.rows) == 5 and leader.counts["group"] == 5
+    second = engine.inbox.page(TaskFilter(None, "lena", ("teamledare",), tab="group"), limit=2, offset=2)
+    assert [r.task.id for r in second.rows] == [r.task.id for r in leader.rows][2:4]
