@@ -33,22 +33,21 @@ def _offered(user: str, groups: Sequence[str]) -> Any:
     ).exists()
 
 
-def participant_cases(session: Session, f: TaskFilter) -> list[str] | None:
-    """The ids of the cases a search by participant finds, found once for the page and its counts,
-    so that their tasks are then read by case (a seek each); None when the filter does not search
-    by participant, or when it finds too many (then the case is joined in)."""
-    return searched_cases(session, f.participant, f.participant_key)
+def participant_cases(f: TaskFilter) -> Select[Any] | None:
+    """The ids of the cases a search by participant finds (a statement), so that their tasks are read
+    by case, a seek each; None when the filter does not search by participant."""
+    return searched_cases(f.participant, f.participant_key)
 
 
-def _where(query: Q, f: TaskFilter, tab: str, cases: Sequence[str] | None = None) -> Q:
+def _where(query: Q, f: TaskFilter, tab: str, cases: Select[Any] | None = None) -> Q:
     def column(c: Any) -> Any:
-        # With the searched cases found (a few), their tasks are read by case and the rest is checked
-        # on those rows: ``|| ''`` keeps SQLite, which has no statistics, from walking the index of
-        # another condition instead (every task of the intervention, or of the person).
+        # With a search by participant, the tasks of the cases found are read by case and the rest
+        # is checked on those rows: ``|| ''`` keeps SQLite, which has no statistics, from walking the
+        # index of another condition instead (every task of the intervention, or of the person).
         return c if cases is None else c.concat("")
 
     if cases is not None:
-        query = query.where(HumanTaskRow.case_id.in_(list(cases)))
+        query = query.where(HumanTaskRow.case_id.in_(cases))
     if f.process_keys is not None:
         query = query.where(column(HumanTaskRow.process_key).in_(list(f.process_keys)))
     if tab == "mine":
@@ -88,7 +87,7 @@ def _by_participant(f: TaskFilter) -> bool:
     return bool(f.participant or f.participant_key)
 
 
-def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Sequence[str] | None = None
+def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Select[Any] | None = None
          ) -> Sequence[tuple[HumanTaskRow, CaseRow]]:
     """One page of open tasks in the inbox order, each with its case. The page's task ids first, then
     their rows: a sort (several interventions' tasks merged) carries only the keys, never the tasks'
@@ -109,7 +108,7 @@ def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Sequen
     return [found[i] for i in wanted if i in found]
 
 
-def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Sequence[str] | None = None
+def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Select[Any] | None = None
           ) -> int:
     """How many open tasks of the tab the filter lets through; with ``cap``, counted no further than
     that (the answer is then at most ``cap``). The case is joined in only for a search by participant

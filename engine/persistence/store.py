@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, load_only
+from sqlalchemy.orm import Session, aliased, defer, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification, DuplicateCase
@@ -159,44 +159,39 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%")
 
 
-#: A search by participant that finds at most this many cases narrows a list by their case ids.
-MOST_SEARCHED = 5_000
-
-
-def searched_cases(session: Session, name: str | None, key: str | None) -> list[str] | None:
-    """The ids of the cases whose participant a search finds, by the participant's index alone (the
-    name's or the key's, each holding the case id), found first so that the rest of the list's
-    conditions and its order are applied to those cases only. None without a search, or when it
-    finds more than :data:`MOST_SEARCHED` (the list then applies it as one condition among others)."""
+def searched_cases(name: str | None, key: str | None) -> Select[Any] | None:
+    """The ids of the cases whose participant a search finds, read from the participant's index alone
+    (the name's or the key's, each holding the case id), so that a list looks at those cases only:
+    ``… id IN (this)``. None without a search."""
     if not name and not key:
         return None
-    query = select(CaseRow.id)
+    searched = aliased(CaseRow)  # never correlated with the list's own cases
+    query = select(searched.id)
     if name:
-        query = query.where(name_matches(name))
+        query = query.where(name_matches(name, searched))
     if key:
-        query = query.where(key_matches(key))
-    found = list(session.scalars(query.limit(MOST_SEARCHED + 1)))
-    return found if len(found) <= MOST_SEARCHED else None
+        query = query.where(key_matches(key, searched))
+    return query
 
 
-def name_matches(text: str) -> Any:
+def name_matches(text: str, cases: Any = CaseRow) -> Any:
     """The participant's name holds ``text``, whatever its case (Å as well as A): a LIKE over the
     narrow ``participant_name`` index, never over every case's JSON."""
     wanted = participant_name({"name": text}) or ""
-    return CaseRow.participant_name.like("%" + _like(wanted).replace("_", "\\_") + "%", escape="\\")
+    return cases.participant_name.like("%" + _like(wanted).replace("_", "\\_") + "%", escape="\\")
 
 
-def key_matches(pattern: str) -> Any:
+def key_matches(pattern: str, cases: Any = CaseRow) -> Any:
     """The participant key matches ``pattern`` digit by digit (``_``: any one). A whole number is
     an equality and a number's beginning (a birth date) a range, both seeks in the key's index; only
     a pattern that starts with ``_`` (the last four digits) reads the whole index."""
     fixed = pattern.split("_", 1)[0]
     if fixed == pattern:
-        return CaseRow.participant_key == pattern
-    matches = CaseRow.participant_key.like(_like(pattern), escape="\\")
+        return cases.participant_key == pattern
+    matches = cases.participant_key.like(_like(pattern), escape="\\")
     if not fixed:
         return matches
-    return and_(CaseRow.participant_key >= fixed, CaseRow.participant_key < fixed[:-1] + chr(ord(fixed[-1]) + 1),
+    return and_(cases.participant_key >= fixed, cases.participant_key < fixed[:-1] + chr(ord(fixed[-1]) + 1),
                 matches)
 
 
@@ -205,10 +200,10 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
     """One page of the cases ``f`` lets through, in the order asked for (newest first among
     equals), and how many there are in all."""
     conditions: list[Any] = []
-    found = searched_cases(session, f.name, f.participant_key)
+    found = searched_cases(f.name, f.participant_key)
 
     def column(c: Any) -> Any:
-        # With the searched cases found (a few), the other conditions are checked on those rows, not
+        # With a search by participant, the other conditions are checked on the cases found, not
         # looked up in their own indexes: ``|| ''`` keeps SQLite, which has no statistics, from
         # walking every case of the intervention instead.
         return c if found is None else c.concat("")
