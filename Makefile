@@ -41,8 +41,10 @@ unit: install
 # ruff, mypy and the test suite. PostgreSQL tests run when SAMVERKAN_TEST_POSTGRES_URL is set.
 test: lint typecheck unit
 
+# Every performance target, measured and printed MET or NOT MET (docs/benchmarks.md); PostgreSQL
+# too when SAMVERKAN_BENCH_POSTGRES_URL or SAMVERKAN_TEST_POSTGRES_URL is set.
 bench: install
-	$(BIN)/python -m bench.engine_per_task
+	$(BIN)/python -m bench.targets
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -56,9 +56,9 @@ from engine.persistence.models import CaseEventRow, CaseRow, HumanTaskRow, TaskC
 from engine.spiff import deep, runtime
 from engine.spiff.loading import load
 from engine.spiff.script_engine import SafeScriptEngine
-from engine.spiff.specs import form_of
-from engine.spiff.state import SpecBundle, full_serializer
-from engine.views import Form, SourceFile, Task
+from engine.spiff.specs import form_of, start_of
+from engine.spiff.state import SpecBundle, full_serializer, json_text
+from engine.views import Case, Form, SourceFile, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 JOURNEY = ROOT / "processes" / "samverkansteamet.bpmn"
@@ -216,6 +216,12 @@ def form_data(form: Form, choices: Choices, today: date) -> dict[str, Any]:
     return form.sample_answers(today, choices.fields)
 
 
+def start_data(form: Form, choices: Choices, today: date) -> dict[str, Any]:
+    """What a case starts with: its start form's answers (as registration would give them), then the
+    run's start data."""
+    return {**form.sample_answers(today, choices.fields), **choices.start_data}
+
+
 def pick(tasks: Sequence[Task]) -> Task:
     return sorted(tasks, key=lambda t: (t.name, t.id))[0]
 
@@ -244,7 +250,7 @@ class RawDriver:
         bundle = self.bundles[key]
         with clock_module.using(self.clock):
             workflow = bundle.new_workflow(self.script_engine)
-            runtime.start(workflow, dict(self.choices.start_data))
+            runtime.start(workflow, start_data(start_of(bundle.specs()[0])[1], self.choices, self.clock.now().date()))
         return workflow, RAW_SERIALIZER.serialize_json(workflow)
 
     def complete(self, key: str, state: str, task_id: Any, data: dict[str, Any],
@@ -388,10 +394,16 @@ class EngineDriver:
                 break  # waits for a message
         return done
 
+    def start(self, key: str) -> Case:
+        """A new case, started with its start form's answers."""
+        registration = self.engine.registration(key)
+        form = registration.form if registration is not None else Form()
+        return self.engine.start_case(key, data=start_data(form, self.choices, self.clock.now().date()), actor=ACTOR)
+
     def journey(self, keys: Sequence[str], mode: str, samples: list[int] | None) -> int:
         done = 0
         for key in keys:
-            case = self.engine.start_case(key, data=dict(self.choices.start_data), actor=ACTOR)
+            case = self.start(key)
             done += self.drive(case.id, mode, samples)
         return done
 
@@ -459,7 +471,7 @@ class Bulk:
         ids = []
         for n in range(self.templates):
             key = self.model.keys[n % len(self.model.keys)]
-            case = self.driver.engine.start_case(key, data=dict(self.driver.choices.start_data), actor=ACTOR)
+            case = self.driver.start(key)
             # stop before the last task, so that the case stays open somewhere along its journey
             self.driver.drive(case.id, "warm", None, max_steps=rng.randint(0, max(0, lengths[key] - 1)))
             ids.append(case.id)
@@ -771,7 +783,7 @@ def monthly_files() -> list[SourceFile]:
 def median_state(db: Database, case_ids: Sequence[str]) -> int:
     with db.transaction() as session:
         states = session.scalars(select(CaseRow.state).where(CaseRow.id.in_(list(case_ids)))).all()
-    return int(statistics.median(len(s.encode()) for s in states))
+    return int(statistics.median(len(json_text(s).encode()) for s in states))  # the JSON, as raw_age measures it
 
 
 # --- reporting -------------------------------------------------------------------------------------------
@@ -1094,6 +1106,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:
         profile(model, choices, pg)
     return 0
+
+
+def targets(options: Any) -> list[Any]:
+    """For ``bench.targets``: the warm completion in process against raw SpiffWorkflow, measured side
+    by side in this run on the shipped Samverkansteamet journey (SQLite stated, PostgreSQL the target)."""
+    from bench.targets import Target
+
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    plan = Plan(**{**(QUICK_PLAN if options.quick else DEFAULT_PLAN).__dict__, "sizes": ()})
+    model = resolve_model(None)
+    choices = Choices(dict(model.choices))
+    raw, _parts, _tasks, _bytes, _capped = measure_raw(model, choices, plan)
+    found = []
+    backends = [("SQLite", sqlite_database)]
+    if options.postgres:
+        backends.append(("PostgreSQL", lambda: postgres_database(options.postgres)))
+    for name, context in backends:
+        with context() as db:
+            driver = EngineDriver(db, choices)
+            driver.engine.deploy(model.files, ACTOR)
+            figures, _ = measure_engine(driver, model, plan, plan.warm_journeys, 0, with_state=False)
+        found.append(Target(f"warm completion in process / raw SpiffWorkflow, {name}",
+                            ratio(figures.warm.median_ms, raw.median_ms), 1.0, "×", stated=name == "SQLite",
+                            note=f"{figures.warm.median_ms:.2f} ms vs raw {raw.median_ms:.2f} ms, {model.label}"))
+    if not options.postgres:
+        found.append(Target("warm completion in process / raw SpiffWorkflow, PostgreSQL", math.nan, 1.0, "×",
+                            note="no PostgreSQL URL given"))
+    return found
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from engine.cases.follow_up import FollowUp
 from engine.cases.history import history_row
 from engine.cases.inbox import Inbox, on_hold
 from engine.cases.operations import Operations
-from engine.cases.runner import CaseRunner, Step, new_case_id, pauses_case, resume
+from engine.cases.runner import Alongside, CaseRunner, Step, new_case_id, pauses_case, resume
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.definitions import deployed, diagram, model_diff, model_files
 from engine.design.case_migration import CaseMigration
@@ -177,7 +177,8 @@ class WorkflowEngine:
     def processes(self) -> list[ProcessVersion]:
         """The newest version of every process key."""
         with self.db.reading() as session:
-            return [version_view(r) for r in store.latest_versions(session)]
+            return [ProcessVersion(r.key, r.name, r.version, r.content_hash, r.deployed_at, r.deployed_by)
+                    for r in store.latest_version_summaries(session)]
 
     def versions(self, key: str) -> list[ProcessVersion]:
         with self.db.reading() as session:
@@ -187,13 +188,14 @@ class WorkflowEngine:
 
     def start_case(self, process_key: str, *, participant: Mapping[str, Any] | None = None,
                    data: Mapping[str, Any] | None = None, participant_key: str | None = None,
-                   actor: str = "system") -> Case:
+                   actor: str = "system", alongside: Alongside | None = None) -> Case:
         """Start a case on the newest version of ``process_key`` with the given initial data.
 
         ``participant_key`` identifies the person (e.g. a normalised personnummer): a second open
         case for the same key in the same process raises DuplicateCase. Every case starts knowing
         how many earlier cases the person has had in the intervention that have ended
         (``tidigare_arenden``, 0 without a key), so a model can ask for re-enrollment rules.
+        ``alongside`` writes what the caller records of it in the transaction that stores the case.
         """
         initial = forms.json_values(data or {})
         with self.db.reading() as session:
@@ -215,10 +217,10 @@ class WorkflowEngine:
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open",
             participant_key=participant_key, participant=dict(participant or {}),
-            participant_name=participant_name(dict(participant or {})), started_by=actor, data={}, state="",
+            participant_name=participant_name(dict(participant or {})), started_by=actor, data={}, state=b"",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
-        return self.runner.create(row, initial, actor)
+        return self.runner.create(row, initial, actor, alongside=alongside)
 
     def deliver_case_messages(self) -> int:
         """Deliver the messages and signals cases sent each other that are not delivered yet (the
@@ -267,7 +269,7 @@ class WorkflowEngine:
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open", participant_key=None, participant={},
-            started_by=actor, data={}, state="", serializer_version="", revision=1, created_at=now, updated_at=now,
+            started_by=actor, data={}, state=b"", serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, {EARLIER_CASES: 0}, actor, message=(message_id, name, data))
 
@@ -306,7 +308,7 @@ class WorkflowEngine:
 
     def case(self, case_id: str) -> Case:
         with self.db.reading() as session:
-            row = store.get_case(session, case_id)
+            row = store.get_case(session, case_id, with_state=False)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
             return case_view(row, [task_view(t) for t in store.tasks_of_case(session, case_id)])
@@ -432,6 +434,15 @@ class WorkflowEngine:
                 raise NotFound(f"task {task_id} is not open")
             return task_view(row)
 
+    def task_with_case(self, task_id: str) -> tuple[Task, Case]:
+        """An open task and its case, read together."""
+        with self.db.reading() as session:
+            row = store.get_task(session, task_id)
+            case = store.get_case(session, row.case_id, with_state=False) if row is not None else None
+            if row is None or case is None:
+                raise NotFound(f"task {task_id} is not open")
+            return task_view(row), case_view(case, [task_view(t) for t in store.tasks_of_case(session, case.id)])
+
     def start_problems(self, process_key: str, data: Mapping[str, Any]) -> dict[str, str]:
         """What starting a case of ``process_key`` with ``data`` would refuse under its start
         event's form, field by field (empty: accepted), without starting anything."""
@@ -491,7 +502,7 @@ class WorkflowEngine:
             task = store.get_task(session, task_id)
             if task is None:
                 raise NotFound(f"task {task_id} is not open")
-            case = store.get_case(session, task.case_id)
+            case = store.get_case(session, task.case_id, with_state=False)
             if case is None or case.status not in ("open", "paused"):
                 raise Conflict(f"the case of task {task_id} is {case.status if case else 'gone'}")
             if event is events.TaskClaimed and on_hold(
@@ -506,8 +517,10 @@ class WorkflowEngine:
                 event(task.element, task_id, assignee, task.assignee),
             )])
 
-    def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str) -> Case:
-        """Complete a task with form data checked against its form; bad data changes nothing."""
+    def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str, *,
+                      alongside: Alongside | None = None) -> Case:
+        """Complete a task with form data checked against its form; bad data changes nothing.
+        ``alongside`` writes what the caller records of it in the same transaction."""
         submitted = dict(data or {})
         cleaned: dict[str, Any] = {}
         form: list[Form] = []
@@ -535,7 +548,7 @@ class WorkflowEngine:
             case.incident = None
             step.record(events.TaskCompleted(element, task_id, cleaned))
 
-        return self.runner.change_task(task_id, actor, check, complete)
+        return self.runner.change_task(task_id, actor, check, complete, alongside=alongside)
 
     def people_for(self, task: Task, field_id: str) -> list[Person]:
         """Whom a field that names a person may name in this task: the intervention's active staff

@@ -194,17 +194,25 @@ def run(ctx: click.Context, interval: float) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--simulated-clock", is_flag=True, help="Start a clock that only moves through POST /api/v1/clock.")
-@click.option("--threads", default=8, show_default=True, help="Request threads of the WSGI server.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes. 1: one waitress process with the scheduler in a thread; more: gunicorn's "
+                   "worker processes and one scheduler process beside them (docs/operations.md).")
+@click.option("--threads", default=None, type=click.IntRange(1, 256),
+              help="Request threads of each process  [default: 8 with one process, 4 with --workers]")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between scheduler ticks.")
 @click.option("--demo", is_flag=True, help="Add demo users for every role (passwords printed) and demo cases.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threads: int, demo: bool) -> None:
-    """The web app and JSON API on a production WSGI server (waitress), with the scheduler beside it."""
-    from waitress import serve as waitress_serve
-
+def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, workers: int, threads: int | None,
+          interval: float, demo: bool) -> None:
+    """The web app and JSON API on a production WSGI server, with the scheduler beside it: one
+    waitress process, or with --workers N gunicorn's N worker processes and one scheduler process."""
     from engine import scheduler
 
-    app = _app(ctx.obj["database"], mail=not simulated_clock, SIMULATED_CLOCK=simulated_clock,
-               TRUSTED_PROXIES=_trusted_proxies())
+    if simulated_clock and workers > 1:
+        raise click.UsageError("--simulated-clock runs in one process (the simulated time is kept in the server's "
+                               "memory, which worker processes do not share): leave out --workers")
+    settings: dict[str, Any] = {"SIMULATED_CLOCK": simulated_clock, "TRUSTED_PROXIES": _trusted_proxies()}
+    app = _app(ctx.obj["database"], mail=not simulated_clock, **settings)
     engine = app.extensions["samverkan.engine"]
     _deploy_processes(engine)
     if demo:
@@ -213,15 +221,30 @@ def serve(ctx: click.Context, host: str, port: int, simulated_clock: bool, threa
         passwords = seed(engine, app.extensions["samverkan.accounts"])
         for username, password in passwords.items():
             click.echo(f"demo user {username:<24} password {password}")
-    if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
-        retention = app.extensions["samverkan.retention"]
-        sched, _ = scheduler.background(engine, delivery=app.extensions["samverkan.delivery"],
-                                        daily=retention.daily if retention is not None else None)
-        sched.start()
     kind = "simulated" if simulated_clock else "system"
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    if workers > 1:
+        from samverkan import server
+
+        # Done once, here: the schema, processes/ and the demo above; the secret key every worker signs
+        # sessions with. The workers build their own app (and connection pool) after the fork.
+        url, settings["SECRET_KEY"] = engine.db.url, app.config["SECRET_KEY"]
+        engine.db.dispose()
+        del app, engine
+        click.echo(f"samverkan on http://{shown}:{port}/  (sign in there; API: /api/v1, clock: {kind}; "
+                   f"{workers} worker processes and one scheduler process)")
+        server.serve(lambda: _app(url, mail=True, **settings), host=host, port=port, workers=workers,
+                     threads=threads or 4, database_url=url, interval=interval)
+        return
+    from waitress import serve as waitress_serve
+
+    if not simulated_clock:  # with a simulated clock, time only moves (and fires) through the API
+        retention = app.extensions["samverkan.retention"]
+        sched, _ = scheduler.background(engine, interval, delivery=app.extensions["samverkan.delivery"],
+                                        daily=retention.daily if retention is not None else None)
+        sched.start()
     click.echo(f"samverkan on http://{shown}:{port}/  (sign in there; API: /api/v1, clock: {kind})")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads or 8)
 
 
 @main.group()

@@ -137,7 +137,7 @@ class RunReport:
                 taken = costs.get(month, [])
                 median = 1000 * statistics.median(taken) if taken else 0.0
                 row.append(f"m{month}: {sizes[month] / 1000:.1f} kB, {median:.1f} ms/step")
-            lines.append(f"{process} by case age (largest state, median step): " + "; ".join(row))
+            lines.append(f"{process} by case age (largest state JSON, median step): " + "; ".join(row))
         if self.violation is None:
             lines.append("no violation")
             return "\n".join(lines)

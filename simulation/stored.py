@@ -1,8 +1,9 @@
 """A case's stored state, and the check that it loads with SpiffWorkflow's own serializer.
 
-The engine stores a case's workflow as SpiffWorkflow's JSON without the spec (engine/spiff/state.py)
-and puts the spec back from the deployed version when it loads one. The check here does what
-SpiffWorkflow would do by itself: the spec's dicts put back into the JSON, then
+The engine stores a case's workflow as SpiffWorkflow's JSON without the spec, compressed
+(engine/spiff/state.py), and puts the spec back from the deployed version when it loads one. The
+check here does what SpiffWorkflow would do by itself: the stored bytes decompressed, the spec's
+dicts put back into the JSON, then
 ``BpmnWorkflowSerializer.deserialize_json`` (configured for the engine's timer and message event
 definitions: :func:`engine.spiff.state.full_serializer`), and the engine's own ``load`` as well;
 both workflows written out again must give back the stored state.
@@ -25,13 +26,18 @@ from engine.spiff import state
 
 @dataclass(frozen=True)
 class StoredState:
-    text: str
+    stored: bytes  # as the row holds it (compressed)
     serializer_version: str
     version_id: int
 
     @property
+    def text(self) -> str:
+        """The state's JSON, as SpiffWorkflow reads it."""
+        return state.json_text(self.stored)
+
+    @property
     def size(self) -> int:
-        """Bytes of the stored state (UTF-8)."""
+        """Bytes of the state's JSON (UTF-8): how much the workflow holds, whatever its compression."""
         return len(self.text.encode())
 
 
@@ -65,11 +71,12 @@ def serializer_problem(engine: WorkflowEngine, case_id: str) -> str | None:
     """Why the stored state does not load with SpiffWorkflow's serializer and the engine's alike
     (None if it does, and both give the stored state back when written out again)."""
     stored = read(engine, case_id)
-    if not stored.text:
+    text = stored.text
+    if not text:
         return None
     bundle = engine.catalog.bundle(stored.version_id)
     serializer = state.full_serializer()
-    dct = json.loads(stored.text)
+    dct = json.loads(text)
     dct["spec"], dct["subprocess_specs"] = bundle.copies()
     dct[serializer.VERSION_KEY] = stored.serializer_version
     try:
@@ -77,12 +84,12 @@ def serializer_problem(engine: WorkflowEngine, case_id: str) -> str | None:
     except Exception as error:
         return f"SpiffWorkflow's BpmnWorkflowSerializer cannot load the stored state: {error!r}"
     try:
-        ours = state.load(stored.text, stored.serializer_version, bundle, None)  # type: ignore[arg-type]
+        ours = state.load(stored.stored, stored.serializer_version, bundle, None)  # type: ignore[arg-type]
     except Exception as error:
         return f"the engine's state.load cannot load the stored state: {error!r}"
-    expected = _canonical(stored.text)
+    expected = _canonical(text)
     for who, workflow in (("SpiffWorkflow's serializer", own), ("the engine's load", ours)):
-        again = _canonical(state.dump(workflow))
+        again = _canonical(state.dump_json(workflow))
         if again != expected:
             differing = sorted(k for k in set(again) | set(expected) if again.get(k) != expected.get(k))
             return f"the state loaded by {who} and written out again differs from the stored one in {differing}"

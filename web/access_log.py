@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
 
+from engine.api import Alongside
 from web.accounts.users import User
 
 
@@ -17,3 +18,10 @@ def log_access(user: User, case_id: str, action: str) -> None:
     address = request.remote_addr if has_request_context() else None
     current_app.extensions["samverkan.accounts"].log_access(user.username, case_id, action, datetime.now(UTC),
                                                             address)
+
+
+def logged_with(user: User, action: str) -> Alongside:
+    """The entry of a change, written in the change's own transaction: the change and its entry are
+    committed together or not at all (and cost one commit, not two)."""
+    address = request.remote_addr if has_request_context() else None
+    return current_app.extensions["samverkan.accounts"].access_log.writer(user.username, action, address)

@@ -76,7 +76,7 @@ class Teamwork:
 
     def notes(self, case_id: str) -> list[Note]:
         """Every note and task comment of a case, oldest first."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(CaseNoteRow).where(CaseNoteRow.case_id == case_id)
                                    .order_by(CaseNoteRow.at, CaseNoteRow.id))
             return [_note(r) for r in rows]
@@ -99,7 +99,7 @@ class Teamwork:
 
     def filters_for(self, user: User) -> list[SavedFilter]:
         """The user's own filters and those shared with one of their teams."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(SavedFilterRow).where(or_(
                 SavedFilterRow.owner == user.username,
                 SavedFilterRow.team.in_(list(user.teams)),
@@ -123,7 +123,7 @@ class Teamwork:
                                     details=dict(details or {})))
 
     def audit_log(self, subject: str | None = None, limit: int = 200) -> Sequence[AuditEntry]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             query = select(AuditLogRow).order_by(AuditLogRow.at.desc(), AuditLogRow.id.desc()).limit(limit)
             if subject is not None:
                 query = query.where(AuditLogRow.subject == subject)

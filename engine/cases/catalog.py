@@ -58,6 +58,7 @@ class Catalog:
         self._forms: dict[int, dict[str, Form]] = {}
         self._starts: dict[int, tuple[bool, Form]] = {}
         self._indicators: dict[int, Indicators] = {}
+        self._version_ids: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         #: A sandbox's catalog resolves a call to a process it does not have in this one.
         self.outside: Catalog | None = None
@@ -220,11 +221,18 @@ class Catalog:
         return self.start(self._version_id(key, version))[1]
 
     def _version_id(self, key: str, version: int) -> int:
+        """The id of a deployed version (a version, once deployed, is never changed nor removed)."""
+        with self._lock:
+            known = self._version_ids.get((key, version))
+        if known is not None:
+            return known
         with self.db.reading() as session:
-            row = version_store.version_row(session, key, version)
-            if row is None:
-                raise NotFound(f"process {key} version {version} does not exist")
-            return row.id
+            found = version_store.version_id(session, key, version)
+        if found is None:
+            raise NotFound(f"process {key} version {version} does not exist")
+        with self._lock:
+            self._version_ids[(key, version)] = found
+        return found
 
     def start(self, version_id: int, session: Session | None = None) -> tuple[bool, Form]:
         """Whether one deployed version is a participant journey (process property

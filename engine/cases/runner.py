@@ -54,6 +54,9 @@ PAUSES_CASE = "pausar_arendet"
 
 #: What a change does to a case: act on its workflow (and row), recording what happened in the step.
 Action = Callable[[Any, CaseRow, "Step"], None]
+#: What the caller writes in the transaction of a change, given the session and the case's id: it is
+#: committed with the change or not at all (the access-log entry of the person who made it).
+Alongside = Callable[[Session, str], None]
 
 #: How often a change is stepped again when the case changed between its snapshot and its write.
 CHANGE_ATTEMPTS = 3
@@ -170,7 +173,8 @@ class CaseRunner:
     # --- the unit of work ------------------------------------------------------------------------
 
     def create(self, row: CaseRow, data: dict[str, Any], actor: str, *,
-               message: tuple[int | None, str, dict[str, Any]] | None = None) -> Case:
+               message: tuple[int | None, str, dict[str, Any]] | None = None,
+               alongside: Alongside | None = None) -> Case:
         """Start a new case's workflow and store it with its first steps; ``message`` (its id among
         the messages cases sent, None for one from outside; its name and data) is one the process
         starts on, taken in by this step."""
@@ -200,6 +204,8 @@ class CaseRunner:
                 step.record(events.CaseStarted(row.process_key))
                 with clock_module.using(self.clock), expressions.allowance():
                     saved = self.save(session, row, workflow, step, new=True)
+                if alongside is not None:
+                    alongside(session, row.id)
         except StepFailed as failed:  # no case was stored: there is no case to mark as an incident
             raise CaseNotStarted(failed.element, failed.reason) from failed
         self.cache.put(row.id, row.revision, workflow)
@@ -236,14 +242,15 @@ class CaseRunner:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do)."""
         def find(session: Session, lock: bool) -> CaseRow:
-            row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id)
+            row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id, with_state=False)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
             return row
 
         return self._change(find, actor, action, statuses)
 
-    def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow], None], action: Action) -> Case:
+    def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow], None], action: Action, *,
+                    alongside: Alongside | None = None) -> Case:
         """Apply ``action`` to the case of an open task; ``check`` may refuse the task (its row) before
         anything is loaded, and again as the step is written. Returns the case as saved."""
         def find(session: Session, lock: bool) -> CaseRow:
@@ -253,27 +260,28 @@ class CaseRunner:
             check(found[0])
             return found[1]
 
-        saved = self._change(find, actor, action, ("open", "paused"))  # the action refuses what a pause forbids
+        # the action refuses what a pause forbids
+        saved = self._change(find, actor, action, ("open", "paused"), alongside)
         if saved is None:
             raise Conflict(f"task {task_id} was not changed")
         return saved
 
     def _change(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
-                statuses: tuple[str, ...]) -> Case | None:
+                statuses: tuple[str, ...], alongside: Alongside | None = None) -> Case | None:
         """Step the case from a snapshot, taking no lock, then take the lock only to check that
         nobody changed the case meanwhile and to write the step: on SQLite the database's one write
         lock is never held while a designer's expressions run. A case changed meanwhile is stepped
         again from its new state (a few times at most: ConcurrentModification)."""
         for attempt in range(1, CHANGE_ATTEMPTS + 1):
             try:
-                return self._change_once(find, actor, action, statuses)
+                return self._change_once(find, actor, action, statuses, alongside)
             except ConcurrentModification:
                 if attempt == CHANGE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
     def _change_once(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
-                     statuses: tuple[str, ...]) -> Case | None:
+                     statuses: tuple[str, ...], alongside: Alongside | None) -> Case | None:
         plan: Planned | None = None
         with self.db.reading() as session:
             row = find(session, False)
@@ -299,6 +307,8 @@ class CaseRunner:
                     if find(session, True).revision != row.revision:
                         raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
                     self._write(session, [plan])
+                    if alongside is not None:
+                        alongside(session, row.id)
             except Exception:
                 runtime.discard(workflow)
                 raise

@@ -48,7 +48,7 @@ def open_due(db: Database, catalog: Catalog, runner: CaseRunner, until: datetime
             row = CaseRow(
                 id=new_case_id(), process_key=timer.process_key, process_version_id=version.id,
                 process_version=version.version, status="open", participant_key=None, participant={},
-                started_by=ACTOR, data={}, state="", serializer_version="", revision=1,
+                started_by=ACTOR, data={}, state=b"", serializer_version="", revision=1,
                 created_at=moment, updated_at=moment,
             )
             initial = {**data, **{f.id: None for f in form.fields if not f.readonly}}

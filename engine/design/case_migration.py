@@ -136,7 +136,7 @@ class CaseMigration:
                         store.set_assignee(session, task.id, holder, task.assignee)
                 after = case_view(row, [task_view(t) for t in store.tasks_of_case(session, row.id)])
                 # Never commit a state the new version could not load again.
-                runtime.guarded(row.id, lambda: state.load(state.dump(workflow), state.SERIALIZER_VERSION, bundle,
+                runtime.guarded(row.id, lambda: state.load(state.dump_json(workflow), state.SERIALIZER_VERSION, bundle,
                                                            runner.script_engine))
                 outcome = replace(outcome, moved=True, after=steps_of(after), changed_tasks=changed_titles,
                                    recomputed_timers=moved.recomputed_timers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -15,22 +16,27 @@ from engine.views.followup import FollowUpRow as FollowUpView
 
 #: Columns a step writes only when it knows them (None: keep what the row holds).
 KEPT = ("reply_due_on", "replied_on")
-#: Rows per statement: PostgreSQL takes at most 65,535 parameters (16 a row).
-ROWS_PER_STATEMENT = 1000
 
 
 def write(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or update the rows (a statement per thousand): the columns of :data:`KEPT` keep their value
-    where the new row has none."""
-    dialect = session.get_bind().dialect.name
+    """Insert or update the rows: the columns of :data:`KEPT` keep their value where the new row has
+    none. One statement, built once per dialect (so compiled once), with the rows as its parameters."""
+    if not rows:
+        return
+    columns = [c.name for c in FollowUpRow.__table__.columns]
+    session.execute(_upsert(session.get_bind().dialect.name),
+                    [{name: row.get(name) for name in columns} for row in rows])
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for first in range(0, len(rows), ROWS_PER_STATEMENT):
-        statement = insert(FollowUpRow).values(list(rows[first:first + ROWS_PER_STATEMENT]))
-        excluded = statement.excluded
-        columns = {c.name: excluded[c.name] for c in FollowUpRow.__table__.columns if c.name != "case_id"}
-        for name in KEPT:
-            columns[name] = func.coalesce(excluded[name], getattr(FollowUpRow, name))
-        session.execute(statement.on_conflict_do_update(index_elements=[FollowUpRow.case_id], set_=columns))
+    statement = insert(FollowUpRow)
+    excluded = statement.excluded
+    columns = {c.name: excluded[c.name] for c in FollowUpRow.__table__.columns if c.name != "case_id"}
+    for name in KEPT:
+        columns[name] = func.coalesce(excluded[name], getattr(FollowUpRow, name))
+    return statement.on_conflict_do_update(index_elements=[FollowUpRow.case_id], set_=columns)
 
 
 def add_contacts(session: Session, months: Sequence[dict[str, str]]) -> None:

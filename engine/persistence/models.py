@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -95,7 +96,11 @@ class CaseRow(Base):
     participant_name: Mapped[str | None] = mapped_column(String(500), nullable=True)  # indexed below
     started_by: Mapped[str] = mapped_column(String(200), index=True, default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(Text)
+    # The workflow's state: SpiffWorkflow's JSON without the spec, zlib-compressed (engine/spiff/state.py);
+    # a row written before compression holds the JSON as UTF-8 bytes, and still loads. Empty: no state.
+    # SQLite keeps bytes in a column declared TEXT, as this one was made: declaring it again would copy
+    # the table, which the foreign keys pointing at cases forbid inside a migration.
+    state: Mapped[bytes] = mapped_column(LargeBinary().with_variant(Text(), "sqlite"))
     serializer_version: Mapped[str] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(Integer)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

@@ -56,7 +56,7 @@ def _due(settings: RetentionSettings, now: datetime) -> Any:
                           CaseRow.closed_at < settings.cutoff(now, settings.default)))
     if not terms:
         return None
-    return and_(CaseRow.status.in_(CLOSED), CaseRow.closed_at.is_not(None), CaseRow.state != "", or_(*terms))
+    return and_(CaseRow.status.in_(CLOSED), CaseRow.closed_at.is_not(None), CaseRow.state != b"", or_(*terms))
 
 
 def due_cases(session: Session, settings: RetentionSettings, now: datetime, *, lock: bool = False) -> list[DueCase]:
@@ -76,7 +76,7 @@ def erase(session: Session, case_ids: Sequence[str], now: datetime) -> None:
     for first in range(0, len(case_ids), CHUNK):
         ids = list(case_ids[first:first + CHUNK])
         session.execute(update(CaseRow).where(CaseRow.id.in_(ids)).values(
-            participant={}, participant_key=None, participant_name=None, data={}, state="", incident=None,
+            participant={}, participant_key=None, participant_name=None, data={}, state=b"", incident=None,
             waiting_messages=[], waiting_timers=[], next_due_at=None, updated_at=now))
         session.execute(update(CaseEventRow).where(CaseEventRow.case_id.in_(ids)).values(details={}))
         tasks = select(HumanTaskRow.id).where(HumanTaskRow.case_id.in_(ids))

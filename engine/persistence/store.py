@@ -28,10 +28,15 @@ from engine.views.cases import CaseFilter
 
 # --- process versions -------------------------------------------------------------------------
 
+#: A version's sources and parsed spec are large: a query for versions loads them only when one of
+#: them is read (in the same session).
+_HEAVY = (defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
+
 
 def latest_version(session: Session, key: str) -> ProcessVersionRow | None:
     return session.scalars(
         select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version.desc())
+        .limit(1).options(*_HEAVY)
     ).first()
 
 
@@ -46,6 +51,7 @@ def version_name(session: Session, version_id: int) -> str | None:
 def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
     return session.scalars(
         select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version)
+        .options(*_HEAVY)
     ).all()
 
 
@@ -61,6 +67,23 @@ def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
         select(ProcessVersionRow)
         .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
         .options(defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
+        .order_by(ProcessVersionRow.key)
+        .options(*_HEAVY)
+    ).all()
+
+
+def latest_version_summaries(session: Session) -> Sequence[Any]:
+    """The newest version of every key as rows of key, name, version, content_hash, deployed_at and
+    deployed_by (no ORM objects: a list that every page shows is read cheaply)."""
+    newest = (
+        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
+        .group_by(ProcessVersionRow.key)
+        .subquery()
+    )
+    return session.execute(
+        select(ProcessVersionRow.key, ProcessVersionRow.name, ProcessVersionRow.version,
+               ProcessVersionRow.content_hash, ProcessVersionRow.deployed_at, ProcessVersionRow.deployed_by)
+        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
         .order_by(ProcessVersionRow.key)
     ).all()
 
@@ -89,15 +112,18 @@ def next_version_number(session: Session, key: str) -> int:
 
 def lock_case(session: Session, case_id: str) -> CaseRow | None:
     """Load a case for change. PostgreSQL holds a row lock until commit; SQLite's writer lock is
-    already held (``BEGIN IMMEDIATE``)."""
-    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+    already held (``BEGIN IMMEDIATE``). The workflow state, deferred here and in the reads of a case
+    with its task below, is loaded when it is first read in the session: a step whose workflow is
+    cached never reads it."""
+    return session.scalars(select(CaseRow).where(CaseRow.id == case_id).with_for_update()
+                           .options(defer(CaseRow.state))).first()
 
 
 def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
     """An open task and its case, the case locked for change, in one round trip."""
     found = session.execute(
         select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow)
+        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow).options(defer(CaseRow.state))
     ).first()
     return (found[0], found[1]) if found is not None else None
 
@@ -106,7 +132,7 @@ def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow]
     """An open task and its case, read (not locked), in one round trip."""
     found = session.execute(
         select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id)
+        .where(HumanTaskRow.id == task_id).options(defer(CaseRow.state))
     ).first()
     return (found[0], found[1]) if found is not None else None
 
@@ -121,17 +147,20 @@ def add_case(session: Session, row: CaseRow) -> None:
         raise DuplicateCase("the participant already has an open case in this intervention") from err
 
 
-def get_case(session: Session, case_id: str) -> CaseRow | None:
-    return session.get(CaseRow, case_id)
+def get_case(session: Session, case_id: str, *, with_state: bool = True) -> CaseRow | None:
+    """The case's row; without its workflow state unless it is asked for (a view of the case never
+    needs it, and it is most of what a case weighs)."""
+    return session.get(CaseRow, case_id, options=() if with_state else (defer(CaseRow.state),))
 
 
-def open_case_for(session: Session, process_key: str, participant_key: str) -> CaseRow | None:
+def open_case_for(session: Session, process_key: str, participant_key: str) -> str | None:
+    """The id of the participant's open (or paused) case in the intervention, if there is one."""
     return session.scalars(
-        select(CaseRow).where(
+        select(CaseRow.id).where(
             CaseRow.process_key == process_key,
             CaseRow.participant_key == participant_key,
             CaseRow.status.in_(("open", "paused")),
-        )
+        ).limit(1)
     ).first()
 
 
@@ -331,13 +360,23 @@ def claim_due_deadlines(session: Session, until: datetime, limit: int) -> Sequen
     # Driven by the two deadline indexes (a handful of rows), the case's status checked per row
     # found: a join let SQLite walk every open case instead (186 ms at 100,000 open cases).
     case_open = exists().where(CaseRow.id == HumanTaskRow.case_id, CaseRow.status == "open")
-    return session.scalars(
+    tasks = session.scalars(
         select(HumanTaskRow)
         .where(or_(HumanTaskRow.remind_at <= until, HumanTaskRow.escalate_at <= until), case_open)
         .order_by(HumanTaskRow.created_at, HumanTaskRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=HumanTaskRow)
     ).all()
+    if not tasks:
+        return tasks
+    # Their cases too, skipping those a change holds: a step of the case (a completion) locks the case
+    # and then removes its task, while the reminder's notification needs the case (its foreign key)
+    # after the task; each waiting for the other was a deadlock on PostgreSQL. A task skipped here is
+    # reminded on the next tick, if it is still open.
+    cases = session.scalars(select(CaseRow.id).where(CaseRow.id.in_(sorted({t.case_id for t in tasks})))
+                            .with_for_update(skip_locked=True))
+    held = set(cases)
+    return [t for t in tasks if t.case_id in held]
 
 
 def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:

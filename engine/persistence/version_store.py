@@ -19,6 +19,12 @@ def version_row(session: Session, key: str, version: int) -> ProcessVersionRow |
     ).first()
 
 
+def version_id(session: Session, key: str, version: int) -> int | None:
+    return session.scalar(
+        select(ProcessVersionRow.id).where(ProcessVersionRow.key == key, ProcessVersionRow.version == version)
+    )
+
+
 def open_case_counts(session: Session, key: str) -> dict[int, int]:
     """How many open (or paused) cases each version of ``key`` has."""
     rows = session.execute(

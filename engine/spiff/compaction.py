@@ -15,8 +15,13 @@ sub-process, an event (a boundary event's or a repeating one's children are its 
 or a split and any task a join looks back to (``split_task``), and every task beside a live one
 (a finished task with an unfinished child keeps giving it its data). Only user tasks, exclusive
 and event-based gateways (with the events behind the latter, which only pass: the gateway waited
-for them), decisions and throw events qualify, and only once a workflow holds more than
-:data:`COMPACT_ABOVE` tasks.
+for them), decisions, throw events and finished rounds qualify, and only once a workflow holds
+more than :data:`COMPACT_ABOVE` tasks.
+
+A finished round of a multi-instance activity or a standard loop — its instances all finished,
+the step after it finished too — goes with its instances: what they answered went out with the
+round (``<activity>_resultat``). A selection meeting tried again and again kept every round, its
+instances and their answers (found by the journey simulator).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
     ReceiveTask,
 )
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.util.task import TaskState
@@ -39,6 +45,8 @@ from SpiffWorkflow.util.task import TaskState
 COMPACT_ABOVE = 30
 
 _LINKS = (UserTask, ExclusiveGateway, BusinessRuleTaskMixin, IntermediateThrowEvent, EventBasedGateway)
+#: A round is a link once its instances are gone (:func:`_drop_instances`).
+_LINKS_AND_ROUNDS = (*_LINKS, LoopTask)
 #: The events behind an event-based gateway: the gateway waited for them, they only pass.
 _PASSING = (IntermediateCatchEvent, ReceiveTask)
 
@@ -54,6 +62,11 @@ def compact(workflow: Any) -> int:
     looked_back_to = _looked_back_to(top)
     for flow in flows:
         for task in list(flow.tasks.values()):
+            if task.id not in flow.tasks:
+                continue  # an instance of a round dropped before it
+            instances = _finished_round(task, looked_back_to, top.subprocesses)
+            if instances is not None:
+                removed += _drop_instances(flow, task, instances)
             if _a_link(task, looked_back_to, top.subprocesses):
                 _splice(flow, task)
                 removed += 1
@@ -99,10 +112,41 @@ def _a_link(task: Any, looked_back_to: set[str], subprocesses: dict[Any, Any]) -
         return False
     spec = task.task_spec
     passing = isinstance(spec, _PASSING) and isinstance(spec.event_definition, NoneEventDefinition)
-    if not (isinstance(spec, _LINKS) or passing) or spec.name in looked_back_to or task.id in subprocesses:
+    if not (isinstance(spec, _LINKS_AND_ROUNDS) or passing) or spec.name in looked_back_to or task.id in subprocesses:
         return False
     child = task.workflow.tasks.get(task._children[0])
     return child is not None and child._state == TaskState.COMPLETED
+
+
+def _finished_round(task: Any, looked_back_to: set[str], subprocesses: dict[Any, Any]) -> list[Any] | None:
+    """The instances of a finished multi-instance or loop round, if it may go (else None): every
+    instance finished, without children or a sub-process of its own, and the one step after the
+    round finished too."""
+    spec = task.task_spec
+    if task._state != TaskState.COMPLETED or task._parent is None or not isinstance(spec, LoopTask) \
+            or spec.name in looked_back_to or task.id in subprocesses:
+        return None
+    children = [task.workflow.tasks.get(child) for child in task._children]
+    if any(child is None for child in children):
+        return None
+    instances = [child for child in children if child.task_spec.name == spec.task_spec]
+    after = [child for child in children if child.task_spec.name != spec.task_spec]
+    if len(after) != 1 or after[0]._state != TaskState.COMPLETED:
+        return None
+    if any(not i.has_state(TaskState.FINISHED_MASK) or i._children or i.id in subprocesses for i in instances):
+        return None
+    return instances
+
+
+def _drop_instances(flow: Any, task: Any, instances: list[Any]) -> int:
+    """Drop a finished round's instances: the round is then a link like any other."""
+    gone = {instance.id for instance in instances}
+    task._children = [child for child in task._children if child not in gone]
+    for instance_id in gone:
+        del flow.tasks[instance_id]
+    if flow.last_task is not None and flow.last_task.id in gone:
+        flow.last_task = task
+    return len(gone)
 
 
 def _splice(flow: Any, task: Any) -> None:

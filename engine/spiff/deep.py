@@ -8,6 +8,7 @@ stepping therefore run on a small pool of threads with a large stack and a raise
 from __future__ import annotations
 
 import contextvars
+import os
 import queue
 import sys
 import threading
@@ -53,6 +54,19 @@ def _start() -> None:
         finally:
             threading.stack_size(previous)
         _started = True
+
+
+def _forget_after_fork() -> None:
+    """A forked process has none of its parent's threads (a server's worker, forked after the
+    master deployed processes/): it starts a pool of its own on first use, or its jobs would wait
+    for threads that are not there."""
+    global _jobs, _started, _start_lock
+    _jobs = queue.SimpleQueue()
+    _start_lock = threading.Lock()
+    _started = False
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def call(fn: Callable[[], T]) -> T:

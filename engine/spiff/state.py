@@ -1,8 +1,13 @@
 """Workflow state in and out of JSON, without the process spec repeated in every case.
 
 A case stores only its task tree and data; the spec belongs to the deployed version and is kept
-once per version (:class:`SpecBundle`). After every load the safe script engine is set again,
-because SpiffWorkflow does not serialize it and would fall back to plain ``eval``.
+once per version (:class:`SpecBundle`). What is stored is SpiffWorkflow's JSON of it, compressed
+with zlib (:func:`dump`, a fifth to a seventh of the JSON: docs/benchmarks.md, "Stored state per
+open case"); a state stored before compression, the JSON's UTF-8 bytes, still loads
+(:func:`json_text` tells the two apart: JSON begins with ``{``, a zlib stream never does).
+
+After every load the safe script engine is set again, because SpiffWorkflow does not serialize it
+and would fall back to plain ``eval``.
 
 The spec objects themselves are built once per version and shared by every workflow of it, unless
 the version uses something SpiffWorkflow changes its spec for while running (an event
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
+import zlib
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,8 +236,14 @@ def _shareable(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
     return True
 
 
-def dump(workflow: BpmnWorkflow) -> str:
-    """The workflow's state as JSON, without its spec."""
+#: zlib's level for a stored state: the fastest. Level 6 stores about a tenth less (a fifth less of
+#: Gemensamma taget) at 2–3 times the cost, 0.2–0.3 ms more per save (docs/benchmarks.md). Any level
+#: is read back the same: changing it needs no migration.
+COMPRESSION_LEVEL = 1
+
+
+def dump_json(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as JSON, without its spec (what :func:`dump` compresses)."""
     _serializer.registry._encoder_mode = True
     try:
         dct = _serializer.to_dict(workflow)
@@ -240,9 +252,30 @@ def dump(workflow: BpmnWorkflow) -> str:
     return json.dumps(dct, separators=(",", ":"), cls=_serializer._encoder_cls)
 
 
-def load(text: str, serializer_version: str, bundle: SpecBundle, script_engine: SafeScriptEngine) -> BpmnWorkflow:
-    """Rebuild a workflow from its stored state and its version's spec; sets the safe script engine."""
-    dct = json.loads(text)
+def dump(workflow: BpmnWorkflow) -> bytes:
+    """The workflow's state as it is stored: its JSON (:func:`dump_json`), zlib-compressed."""
+    return compress(dump_json(workflow))
+
+
+def compress(text: str) -> bytes:
+    return zlib.compress(text.encode(), COMPRESSION_LEVEL)
+
+
+def json_text(stored: bytes | str) -> str:
+    """The JSON of a stored state: decompressed, or as stored before states were compressed (its
+    UTF-8 bytes, or text). Empty for a case without a state (not started, or purged)."""
+    if isinstance(stored, str):
+        return stored
+    if not stored or stored[:1] == b"{":
+        return stored.decode()
+    return zlib.decompress(stored).decode()
+
+
+def load(stored: bytes | str, serializer_version: str, bundle: SpecBundle,
+         script_engine: SafeScriptEngine) -> BpmnWorkflow:
+    """Rebuild a workflow from its stored state (compressed or not: :func:`json_text`) and its
+    version's spec; sets the safe script engine."""
+    dct = json.loads(json_text(stored))
     if serializer_version == SERIALIZER_VERSION:
         dct["spec"], dct["subprocess_specs"] = bundle.specs()
     else:  # an older format: migrated together with dicts of the spec, as SpiffWorkflow expects

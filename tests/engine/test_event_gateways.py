@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine import events
 from engine.errors import Conflict
 from engine.persistence.models import CaseRow
+from engine.spiff import state
 from engine.views import SourceFile
 from simulation import stored
 from tests.bpmn import BPMN_DIR
@@ -125,7 +126,7 @@ def test_many_rounds_cost_no_more_to_keep_than_a_few(journey, invited) -> None: 
 
 def _stored_size(journey, case_id: str) -> int:  # type: ignore[no-untyped-def]
     with journey.db.reading() as session:
-        return len(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or "")
+        return len(state.json_text(session.scalar(select(CaseRow.state).where(CaseRow.id == case_id)) or b""))
 
 
 def test_a_gateway_may_wait_until_a_date_instead(journey) -> None:  # type: ignore[no-untyped-def]

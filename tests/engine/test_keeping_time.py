@@ -142,10 +142,11 @@ def test_an_old_case_carries_no_more_state_than_a_young_one(journey, monthly) ->
 
     from engine.language.timers import parse_duration
     from engine.persistence.models import CaseRow
+    from engine.spiff import state
 
     def stored_size() -> int:
         with journey.db.transaction() as session:
-            return len(session.scalars(select(CaseRow.state).where(CaseRow.id == monthly.id)).one())
+            return len(state.json_text(session.scalars(select(CaseRow.state).where(CaseRow.id == monthly.id)).one()))
 
     start = journey.clock.now()
     sizes = {}

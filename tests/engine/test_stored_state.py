@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import zlib
 
 import pytest
 from SpiffWorkflow.task import Task
@@ -15,6 +16,7 @@ from engine.persistence.models import CaseRow
 from engine.spiff import state, task_tree
 from engine.spiff.script_engine import SafeScriptEngine
 from engine.spiff.state import _serializer, full_serializer
+from simulation.stored import serializer_problem
 
 
 def _specs_as_stored(bundle):  # type: ignore[no-untyped-def]
@@ -59,7 +61,7 @@ def test_a_state_reads_and_writes_exactly_as_with_spiffworkflows_own_converters(
 
     ours = state.load(stored, state.SERIALIZER_VERSION, bundle, SafeScriptEngine())
     stock = full_serializer()
-    dct = json.loads(stored)
+    dct = json.loads(state.json_text(stored))
     dct["spec"], dct["subprocess_specs"] = bundle.copies()
     theirs = stock.from_dict(dct)
 
@@ -68,7 +70,7 @@ def test_a_state_reads_and_writes_exactly_as_with_spiffworkflows_own_converters(
         del written["spec"], written["subprocess_specs"]
         return written
 
-    assert as_stock_writes_it(ours) == as_stock_writes_it(theirs) == json.loads(stored)
+    assert as_stock_writes_it(ours) == as_stock_writes_it(theirs) == json.loads(state.json_text(stored))
     assert state.dump(theirs) == state.dump(ours) == stored
 
 
@@ -96,3 +98,37 @@ def test_stored_task_ids_are_read_as_the_uuids_they_were_written_from() -> None:
     for bad in ("", "not-a-uuid", written.hex, f"{{{text}}}", text.replace("-", "_"), text[:-1] + "g"):
         with pytest.raises(ValueError):
             task_tree.parse_id(bad)
+
+
+def _stored(journey, case_id: str) -> bytes:  # type: ignore[no-untyped-def]
+    with journey.db.reading() as session:
+        return session.get(CaseRow, case_id).state
+
+
+def test_a_case_state_is_stored_compressed_and_the_case_goes_on_from_it(journey, referral) -> None:  # type: ignore[no-untyped-def]
+    stored = _stored(journey, referral.id)
+    text = zlib.decompress(stored).decode()
+
+    assert stored[:1] != b"{" and state.json_text(stored) == text
+    assert len(stored) * 3 < len(text.encode())
+    assert json.loads(text)["tasks"]  # SpiffWorkflow's JSON, compressed as a whole
+    workflow = state.load(stored, state.SERIALIZER_VERSION, journey.engine.catalog.bundle(1), SafeScriptEngine())
+    assert state.dump_json(workflow) == text
+    assert serializer_problem(journey.engine, referral.id) is None  # SpiffWorkflow's own serializer reads it
+    case = journey.complete(referral, "assess", {"beslut": "ja"})
+    assert case.status == "completed"
+
+
+def test_a_state_stored_before_compression_still_loads_and_is_compressed_at_the_next_step(journey, referral) -> None:  # type: ignore[no-untyped-def]
+    text = state.json_text(_stored(journey, referral.id))
+    with journey.db.transaction() as session:
+        session.get(CaseRow, referral.id).state = text.encode()  # the JSON's bytes, as the migration leaves it
+    journey.engine.runner.cache.take(referral.id, -1)  # nothing kept in memory: the row is read
+
+    assert [t.name for t in journey.case(referral).open_tasks] == ["assess"]
+    case = journey.complete(referral, "assess", {"beslut": "ja"})
+
+    assert case.status == "completed"
+    assert _stored(journey, referral.id)[:1] != b"{"
+    assert serializer_problem(journey.engine, referral.id) is None
+

@@ -201,12 +201,13 @@ def test_the_serializer_check_loads_a_stored_state_and_fails_on_a_broken_one(dep
     import json
 
     from engine.persistence import store  # plant a broken state: a task whose spec does not exist
+    from engine.spiff import state
     with deployed.db.transaction() as session:
         row = store.get_case(session, case.id)
         assert row is not None
-        state = json.loads(row.state)
-        next(iter(state["tasks"].values()))["task_spec"] = "no_such_element"
-        row.state = json.dumps(state)
+        held = json.loads(state.json_text(row.state))
+        next(iter(held["tasks"].values()))["task_spec"] = "no_such_element"
+        row.state = state.compress(json.dumps(held))
     problem = stored.serializer_problem(deployed, case.id)
     assert problem is not None and "cannot load" in problem
 

@@ -205,6 +205,58 @@ def test_reads_of_personal_data_are_logged(deployed: Api, app) -> None:  # type:
         assert [(r.username, r.action) for r in rows] == [("lena", "case.started"), ("carl", "case.read")]
 
 
+def _log_of(app: Any) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from web.accounts.models import AccessLogRow
+
+    with app.extensions["samverkan.accounts"].db.reading() as session:
+        return [(r.username, r.action) for r in session.scalars(select(AccessLogRow).order_by(AccessLogRow.id))]
+
+
+def test_a_completion_and_its_log_entry_are_committed_together(deployed: Api, app: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry of a change is written in the change's own transaction: if it cannot be written,
+    the task stays open and the case unchanged, as if nothing had been sent."""
+    from web.accounts.access_log import AccessLog
+
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+    assert _log_of(app) == [("lena", "case.started")]
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AccessLog, "add", staticmethod(full_disk))
+        with pytest.raises(OSError):
+            deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+    unchanged = deployed.get(f"/cases/{case['id']}", "carl").get_json()
+    assert [t["id"] for t in unchanged["open_tasks"]] == [task["id"]]
+    assert "remiss_inkom" not in unchanged["data"]
+    assert not [e for e in unchanged["history"] if e["event"] == "task_completed"]
+
+    done = deployed.post(f"/tasks/{task['id']}/complete", "carl", {"data": {"remiss_inkom": "2026-01-12"}})
+    assert done.status_code == 200
+    assert _log_of(app) == [("lena", "case.started"), ("carl", "case.read"),
+                            ("carl", "task.completed.register_referral")]
+
+
+def test_a_case_that_could_not_be_logged_was_not_started(deployed: Api, app: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from web.accounts.access_log import AccessLog
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(AccessLog, "add", staticmethod(full_disk))
+    with pytest.raises(OSError):
+        _start(deployed)
+    monkeypatch.undo()
+    assert deployed.get("/cases", "lena").get_json() == []
+    assert _start(deployed)["status"] == "open"  # the person has no open case: nothing was half-stored
+
+
 def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
     document = api.client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")

@@ -126,7 +126,7 @@ def test_the_dry_run_lists_exactly_what_the_purge_removes_and_nothing_else_is_to
     assert _count(engine, NotificationReadRow, NotificationReadRow.notification_id.in_(anna_notifications)) == 0
     from engine.persistence.models import CaseRow, DeliveryRow
     assert _count(engine, DeliveryRow, DeliveryRow.case_id.in_([cases["Anna"], cases["Bengt"]])) == 0
-    assert _count(engine, CaseRow, CaseRow.state == "") == 2
+    assert _count(engine, CaseRow, CaseRow.state == b"") == 2
     assert {name: _everything_about(app, cases[name]) for name in ("Dag", "Cecilia")} == kept
     assert _figures(engine) == figures
     # The access log keeps its rows about purged cases until its own five years are over.

@@ -9,14 +9,15 @@ or deletes one (a test checks its names and that rows read back as written). Ret
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 
 from engine.errors import Conflict, NotFound
-from engine.persistence.db import Database
+from engine.persistence.db import Database, Session
 from web.accounts.models import AccessLogReviewRow, AccessLogRow
 
 #: The log's days are Swedish days: a period "1–31 January" is Stockholm's January.
@@ -85,12 +86,23 @@ class AccessLog:
     def append(self, username: str, case_id: str, action: str, at: datetime, address: str | None = None) -> None:
         """A new entry: who read or changed which case's personal data, when, from which address."""
         with self.db.transaction() as session:
-            session.add(AccessLogRow(at=at, username=username, case_id=case_id, action=action,
-                                     address=(address or None) and address[:64]))
+            self.add(session, username, case_id, action, at, address)
+
+    def writer(self, username: str, action: str, address: str | None) -> Callable[[Session, str], None]:
+        """An entry for the change of a case, to be added in the change's transaction (given the
+        session and the case's id), at the moment it is written."""
+        return lambda session, case_id: self.add(session, username, case_id, action, datetime.now(UTC), address)
+
+    @staticmethod
+    def add(session: Session, username: str, case_id: str, action: str, at: datetime,
+            address: str | None = None) -> None:
+        """A new entry in the caller's transaction (that of the change it records)."""
+        session.execute(insert(AccessLogRow).values(at=at, username=username, case_id=case_id, action=action,
+                                                    address=(address or None) and address[:64]))
 
     def page(self, search: Search, limit: int = 50, offset: int = 0) -> tuple[list[Entry], int]:
         """The entries ``search`` lets through, newest first, and how many there are in all."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             total = int(session.scalar(_where(select(func.count()).select_from(AccessLogRow), search)) or 0)
             rows = session.scalars(_where(select(AccessLogRow), search)
                                    .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc())
@@ -101,7 +113,7 @@ class AccessLog:
         """A period's spot check: ``size`` of its reads, drawn at random with the period as the
         seed, so the same period gives the same sample (once the period is over, no read is added
         to it). Oldest first."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             ids = list(session.scalars(_where(select(AccessLogRow.id), Search(first=first, last=last, reads_only=True))
                                        .order_by(AccessLogRow.id)))
             chosen = sorted(random.Random(f"stickprov:{first.isoformat()}:{last.isoformat()}")  # noqa: S311 - a sample, not a secret
@@ -112,7 +124,7 @@ class AccessLog:
 
     def reads_in(self, first: date, last: date) -> int:
         """How many reads the period holds (what the sample is drawn from)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return int(session.scalar(_where(select(func.count()).select_from(AccessLogRow),
                                              Search(first=first, last=last, reads_only=True))) or 0)
 
@@ -134,14 +146,14 @@ class AccessLog:
 
     def marks(self, first: date, last: date) -> dict[int, Mark]:
         """The marks of a period's sample, by entry."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(AccessLogReviewRow).where(
                 AccessLogReviewRow.period_first == first, AccessLogReviewRow.period_last == last))
             return {r.access_log_id: Mark(r.access_log_id, r.reviewed_by, r.reviewed_at, r.note) for r in rows}
 
     def usernames(self) -> list[str]:
         """Everyone the log names (the filter's choices)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return list(session.scalars(select(AccessLogRow.username).distinct().order_by(AccessLogRow.username)))
 
 

@@ -133,7 +133,7 @@ class Accounts:
             return before, _account(row)
 
     def user(self, username: str) -> User:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
             if row is None:
                 raise NotFound(f"no user {username}")
@@ -181,7 +181,7 @@ class Accounts:
 
     def colleagues(self, teams: Sequence[str]) -> list[User]:
         """Active staff sharing at least one of these interventions: whom a task can be given to."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.display_name))
             users = [user_view(r) for r in rows]
         return [u for u in users if set(u.teams) & set(teams) and u.is_staff]
@@ -191,7 +191,7 @@ class Accounts:
         wanted = sorted({u for u in usernames if u})
         if not wanted:
             return {}
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.execute(select(UserRow.username, UserRow.display_name).where(UserRow.username.in_(wanted)))
             return {row[0]: row[1] for row in rows}
 
@@ -214,12 +214,12 @@ class Accounts:
 
     def notifications_read(self, username: str) -> set[str]:
         """The notifications the user has opened or marked read one by one."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return set(session.scalars(select(NotificationReadRow.notification_id)
                                        .where(NotificationReadRow.username == username)))
 
     def notifications_seen_at(self, username: str) -> datetime | None:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))
 
     def log_access(self, username: str, case_id: str, action: str, at: datetime, address: str | None = None) -> None:

@@ -11,7 +11,7 @@ from engine.api import WorkflowEngine
 from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound, OpensCasesItself
 from engine.views import Case, SourceFile
 from web import authz, participants
-from web.access_log import log_access
+from web.access_log import log_access, logged_with
 from web.accounts.tokens import TokenRefused
 from web.accounts.users import Accounts, User
 from web.api.json_views import case_json, case_summary_json, task_json
@@ -130,14 +130,13 @@ def start_case() -> tuple[Response, int]:
     try:
         case = engine().start_case(process, participant=registration.participant,
                                    data={**data, **registration.data}, participant_key=registration.personnummer,
-                                   actor=me().username)
+                                   actor=me().username, alongside=logged_with(me(), "case.started"))
     except InvalidFormData as refused:
         # A home municipality given beside the person answers the form's own field (participants.check).
         given_with_person = participants.MUNICIPALITY not in data and participant.get("municipality") not in (None, "")
         raise InvalidFormData({
             "participant.municipality" if key == participants.MUNICIPALITY and given_with_person else f"data.{key}":
                 message for key, message in refused.fields.items()}) from refused
-    log_access(me(), case.id, "case.started")
     return jsonify(_case_json(case)), 201
 
 
@@ -256,10 +255,11 @@ def list_tasks() -> Response:
 def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
     """An open task of a case the caller may see; ``gone`` is raised for a task no longer open."""
     try:
-        task = engine().task(task_id)
+        task, case = engine().task_with_case(task_id)
     except NotFound:
         raise gone(f"task {task_id} is no longer open") from None
-    case = authz.visible_case(engine(), me(), task.case_id)
+    if not authz.can_see(me(), case):
+        raise NotFound(f"case {case.id} does not exist")
     if not authz.sees(me(), case, authz.Part.OPEN_TASKS):
         raise NotFound(f"task {task_id} does not exist")
     return task
@@ -287,8 +287,8 @@ def complete(task_id: str) -> Response:
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
-    case = engine().complete_task(task.id, data, me().username)
-    log_access(me(), case.id, f"task.completed.{task.name}")
+    case = engine().complete_task(task.id, data, me().username,
+                                  alongside=logged_with(me(), f"task.completed.{task.name}"))
     return jsonify({"case": _case_json(case)})
 
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from engine.errors import CaseNotStarted, Conflict, InvalidFormData, NotFound
 from engine.views import Form, Registration
 from web import authz, participants
-from web.access_log import log_access
+from web.access_log import logged_with
 from web.errors import Forbidden
 from web.ui import form_fields
 from web.ui.i18n import locale
@@ -99,7 +99,8 @@ def register(key: str) -> Response | tuple[str, int]:
                        {**errors, **{k: v for k, v in problems.items() if asked.field(k) is not None}}, 422)
     try:
         case = engine().start_case(key, participant=registration.participant, data=registration.data,
-                                   participant_key=registration.personnummer, actor=me().username)
+                                   participant_key=registration.personnummer, actor=me().username,
+                                   alongside=logged_with(me(), "case.started"))
     except Conflict:
         errors["personnummer"] = _("Deltagaren har redan ett pågående ärende i den här insatsen.")
         return _render(journey, {**values, **answers}, errors, 409)
@@ -109,6 +110,5 @@ def register(key: str) -> Response | tuple[str, int]:
         flash(_("Ärendet kunde inte startas: processen stannade i sitt första steg (%(element)s). Inget sparades; "
                 "kontakta den som ansvarar för processen.", element=err.element), "error")
         return _render(journey, {**values, **answers}, {}, 422)
-    log_access(me(), case.id, "case.started")
     flash(_("Deltagaren är registrerad och ärendet startat."), "success")
     return redirect(url_for("cases.show", case_id=case.id))

@@ -14,7 +14,7 @@ from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, No
 from engine.events import TaskCompleted
 from engine.views import CaseFilter, Task
 from web import authz
-from web.access_log import log_access
+from web.access_log import log_access, logged_with
 from web.ui import form_fields
 from web.ui.i18n import locale
 from web.ui.pages import accounts, engine, me, now, page_context, require_user, safe_next, teamwork
@@ -120,7 +120,8 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     authz.require(me(), authz.Action.WORK_ON_TASK, task)
     data = form_fields.submitted(task.form, request.form)
     try:
-        case = engine().complete_task(task.id, data, me().username)
+        case = engine().complete_task(task.id, data, me().username,
+                                      alongside=logged_with(me(), f"task.completed.{task.name}"))
     except InvalidFormData as err:
         flash(_("Formuläret har fel. Rätta de markerade fälten."), "error")
         return _render(task, request.form, err.fields, 422)
@@ -131,7 +132,6 @@ def complete(task_id: str) -> Response | tuple[str, int]:
         flash(_("Uppgiften sparades, men nästa steg i processen stannade på ett fel. Ärendet visar felet; "
                 "en administratör kan försöka igen."), "error")
         return redirect(url_for("cases.show", case_id=task.case_id))
-    log_access(me(), case.id, f"task.completed.{task.name}")
     flash(_("Klart: %(task)s.", task=task.title), "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

@@ -2,8 +2,8 @@
 the case list's newest-first order (for everyone, one intervention, one status, one referrer), the
 participant's name and key, the kinds of open task, a person's tasks and notifications
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06 23:30:00
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 from engine.persistence.models import participant_name
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -60,8 +60,9 @@ def downgrade() -> None:
     op.drop_index('ix_cases_process_participant_name', table_name='cases')
     op.drop_index('ix_cases_participant_key', table_name='cases')
     op.drop_index('ix_cases_participant_name', table_name='cases')
-    with op.batch_alter_table('cases') as batch_op:
-        batch_op.drop_column('participant_name')
+    # Not a batch (SQLite would copy the table, which others' foreign keys refer to): its indexes are
+    # gone, so both databases drop the column in place.
+    op.execute('ALTER TABLE cases DROP COLUMN participant_name')
     op.drop_index('ix_human_tasks_process_element_title', table_name='human_tasks')
     op.drop_index('ix_notifications_recipient_created', table_name='notifications')
     op.create_index('ix_notifications_recipient', 'notifications', ['recipient'], unique=False)
