@@ -191,7 +191,8 @@ class Cloner:
                 raw.cursor().execute("BEGIN IMMEDIATE")
             for table in self.tables:
                 rows = [
-                    tuple(v.with_prefix(prefix) if isinstance(v, Spliced) else v for v in row)
+                    self.varied(table.table, prefix,
+                                tuple(v.with_prefix(prefix) if isinstance(v, Spliced) else v for v in row))
                     for prefix, template in work
                     for row in table.by_case.get(template, ())
                 ]
@@ -207,6 +208,12 @@ class Cloner:
             raise
         finally:
             raw.close()
+
+    def varied(self, table: CaseTable, prefix: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A copied row as written: as the template has it here. A subclass may vary what a copy
+        holds (a participant of its own, other due dates …); ``prefix`` names the copy, and
+        ``table.columns`` the row's values."""
+        return row
 
     def grow_to(self, open_cases: int) -> tuple[int, float]:
         """Copy until ``open_cases`` cases are open; returns (copies added, seconds)."""

@@ -36,7 +36,7 @@ from engine.notifications.mail import SmtpMailer
 from engine.persistence import store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
-from engine.persistence.models import CaseRow
+from engine.persistence.models import CaseRow, participant_name
 from engine.persistence.retention import Retention
 from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
@@ -218,7 +218,8 @@ class WorkflowEngine:
         row = CaseRow(
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open",
-            participant_key=participant_key, participant=dict(participant or {}), started_by=actor, data={}, state=b"",
+            participant_key=participant_key, participant=dict(participant or {}),
+            participant_name=participant_name(dict(participant or {})), started_by=actor, data={}, state=b"",
             serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, initial, actor, alongside=alongside)
@@ -315,11 +316,12 @@ class WorkflowEngine:
             return case_view(row, [task_view(t) for t in store.tasks_of_case(session, case_id)])
 
     def cases(self, process_key: str | None = None, status: str | None = None, limit: int = 500, *,
-              process_keys: Sequence[str] | None = None, started_by: str | None = None) -> list[Case]:
-        """Case summaries, newest first: of one process, of several (a user's teams), or started by someone."""
+              process_keys: Sequence[str] | None = None, started_by: str | None = None, offset: int = 0) -> list[Case]:
+        """Case summaries, newest first, ``limit`` of them from ``offset`` on: of one process, of several
+        (a user's teams), or started by someone."""
         keys = [process_key] if process_key else (list(process_keys) if process_keys is not None else None)
         with self.db.reading() as session:
-            return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by)]
+            return [case_view(r) for r in store.list_cases(session, keys, status, limit, started_by, max(0, offset))]
 
     def case_page(self, f: CaseFilter, *, sort: str = "started", descending: bool = True, limit: int = 50,
                   offset: int = 0) -> CasePage:
@@ -502,12 +504,13 @@ class WorkflowEngine:
 
     def tasks(self, *, case_id: str | None = None, process_keys: Sequence[str] | None = None,
               assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,
-              overdue: bool = False, limit: int = 500) -> list[Task]:
-        """Open human tasks, earliest due first. ``user``/``groups``: what that person may work on."""
+              overdue: bool = False, limit: int = 500, offset: int = 0) -> list[Task]:
+        """Open human tasks, earliest due first, ``limit`` of them from ``offset`` on. ``user``/``groups``:
+        what that person may work on."""
         with self.db.reading() as session:
             rows = store.query_tasks(
                 session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
-                groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit,
+                groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit, offset=max(0, offset),
             )
             return [task_view(r) for r in rows]
 

@@ -264,16 +264,16 @@ def visible_case(engine: WorkflowEngine, user: User, case_id: str) -> Case:
 
 
 def visible_cases(engine: WorkflowEngine, user: User, *, process: str | None = None, status: str | None = None,
-                  limit: int = 500) -> list[Case]:
-    """The case summaries the user may see (newest first): all for admins, their interventions' for
-    staff, their own referrals for a referrer, none for anyone else."""
+                  limit: int = 500, offset: int = 0) -> list[Case]:
+    """The case summaries the user may see (newest first, ``limit`` from ``offset`` on): all for admins,
+    their interventions' for staff, their own referrals for a referrer, none for anyone else."""
     if user.is_admin:
-        return engine.cases(process, status, limit)
+        return engine.cases(process, status, limit, offset=offset)
     if user.is_staff:
         teams = [t for t in user.teams if process in (None, t)]
-        return engine.cases(status=status, process_keys=teams, limit=limit)
+        return engine.cases(status=status, process_keys=teams, limit=limit, offset=offset)
     if user.is_referrer:
-        return engine.cases(process, status, limit, started_by=user.username)
+        return engine.cases(process, status, limit, started_by=user.username, offset=offset)
     return []
 
 

@@ -11,7 +11,7 @@ from engine.persistence import inbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import task_view
 from engine.views.cases import participant_label
-from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
+from engine.views.inbox import COUNT_CAP, DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 
 
 def on_hold(case_status: str, pausing_element: str | None, element: str) -> bool:
@@ -26,8 +26,10 @@ class Inbox:
         self.db = db
         self.clock = clock
 
-    def page(self, query: TaskFilter, *, due: str | None = None, limit: int = 50, offset: int = 0) -> InboxPage:
-        """One page of a tab. ``due``: overdue | soon | None (any)."""
+    def page(self, query: TaskFilter, *, due: str | None = None, limit: int = 50, offset: int = 0,
+             count_cap: int = COUNT_CAP) -> InboxPage:
+        """One page of a tab. ``due``: overdue | soon | None (any). Each tab is counted up to
+        ``count_cap + 1``: a count above ``count_cap`` means "more than that" (``InboxPage.capped``)."""
         now = self.clock.now()
         if due == "overdue":
             query = replace(query, due_before=now)
@@ -36,15 +38,18 @@ class Inbox:
         limit = max(1, min(limit, 200))
         offset = max(0, offset)
         with self.db.reading() as session:
-            found = inbox_store.page(session, query, limit, offset)
-            counts = {tab: inbox_store.count(session, query, tab) for tab in TABS}
+            cases = inbox_store.participant_cases(query)
+            found = inbox_store.page(session, query, limit + 1, offset, cases)
+            more = len(found) > limit
+            found = found[:limit]
+            counts = {tab: inbox_store.count(session, query, tab, cap=count_cap + 1, cases=cases) for tab in TABS}
             pausing = store.pausing_elements(session, [c.id for _, c in found if c.status == "paused"])
             rows = tuple(
                 InboxRow(task_view(t), participant_label(c.participant), c.status,
                          on_hold=on_hold(c.status, pausing.get(c.id), t.element))
                 for t, c in found
             )
-        return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now)
+        return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now, count_cap, more)
 
     def row(self, task_id: str) -> InboxRow | None:
         """One open task as an inbox row (None once it is closed), whatever tab it belongs to."""

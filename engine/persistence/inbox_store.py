@@ -11,62 +11,120 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from engine.persistence import protected_identity
 from engine.persistence.models import CaseRow, HumanTaskRow, TaskCandidateRow
+from engine.persistence.store import key_matches, name_matches, searched_cases
 from engine.views.inbox import TaskFilter
 
 Q = TypeVar("Q", bound=Select)
 
 
-def _offered(user: str, groups: Sequence[str]) -> Select[Any]:
+def _offered(user: str, groups: Sequence[str]) -> Any:
+    """The task is offered to the user or one of their groups: a seek in the candidates' key per
+    task looked at, so a page or a capped count stops early (``IN (…)`` gathered every candidate
+    row of the groups first, tens of thousands at 100,000 open cases)."""
     return select(TaskCandidateRow.task_id).where(
+        TaskCandidateRow.task_id == HumanTaskRow.id,
         or_(
             and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(groups))),
             and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == user),
-        )
-    )
+        ),
+    ).exists()
 
 
-def _where(query: Q, f: TaskFilter, tab: str) -> Q:
+def participant_cases(f: TaskFilter) -> Select[Any] | None:
+    """The ids of the cases a search by participant finds (a statement), so that their tasks are read
+    by case, a seek each; None when the filter does not search by participant."""
+    return searched_cases(f.participant, f.participant_key, f.user)
+
+
+def _where(query: Q, f: TaskFilter, tab: str, cases: Select[Any] | None = None) -> Q:
+    def column(c: Any) -> Any:
+        # With a search by participant, the tasks of the cases found are read by case and the rest
+        # is checked on those rows: ``|| ''`` keeps SQLite, which has no statistics, from walking the
+        # index of another condition instead (every task of the intervention, or of the person).
+        return c if cases is None else c.concat("")
+
+    if cases is not None:
+        query = query.where(HumanTaskRow.case_id.in_(cases))
     if f.process_keys is not None:
-        query = query.where(HumanTaskRow.process_key.in_(list(f.process_keys)))
+        query = query.where(column(HumanTaskRow.process_key).in_(list(f.process_keys)))
     if tab == "mine":
-        query = query.where(HumanTaskRow.assignee == f.user)
+        query = query.where(column(HumanTaskRow.assignee) == f.user)
     elif tab == "group":
-        query = query.where(HumanTaskRow.assignee.is_(None), HumanTaskRow.id.in_(_offered(f.user, f.groups)))
+        query = query.where(column(HumanTaskRow.assignee).is_(None), _offered(f.user, f.groups))
     if f.element:
-        query = query.where(HumanTaskRow.element == f.element)
+        query = query.where(column(HumanTaskRow.element) == f.element)
     if f.assignee == "-":
-        query = query.where(HumanTaskRow.assignee.is_(None))
+        query = query.where(column(HumanTaskRow.assignee).is_(None))
     elif f.assignee:
-        query = query.where(HumanTaskRow.assignee == f.assignee)
+        query = query.where(column(HumanTaskRow.assignee) == f.assignee)
     if f.due_before is not None:
         query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < f.due_before)
     if f.due_from is not None:
         query = query.where(HumanTaskRow.due_at >= f.due_from)
-    if f.participant:
-        pattern = "%" + f.participant.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(func.lower(CaseRow.participant["name"].as_string()).like(pattern, escape="\\"))
-    if f.participant_key:
-        key = f.participant_key.replace("\\", "\\\\").replace("%", "\\%")
-        query = query.where(CaseRow.participant_key.like(key, escape="\\"))
-    if f.participant or f.participant_key:
+    if cases is None and f.participant:
+        query = query.where(name_matches(f.participant))
+    if cases is None and f.participant_key:
+        query = query.where(key_matches(f.participant_key))
+    if cases is None and (f.participant or f.participant_key):
         query = query.where(protected_identity.findable_by(f.user))
     return query
 
 
-def page(session: Session, f: TaskFilter, limit: int, offset: int) -> Sequence[tuple[HumanTaskRow, CaseRow]]:
-    query = select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-    query = _where(query, f, f.tab)
-    query = query.order_by(HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
-    return [(t, c) for t, c in session.execute(query.limit(limit).offset(offset)).all()]
+def _nothing_offered(session: Session, f: TaskFilter, tab: str) -> bool:
+    """The group tab of someone to whose groups no open task is offered at all (an administrator):
+    one seek in the candidates' ``(kind, name)`` index, instead of looking at every unclaimed task."""
+    if tab != "group":
+        return False
+    anything = select(TaskCandidateRow.task_id).where(or_(
+        and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(f.groups))),
+        and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == f.user))).limit(1)
+    return session.scalar(anything) is None
 
 
-def count(session: Session, f: TaskFilter, tab: str) -> int:
-    query = select(func.count()).select_from(HumanTaskRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-    return int(session.scalar(_where(query, f, tab)) or 0)
+def _by_participant(f: TaskFilter) -> bool:
+    """Whether the filter asks about the participant, so that the case must be joined in."""
+    return bool(f.participant or f.participant_key)
+
+
+def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Select[Any] | None = None
+         ) -> Sequence[tuple[HumanTaskRow, CaseRow]]:
+    """One page of open tasks in the inbox order, each with its case. The page's task ids first, then
+    their rows: a sort (several interventions' tasks merged) carries only the keys, never the tasks'
+    forms; and of the case only what a row shows (its state is never read here). ``cases``: the ids
+    :func:`participant_cases` found, if any."""
+    if _nothing_offered(session, f, f.tab):
+        return []
+    order = (HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
+    ids = select(HumanTaskRow.id)
+    if _by_participant(f) and cases is None:
+        ids = ids.join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+    wanted = list(session.scalars(_where(ids, f, f.tab, cases).order_by(*order).limit(limit).offset(offset)))
+    if not wanted:
+        return []
+    query = select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id).options(
+        load_only(CaseRow.id, CaseRow.status, CaseRow.participant)).where(HumanTaskRow.id.in_(wanted))
+    found = {t.id: (t, c) for t, c in session.execute(query).all()}
+    return [found[i] for i in wanted if i in found]
+
+
+def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Select[Any] | None = None
+          ) -> int:
+    """How many open tasks of the tab the filter lets through; with ``cap``, counted no further than
+    that (the answer is then at most ``cap``). The case is joined in only for a search by participant
+    whose cases were not found first (``cases``): every task has its case."""
+    if _nothing_offered(session, f, tab):
+        return 0
+    inner = select(HumanTaskRow.id)
+    if _by_participant(f) and cases is None:
+        inner = inner.join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+    inner = _where(inner, f, tab, cases)
+    if cap is not None:
+        inner = inner.limit(cap)
+    return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
 
 def overdue_counts(session: Session, process_keys: Sequence[str] | None, now: datetime
@@ -82,9 +140,35 @@ def overdue_counts(session: Session, process_keys: Sequence[str] | None, now: da
 
 
 def task_names(session: Session, process_keys: Sequence[str] | None) -> Sequence[tuple[str, str, str]]:
-    """(process_key, element, title) of every kind of open task: what the task filter offers."""
-    query = select(HumanTaskRow.process_key, HumanTaskRow.element, func.min(HumanTaskRow.title)).group_by(
-        HumanTaskRow.process_key, HumanTaskRow.element)
-    if process_keys is not None:
-        query = query.where(HumanTaskRow.process_key.in_(list(process_keys)))
-    return [(k, e, t) for k, e, t in session.execute(query.order_by(HumanTaskRow.process_key, HumanTaskRow.element))]
+    """(process_key, element, title) of every kind of open task, by process and element, with the
+    first title in order: what the task filter offers. Found kind by kind, each one a seek in the
+    ``(process_key, element, title)`` index past the one before (a skip scan): a few dozen kinds cost
+    a few dozen seeks however many tasks are open, where grouping them read every open task."""
+    key, element, title = HumanTaskRow.process_key, HumanTaskRow.element, HumanTaskRow.title
+    keys = sorted(set(process_keys)) if process_keys is not None else _process_keys(session)
+    found: list[tuple[str, str, str]] = []
+    for process_key in keys:
+        after: str | None = None
+        while True:
+            query = select(element, title).where(key == process_key)
+            if after is not None:
+                query = query.where(element > after)
+            row = session.execute(query.order_by(element, title).limit(1)).first()
+            if row is None:
+                break
+            found.append((process_key, row[0], row[1]))
+            after = row[0]
+    return found
+
+
+def _process_keys(session: Session) -> list[str]:
+    """The processes that have open tasks, one seek each."""
+    keys: list[str] = []
+    while True:
+        query = select(HumanTaskRow.process_key)
+        if keys:
+            query = query.where(HumanTaskRow.process_key > keys[-1])
+        found = session.scalar(query.order_by(HumanTaskRow.process_key).limit(1))
+        if found is None:
+            return keys
+        keys.append(found)

@@ -15,17 +15,18 @@ from engine.persistence.models import CaseRow
 from engine.views.cases import NAMED, PROTECTED
 
 
-def _protected() -> Any:
-    return func.coalesce(CaseRow.participant[PROTECTED].as_boolean(), false())
+def _protected(cases: Any = CaseRow) -> Any:
+    return func.coalesce(cases.participant[PROTECTED].as_boolean(), false())
 
 
-def findable_by(searcher: str) -> Any:
+def findable_by(searcher: str, cases: Any = CaseRow) -> Any:
     """The condition a search by name or number adds: the participant is not protected, or the case
     names ``searcher``. The named list is a JSON array of user names; a name is matched as a whole
-    JSON string (quoted), so one user's name inside another's does not match."""
+    JSON string (quoted), so one user's name inside another's does not match. ``cases``: the cases
+    searched (an alias of the table, in a search of its own)."""
     token = json.dumps(searcher)
     pattern = "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(_protected().is_(False), CaseRow.participant[NAMED].as_string().like(pattern, escape="\\"))
+    return or_(_protected(cases).is_(False), cases.participant[NAMED].as_string().like(pattern, escape="\\"))
 
 
 def sortable(column: Any) -> Any:

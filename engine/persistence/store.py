@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, aliased, defer, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import ConcurrentModification, DuplicateCase
@@ -23,6 +23,7 @@ from engine.persistence.models import (
     ProcessVersionRow,
     TaskCandidateRow,
     TimerRow,
+    participant_name,
 )
 from engine.views.cases import CaseFilter
 
@@ -61,9 +62,12 @@ def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
         .group_by(ProcessVersionRow.key)
         .subquery()
     )
+    # Without the sources and the parsed spec (deferred, loaded only if asked for): the list of
+    # processes is read on most pages, and the specs' JSON is most of what a version weighs.
     return session.scalars(
         select(ProcessVersionRow)
         .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
+        .options(defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
         .order_by(ProcessVersionRow.key)
         .options(*_HEAVY)
     ).all()
@@ -169,7 +173,7 @@ def closed_cases_for(session: Session, process_key: str, participant_key: str) -
 
 
 def list_cases(session: Session, process_keys: Sequence[str] | None, status: str | None, limit: int,
-               started_by: str | None = None) -> Sequence[CaseRow]:
+               started_by: str | None = None, offset: int = 0) -> Sequence[CaseRow]:
     query = select(CaseRow)
     if process_keys is not None:
         query = query.where(CaseRow.process_key.in_(list(process_keys)))
@@ -177,11 +181,51 @@ def list_cases(session: Session, process_keys: Sequence[str] | None, status: str
         query = query.where(CaseRow.started_by == started_by)
     if status:
         query = query.where(CaseRow.status == status)
-    return session.scalars(query.order_by(CaseRow.created_at.desc()).limit(limit)).all()
+    query = query.options(defer(CaseRow.state)).order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
+    return session.scalars(query.limit(limit).offset(offset)).all()
 
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%")
+
+
+def searched_cases(name: str | None, key: str | None, searcher: str | None = None) -> Select[Any] | None:
+    """The ids of the cases whose participant a search finds, read from the participant's index alone
+    (the name's or the key's, each holding the case id), so that a list looks at those cases only:
+    ``… id IN (this)``. None without a search. With ``searcher``, a protected participant is found
+    only by the users the case names (:mod:`protected_identity`)."""
+    if not name and not key:
+        return None
+    searched = aliased(CaseRow)  # never correlated with the list's own cases
+    query = select(searched.id)
+    if name:
+        query = query.where(name_matches(name, searched))
+    if key:
+        query = query.where(key_matches(key, searched))
+    if searcher is not None:
+        query = query.where(protected_identity.findable_by(searcher, searched))
+    return query
+
+
+def name_matches(text: str, cases: Any = CaseRow) -> Any:
+    """The participant's name holds ``text``, whatever its case (Å as well as A): a LIKE over the
+    narrow ``participant_name`` index, never over every case's JSON."""
+    wanted = participant_name({"name": text}) or ""
+    return cases.participant_name.like("%" + _like(wanted).replace("_", "\\_") + "%", escape="\\")
+
+
+def key_matches(pattern: str, cases: Any = CaseRow) -> Any:
+    """The participant key matches ``pattern`` digit by digit (``_``: any one). A whole number is
+    an equality and a number's beginning (a birth date) a range, both seeks in the key's index; only
+    a pattern that starts with ``_`` (the last four digits) reads the whole index."""
+    fixed = pattern.split("_", 1)[0]
+    if fixed == pattern:
+        return cases.participant_key == pattern
+    matches = cases.participant_key.like(_like(pattern), escape="\\")
+    if not fixed:
+        return matches
+    return and_(cases.participant_key >= fixed, cases.participant_key < fixed[:-1] + chr(ord(fixed[-1]) + 1),
+                matches)
 
 
 def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, limit: int,
@@ -189,32 +233,50 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
     """One page of the cases ``f`` lets through, in the order asked for (newest first among
     equals), and how many there are in all."""
     conditions: list[Any] = []
+    found = searched_cases(f.name, f.participant_key, f.searched_by)
+
+    def column(c: Any) -> Any:
+        # With a search by participant, the other conditions are checked on the cases found, not
+        # looked up in their own indexes: ``|| ''`` keeps SQLite, which has no statistics, from
+        # walking every case of the intervention instead.
+        return c if found is None else c.concat("")
+
     if f.process_keys is not None:
-        conditions.append(CaseRow.process_key.in_(list(f.process_keys)))
+        conditions.append(column(CaseRow.process_key).in_(list(f.process_keys)))
     if f.started_by is not None:
-        conditions.append(CaseRow.started_by == f.started_by)
+        conditions.append(column(CaseRow.started_by) == f.started_by)
     if f.status:
-        conditions.append(CaseRow.status == f.status)
-    name = func.lower(CaseRow.participant["name"].as_string())
-    if f.name:
-        # SQLite's lower() folds ASCII letters only ("Åsa" stays "Åsa"): the words capitalised as
-        # names are written find those; PostgreSQL folds them all.
-        wanted = {f.name.lower(), f.name.lower().title()}
-        conditions.append(or_(*(name.like("%" + _like(w).replace("_", "\\_") + "%", escape="\\")
-                                for w in sorted(wanted))))
-    if f.participant_key:
-        conditions.append(CaseRow.participant_key.like(_like(f.participant_key), escape="\\"))
+        conditions.append(column(CaseRow.status) == f.status)
+    name = CaseRow.participant_name
+    if found is not None:
+        conditions.append(CaseRow.id.in_(found))
+    else:
+        if f.name:
+            conditions.append(name_matches(f.name))
+        if f.participant_key:
+            conditions.append(key_matches(f.participant_key))
     if (f.name or f.participant_key) and f.searched_by is not None:
         conditions.append(protected_identity.findable_by(f.searched_by))
-    column = {"name": protected_identity.sortable(name),
-              "participant_key": protected_identity.sortable(CaseRow.participant_key), "process": CaseRow.process_key,
-              "status": CaseRow.status, "started": CaseRow.created_at}[sort]
-    order = [column.desc() if descending else column.asc()]
-    if sort != "started":
-        order.append(CaseRow.created_at.desc())
-    query = select(CaseRow).where(*conditions).order_by(*order, CaseRow.id)
+    by = {"name": protected_identity.sortable(name),
+          "participant_key": protected_identity.sortable(CaseRow.participant_key), "process": CaseRow.process_key,
+          "status": CaseRow.status, "started": CaseRow.created_at}[sort]
+    if sort == "started":  # the (created_at, id) indexes, walked either way
+        order = [CaseRow.created_at.desc(), CaseRow.id.desc()] if descending else [CaseRow.created_at, CaseRow.id]
+    else:
+        order = [by.desc() if descending else by.asc(), CaseRow.created_at.desc(), CaseRow.id]
     total = session.scalar(select(func.count()).select_from(CaseRow).where(*conditions)) or 0
-    return session.scalars(query.limit(limit).offset(offset)).all(), int(total)
+    # The page's ids first, then their rows: a sort carries only the keys (never the cases' states,
+    # which SQLite's sorter would copy for every case passed over), and the state is not read at all.
+    ids = list(session.scalars(select(CaseRow.id).where(*conditions).order_by(*order).limit(limit).offset(offset)))
+    return cases_in_order(session, ids), int(total)
+
+
+def cases_in_order(session: Session, ids: Sequence[str]) -> list[CaseRow]:
+    """These cases, in this order, without their state (a summary never needs it)."""
+    if not ids:
+        return []
+    rows = {r.id: r for r in session.scalars(select(CaseRow).where(CaseRow.id.in_(ids)).options(defer(CaseRow.state)))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def claim_due_cases(session: Session, until: datetime, limit: int, skip: Iterable[str] = ()) -> Sequence[CaseRow]:
@@ -387,6 +449,7 @@ def query_tasks(
     groups: Sequence[str] | None = None,
     overdue_at: datetime | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> Sequence[HumanTaskRow]:
     """The inbox query. ``user``/``groups`` select the tasks that person may work on: assigned to
     them, or unassigned and offered to them or one of their groups."""
@@ -413,7 +476,7 @@ def query_tasks(
     if overdue_at is not None:
         query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < overdue_at)
     query = query.order_by(HumanTaskRow.inbox_order, HumanTaskRow.created_at, HumanTaskRow.id)
-    return session.scalars(query.limit(limit)).all()
+    return session.scalars(query.limit(limit).offset(offset)).all()
 
 
 def set_assignee(session: Session, task_id: str, assignee: str | None, expected: str | None) -> bool:
@@ -482,14 +545,22 @@ def notifications_for(session: Session, *, user: str | None, groups: Sequence[st
                       process_keys: Sequence[str] | None, limit: int) -> Sequence[NotificationRow]:
     """Newest first. ``user``/``groups`` select what is addressed to that person (to them by name,
     or to one of their roles within ``process_keys``); None for all of them (admins)."""
-    query = select(NotificationRow)
-    if user is not None:
-        to_groups = and_(NotificationRow.recipient_kind == "group",
-                         NotificationRow.recipient.in_(list(groups or ())),
-                         NotificationRow.process_key.in_(list(process_keys or ())))
-        to_user = and_(NotificationRow.recipient_kind == "user", NotificationRow.recipient == user)
-        query = query.where(or_(to_user, to_groups))
-    return session.scalars(query.order_by(NotificationRow.created_at.desc(), NotificationRow.id).limit(limit)).all()
+    newest = (NotificationRow.created_at.desc(), NotificationRow.id.desc())
+    if user is None:
+        return session.scalars(select(NotificationRow).order_by(*newest).limit(limit)).all()
+    # One walk of the (recipient, created_at, id) index per recipient, newest first, each stopped at
+    # ``limit``, and the newest of them all kept: an OR of the recipients had the database gather
+    # and sort every notification ever sent to the person's roles.
+    keys = list(process_keys or ())
+    branches = [and_(NotificationRow.recipient == user, NotificationRow.recipient_kind == "user")]
+    if keys:
+        branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group",
+                          NotificationRow.process_key.in_(keys)) for group in sorted(set(groups or ()))]
+    found: dict[str, NotificationRow] = {}
+    for branch in branches:
+        for row in session.scalars(select(NotificationRow).where(branch).order_by(*newest).limit(limit)):
+            found[row.id] = row
+    return sorted(found.values(), key=lambda r: (r.created_at, r.id), reverse=True)[:limit]
 
 
 def open_task_ids(session: Session, task_ids: Iterable[str]) -> set[str]:
@@ -501,10 +572,14 @@ def open_task_ids(session: Session, task_ids: Iterable[str]) -> set[str]:
 
 
 def cases_by_id(session: Session, case_ids: Iterable[str]) -> dict[str, CaseRow]:
+    """The cases' participant and who started them; the rest of the row (the state above all) is
+    loaded only if asked for."""
     ids = list(set(case_ids))
     if not ids:
         return {}
-    return {row.id: row for row in session.scalars(select(CaseRow).where(CaseRow.id.in_(ids)))}
+    query = select(CaseRow).where(CaseRow.id.in_(ids)).options(
+        load_only(CaseRow.id, CaseRow.participant, CaseRow.started_by))
+    return {row.id: row for row in session.scalars(query)}
 
 
 def pausing_elements(session: Session, case_ids: Iterable[str]) -> dict[str, str | None]:

@@ -41,7 +41,7 @@ from engine.views.design import (
     SourceFile,
     StepAt,
 )
-from engine.views.inbox import DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
+from engine.views.inbox import COUNT_CAP, DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 from engine.views.operations import (
     AutomaticStart,
     Delivery,
@@ -53,6 +53,7 @@ from engine.views.operations import (
 
 __all__ = [
     "CASE_SORTS",
+    "COUNT_CAP",
     "DUE_SOON",
     "NAMED",
     "PROTECTED",

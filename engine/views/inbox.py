@@ -11,6 +11,9 @@ from engine.views.cases import Task
 TABS = ("mine", "group", "all")
 #: A task falls "due soon" this long before its due date.
 DUE_SOON = timedelta(days=3)
+#: The tabs' tasks are counted no further than this: "more than 1,000" is what a person needs to
+#: know, and an exact count of 100,000 open tasks would cost more than the page itself.
+COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,17 @@ class TaskKind:
 @dataclass(frozen=True)
 class InboxPage:
     rows: tuple[InboxRow, ...]
-    counts: dict[str, int]  # per tab, with the same filters
-    total: int  # rows in this tab
+    counts: dict[str, int]  # per tab, with the same filters, each at most ``count_cap + 1``
+    total: int  # rows in this tab (at most ``count_cap + 1``)
     offset: int
     limit: int
     now: datetime
+    count_cap: int = COUNT_CAP
+    more: bool = False  # there are rows after this page
+
+    def capped(self, tab: str) -> bool:
+        """Whether the tab holds more tasks than were counted (more than ``count_cap``)."""
+        return self.counts.get(tab, 0) > self.count_cap
 
 
 @dataclass(frozen=True)

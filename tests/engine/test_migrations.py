@@ -1,15 +1,17 @@
-"""The migrations build exactly the tables the models describe, on every backend."""
+"""The migrations build exactly the tables the models describe, on every backend, and fill in what a
+new column derives from the rows there are."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from engine.persistence.db import Database
-from engine.persistence.migrations import only_tables_of
+from engine.persistence.migrations import config, only_tables_of, upgrade
 from engine.persistence.models import Base, CaseRow
 from engine.spiff import state
 from tests.engine.journey import Journey
@@ -34,11 +36,13 @@ def test_a_database_from_before_compressed_states_upgrades_and_its_cases_go_on(d
     journey.deploy("referral_reply.bpmn")
     case = journey.start("referral_reply")
     journey.complete(case, "register_referral", {"remiss_inkom": "2026-01-12"})
-    # Back to revision 0004: the state a text column holding the JSON, as every case was stored then.
+    # Back to revision 0004: the state a text column holding the JSON, as every case was stored then
+    # (and the revisions after 0005 undone).
     with journey.db.transaction() as session:
         row = session.get(CaseRow, case.id)
         text = state.json_text(row.state)
         row.state = text.encode()
+    command.downgrade(config(journey.db.engine), "0005")
     with journey.db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("ALTER TABLE cases ALTER COLUMN state TYPE text "
@@ -59,3 +63,25 @@ def test_a_database_from_before_compressed_states_upgrades_and_its_cases_go_on(d
     with journey.db.reading() as session:
         assert state.json_text(session.get(CaseRow, case.id).state) != ""
     journey.db.dispose()
+
+
+def test_the_searched_name_is_filled_in_for_the_cases_there_are(database_url: str) -> None:
+    db = Database(database_url)
+    upgrade(db.engine, "0005")
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO process_versions (id, key, version, name, content_hash, sources, deployed_at, deployed_by) "
+            "VALUES (1, 'p', 1, 'P', 'x', '[]', :at, 'x')"), {"at": at})
+        for case_id, participant in (("a", '{"name": "Åsa  Öberg", "personnummer": "19900101-2384"}'),
+                                     ("b", "{}")):
+            connection.execute(sa.text(
+                "INSERT INTO cases (id, process_key, process_version_id, process_version, status, participant, "
+                "started_by, data, state, serializer_version, revision, waiting_messages, waiting_timers, "
+                "created_at, updated_at) VALUES (:id, 'p', 1, 1, 'open', :participant, 'x', '{}', '', '', 1, "
+                "'[]', '[]', :at, :at)"), {"id": case_id, "participant": participant, "at": at})
+    db.migrate()
+    with db.engine.connect() as connection:
+        names = dict(connection.execute(sa.text("SELECT id, participant_name FROM cases")).all())
+    assert names == {"a": "åsa öberg", "b": None}
+    db.dispose()

@@ -22,6 +22,7 @@ import engine.persistence.retention as engine_retention
 from engine.api import WorkflowEngine
 from engine.scheduler import Ticker
 from engine.settings import RetentionSettings
+from engine.views import CaseFilter
 from engine.views.followup import Filters, Period
 from samverkan.cli import main
 from samverkan.retention_settings import SettingsError, retention_from_env
@@ -117,6 +118,7 @@ def test_the_dry_run_lists_exactly_what_the_purge_removes_and_nothing_else_is_to
         case = engine.case(cases[name])
         assert (case.participant, case.data, case.status) == ({}, {}, "completed" if name == "Anna" else "cancelled")
         assert case.process_key == "referral_reply" and case.updated_at == PURGE_DAY  # the tombstone
+        assert engine.case_page(CaseFilter(name=name)).total == 0  # nor found by the name kept for searching
         history = engine.history(cases[name])
         assert history and all(e.details == {} for e in history)
         assert app.extensions["samverkan.teamwork"].notes(cases[name]) == []

@@ -164,10 +164,32 @@ def _case_json(case: Case, *, reveal: bool = False) -> dict[str, Any]:
     return case_json(authz.case_as_seen(me(), case, forms, start), history, number, traceback=me().is_admin)
 
 
+#: A list answers a page of items at a time: ``limit`` of them (at most, and unless asked, MOST_ITEMS),
+#: from ``offset`` on, in the list's order.
+MOST_ITEMS = 500
+
+
+def _paging(default: int = MOST_ITEMS) -> tuple[int, int]:
+    """``limit`` (1–500) and ``offset`` (default 0) of a list, from the query string."""
+    values = []
+    for name, first, lowest, highest in (("limit", default, 1, MOST_ITEMS), ("offset", 0, 0, None)):
+        raw = request.args.get(name, "")
+        try:
+            value = int(raw) if raw else first
+        except ValueError:
+            raise InvalidInput(f"'{name}' must be a whole number", {"fields": {name: "a whole number"}}) from None
+        if value < lowest or (highest is not None and value > highest):
+            raise InvalidInput(f"'{name}' must be from {lowest}" + (f" to {highest}" if highest else " on"),
+                               {"fields": {name: "out of range"}})
+        values.append(value)
+    return values[0], values[1]
+
+
 @blueprint.get("/cases")
 def list_cases() -> Response:
+    limit, offset = _paging()
     cases = authz.visible_cases(engine(), me(), process=request.args.get("process") or None,
-                                status=request.args.get("status") or None)
+                                status=request.args.get("status") or None, limit=limit, offset=offset)
     return jsonify([case_summary_json(authz.identity_as_seen(me(), c, listed=True)) for c in cases])
 
 
@@ -210,20 +232,25 @@ def start_on_message(process: str) -> tuple[Response, int]:
 def list_tasks() -> Response:
     user = me()
     case_id = request.args.get("case")
+    limit, offset = _paging()
+    overdue = bool(request.args.get("overdue"))
     if case_id:
         case = authz.visible_case(engine(), user, case_id)
         tasks = list(case.open_tasks) if authz.sees(user, case, authz.Part.OPEN_TASKS) else []
+        if overdue:
+            now = engine().clock.now()
+            tasks = [t for t in tasks if t.due_at is not None and t.due_at < now]
+        tasks = tasks[offset:offset + limit]
     elif request.args.get("mine"):
-        tasks = engine().tasks(assignee=user.username, process_keys=list(user.teams))
+        tasks = engine().tasks(assignee=user.username, process_keys=list(user.teams), overdue=overdue,
+                               limit=limit, offset=offset)
     else:
         keys = None if user.is_admin else list(user.teams) if user.is_staff else []
         if user.is_admin:
-            tasks = engine().tasks(process_keys=keys)
+            tasks = engine().tasks(process_keys=keys, overdue=overdue, limit=limit, offset=offset)
         else:
-            tasks = engine().tasks(process_keys=keys, user=user.username, groups=list(user.roles))
-    if request.args.get("overdue"):
-        now = engine().clock.now()
-        tasks = [t for t in tasks if t.due_at is not None and t.due_at < now]
+            tasks = engine().tasks(process_keys=keys, user=user.username, groups=list(user.roles), overdue=overdue,
+                                   limit=limit, offset=offset)
     return jsonify([task_json(t) for t in tasks])
 
 

@@ -127,6 +127,14 @@ def _query(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
 
 
+#: A list's paging: at most ``limit`` items (1–500, default 500), from ``offset`` on, in the list's order.
+PAGING = [{"name": "limit", "in": "query", "required": False,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
+           "description": "at most this many items"},
+          {"name": "offset", "in": "query", "required": False,
+           "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "skip this many items first"}]
+
+
 def document(simulated_clock: bool) -> dict[str, Any]:
     task_ok = {"200": _json(_ref("Task"), "the task"), "409": _json(_ref("Error"), "claimed by someone else")}
     paths: dict[str, Any] = {
@@ -151,7 +159,7 @@ def document(simulated_clock: bool) -> dict[str, Any]:
             "get": _op("Cases the caller may see", {"200": _json({"type": "array", "items": _ref("CaseSummary")},
                                                                  "cases")},
                        params=[_query("process", "a process key"),
-                               _query("status", "open, paused, completed, cancelled")]),
+                               _query("status", "open, paused, completed, cancelled"), *PAGING]),
         },
         "/cases/{id}": {"get": _op(
             "One case with its open tasks and history; the personnummer masked (YYYYMMDD-****) unless "
@@ -175,7 +183,7 @@ def document(simulated_clock: bool) -> dict[str, Any]:
         "/tasks": {"get": _op("Open tasks: the caller's work, one case's, or overdue",
                               {"200": _json({"type": "array", "items": _ref("Task")}, "tasks")},
                               params=[_query("case", "a case id"), _query("mine", "1: assigned to me"),
-                                      _query("overdue", "1: past their due date")])},
+                                      _query("overdue", "1: past their due date"), *PAGING])},
         "/notifications": {"get": _op(
             "Reminders and escalations addressed to the caller (all of them for admins), newest first",
             {"200": _json({"type": "array", "items": _ref("Notification")}, "notifications")})},

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound
-from engine.views import TABS, InboxPage, InboxRow, TaskFilter
+from engine.views import COUNT_CAP, TABS, InboxPage, InboxRow, TaskFilter
 from web import authz, personnummer
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS
@@ -29,6 +29,8 @@ blueprint.before_request(require_user)
 blueprint.context_processor(page_context)
 
 PAGE_SIZE = 50
+#: Each tab's tasks are counted up to this; more shows as "fler än 1 000" (and pages without an end).
+TAB_COUNT_CAP = COUNT_CAP
 
 
 def _query_args() -> dict[str, str]:
@@ -69,7 +71,8 @@ def index() -> str | Response:
                        element=args.get("task") or None, assignee=args.get("assignee") or None,
                        participant=(args.get("q") or None) if number is None else None, participant_key=number)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
-    page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
+                               count_cap=TAB_COUNT_CAP)
     rows, kept = _with_kept_row(page, request.args.get("kept", ""))
     team_keys = list(user.teams) if not user.is_admin else None
     # The page's own links and forms keep the search, except a whole personnummer: that reaches no
@@ -79,7 +82,8 @@ def index() -> str | Response:
     return render_template(
         "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=linked, searched=searched,
         here=url_for("inbox.index", **linked), page_number=page_number,
-        pages=max(1, -(-page.total // PAGE_SIZE)),
+        pages=None if page.capped(tab) else max(1, -(-page.total // PAGE_SIZE)),
+        cap_shown=format_decimal(page.count_cap, format="#,##0"),
         kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
         process_names={p.key: p.name for p in engine().processes()},
         names=accounts().display_names(r.task.assignee for r in rows),
