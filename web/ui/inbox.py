@@ -79,13 +79,14 @@ def index() -> str | Response:
     # address but the one the search form sent (as on the case list).
     searched = args.get("q", "")
     linked: dict[str, Any] = {k: v for k, v in args.items() if not (k == "q" and personnummer.is_whole_number(v))}
+    known = {p.key: p.name for p in engine().processes()}
     return render_template(
         "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=linked, searched=searched,
         here=url_for("inbox.index", **linked), page_number=page_number,
         pages=None if page.capped(tab) else max(1, -(-page.total // PAGE_SIZE)),
         cap_shown=format_decimal(page.count_cap, format="#,##0"),
-        kinds=engine().inbox.task_kinds(team_keys), processes=_processes(user.teams, user.is_admin),
-        process_names={p.key: p.name for p in engine().processes()},
+        kinds=engine().inbox.task_kinds(team_keys), processes=_processes(known, user.teams, user.is_admin),
+        process_names=known,
         names=accounts().display_names(r.task.assignee for r in rows),
         colleagues=accounts().colleagues(user.teams), filters=teamwork().filters_for(user),
         may_assign=bool(authz.LEADER_ROLES & set(user.roles)) or user.is_admin,
@@ -112,8 +113,8 @@ def _with_kept_row(page: InboxPage, task_id: str) -> tuple[list[InboxRow], str |
     return rows, task_id
 
 
-def _processes(teams: tuple[str, ...], everything: bool) -> list[tuple[str, str]]:
-    known = {p.key: p.name for p in engine().processes()}
+def _processes(known: dict[str, str], teams: tuple[str, ...], everything: bool) -> list[tuple[str, str]]:
+    """The interventions the filter offers: of ``known`` (key → name), the user's (all for an admin)."""
     keys = sorted(known) if everything else [t for t in teams if t in known]
     return [(k, known[k]) for k in keys]
 
