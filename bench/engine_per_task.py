@@ -45,6 +45,8 @@ from typing import Any
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.scratch import postgres_schema
+from bench.targets import postgres_url
 from engine import clock as clock_module
 from engine.api import WorkflowEngine
 from engine.clock import SimulatedClock
@@ -425,26 +427,13 @@ def sqlite_database() -> Iterator[Database]:
 @contextmanager
 def postgres_database(url: str) -> Iterator[Database]:
     """A schema of our own in the given database, dropped afterwards (the tests' schema is untouched)."""
-    schema = f"samverkan_bench_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    db = Database(scoped.render_as_string(hide_password=False))
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_url(given: str | None) -> str | None:
-    return (given or os.environ.get("SAMVERKAN_BENCH_POSTGRES_URL")
-            or os.environ.get("SAMVERKAN_TEST_POSTGRES_URL") or None)
+    with postgres_schema(url, "samverkan_bench") as scoped:
+        db = Database(scoped)
+        try:
+            db.migrate()
+            yield db
+        finally:
+            db.dispose()
 
 
 # --- (c) many other open cases -----------------------------------------------------------------------

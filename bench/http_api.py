@@ -24,10 +24,8 @@ import argparse
 import http.client
 import itertools
 import json
-import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,9 +40,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from bench.engine_per_task import Choices, RawDriver, parse_model, read_files
+from bench.scratch import free_port, postgres_schema
 from bench.targets import Options, Target, postgres_url
 from web.personnummer import check_digit
 
@@ -65,12 +62,6 @@ class Plan:
 
 FULL = Plan(rounds=8, cases_per_round=10, raw_per_round=20, reads_per_round=60)
 QUICK = Plan(rounds=3, cases_per_round=4, raw_per_round=8, reads_per_round=20)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], path: str = "/login", timeout: float = 60.0) -> None:
@@ -112,7 +103,7 @@ def product(url: str) -> Iterator[Server]:
     _samverkan(url, "user", "add", USER, "--role", "teamledare", "--team", KEY, "--password", password)
     _samverkan(url, "deploy", str(MODEL))
     token = _samverkan(url, "token", "create", USER).strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-m", "samverkan", "--database", url, "serve", "--port", str(port),
                                     "--threads", str(THREADS)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -138,7 +129,7 @@ BARE_APP = textwrap.dedent("""
 
 @contextmanager
 def bare_flask() -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port), str(THREADS)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
@@ -303,23 +294,6 @@ def sqlite_url() -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'http.sqlite3'}"
 
 
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A schema of its own in the given database (the server's connections search it first)."""
-    schema = f"samverkan_http_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def report(figures: Figures) -> list[Target]:
     ratio = figures.complete_ms / figures.raw_ms
     on = figures.database
@@ -338,7 +312,7 @@ def targets(options: Options, *, sqlite: bool = True) -> list[Target]:
         with sqlite_url() as url:
             found += report(measure(url, "SQLite", plan))
     if options.postgres:
-        with postgres_schema(options.postgres) as url:
+        with postgres_schema(options.postgres, "samverkan_http") as url:
             found += report(measure(url, "PostgreSQL", plan))
     else:
         found.append(Target("HTTP completion / raw SpiffWorkflow, PostgreSQL", float("nan"), 3.0, "×", stated=True,

@@ -36,7 +36,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.scratch import free_port, postgres_schema
 from bench.targets import Options, Target, postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,38 +183,20 @@ def sqlite_url() -> Iterator[tuple[str, Path]]:
 
 
 @contextmanager
-def postgres_schema(url: str) -> Iterator[tuple[str, Path]]:
-    """A schema of our own in the given database, dropped afterwards."""
-    from sqlalchemy import create_engine, make_url, text
-
-    schema = f"samverkan_load_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        with tempfile.TemporaryDirectory(prefix="samverkan-load-") as tmp:
-            yield scoped.render_as_string(hide_password=False), Path(tmp)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+def postgres_database(url: str) -> Iterator[tuple[str, Path]]:
+    """A schema of our own in the given database, dropped afterwards, and a folder for the server's files."""
+    with postgres_schema(url, "samverkan_load") as scoped, \
+            tempfile.TemporaryDirectory(prefix="samverkan-load-") as tmp:
+        yield scoped, Path(tmp)
 
 
 # --- the server --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def server(url: str, scratch: Path, workers: int, threads: int | None) -> Iterator[tuple[int, int]]:
     """``samverkan serve --workers N`` on a free loopback port: yields (port, master pid)."""
-    port = free_port()
+    port = free_port(HOST)
     command = [sys.executable, "-m", "samverkan.cli", "serve", "--host", HOST, "--port", str(port),
                "--workers", str(workers)]
     if threads:
@@ -540,7 +522,7 @@ def run(options: Options, *, clients: int = CLIENTS, seconds: float | None = Non
         results.append(measure("SQLite", sqlite_url(), clients=clients, seconds=seconds, max_requests=budget,
                                workers=workers, threads=threads))
     if options.postgres and only in (None, "postgres"):
-        results.append(measure("PostgreSQL", postgres_schema(options.postgres), clients=clients, seconds=seconds,
+        results.append(measure("PostgreSQL", postgres_database(options.postgres), clients=clients, seconds=seconds,
                                max_requests=budget, workers=workers, threads=threads))
     return results
 
