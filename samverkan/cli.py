@@ -476,6 +476,8 @@ def _accounts(database: str | None):  # type: ignore[no-untyped-def]
 def _deploy_processes(engine) -> None:  # type: ignore[no-untyped-def]
     sources = folder_files(PROCESSES_DIR)
     if not sources:
+        click.echo(f"no journeys deployed: {Path(PROCESSES_DIR).resolve()} holds no BPMN files (start samverkan "
+                   "where processes/ is, or deploy with 'samverkan deploy')", err=True)
         return
     try:
         # A process published in the designer since stays as published: processes/ seeds the journeys.
