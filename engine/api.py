@@ -59,9 +59,11 @@ from engine.views import (
     SourceFile,
     Task,
     Timer,
+    consent,
     participant_label,
 )
 from engine.views.cases import NAMED, PROTECTED, PROTECTED_NAME
+from engine.views.consent import Consent, ConsentStatus, consent_of
 
 #: The variable every case starts with: the person's ended cases in the intervention (docs/modeling.md).
 EARLIER_CASES = "tidigare_arenden"
@@ -412,6 +414,47 @@ class WorkflowEngine:
 
         return self._changed(case_id, self.runner.change(case_id, actor, correct, statuses=("open", "paused")))
 
+    def today(self) -> date:
+        """The day it is in Stockholm, by the engine's clock: the day the plans count in."""
+        return self.clock.now().astimezone(timers.LOCAL_TZ).date()
+
+    def consent(self, case: Case) -> Consent:
+        """The participant's consent as ``case`` records it, today (:mod:`engine.views.consent`)."""
+        return consent_of(case.data, self.today())
+
+    def renew_consent(self, case_id: str, given: date, scope: str, valid_until: date | None, reason: str,
+                      actor: str) -> Case:
+        """Record the participant's renewed consent (the day it was given, its scope and its last day,
+        None: until revoked) in the case's data, with a reason, in the case's history
+        (:class:`events.ConsentRenewed`). An open or paused case whose consent was revoked is not
+        renewed: a revocation ends the sharing, and a new consent is a new referral."""
+        today = self.today()
+        problems: dict[str, str] = {}
+        if given > today:
+            problems["given"] = "in_future"
+        if valid_until is not None and (valid_until < today or valid_until < given):
+            problems["valid_until"] = "past"
+        text = (scope or "").strip()
+        if not text:
+            problems["scope"] = "required"
+        elif len(text) > 1000:
+            problems["scope"] = "too_long"
+        if not reason or not reason.strip():
+            problems["reason"] = "required"
+        if problems:
+            raise InvalidInput(f"the renewed consent cannot be recorded: {', '.join(sorted(problems))}", problems)
+        values = {consent.GIVEN: given.isoformat(), consent.SCOPE: text,
+                  consent.VALID_UNTIL: valid_until.isoformat() if valid_until is not None else None}
+
+        def renew(workflow: Any, row: CaseRow, step: Step) -> None:
+            if consent_of(row.data, today).status is ConsentStatus.REVOKED:
+                raise Conflict(f"case {case_id}: the consent was revoked and cannot be renewed")
+            runtime.guarded(row.id, lambda: runtime.correct_data(workflow, values))
+            step.record(events.ConsentRenewed(given.isoformat(), text, values[consent.VALID_UNTIL] or "",
+                                              reason.strip()))
+
+        return self._changed(case_id, self.runner.change(case_id, actor, renew, statuses=("open", "paused")))
+
     def protect_identity(self, case_id: str, protected: bool, named: Sequence[str], reason: str, actor: str, *,
                          alongside: Alongside | None = None) -> Case:
         """Protect the participant's identity (skyddade personuppgifter: ``participant.skyddad``),
@@ -447,6 +490,8 @@ class WorkflowEngine:
     def send_message(self, case_id: str, name: str, data: Mapping[str, Any] | None, actor: str) -> Case:
         """Deliver a message (e.g. consent revoked) to a case that waits for it."""
         payload = forms.json_values(data or {})
+        if name == consent.REVOKED_MESSAGE:  # the day it was revoked, unless the report says which
+            payload.setdefault(consent.REVOKED_ON, self.today().isoformat())
 
         def deliver(workflow: Any, row: CaseRow, step: Step) -> None:
             waiting = runtime.waiting_messages(workflow)

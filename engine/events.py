@@ -86,6 +86,16 @@ class DataCorrected(Event):
 
 
 @dataclass(frozen=True)
+class ConsentRenewed(Event):
+    """The participant renewed their consent (engine.views.consent): its day, scope and last day."""
+
+    given: str
+    scope: str
+    valid_until: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class IncidentRaised(Event):
     element: str | None
     message: str
@@ -249,7 +259,7 @@ class InvitationCancelled(Event):
 
 
 ALL: tuple[type[Event], ...] = (
-    CaseStarted, CaseCompleted, CaseCancelled, CasePaused, CaseResumed, CaseMigrated, DataCorrected,
+    CaseStarted, CaseCompleted, CaseCancelled, CasePaused, CaseResumed, CaseMigrated, DataCorrected, ConsentRenewed,
     IncidentRaised, IncidentResolved, IdentityProtectionChanged,
     TaskCreated, TaskClaimed, TaskUnclaimed, TaskAssigned, TaskCompleted, TaskWithdrawn, TaskReminded, TaskEscalated,
     TimerFired, MessageReceived, MessageSent, SignalReceived,

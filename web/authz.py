@@ -1,7 +1,9 @@
 """Who may see and do what: one rule per action and per field, in one table, called by the pages
 and the API alike (a test walks every role through both doors and fails where they differ).
 
-- ``case.read``: admins; staff of the case's intervention; the referrer who started it.
+- ``case.read``: admins; staff of the case's intervention; the referrer who started it. While the
+  participant's consent is withdrawn (lapsed or revoked): admins and the intervention's team leaders
+  and coordinators only (:data:`CONSENT_WITHDRAWN_ROLES`).
 - ``case.start``: admins; referrers; staff of the intervention.
 - ``case.report`` (an event the case waits for: consent revoked, sick leave …), ``case.change``
   (pause, resume, close) and ``case.note``: admins; staff of the intervention.
@@ -10,6 +12,8 @@ and the API alike (a test walks every role through both doors and fails where th
   her own records; here she sees it masked.
 - ``case.protect`` (protect the participant's identity or lift it, name who may know it): admins;
   team leaders and coordinators of the intervention.
+- ``case.consent`` (record a renewed consent): admins; team leaders and coordinators of the
+  intervention.
 - ``task.work`` (claim, complete): staff of the intervention offered the task (a candidate group
   among their roles, or named), or holding it.
 - ``task.comment``: admins; staff of the intervention.
@@ -49,10 +53,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext
 
 from engine.api import WorkflowEngine
@@ -67,9 +72,11 @@ from engine.views import (
     Form,
     Notification,
     Task,
+    consent,
     named_on,
 )
 from web import personnummer
+from web.accounts.access_log import ZONE
 from web.accounts.users import User
 from web.errors import Forbidden
 
@@ -84,6 +91,12 @@ def protected_name() -> str:
 LEADER_ROLES = frozenset({"teamledare", "koordinator"})
 #: Who registers and coordinates participants, and so may see their full personnummer.
 REGISTRAR_ROLES = frozenset({"teamledare", "koordinator", "handlaggare"})
+#: Who still reads a case whose participant's consent is withdrawn (lapsed or revoked), and so works
+#: on its tasks: those who hand out the intervention's work, to renew the consent or close the case
+#: (and admins). The rest of the team and the referrer meet it as if it did not exist.
+CONSENT_WITHDRAWN_ROLES = LEADER_ROLES
+#: Who records a renewed consent (``case.consent``): the same.
+CONSENT_ROLES = LEADER_ROLES
 #: Who follows an intervention up: its steering group and those who hand out its work.
 FOLLOW_UP_ROLES = frozenset({"styrgrupp"}) | LEADER_ROLES
 
@@ -101,16 +114,42 @@ class Action(StrEnum):
     DEPLOY = "process.deploy"
     READ_FOLLOW_UP = "followup.read"
     PROTECT_IDENTITY = "case.protect"
+    RENEW_CONSENT = "case.consent"
 
 
 def _of_intervention(user: User, process_key: str) -> bool:
     return user.is_staff and process_key in user.teams
 
 
+def _today() -> date:
+    """Stockholm's day by the clock of the engine the app runs (the simulated one in tests)."""
+    if has_app_context() and "samverkan.engine" in current_app.extensions:
+        engine: WorkflowEngine = current_app.extensions["samverkan.engine"]
+        return engine.today()
+    return datetime.now(ZONE).date()
+
+
+def consent_withdrawn(case: Case) -> bool:
+    """Whether the participant's consent is withdrawn today (lapsed or revoked, engine.views.consent)."""
+    return consent.withdrawn(case.data, _today())
+
+
+def _reads_without_consent(user: User, process_key: str) -> bool:
+    return user.is_admin or (_of_intervention(user, process_key) and bool(CONSENT_WITHDRAWN_ROLES & set(user.roles)))
+
+
 def can_see(user: User, case: Case) -> bool:
+    if consent_withdrawn(case):
+        return _reads_without_consent(user, case.process_key)
     if user.is_admin or _of_intervention(user, case.process_key):
         return True
     return user.is_referrer and case.started_by == user.username
+
+
+def may_read_listed(user: User, process_key: str, consent_is_withdrawn: bool) -> bool:
+    """Whether a listed case (a list row already scoped to what ``user`` may list) may be opened and
+    named: not one whose consent is withdrawn, unless ``user`` still reads such cases."""
+    return not consent_is_withdrawn or _reads_without_consent(user, process_key)
 
 
 def _may_start(user: User, process_key: str) -> bool:
@@ -127,6 +166,10 @@ def _may_see_personnummer(user: User, case: Case) -> bool:
     if user.is_admin:
         return True
     return bool(REGISTRAR_ROLES & set(user.roles)) and case.process_key in user.teams
+
+
+def _may_renew_consent(user: User, case: Case) -> bool:
+    return user.is_admin or (bool(CONSENT_ROLES & set(user.roles)) and case.process_key in user.teams)
 
 
 def _may_protect(user: User, case: Case) -> bool:
@@ -188,6 +231,7 @@ RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.DEPLOY: _may_deploy,
     Action.READ_FOLLOW_UP: _may_follow_up,
     Action.PROTECT_IDENTITY: _may_protect,
+    Action.RENEW_CONSENT: _may_renew_consent,
 }
 
 
@@ -230,6 +274,21 @@ def identity_as_seen(user: User, case: Case, start: Form | None = None, *, liste
     if not case.protected or (not listed and knows_identity(user, case)):
         return case
     return _hidden(case, start)
+
+
+def withheld_name() -> str:
+    """What stands in a list for the participant of a case whose consent is withdrawn, to those who
+    no longer read it."""
+    return gettext("Samtycket har upphört") if has_request_context() else "Samtycket har upphört"
+
+
+def listed_case(user: User, case: Case) -> tuple[Case, bool]:
+    """A case as a list shows it to ``user`` (already one they may list), and whether they may open
+    it: a protected identity is never named in a list (:func:`identity_as_seen`); a case whose
+    consent is withdrawn is named and opened only by those who still read it (:func:`can_see`)."""
+    if consent_withdrawn(case) and not _reads_without_consent(user, case.process_key):
+        return replace(case, participant={"name": withheld_name(), "personnummer": ""}, data={}), False
+    return identity_as_seen(user, case, listed=True), True
 
 
 def listed_name(case: Case) -> str:

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.clock import Clock
+from engine.language.timers import LOCAL_TZ
 from engine.persistence import inbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.mapping import task_view
+from engine.views import consent
 from engine.views.cases import participant_label
 from engine.views.inbox import COUNT_CAP, DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 
@@ -44,9 +46,11 @@ class Inbox:
             found = found[:limit]
             counts = {tab: inbox_store.count(session, query, tab, cap=count_cap + 1, cases=cases) for tab in TABS}
             pausing = store.pausing_elements(session, [c.id for _, c in found if c.status == "paused"])
+            today = now.astimezone(LOCAL_TZ).date()
             rows = tuple(
                 InboxRow(task_view(t), participant_label(c.participant), c.status,
-                         on_hold=on_hold(c.status, pausing.get(c.id), t.element))
+                         on_hold=on_hold(c.status, pausing.get(c.id), t.element),
+                         consent_withdrawn=consent.withdrawn(c.data, today))
                 for t, c in found
             )
         return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now, count_cap, more)
@@ -60,7 +64,9 @@ class Inbox:
             task, case = found
             pausing = store.pausing_elements(session, [case.id]) if case.status == "paused" else {}
             return InboxRow(task_view(task), participant_label(case.participant), case.status,
-                            on_hold=on_hold(case.status, pausing.get(case.id), task.element))
+                            on_hold=on_hold(case.status, pausing.get(case.id), task.element),
+                            consent_withdrawn=consent.withdrawn(case.data,
+                                                                self.clock.now().astimezone(LOCAL_TZ).date()))
 
     def overdue(self, process_keys: Sequence[str] | None) -> list[tuple[TaskKind, int]]:
         """Each kind of open task past its due date now, and how many (the follow-up's overdue work)."""

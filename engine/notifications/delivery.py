@@ -5,7 +5,8 @@ One run does, in order:
 1. **Expand**: each notification's delivery (addressed as the engine knows the recipient) becomes
    one mail per person with an e-mail address, looked up in the :class:`~engine.directory.Directory`.
    A person reached several ways (by name and by role) gets one mail; people without an address
-   see the notification in the app only.
+   see the notification in the app only. Nothing about a participant whose consent is withdrawn
+   (lapsed or revoked, :mod:`engine.views.consent`) is mailed: the delivery is ``skipped``.
 2. **Digests** (:mod:`engine.notifications.digest`), once a day.
 3. **Send**: due mails are leased to this worker (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
    any number of workers share the work; a lease a dead worker held is taken over once it runs
@@ -28,20 +29,25 @@ import os
 import socket
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from engine.clock import Clock
 from engine.directory import Directory, Recipient
+from engine.language.timers import LOCAL_TZ
 from engine.notifications import digest, outbox
 from engine.notifications.mail import Connection, Mailer, MailError, Outgoing, compose
-from engine.persistence import outbox_store
+from engine.persistence import outbox_store, store
 from engine.persistence.db import Database, Session
 from engine.persistence.models import DeliveryRow
 from engine.settings import DeliverySettings
-from engine.views import DeliveryRun
+from engine.views import DeliveryRun, consent
 
 log = logging.getLogger("samverkan.delivery")
+
+#: Why a notification about a person whose consent was withdrawn is not mailed (it stays in the app).
+WITHHELD = "consent withdrawn (lapsed or revoked): no mail about the person, in-app only"
 
 
 class _ConnectionLost(Exception):
@@ -107,8 +113,13 @@ class DeliveryWorker:
                         found[key] = err
             with self.db.transaction() as session:
                 rows = outbox_store.lock_unresolved(session, [t[0] for t in todo])
+                withheld = _consent_withdrawn(session, rows, now)
                 mails = []
                 for row in rows:
+                    if row.case_id in withheld:
+                        row.status, row.updated_at = "skipped", now
+                        row.last_error = WITHHELD
+                        continue
                     people = found[(row.recipient_kind, row.recipient, row.process_key)]
                     if isinstance(people, Exception):
                         row.next_attempt_at = now + self.settings.retry_delay(1)
@@ -212,6 +223,14 @@ class DeliveryWorker:
         if give_up:
             log.warning("mail %s failed for good after %d attempt(s): %s", delivery_id, attempts, error.message)
         return "failed" if give_up else "retried"
+
+
+def _consent_withdrawn(session: Session, rows: Sequence[DeliveryRow], now: datetime) -> set[str]:
+    """The cases among ``rows``' whose participant's consent is withdrawn (engine.views.consent):
+    nothing about them is mailed."""
+    today = now.astimezone(LOCAL_TZ).date()
+    data = store.case_data(session, [r.case_id for r in rows if r.case_id])
+    return {case_id for case_id, values in data.items() if consent.withdrawn(values, today)}
 
 
 def _outgoing(row: DeliveryRow) -> Outgoing:

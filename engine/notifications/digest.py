@@ -22,6 +22,7 @@ from engine.notifications.composing import short_id
 from engine.persistence import outbox_store, store
 from engine.persistence.db import Database
 from engine.persistence.models import HumanTaskRow
+from engine.views import consent
 
 
 def plan(db: Database, directory: Directory, now: datetime, hour: int) -> int:
@@ -48,6 +49,8 @@ def plan(db: Database, directory: Directory, now: datetime, hour: int) -> int:
             tasks = store.query_tasks(session, user=person.username, groups=list(person.roles),
                                       process_keys=list(person.teams), overdue_at=end_of_day + timedelta(seconds=1),
                                       limit=100)
+            data = store.case_data(session, [t.case_id for t in tasks])
+            tasks = [t for t in tasks if not consent.withdrawn(data.get(t.case_id), day)]  # no mail about them
             rows.append(_mail(person, day, tasks, names, now))
         outbox_store.add_deliveries(session, rows, skip_duplicates=True)
     return sum(1 for r in rows if r["status"] == outbox_store.PENDING)

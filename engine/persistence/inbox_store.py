@@ -106,7 +106,7 @@ def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Select
     if not wanted:
         return []
     query = select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id).options(
-        load_only(CaseRow.id, CaseRow.status, CaseRow.participant)).where(HumanTaskRow.id.in_(wanted))
+        load_only(CaseRow.id, CaseRow.status, CaseRow.participant, CaseRow.data)).where(HumanTaskRow.id.in_(wanted))
     found = {t.id: (t, c) for t, c in session.execute(query).all()}
     return [found[i] for i in wanted if i in found]
 

@@ -154,6 +154,14 @@ def get_case(session: Session, case_id: str, *, with_state: bool = True) -> Case
     return session.get(CaseRow, case_id, options=() if with_state else (defer(CaseRow.state),))
 
 
+def case_data(session: Session, case_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The data of each of these cases (a missing case is left out), without their workflow states."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(CaseRow.id, CaseRow.data).where(CaseRow.id.in_(sorted(set(case_ids))))).all()
+    return {r[0]: r[1] or {} for r in rows}
+
+
 def open_case_for(session: Session, process_key: str, participant_key: str) -> str | None:
     """The id of the participant's open (or paused) case in the intervention, if there is one."""
     return session.scalars(

@@ -29,6 +29,7 @@ from engine.views.cases import (
     named_on,
     participant_label,
 )
+from engine.views.consent import Consent, ConsentStatus, consent_of
 from engine.views.design import (
     Blocker,
     CaseDiagram,
@@ -66,6 +67,8 @@ __all__ = [
     "CaseEvent",
     "CaseFilter",
     "CasePage",
+    "Consent",
+    "ConsentStatus",
     "Delivery",
     "DeliveryRun",
     "Detail",
@@ -93,6 +96,7 @@ __all__ = [
     "TaskKind",
     "Timer",
     "Worker",
+    "consent_of",
     "is_protected",
     "named_on",
     "participant_label",

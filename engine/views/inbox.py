@@ -23,6 +23,9 @@ class InboxRow:
     case_status: str
     #: The case is paused, and not by this task: it can be neither taken nor completed until it goes on.
     on_hold: bool = False
+    #: The participant's consent is withdrawn (lapsed or revoked, engine.views.consent): the case is
+    #: read only by those the web's rules still let read it.
+    consent_withdrawn: bool = False
 
     def urgency(self, now: datetime) -> str:
         """overdue | soon | later | none: what the inbox marks the row with."""

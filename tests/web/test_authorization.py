@@ -118,6 +118,10 @@ TRIES: dict[Action, tuple[Try | None, Try | None]] = {
         None,
         lambda w, u, p: p.post(f"/cases/{w.case_id}/skydd", {"skyddad": "ja", "reason": ""}),
     ),
+    Action.RENEW_CONSENT: (
+        None,
+        lambda w, u, p: p.post(f"/cases/{w.case_id}/samtycke", {"samtycke_datum": "", "reason": ""}),
+    ),
 }
 
 

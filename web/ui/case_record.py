@@ -30,6 +30,8 @@ STARTING_DATA = {
     "remitterande_handlaggare": _l("Remitterande handläggare"),
     "samtycke_datum": _l("Samtycke givet"),
     "samtycke_omfattning": _l("Samtyckets omfattning"),
+    "samtycke_giltigt_till": _l("Samtycket gäller till och med"),
+    "samtycke_aterkallat_datum": _l("Samtycket återkallat"),
     "tidigare_arenden": _l("Tidigare avslutade ärenden i insatsen"),
 }
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engine.errors import Conflict, EngineError, InvalidFormData, NotFound
-from engine.views import Case, CaseEvent, CaseFilter, CasePage, Form, named_on
+from engine.errors import Conflict, EngineError, InvalidFormData, InvalidInput, NotFound
+from engine.views import Case, CaseEvent, CaseFilter, CasePage, Consent, ConsentStatus, Form, named_on
 from web import authz, personnummer
 from web.access_log import IDENTITY_SHOWN, log_access, logged_with
 from web.ui import case_record, labels
@@ -82,13 +84,15 @@ def index() -> str:
             del args["page"]
         return url_for("cases.index", **args)
 
-    # A list never names a protected participant, whoever reads it (authz.identity_as_seen).
-    result = replace(result, cases=tuple(authz.identity_as_seen(me(), c, listed=True) for c in result.cases))
+    # A list never names a protected participant, whoever reads it, nor one whose consent is withdrawn
+    # to those who no longer read the case (authz.listed_case).
+    listed = [authz.listed_case(me(), c) for c in result.cases]
+    result = replace(result, cases=tuple(c for c, _opens in listed))
     return render_template(
-        "cases.html", page=result, status=status, q=q, q_shown=q_shown, sort=sort, descending=descending,
-        unusable=unusable, page_number=page_number, pages=pages, linkable=linkable, link=link, sorts=SORTS,
-        size=size, sizes=PAGE_SIZES, masked=personnummer.masked, process_names=_process_names(),
-        here=request.full_path if linkable else link(page=1))
+        "cases.html", closed_to_me={c.id for c, opens in listed if not opens}, page=result, status=status, q=q,
+        q_shown=q_shown, sort=sort, descending=descending, unusable=unusable, page_number=page_number, pages=pages,
+        linkable=linkable, link=link, sorts=SORTS, size=size, sizes=PAGE_SIZES, masked=personnummer.masked,
+        process_names=_process_names(), here=request.full_path if linkable else link(page=1))
 
 
 def _process_names() -> dict[str, str]:
@@ -131,9 +135,8 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
     diagram = engine().case_diagram(case, full_history)
     forms = engine().forms(case.process_key, case.process_version)
     start = engine().start_form(case.process_key, case.process_version)
+    consent = engine().consent(case)
     # What the reader sees of the case (authz.SEES): the referrer only its status and shared data.
-    consent_revoked = any(e.event == "MessageReceived" and (e.details or {}).get("name") == "samtycke_aterkallat"
-                          for e in full_history)
     history = authz.history_as_seen(me(), case, full_history, forms, start)
     case = authz.case_as_seen(me(), case, forms, start)
     names = _people(history, forms, case)
@@ -154,7 +157,8 @@ def _render(case: Case, show_personnummer: bool = False) -> str:
         notes=teamwork().notes(case.id) if may_read_notes else None,
         process_map=authz.sees(me(), case, authz.Part.PROCESS_MAP),
         open_tasks_shown=authz.sees(me(), case, authz.Part.OPEN_TASKS),
-        consent_revoked=consent_revoked, resting_on=resting_on, now=now(),
+        consent=consent, may_renew_consent=_may_renew_consent(case, consent), today=engine().today(),
+        resting_on=resting_on, now=now(),
         current_names=", ".join(step_names.get(e, e) for e in diagram.current),
         may_work=lambda t: authz.allowed(me(), authz.Action.WORK_ON_TASK, t),
         groups=case_record.case_groups(case.data, history, forms, step_names, diagram.labels, names, start,
@@ -233,6 +237,55 @@ def protect(case_id: str) -> WerkzeugResponse:
         flash(_("Deltagarens identitet är skyddad.") if protected
               else _("Skyddet av deltagarens identitet är borttaget."), "success")
     return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _may_renew_consent(case: Case, consent: Consent) -> bool:
+    return case.status in ("open", "paused") and consent.status is not ConsentStatus.REVOKED \
+        and authz.allowed(me(), authz.Action.RENEW_CONSENT, case)
+
+
+@blueprint.post("/<case_id>/samtycke")
+def renew_consent(case_id: str) -> WerkzeugResponse:
+    """Record the participant's renewed consent (its day, scope and last day), with a reason: in the
+    case's data and history, and in the access log."""
+    case = _changeable(case_id, authz.Action.RENEW_CONSENT)
+    back = redirect(url_for("cases.show", case_id=case.id) + "#consent")
+    given, valid_until = _day(request.form.get("samtycke_datum")), _day(request.form.get("samtycke_giltigt_till"))
+    if given is None or (request.form.get("samtycke_giltigt_till", "").strip() and valid_until is None):
+        flash(_("Ange samtyckets datum (och sista giltighetsdag) som ÅÅÅÅ-MM-DD."), "error")
+        return back
+    try:
+        engine().renew_consent(case.id, given, request.form.get("samtycke_omfattning", ""), valid_until,
+                               request.form.get("reason", ""), me().username)
+    except InvalidInput as refused:
+        flash(_consent_problem(refused.details), "error")
+        return back
+    except Conflict:
+        flash(_("Samtycket kan inte förnyas: det är återkallat eller ärendet är avslutat."), "error")
+        return back
+    log_access(me(), case.id, "consent.renewed")
+    flash(_("Det förnyade samtycket är registrerat."), "success")
+    return back
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _consent_problem(problems: Mapping[str, object]) -> str:
+    """The first of a refused renewal's problems, in Swedish."""
+    if "given" in problems:
+        return _("Samtyckets datum kan inte ligga i framtiden.")
+    if "valid_until" in problems:
+        return _("Sista giltighetsdag kan inte ligga före i dag eller före samtyckets datum.")
+    if problems.get("scope") == "too_long":
+        return _("Omfattningen får vara högst 1 000 tecken.")
+    if "scope" in problems:
+        return _("Ange samtyckets omfattning.")
+    return _("Skriv en anledning.")
 
 
 @blueprint.get("/<case_id>/tasks/<task_id>")

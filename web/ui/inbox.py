@@ -10,6 +10,7 @@ target of a fragment gets the focus); a row that no longer belongs to the tab (t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -74,6 +75,10 @@ def index() -> str | Response:
     page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
                                count_cap=TAB_COUNT_CAP)
     rows, kept = _with_kept_row(page, request.args.get("kept", ""))
+    # A task of a case whose consent is withdrawn is listed without the participant's name, and
+    # without a way in, to those who no longer read the case (authz.listed_case).
+    closed = {r.task.id for r in rows if not authz.may_read_listed(user, r.task.process_key, r.consent_withdrawn)}
+    rows = [replace(r, participant_name=authz.withheld_name()) if r.task.id in closed else r for r in rows]
     team_keys = list(user.teams) if not user.is_admin else None
     # The page's own links and forms keep the search, except a whole personnummer: that reaches no
     # address but the one the search form sent (as on the case list).
@@ -81,7 +86,7 @@ def index() -> str | Response:
     linked: dict[str, Any] = {k: v for k, v in args.items() if not (k == "q" and personnummer.is_whole_number(v))}
     known = {p.key: p.name for p in engine().processes()}
     return render_template(
-        "inbox.html", page=page, rows=rows, kept=kept, tab=tab, args=linked, searched=searched,
+        "inbox.html", page=page, rows=rows, kept=kept, closed_to_me=closed, tab=tab, args=linked, searched=searched,
         here=url_for("inbox.index", **linked), page_number=page_number,
         pages=None if page.capped(tab) else max(1, -(-page.total // PAGE_SIZE)),
         cap_shown=format_decimal(page.count_cap, format="#,##0"),

@@ -29,6 +29,7 @@ EVENTS = {
     events.SignalReceived.event: _l("Signal från ett annat ärende"),
     events.DataCorrected.event: _l("Uppgifter rättade"),
     events.IdentityProtectionChanged.event: _l("Skydd av identiteten ändrat"),
+    events.ConsentRenewed.event: _l("Samtycket förnyat"),
     events.IncidentRaised.event: _l("Fel i processen"),
     events.IncidentResolved.event: _l("Fel åtgärdat"),
     events.NoticeSent.event: _l("Meddelande skickat"),
@@ -103,6 +104,7 @@ ACCESS_ACTIONS = {
     "identity.shown": _l("Såg en skyddad identitet"),
     "identity.protected": _l("Skyddade deltagarens identitet"),
     "identity.unprotected": _l("Tog bort skyddet av deltagarens identitet"),
+    "consent.renewed": _l("Registrerade ett förnyat samtycke"),
 }
 #: Actions with a name after them (``task.completed.<element>``, ``message.<message>``).
 ACCESS_ACTION_PREFIXES = {
