@@ -210,7 +210,22 @@ def _selection_meeting(engine: WorkflowEngine) -> None:
 def _choices(plan: _Planned, journeys: int) -> dict[str, Any]:
     contact = CONTACTS[(plan.number // journeys) % len(CONTACTS)]
     return dict(CHOICES, kontaktperson=contact,
-                andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)])
+                andra_kontaktperson=CONTACTS[(CONTACTS.index(contact) + 1) % len(CONTACTS)], **_consent(plan))
+
+
+def _consent(plan: _Planned) -> dict[str, Any]:
+    """The consent's last day: a year on for most; for a few some six weeks on, so that the demo shows
+    a consent lapsing soon and its renewal asked for (renewed for a year when the demo gets to it),
+    and for one referred long ago three weeks on and not renewed, so that it has lapsed."""
+    referred = plan.referred.astimezone(STOCKHOLM).date()
+    if plan.number % 15 == 10:
+        return {"samtycke_giltigt_till": (referred + timedelta(days=20)).isoformat(), "samtycke_fornyat": False,
+                "nytt_samtycke_datum": None, "nytt_samtycke_omfattning": None, "nytt_samtycke_giltigt_till": None}
+    days = 40 if plan.number % 15 in (3, 8) else 365
+    return {"samtycke_giltigt_till": (referred + timedelta(days=days)).isoformat(),
+            "samtycke_fornyat": True, "nytt_samtycke_datum": referred.isoformat(),
+            "nytt_samtycke_omfattning": CHOICES["samtycke_omfattning"],
+            "nytt_samtycke_giltigt_till": (referred + timedelta(days=400)).isoformat()}
 
 
 def _register(engine: WorkflowEngine, plan: _Planned, journeys: int) -> Case | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.views import SourceFile
+from engine.views import Case, SourceFile, Timer
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 
@@ -27,3 +27,15 @@ def journey(journey, request):  # type: ignore[no-untyped-def]
     if names:
         journey.engine.deploy(process_files(*names), "designer")
     return journey
+
+
+#: The monthly look at the participant's consent beside every participation (processes/*.bpmn,
+#: ``samtycke_bevakning``; tests/web/test_consent.py follows it): left out where a test follows the
+#: journey's own timers.
+CONSENT_WATCH = "samtycke_bevakning"
+
+
+def own_timers(case: Case) -> list[Timer]:
+    """The case's waiting timers but the consent's monthly look."""
+    return [t for t in case.timers if t.element != CONSENT_WATCH]
+

@@ -21,7 +21,7 @@ from engine import events
 from engine.errors import DuplicateCase, InvalidFormData
 from engine.views.followup import Period
 from tests.engine.journey import STOCKHOLM, local, move_to
-from tests.journeys.conftest import PROCESSES_DIR, process_files
+from tests.journeys.conftest import PROCESSES_DIR, own_timers, process_files
 from tests.registrations import registered
 
 PROCESSES = ("gemensamma_taget.bpmn", "gemensamma_taget_urval.bpmn", "gemensamma_taget_aldersgrupp.dmn")
@@ -175,7 +175,7 @@ def test_the_happy_path_to_work_with_a_subsidy(journey) -> None:  # type: ignore
     till_urval(journey, case, URVALSMOTE)
     assert open_tasks(journey, case) == []  # waiting for the meeting's answer, or two weeks after it
     assert set(journey.case(case).waiting_messages) == {"urval_genomfort", "samtycke_aterkallat"}
-    assert [(t.element, t.due_at) for t in journey.case(case).timers] == [("inget_besked", local("2026-02-18"))]
+    assert [(t.element, t.due_at) for t in own_timers(journey.case(case))] == [("inget_besked", local("2026-02-18"))]
 
     move_to(journey, URVALSMOTE, "15:00")
     urvalsbesked(journey, case, gruppstart=GRUPPSTART)
@@ -185,7 +185,7 @@ def test_the_happy_path_to_work_with_a_subsidy(journey) -> None:  # type: ignore
              {"gemensam_bedomning": "Oklara förutsättningar; motivation", "handlingsplan": "Basprogram"})
     complete(journey, case, "utse_handlaggare", {"handlaggare": HANDLAGGARE})
     assert open_tasks(journey, case) == []
-    assert [(t.element, t.due_at) for t in journey.case(case).timers] == [("gruppstart_timer", local(GRUPPSTART))]
+    assert [(t.element, t.due_at) for t in own_timers(journey.case(case))] == [("gruppstart_timer", local(GRUPPSTART))]
 
     move_to(journey, GRUPPSTART, "08:00")  # the group starts: the ASI interview comes first
     assert open_tasks(journey, case, with_follow_ups=True) == ["asi_intervju"]
@@ -543,7 +543,7 @@ def test_a_handler_with_thirty_participants_is_given_a_thirty_first_only_on_purp
     assert open_tasks(journey, case) == ["utse_handlaggare"]  # asked again: choose another, or keep on purpose
 
     complete(journey, case, "utse_handlaggare", {"handlaggare": HANDLAGGARE, "behall_trots_belastning": True})
-    assert open_tasks(journey, case) == [] and journey.case(case).timers[0].element == "gruppstart_timer"
+    assert open_tasks(journey, case) == [] and own_timers(journey.case(case))[0].element == "gruppstart_timer"
 
     other = selected()
     complete(journey, other, "utse_handlaggare", {"handlaggare": "anna.lind"})
@@ -585,7 +585,7 @@ def test_the_basprogram_cannot_end_before_two_weeks(journey) -> None:  # type: i
     basprogram_avslutat(journey, case, "2026-03-04")
     assert open_tasks(journey, case) == ["avstamningsmote"]
     assert journey.case(case).data["basprogram_slut"] == "2026-03-04"
-    assert journey.case(case).timers == ()
+    assert own_timers(journey.case(case)) == []
 
 
 def test_the_basprogram_ends_after_six_weeks_at_the_latest(journey) -> None:  # type: ignore[no-untyped-def]

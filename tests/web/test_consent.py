@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -238,3 +239,43 @@ def test_the_engine_refuses_a_renewal_without_scope_or_reason(shipped: WorkflowE
     with pytest.raises(InvalidInput) as refused:
         shipped.renew_consent(gunnar, date(2026, 1, 12), " ", date(2025, 12, 31), "", "tove")
     assert set(refused.value.details) == {"scope", "valid_until", "reason"}
+
+
+# --- the journey asks for the renewal -------------------------------------------------------------------
+
+def _renewal(shipped: WorkflowEngine, case_id: str) -> list[Any]:
+    return [t for t in shipped.case(case_id).open_tasks if t.name == "fornya_samtycke"]
+
+
+def test_the_journey_asks_the_team_leader_to_renew_before_the_last_day(app: Flask, shipped: WorkflowEngine,
+                                                                       gunnar: str) -> None:
+    assert _renewal(shipped, gunnar) == []
+    shipped.advance_clock(timedelta(days=2))  # the month's look at the consent: it ends within two months
+    [task] = _renewal(shipped, gunnar)
+    assert task.candidate_groups == ("teamledare",)
+    assert task.due_at is not None and task.due_at.isoformat() == "2026-01-31T23:00:00+00:00"  # as it lapses
+    shipped.complete_task(task.id, {"samtycke_fornyat": True, "nytt_samtycke_datum": "2026-01-14",
+                                    "nytt_samtycke_omfattning": "FK, AF och kommunen",
+                                    "nytt_samtycke_giltigt_till": "2026-12-31"}, "tove")
+    case = shipped.case(gunnar)
+    assert (case.data["samtycke_datum"], case.data["samtycke_omfattning"], case.data["samtycke_giltigt_till"]) == \
+        ("2026-01-14", "FK, AF och kommunen", "2026-12-31")
+    shipped.advance_clock(to="2026-10-01T12:00:00+02:00")
+    assert _renewal(shipped, gunnar) == []  # the new consent holds: nothing to ask for months
+    assert _status(app, "arvid", f"/cases/{gunnar}") == 200
+    shipped.advance_clock(to="2026-11-14T12:00:00+01:00")
+    assert len(_renewal(shipped, gunnar)) == 1  # asked again before the new last day
+
+
+def test_a_consent_not_renewed_lapses_and_is_asked_for_once(app: Flask, shipped: WorkflowEngine,
+                                                           gunnar: str) -> None:
+    shipped.advance_clock(timedelta(days=2))
+    [task] = _renewal(shipped, gunnar)
+    refused = app.extensions["samverkan.engine"].form_problems(task.id, {"samtycke_fornyat": False,
+                                                                         "nytt_samtycke_datum": "2026-01-14"})
+    assert "nytt_samtycke_datum" in refused
+    shipped.complete_task(task.id, {"samtycke_fornyat": False}, "tove")
+    assert shipped.case(gunnar).data["samtycke_giltigt_till"] == LAST_DAY
+    shipped.advance_clock(to="2026-03-20T12:00:00+01:00")
+    assert _renewal(shipped, gunnar) == []  # asked once for that last day, not every month
+    assert _status(app, "arvid", f"/cases/{gunnar}") == 404

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from engine.api import WorkflowEngine
-from engine.views import SourceFile
+from engine.views import ConsentStatus, SourceFile
 from tests.web.roles import SHIPPED_ROLES
 from web.demo import DEMO_USERS, seed
 
@@ -32,6 +32,12 @@ def test_demo_users_for_every_role_and_cases_at_many_stages(app) -> None:  # typ
     stages = {t.name for c in cases for t in engine.case(c.id).open_tasks}
     assert len(stages) >= 6, stages
     assert engine.tasks(overdue=True), "some demo work is overdue"
+    # Most consents hold for a year; one has lapsed, and a renewal is asked for or done somewhere.
+    statuses = [engine.consent(engine.case(c.id)).status for c in cases if c.process_key != "gemensamma_taget_urval"]
+    assert statuses.count(ConsentStatus.VALID) >= len(statuses) // 2, statuses
+    assert ConsentStatus.LAPSED in statuses, statuses
+    assert any(e.event == "TaskCreated" and e.element == "fornya_samtycke"
+               for c in cases for e in engine.history(c.id)), "no renewal asked for"
 
     # A second start adds no cases, and prints passwords that work (the old ones no longer do).
     again = seed(engine, accounts)
