@@ -1,64 +1,31 @@
 """Single sign-on through the organisation's OpenID Connect provider, beside the password form.
 
-A real provider (oidc-provider-mock, built on Authlib) runs on 127.0.0.1 in a thread; the person's
-browser is Flask's test client, and what the browser does at the provider (sign in as someone, or
-cancel) is done with plain HTTP requests, following each redirect by hand. The provider is told
-who a person is and which roles and interventions its claims give them before they sign in.
+A real provider (tests/oidc_provider.py: oidc-provider-mock, built on Authlib) runs on 127.0.0.1 in a
+thread; the person's browser is Flask's test client, and what the browser does at the provider
+(sign in as someone, or cancel) is done with plain HTTP requests, following each redirect by hand.
+The provider is told who a person is, and which roles and interventions its claims give them,
+before they sign in.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import oidc_provider_mock
 import pytest
 import requests
 from flask import Flask
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from tests.oidc_provider import CLIENT_ID, LABEL, Provider
 from tests.web.browser import Person
 from web import create_app
 from web.accounts.oidc import REFUSED, SIGNED_IN, OidcSettings
 
 #: The provider's own use of Authlib warns of Authlib's coming changes; not ours to heed.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib.oidc.core.grants._legacy")
-
-CLIENT_ID = "samverkan"
-LABEL = "Region Testlands inloggning"
-
-
-class Provider:
-    """An OpenID Connect provider on 127.0.0.1 and a free port: its issuer is its address."""
-
-    def __init__(self, **options: Any) -> None:
-        self.server = make_server("127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True, **options),
-                                  threaded=True)
-        self.issuer = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    def __enter__(self) -> Provider:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def knows(self, sub: str, **claims: Any) -> None:
-        """The provider's record of a person: the claims their ID token will carry."""
-        answer = requests.put(f"{self.issuer}/users/{sub}", json=claims, timeout=5)
-        assert answer.status_code == 204, answer.text
-
-    def settings(self) -> OidcSettings:
-        return OidcSettings(issuer=self.issuer, client_id=CLIENT_ID, client_secret="client-secret", label=LABEL)
 
 
 @pytest.fixture(scope="module")
