@@ -19,6 +19,7 @@ import requests
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from samverkan.oidc_settings import SettingsError, oidc_from_env
 from tests.oidc_provider import CLIENT_ID, LABEL, Provider
 from tests.web.browser import Person
 from web import create_app
@@ -129,6 +130,12 @@ def test_the_first_sign_in_creates_the_bound_user_with_the_roles_and_interventio
         "anna.andersson", "anna.andersson", True, "sub-anna-1")
     # She has no password: the sign-in form does not let anyone in as her.
     assert Person(people).sign_in("anna.andersson", "").status_code == 401
+    # Her page tells the administrator where her roles come from; a local user's does not.
+    admin = Person(people, "admin")
+    admin.get("/admin/users/anna.andersson")
+    assert "Loggar in med organisationens inloggning" in admin.text()
+    admin.get("/admin/users/lena")
+    assert "Loggar in med organisationens inloggning" not in admin.text()
 
 
 def test_every_sign_in_takes_the_roles_and_interventions_from_the_claims_anew(people: Flask,
@@ -279,3 +286,22 @@ def test_without_the_settings_there_is_no_single_sign_on(database_url: str, star
     finally:
         app.extensions["samverkan.sandboxes"].close()
         app.extensions["samverkan.engine"].db.dispose()
+
+
+def test_the_settings_come_from_the_environment_all_three_or_none() -> None:
+    assert oidc_from_env({}) is None
+    settings = oidc_from_env({"SAMVERKAN_OIDC_ISSUER": "https://login.region.example/realms/samverkan",
+                              "SAMVERKAN_OIDC_CLIENT_ID": "samverkan", "SAMVERKAN_OIDC_CLIENT_SECRET": "s3cret",
+                              "SAMVERKAN_OIDC_ROLES_CLAIM": "samverkan_roller", "SAMVERKAN_OIDC_LABEL": LABEL,
+                              "SAMVERKAN_BASE_URL": "https://samverkan.region.example/"})
+    assert settings == OidcSettings(issuer="https://login.region.example/realms/samverkan", client_id="samverkan",
+                                    client_secret="s3cret", roles_claim="samverkan_roller", label=LABEL,
+                                    redirect_uri="https://samverkan.region.example/login/oidc/callback")
+    assert settings.discovery_url == ("https://login.region.example/realms/samverkan"
+                                      "/.well-known/openid-configuration")
+    assert settings.interventions_claim == "interventions"
+    with pytest.raises(SettingsError, match="SAMVERKAN_OIDC_CLIENT_SECRET"):
+        oidc_from_env({"SAMVERKAN_OIDC_ISSUER": "https://login.region.example", "SAMVERKAN_OIDC_CLIENT_ID": "x"})
+    with pytest.raises(SettingsError, match="https"):
+        oidc_from_env({"SAMVERKAN_OIDC_ISSUER": "http://login.region.example", "SAMVERKAN_OIDC_CLIENT_ID": "x",
+                       "SAMVERKAN_OIDC_CLIENT_SECRET": "y"})
