@@ -180,6 +180,21 @@ def test_someone_with_no_known_role_is_refused_and_no_user_is_created(people: Fl
     assert about == f"{provider.issuer} sub-dan-4"
 
 
+def test_a_bound_user_the_provider_no_longer_gives_a_role_is_refused_and_signed_out_everywhere(
+        people: Flask, provider: Provider) -> None:
+    provider.knows("sub-jon-9", name="Jon Jern", preferred_username="jon", roles=["arbetscoach"])
+    at_work, at_home = Person(people), Person(people)
+    assert sign_in_through(at_work, "sub-jon-9").status_code == 302
+    provider.knows("sub-jon-9", name="Jon Jern", preferred_username="jon", roles=[])
+
+    assert sign_in_through(at_home, "sub-jon-9").status_code == 403
+    assert "Du har ingen roll i Samverkan" in at_home.text()
+    assert signed_in_as(at_home) is None and signed_in_as(at_work) is None
+    assert people.extensions["samverkan.accounts"].account("jon").roles == ("arbetscoach",)
+    (who, _, details), = audit(people, REFUSED)
+    assert (who, details["reason"]) == ("jon", "no_role")
+
+
 def test_a_user_an_administrator_deactivated_is_refused_whatever_the_provider_says(
         people: Flask, provider: Provider) -> None:
     provider.knows("sub-eva-5", name="Eva Ek", preferred_username="eva", roles=["arbetscoach"])

@@ -13,7 +13,8 @@ and what its claims make of them (no Flask here; the pages are ``web/ui/oidc.py`
   the provider's too.
 - **Refusals.** A user an administrator deactivated stays out whatever the provider says; a person
   with no role the catalogue knows is not let in (and no user is created for them). A refusal
-  changes nothing but the audit log.
+  changes nothing but the audit log, and ends the bound user's sessions elsewhere: whoever the
+  provider no longer gives a role here is signed out everywhere, as on deactivation.
 - **Audit.** Every sign-in and every refusal is a row of the audit log, written in the same
   transaction as the user it created or changed, so a user never exists without the sign-in that
   made them on record.
@@ -27,13 +28,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import Clock
 from engine.persistence.db import Database, Session
 from web.accounts.identity import User, user_view
-from web.accounts.models import AuditLogRow, OidcIdentityRow, UserRow
+from web.accounts.models import AuditLogRow, OidcIdentityRow, SessionRow, UserRow
 
 #: The audit log's actions: a sign-in through the provider, and one refused after the provider said yes.
 SIGNED_IN = "user.signed_in_oidc"
@@ -177,6 +178,10 @@ class OidcIdentities:
                 refused = "no_role"
             if refused is not None:
                 username = row.username if row is not None else None
+                if row is not None:
+                    # The provider withdrew their access (or an administrator did): their sessions
+                    # elsewhere end too, as on deactivation; their roles stay, for an administrator to see.
+                    session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
                 _audit(session, now, REFUSED, username, issuer, subject, mapped, address, reason=refused)
                 return OidcSignIn(None, username, refused, mapped=mapped)
             created = row is None

@@ -36,6 +36,8 @@ blueprint = Blueprint("oidc", __name__, url_prefix="/login/oidc")
 
 #: Seconds to wait for the provider (discovery, keys, token) before telling the person it is down.
 TIMEOUT = 10
+#: The longest issuer and subject kept (``oidc_identities``; OpenID Connect allows a ``sub`` of 255).
+MAX_ISSUER, MAX_SUBJECT = 300, 255
 #: Where in the session the page to go to after signing in waits for the provider's answer.
 NEXT = "oidc_next"
 
@@ -127,6 +129,9 @@ def callback() -> Response | tuple[str, int]:
     claims: dict[str, Any] | None = token.get("userinfo")
     if not claims:  # no ID token at all: nobody vouched for anyone
         log.warning("single sign-on: the provider's answer held no ID token")
+        return _untrusted()
+    if len(claims["iss"]) > MAX_ISSUER or len(claims["sub"]) > MAX_SUBJECT:
+        log.warning("single sign-on: an issuer or subject longer than we keep: %.100s", claims["sub"])
         return _untrusted()
     mapped = map_claims(claims, settings, role_catalogue.role_names(engine(), accounts()))
     if mapped.ignored_roles:
