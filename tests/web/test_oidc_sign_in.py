@@ -320,3 +320,15 @@ def test_the_settings_come_from_the_environment_all_three_or_none() -> None:
     with pytest.raises(SettingsError, match="https"):
         oidc_from_env({"SAMVERKAN_OIDC_ISSUER": "http://login.region.example", "SAMVERKAN_OIDC_CLIENT_ID": "x",
                        "SAMVERKAN_OIDC_CLIENT_SECRET": "y"})
+
+
+def test_half_the_settings_stop_the_app_at_start_with_a_message(database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from samverkan.cli import main
+
+    run = CliRunner().invoke(main, ["--database", database_url, "user", "add", "nils", "--role", "handlaggare",
+                                    "--password", "correct horse battery"],
+                             env={"SAMVERKAN_OIDC_ISSUER": "https://login.region.example"})
+    assert run.exit_code != 0
+    assert "single sign-on needs SAMVERKAN_OIDC_CLIENT_ID, SAMVERKAN_OIDC_CLIENT_SECRET as well" in run.output
