@@ -1,7 +1,8 @@
 """Single sign-on in a real browser: on the sign-in page, "Logga in med Region Testlands inloggning",
 the provider's own sign-in form (oidc-provider-mock on 127.0.0.1, tests/oidc_provider.py), and back
 in Samverkan's inbox, signed in as the user the provider's claims describe. The sign-in page with
-its two ways in is axe-core clean. Screenshots: tests/artifacts/oidc_*.png."""
+its two ways in, and the page refusing someone with no role, are axe-core clean. Screenshots:
+tests/artifacts/oidc_*.png."""
 
 from __future__ import annotations
 
@@ -117,6 +118,15 @@ def test_the_sign_in_page_with_both_ways_in_is_axe_clean_and_the_password_still_
     expect(page.get_by_role("link", name=f"Log in with {LABEL}")).to_be_visible()
     audit.check("en sign-in with single sign-on")
     page.get_by_role("button", name="Svenska").click()
+    # Someone the provider knows but gives no role here: a page saying so, in Swedish, and the way back.
+    sso_server.provider.knows("x9-utan-roll", name="Ulf Utan Roll", roles=["okand-roll"])
+    page.get_by_role("link", name=f"Logga in med {LABEL}").click()
+    page.get_by_placeholder("sub").fill("x9-utan-roll")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Du har ingen roll i Samverkan")
+    audit.check("sv refused, no role")
+    screenshot(page, "oidc_refused")
+    page.get_by_role("link", name="Till inloggningen").click()
     page.get_by_label("Användarnamn").fill("lokal.admin")
     page.get_by_label("Lösenord").fill(sso_server.passwords["lokal.admin"])
     page.get_by_role("button", name="Logga in", exact=True).click()
