@@ -173,6 +173,7 @@ def test_someone_with_no_known_role_is_refused_and_no_user_is_created(people: Fl
     refused = sign_in_through(dan, "sub-dan-4")
     assert refused.status_code == 403
     assert "Du har ingen roll i Samverkan" in dan.text()
+    assert "code=" not in refused.text  # the language switch leads to the sign-in page, not back here
     assert usernames(people) == before
     assert signed_in_as(dan) is None
     (who, about, details), = audit(people, REFUSED)

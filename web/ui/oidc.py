@@ -169,5 +169,8 @@ def _untrusted() -> tuple[str, int]:
 
 
 def _error(status: int, title: str, message: str) -> tuple[str, int]:
-    """A page in the reader's language, with the way back to the sign-in page; nothing was changed."""
-    return render_template("oidc_error.html", title=title, message=message, user=None), status
+    """A page in the reader's language, with the way back to the sign-in page; nothing was changed.
+    Choosing another language leads to the sign-in page (``here``): the provider's answer in this
+    address has been used and is not to be sent again."""
+    return render_template("oidc_error.html", title=title, message=message, user=None,
+                           here=url_for("auth.login")), status
