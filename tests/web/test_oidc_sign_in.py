@@ -235,6 +235,20 @@ def test_an_answer_that_did_not_start_in_this_browser_is_refused(people: Flask, 
     assert "fia" not in usernames(people) and audit(people, SIGNED_IN) == []
 
 
+def test_a_code_is_good_once(people: Flask, provider: Provider) -> None:
+    provider.knows("sub-kim-10", name="Kim Kvist", preferred_username="kim", roles=["arbetscoach"])
+    kim = Person(people)
+    first = at_the_provider(leave_for_the_provider(kim), "sub-kim-10")
+    assert back_at_the_app(kim, first).status_code == 302
+    assert back_at_the_app(kim, first).status_code == 400  # the same answer again: its state is spent
+    # The old code under the state of a new sign-in of the same browser: the provider refuses the code.
+    state = parse_qs(urlsplit(leave_for_the_provider(kim)).query)["state"][0]
+    code = parse_qs(urlsplit(first).query)["code"][0]
+    replayed = back_at_the_app(kim, f"/login/oidc/callback?code={code}&state={state}")
+    assert replayed.status_code == 400 and "Inloggningen kunde inte slutföras" in kim.text()
+    assert [d["subject"] for _, _, d in audit(people, SIGNED_IN)] == ["sub-kim-10"]
+
+
 def test_a_sign_in_cancelled_at_the_provider_changes_nothing(people: Flask, provider: Provider) -> None:
     gus = Person(people)
     before = usernames(people)

@@ -117,9 +117,13 @@ def callback() -> Response | tuple[str, int]:
         })
     except MismatchingStateError:
         return _not_this_browser()
-    except OAuthError as err:  # the token endpoint refused the code (used already, expired)
-        log.warning("single sign-on: the provider refused the code: %s", err)
-        return _not_this_browser()
+    except OAuthError as err:
+        if err.error == "invalid_grant":  # the code was used already, or has expired
+            log.warning("single sign-on: the provider refused the code: %s", err)
+            return _not_this_browser()
+        # invalid_client and the like: our client's settings, not the person, are wrong.
+        log.error("single sign-on: the provider's token endpoint refused us: %s", err)
+        return _untrusted()
     except JoseError as err:
         log.warning("single sign-on: the ID token was refused: %r", err)
         return _untrusted()
