@@ -138,7 +138,8 @@ def _app(database: str | None, *, mail: bool = False, **config: Any) -> Flask:
     of the environment (none: no mail is sent)."""
     from web import create_app
 
-    settings: dict[str, Any] = {"DATABASE_URL": database, "GALLRING": _retention_settings(), **config}
+    settings: dict[str, Any] = {"DATABASE_URL": database, "GALLRING": _retention_settings(), "OIDC": _oidc_settings(),
+                                **config}
     if mail:
         settings.update(_mail_settings())
     return create_app(settings)
@@ -150,6 +151,16 @@ def _retention_settings():  # type: ignore[no-untyped-def]
 
     try:
         return retention_from_env(os.environ)
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _oidc_settings():  # type: ignore[no-untyped-def]
+    """OIDC for create_app, from the SAMVERKAN_OIDC_* variables (None: no single sign-on)."""
+    from samverkan.oidc_settings import SettingsError, oidc_from_env
+
+    try:
+        return oidc_from_env(os.environ)
     except SettingsError as err:
         raise click.ClickException(str(err)) from err
 

@@ -46,10 +46,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     none: nothing is purged), SANDBOX_DIR, TRUSTED_PROXIES (the reverse proxies
     whose X-Forwarded-For is believed, as in ``SAMVERKAN_TRUSTED_PROXIES``; see :mod:`web.proxies`),
     ACCOUNTS_CLOCK (the wall clock of tokens, sessions and sign-in throttling; default the
-    system's, whatever the engine's); anything else is passed to Flask's config.
+    system's, whatever the engine's), OIDC (:class:`web.accounts.oidc.OidcSettings`: single sign-on
+    through an OpenID Connect provider; none: passwords only); anything else is passed to Flask's config.
 
     ``app.extensions`` then holds ``samverkan.engine``, ``.accounts``, ``.teamwork``, ``.drafts``,
-    ``.sandboxes``, ``.delivery`` (the mail delivery worker, or None) and ``.retention`` (the purge, or None)."""
+    ``.sandboxes``, ``.delivery`` (the mail delivery worker, or None), ``.retention`` (the purge, or None)
+    and, with OIDC, ``.oidc`` (the provider's client)."""
     app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     settings = dict(config or {})
     app.config.update(
@@ -103,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         inbox,
         labels,
         notifications,
+        oidc,
         operations,
         pages,
         password_reset,
@@ -121,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                  register_extract, retention, admin, password_reset, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
+    oidc.init(app, settings.get("OIDC"))
     errors.register(app)
     trusted = proxies.networks(settings.get("TRUSTED_PROXIES") or ())
     if trusted:

@@ -243,3 +243,20 @@ class PasswordResetRow(AccountsBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OidcIdentityRow(AccountsBase):
+    """A user bound to an identity at an OpenID Connect provider: the provider's issuer and its
+    ``sub`` for the person (stable, never reassigned, unlike a name or an address). Signing in
+    through the provider finds the user by this pair only, never by user name or e-mail, so that
+    nobody at the provider can take over a local account by choosing its name."""
+
+    __tablename__ = "oidc_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_oidc_identities"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from engine.persistence.db import Database
 from web.accounts.access_log import AccessLog
 from web.accounts.identity import User, is_staff_role, user_view
 from web.accounts.models import NotificationReadRow, SessionRow, UserRow
+from web.accounts.oidc import OidcIdentities
 from web.accounts.password_resets import PasswordResets
 from web.accounts.roles import AddedRoles, check_role_names
 from web.accounts.sessions import PageSessions
@@ -62,7 +63,8 @@ def _checked_roles(roles: Sequence[str], known_roles: Collection[str] | None) ->
 
 
 class Accounts:
-    """Users, with their API tokens (``tokens``) and page sessions (``sessions``).
+    """Users, with their API tokens (``tokens``), page sessions (``sessions``) and the identities at
+    an OpenID Connect provider that some are bound to (``oidc``).
 
     ``clock`` is the wall clock that tokens, sessions and sign-in throttling keep: the system's,
     also when the engine's clock is simulated (a demo that moves its clock months ahead must not
@@ -76,6 +78,7 @@ class Accounts:
         self.access_log = AccessLog(db)
         self.added_roles = AddedRoles(db)
         self.password_resets = PasswordResets(db, self.clock, _hasher)
+        self.oidc = OidcIdentities(db, self.clock)
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
                  display_name: str | None = None, *, email: str | None = None,

@@ -113,7 +113,8 @@ def _user_page(account: Account, roles: Sequence[str], teams: Sequence[str], err
                values: Mapping[str, str]) -> str:
     values = {"display_name": account.display_name, "email": account.email or "", **values}
     return render_template("admin/user_form.html", tokens=accounts().tokens.of_user(account.username),
-                           now=accounts().clock.now(), **_form_context(account, roles, teams, errors, values))
+                           bound=bool(accounts().oidc.bound_to(account.username)), now=accounts().clock.now(),
+                           **_form_context(account, roles, teams, errors, values))
 
 
 @blueprint.post("/users/<username>")

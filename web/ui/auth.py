@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.accounts.sign_in import SignIn
 from web.ui.i18n import LANGUAGES
-from web.ui.pages import accounts, forget_user, safe_next
+from web.ui.oidc import sign_in_label
+from web.ui.pages import accounts, forget_user, safe_next, start_session
 
 blueprint = Blueprint("auth", __name__)
+
+
+@blueprint.context_processor
+def _single_sign_on() -> dict[str, str | None]:
+    """The sign-in page's "Logga in med …" button, when the organisation's sign-in is configured."""
+    return {"sso_label": sign_in_label()}
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -30,9 +37,7 @@ def login() -> Response | str | tuple[str, int]:
             error = _("Fel användarnamn eller lösenord.")
         status = 429 if result.throttled else 401
         return render_template("login.html", next=next_page, username=username, error=error, user=None), status
-    forget_user()  # a fresh session on sign-in: nothing carried over from before
-    session.permanent = True
-    session["sid"] = accounts().sessions.start(result.user, current_app.permanent_session_lifetime)
+    start_session(result.user)
     return redirect(next_page)
 
 

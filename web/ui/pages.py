@@ -76,6 +76,15 @@ def forget_user() -> None:
         session["lang"] = lang
 
 
+def start_session(user: User) -> None:
+    """Sign ``user`` in, whichever way they proved who they are (password, single sign-on): a
+    fresh session cookie, nothing carried over from before but the language (no session fixation),
+    keyed to a new session kept in the database."""
+    forget_user()
+    session.permanent = True
+    session["sid"] = accounts().sessions.start(user, current_app.permanent_session_lifetime)
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: never an open redirect."""
     if not target:
