@@ -10,30 +10,23 @@ import json
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
-from web.errors import Forbidden
 from web.register_extract import extract, participant_key
 from web.ui import labels
-from web.ui.pages import accounts, engine, me, now, page_context, require_user, teamwork
+from web.ui.pages import accounts, engine, me, now, page_context, require_admin, require_user, teamwork
 
 blueprint = Blueprint("register_extract", __name__, url_prefix="/registerutdrag")
 blueprint.before_request(require_user)
+blueprint.before_request(require_admin)
 blueprint.context_processor(page_context)
-
-
-def _admin_only() -> None:
-    if not me().is_admin:
-        raise Forbidden(f"{me().username} may not read register extracts")
 
 
 @blueprint.get("")
 def index() -> str:
-    _admin_only()
     return render_template("register_extract.html", errors={}, values={})
 
 
 @blueprint.post("")
 def make() -> Response | tuple[str, int]:
-    _admin_only()
     text = request.form.get("personnummer", "").strip()
     key = participant_key(text)
     if key is None:
