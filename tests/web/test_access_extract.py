@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -41,7 +41,9 @@ def scene(people: Flask) -> dict[str, str]:
     engine = engine_of(app)
     first = _start(app, "Anna Andersson", ANNA)
     engine.cancel_case(first, "flyttade", "lena")
-    cases = {"anna_first": first, "anna": _start(app, "Anna Andersson", ANNA), "bengt": _start(app, "Bengt Berg", BENGT)}
+    engine.advance_clock(timedelta(days=30))
+    cases = {"anna_first": first, "anna": _start(app, "Anna Andersson", ANNA),
+             "bengt": _start(app, "Bengt Berg", BENGT)}
     log = accounts.log_access
     log("lena", cases["anna_first"], "case.read", datetime(2025, 6, 2, 9, 0, tzinfo=UTC), "10.0.0.1")
     log("carl", cases["anna"], "personnummer.shown", datetime(2026, 1, 5, 9, 30, tzinfo=UTC), "10.0.0.2")
@@ -76,13 +78,17 @@ def test_the_extract_holds_every_entry_about_the_persons_cases_and_nobody_elses(
     assert "Loggutdrag för en deltagare" in page.text and "Anna Andersson" in page.text
     assert "Bengt" not in page.text and "10.0.0.9" not in page.text and BENGT[-4:] not in page.text
     rows = rows_of(page.text)
-    # Its own taking first (one row per case, at the wall clock's now), then the log, newest first.
-    assert [r[1:] for r in rows[:2]] == [["Lotta Logg", "Logggranskare", "Svar på remiss", "Tog fram ett loggutdrag",
-                                          "127.0.0.1"]] * 2
+    # Its own taking first (one row per case, at the wall clock's now), then the log, newest first;
+    # the day each case started tells her two referrals apart.
+    assert sorted(r[1:] for r in rows[:2]) == [
+        ["Lotta Logg", "Logggranskare", "Svar på remiss", day, "Tog fram ett loggutdrag", "127.0.0.1"]
+        for day in ("2026-01-12", "2026-02-11")]
     assert rows[2:] == [
-        ["2026-01-20 09:00:00", "Carl", "Arbetscoach", "Svar på remiss", "Slutförde en uppgift", "10.0.0.2"],
-        ["2026-01-05 10:30:00", "Carl", "Arbetscoach", "Svar på remiss", "Visade hela personnumret", "10.0.0.2"],
-        ["2025-06-02 11:00:00", "Lena", "Teamledare", "Svar på remiss", "Läste ärendet", "10.0.0.1"],
+        ["2026-01-20 09:00:00", "Carl", "Arbetscoach", "Svar på remiss", "2026-02-11", "Slutförde en uppgift",
+         "10.0.0.2"],
+        ["2026-01-05 10:30:00", "Carl", "Arbetscoach", "Svar på remiss", "2026-02-11", "Visade hela personnumret",
+         "10.0.0.2"],
+        ["2025-06-02 11:00:00", "Lena", "Teamledare", "Svar på remiss", "2026-01-12", "Läste ärendet", "10.0.0.1"],
     ]
     # The same by the last four digits, and whichever of her cases the link names.
     assert _extract_link(lotta.get(f"/logg?deltagare={ANNA[-4:]}").text, "Anna Andersson") == link
@@ -98,11 +104,13 @@ def test_the_csv_has_swedish_headings_and_the_pages_rows(people: Flask, scene: d
     assert answer.headers["Content-Disposition"] == 'attachment; filename="loggutdrag.csv"'
     assert answer.data.startswith("\ufeff".encode())
     table = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig")), delimiter=";"))
-    assert table[0] == ["Tid", "Användare", "Roll", "Insats", "Åtgärd", "Adress"]
+    assert table[0] == ["Tid", "Användare", "Roll", "Insats", "Ärendet startat", "Åtgärd", "Adress"]
     assert table[-3:] == [
-        ["2026-01-20 09:00:00", "Carl", "Arbetscoach", "Svar på remiss", "Slutförde en uppgift", "10.0.0.2"],
-        ["2026-01-05 10:30:00", "Carl", "Arbetscoach", "Svar på remiss", "Visade hela personnumret", "10.0.0.2"],
-        ["2025-06-02 11:00:00", "Lena", "Teamledare", "Svar på remiss", "Läste ärendet", "10.0.0.1"],
+        ["2026-01-20 09:00:00", "Carl", "Arbetscoach", "Svar på remiss", "2026-02-11", "Slutförde en uppgift",
+         "10.0.0.2"],
+        ["2026-01-05 10:30:00", "Carl", "Arbetscoach", "Svar på remiss", "2026-02-11", "Visade hela personnumret",
+         "10.0.0.2"],
+        ["2025-06-02 11:00:00", "Lena", "Teamledare", "Svar på remiss", "2026-01-12", "Läste ärendet", "10.0.0.1"],
     ]
     assert len(table) == 1 + 2 + 3 and "Bengt" not in answer.data.decode("utf-8-sig")
 
@@ -113,7 +121,7 @@ def test_taking_the_extract_is_itself_logged(people: Flask, scene: dict[str, str
     assert admin.get(f"/logg/utdrag/loggutdrag.csv?arende={scene['anna']}").status_code == 200
     entries, _total = people.extensions["samverkan.accounts"].access_log.page(Search(username="admin"))
     assert sorted((e.case_id, e.action, e.address) for e in entries) == sorted(
-        [(scene["anna"], "accesslog.extract", "127.0.0.1"), (scene["anna_first"], "accesslog.extract", "127.0.0.1")] * 2)
+        [(case_id, "accesslog.extract", "127.0.0.1") for case_id in (scene["anna"], scene["anna_first"])] * 2)
     audit = [e for e in people.extensions["samverkan.teamwork"].audit_log(subject="logg")
              if e.action == "accesslog.extract"]
     assert [(e.username, e.note, e.details["cases"]) for e in audit] == [

@@ -41,7 +41,7 @@ blueprint.context_processor(page_context)
 #: The access log's (and the audit log's) action for taking the extract.
 EXTRACTED = "accesslog.extract"
 
-CSV_COLUMNS = ("Tid", "Användare", "Roll", "Insats", "Åtgärd", "Adress")
+CSV_COLUMNS = ("Tid", "Användare", "Roll", "Insats", "Ärendet startat", "Åtgärd", "Adress")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class ExtractRow:
     user: str
     role: str
     intervention: str
+    #: The day the case started: which of the person's cases (they may have had several in one intervention).
+    case_started: str
     action: str
     address: str
 
@@ -91,8 +93,9 @@ def _rows(person: Person, entries: list[Entry]) -> list[ExtractRow]:
     roles = {a.username: labels.roles_label(a.roles) for a in accounts().accounts() if a.username in wanted}
     processes = {p.key: p.name for p in engine().processes()}
     intervention = {c.id: processes.get(c.process_key, c.process_key) for c in person.cases}
+    started = {c.id: str(format_datetime(c.created_at, "yyyy-MM-dd")) for c in person.cases}
     return [ExtractRow(str(format_datetime(e.at, "yyyy-MM-dd HH:mm:ss")), names.get(e.username, e.username),
-                       roles.get(e.username) or "–", intervention.get(e.case_id, "–"),
+                       roles.get(e.username) or "–", intervention.get(e.case_id, "–"), started.get(e.case_id, "–"),
                        labels.access_action_label(e.action), e.address or "–") for e in entries]
 
 
@@ -130,7 +133,7 @@ def export() -> Response:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow([_(c) for c in CSV_COLUMNS])
         for r in rows:
-            writer.writerow([r.at, r.user, r.role, r.intervention, r.action, r.address])
+            writer.writerow([r.at, r.user, r.role, r.intervention, r.case_started, r.action, r.address])
     response = Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="loggutdrag.csv"'
     return response

@@ -121,8 +121,8 @@ def asked() -> Asked:
     if first and last and first > last:
         errors["till"] = _("Till-datumet ligger före från-datumet.")
     cases = _participant_cases(values["deltagare"], errors)
-    search = Search(username=values["anvandare"] or None, case_ids=None if cases is None else tuple(c.id for c in cases),
-                    first=first, last=last)
+    search = Search(username=values["anvandare"] or None,
+                    case_ids=None if cases is None else tuple(c.id for c in cases), first=first, last=last)
     return Asked(values, errors, search, cases or ())
 
 
