@@ -73,7 +73,7 @@ def _readable(found: dict[str, Any]) -> dict[str, Any]:
         if key == "personnummer" and value:
             return personnummer.shown(str(value))
         if key == "behoriga" and isinstance(value, list):
-            return ", ".join(names.get(u, u) for u in value) or "–"
+            return ", ".join(names.get(str(u), str(u)) for u in value) or "–"
         return case_record.shown(value, None, names)
 
     return {
