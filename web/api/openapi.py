@@ -167,8 +167,8 @@ def document(simulated_clock: bool) -> dict[str, Any]:
             {"200": _json(_ref("Case"), "the case"),
              "410": _json(_ref("Error"), "the case was purged (gallring): error gone, and details its "
                                          "tombstone {id, process, status, created_at, closed_at, purged_at}, "
-                                         "no personal data; for admins and the intervention's staff (404 for "
-                                         "others)")},
+                                         "no personal data; for admins, the intervention's staff and log "
+                                         "reviewers (404 for others)")},
             params=[_path_param("id"), _query("reveal", "personnummer: the full number")])},
         "/cases/{id}/messages": {"post": _op(
             "Report an event to a case (e.g. samtycke_aterkallat); staff of the intervention and admins",
