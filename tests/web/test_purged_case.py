@@ -49,7 +49,7 @@ def test_those_who_could_read_it_are_told_it_was_purged_and_nothing_of_the_perso
     text = person.text()
     assert "Ärendet är gallrat" in text
     assert "Insats Svar på remiss" in text and "Status Stängt" in text
-    assert "Startat 2026-01-12" in text and "Avslutat 2026-01-15" in text and "Gallrat 2028-03-01" in text
+    assert "Startat 2026-01-12" in text and "Avslutades 2026-01-15" in text and "Gallrat 2028-03-01" in text
     assert "Anna" not in text and ANNA[:8] not in text
 
 
