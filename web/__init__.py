@@ -96,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web import designer
     from web.api import blueprint as api
     from web.ui import (
+        access_extract,
         access_review,
         admin,
         auth,
@@ -121,7 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     labels.init(app)
     app.jinja_env.globals["today_iso"] = pages.today_iso
     for area in (auth, inbox, tasks, cases, registration, notifications, operations, follow_up, access_review,
-                 register_extract, retention, admin, password_reset, designer):
+                 access_extract, register_extract, retention, admin, password_reset, designer):
         app.register_blueprint(area.blueprint)
     app.register_blueprint(api)
     oidc.init(app, settings.get("OIDC"))

@@ -75,10 +75,10 @@ from engine.views import (
     consent,
     named_on,
 )
-from web import personnummer
+from web import personnummer, purged_cases
 from web.accounts.access_log import ZONE
 from web.accounts.users import User
-from web.errors import Forbidden
+from web.errors import CasePurged, Forbidden
 
 
 def protected_name() -> str:
@@ -312,12 +312,17 @@ def shown_personnummer(user: User, case: Case, *, reveal: bool) -> str:
 
 
 def visible_case(engine: WorkflowEngine, user: User, case_id: str) -> Case:
-    """The case if the user may see it; otherwise NotFound, exactly as if it did not exist."""
+    """The case if the user may see it; otherwise NotFound, exactly as if it did not exist. A purged
+    case is :class:`web.errors.CasePurged` (410) for those :func:`web.purged_cases.may_know_of` lets
+    know it was there, and NotFound for everyone else."""
     try:
         case = engine.case(case_id)
     except NotFound:
         raise NotFound(f"case {case_id} does not exist") from None
-    if not can_see(user, case):
+    purged = purged_cases.tombstone(case)
+    if purged is not None and purged_cases.may_know_of(user, case):
+        raise CasePurged(purged)
+    if purged is not None or not can_see(user, case):
         raise NotFound(f"case {case_id} does not exist")
     return case
 

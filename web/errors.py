@@ -1,6 +1,7 @@
 """The one place engine errors become HTTP answers.
 
-JSON for the API: ``{"error": code, "message": text, "details": {...}}`` with 400/401/403/404/409/422.
+JSON for the API: ``{"error": code, "message": text, "details": {...}}`` with 400/401/403/404/409/422, and
+410 for a purged case (its tombstone in ``details``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ class Forbidden(EngineError):
     code = "forbidden"
 
 
+class CasePurged(EngineError):
+    """The case's personal data was purged (gallring): 410 Gone with its tombstone
+    (:class:`web.purged_cases.Tombstone`), for those who may know it was there."""
+
+    code = "gone"
+
+    def __init__(self, tombstone: Any) -> None:
+        super().__init__(f"case {tombstone.id} was purged on {tombstone.purged_at.date().isoformat()}: "
+                         "its personal data is gone")
+        self.tombstone = tombstone
+
+
 class Unauthorized(EngineError):
     code = "unauthorized"
 
@@ -57,6 +70,8 @@ def status_of(error: EngineError) -> int:
         return 403
     if isinstance(error, BadRequest):
         return 400
+    if isinstance(error, CasePurged):
+        return 410
     return next((status for cls, status in STATUS if isinstance(error, cls)), 400)
 
 
@@ -71,6 +86,10 @@ def details_of(error: EngineError) -> dict[str, Any]:
         return {"element": error.element, "incident": True}
     if isinstance(error, CaseNotStarted):
         return {"element": error.element}
+    if isinstance(error, CasePurged):
+        t = error.tombstone
+        return {"id": t.id, "process": t.process_key, "status": t.status, "created_at": t.started_at.isoformat(),
+                "closed_at": t.closed_at.isoformat() if t.closed_at else None, "purged_at": t.purged_at.isoformat()}
     return {}
 
 
@@ -104,6 +123,8 @@ def page_error(status: int) -> Any:
 def register(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError) -> Any:
+        if not _wants_json() and isinstance(error, CasePurged):
+            return render_template("purged_case.html", tombstone=error.tombstone, user=g.get("user")), 410
         if not _wants_json():
             return page_error(status_of(error))
         return api_error(error.code, error.message, status_of(error), details_of(error))

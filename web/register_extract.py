@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.api import WorkflowEngine
-from engine.views import CaseFilter
+from engine.views import Case, CaseFilter
 from web import personnummer
 from web.accounts.access_log import Search
 from web.accounts.users import Accounts
@@ -34,6 +34,13 @@ def participant_key(text: str) -> str | None:
     return pattern
 
 
+def cases_of(engine: WorkflowEngine, key: str, *, searched_by: str | None = None) -> tuple[Case, ...]:
+    """The person's cases in every intervention, by the normalised personnummer ``key`` (``__`` +
+    ten digits matches either century). ``searched_by``: as that user's search finds them (a
+    protected participant's case only if it names them); None, as the system (every case)."""
+    return engine.case_page(CaseFilter(participant_key=key, searched_by=searched_by), limit=MOST_CASES).cases
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -50,7 +57,7 @@ def extract(engine: WorkflowEngine, accounts: Accounts, teamwork: Teamwork, key:
             address: str | None = None) -> dict[str, Any]:
     """Everything about the person whose normalised personnummer is ``key`` (``__`` + ten digits
     matches either century), logged as read by ``by``."""
-    found = engine.case_page(CaseFilter(participant_key=key), limit=MOST_CASES).cases
+    found = cases_of(engine, key)
     ids = [c.id for c in found]
     about = set(ids)
     notifications = [n for n in engine.notifications(limit=MOST_NOTIFICATIONS) if n.case_id in about]

@@ -37,5 +37,5 @@ def case_view(row: CaseRow, tasks: Sequence[Task] = ()) -> Case:
         waiting_messages=tuple(m for m in row.waiting_messages or () if not m.startswith(WAITING_SIGNAL)),
         waiting_signals=tuple(m[len(WAITING_SIGNAL):] for m in row.waiting_messages or ()
                               if m.startswith(WAITING_SIGNAL)),
-        revision=row.revision,
+        revision=row.revision, closed_at=row.closed_at,
     )

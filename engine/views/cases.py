@@ -242,6 +242,8 @@ class Case:
     #: How many times the case has been changed: a change always raises it (updated_at may not move
     #: between two changes at the same moment).
     revision: int = 0
+    #: When the case was completed or cancelled (None while it is open or paused).
+    closed_at: datetime | None = None
 
     @property
     def protected(self) -> bool:

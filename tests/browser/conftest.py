@@ -172,6 +172,11 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture
 def watch(page: Page) -> Watch:
     """Everything the browser complains about on `page`."""
+    return watched(page)
+
+
+def watched(page: Page) -> Watch:
+    """Start noting everything the browser complains about on `page`."""
     seen = Watch()
     page.on("console", lambda message: seen.console_errors.append(f"{message.text} ({message.location})")
             if message.type == "error" else None)

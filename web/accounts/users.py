@@ -19,6 +19,7 @@ from web.accounts.identity import User, is_staff_role, user_view
 from web.accounts.models import NotificationReadRow, SessionRow, UserRow
 from web.accounts.oidc import OidcIdentities
 from web.accounts.password_resets import PasswordResets
+from web.accounts.purge_log import PurgeLog
 from web.accounts.roles import AddedRoles, check_role_names
 from web.accounts.sessions import PageSessions
 from web.accounts.tokens import ApiTokens
@@ -76,6 +77,7 @@ class Accounts:
         self.tokens = ApiTokens(db, self.clock)
         self.sessions = PageSessions(db, self.clock)
         self.access_log = AccessLog(db)
+        self.purge_log = PurgeLog(db)
         self.added_roles = AddedRoles(db)
         self.password_resets = PasswordResets(db, self.clock, _hasher)
         self.oidc = OidcIdentities(db, self.clock)

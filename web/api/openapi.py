@@ -164,7 +164,11 @@ def document(simulated_clock: bool) -> dict[str, Any]:
         "/cases/{id}": {"get": _op(
             "One case with its open tasks and history; the personnummer masked (YYYYMMDD-****) unless "
             "reveal=personnummer is asked by someone who may see it (logged; 403 for others)",
-            {"200": _json(_ref("Case"), "the case")},
+            {"200": _json(_ref("Case"), "the case"),
+             "410": _json(_ref("Error"), "the case was purged (gallring): error gone, and details its "
+                                         "tombstone {id, process, status, created_at, closed_at, purged_at}, "
+                                         "no personal data; for admins, the intervention's staff and log "
+                                         "reviewers (404 for others)")},
             params=[_path_param("id"), _query("reveal", "personnummer: the full number")])},
         "/cases/{id}/messages": {"post": _op(
             "Report an event to a case (e.g. samtycke_aterkallat); staff of the intervention and admins",

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.errors import Conflict, NotFound
 from engine.views import Case, CaseFilter
-from web import authz, personnummer
+from web import authz, personnummer, purged_cases
 from web.accounts.access_log import SAMPLE_SIZE, ZONE, AccessLog, Entry, Search
 from web.errors import Forbidden
 from web.ui import labels
@@ -76,6 +76,8 @@ class Asked:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     search: Search = field(default_factory=Search)
+    #: The cases the participant search found (none without one).
+    cases: tuple[Case, ...] = ()
 
     def args(self) -> dict[str, str]:
         return {k: v for k, v in self.values.items() if v}
@@ -91,7 +93,7 @@ def _day(text: str, name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def _participant_cases(text: str, errors: dict[str, str]) -> tuple[str, ...] | None:
+def _participant_cases(text: str, errors: dict[str, str]) -> tuple[Case, ...] | None:
     """The cases of the participant searched for (by name, last four digits or whole number)."""
     if not text:
         return None
@@ -108,7 +110,7 @@ def _participant_cases(text: str, errors: dict[str, str]) -> tuple[str, ...] | N
         errors["deltagare"] = _("Fler än %(n)s ärenden passar sökningen. Skriv mer av namnet eller personnumret.",
                                 n=MOST_CASES)
         return None
-    return tuple(c.id for c in found.cases)
+    return found.cases
 
 
 def asked() -> Asked:
@@ -119,8 +121,9 @@ def asked() -> Asked:
     if first and last and first > last:
         errors["till"] = _("Till-datumet ligger före från-datumet.")
     cases = _participant_cases(values["deltagare"], errors)
-    search = Search(username=values["anvandare"] or None, case_ids=cases, first=first, last=last)
-    return Asked(values, errors, search)
+    search = Search(username=values["anvandare"] or None,
+                    case_ids=None if cases is None else tuple(c.id for c in cases), first=first, last=last)
+    return Asked(values, errors, search, cases or ())
 
 
 def _page_number() -> int:
@@ -140,6 +143,9 @@ class Row:
     intervention: str
     action: str
     address: str
+    case_id: str = ""
+    #: The case was purged: the participant is gone, the row links to the case's tombstone.
+    purged: bool = False
 
 
 class Rows:
@@ -160,19 +166,49 @@ class Rows:
 
     def __call__(self, entries: list[Entry]) -> list[Row]:
         self.names.update(accounts().display_names(e.username for e in entries))
+        cases = [c for c in (self._case(case_id) for case_id in dict.fromkeys(e.case_id for e in entries))
+                 if c is not None]
+        purged = purged_cases.purged_at(cases)
         rows = []
         for e in entries:
             case = self._case(e.case_id)
             participant = case.participant if case is not None else {}
             # A protected identity is named as in every list: by the placeholder, with no number.
             hidden = case is not None and case.protected
+            gone = e.case_id in purged
+            name = (authz.protected_name() if hidden else _("Gallrat ärende") if gone
+                    else str(participant.get("name") or _("Okänt ärende")))
             rows.append(Row(
                 e.id, str(format_datetime(e.at, "yyyy-MM-dd HH:mm:ss")), self.names.get(e.username, e.username),
-                authz.protected_name() if hidden else str(participant.get("name") or _("Okänt ärende")),
-                "–" if hidden else personnummer.masked(str(participant.get("personnummer") or "")),
+                name, "–" if hidden or gone else personnummer.masked(str(participant.get("personnummer") or "")),
                 self.processes.get(case.process_key, case.process_key) if case is not None else "–",
-                labels.access_action_label(e.action), e.address or "–"))
+                labels.access_action_label(e.action), e.address or "–", e.case_id, gone))
         return rows
+
+
+@dataclass(frozen=True)
+class Found:
+    """A person the participant search found, as the log names them, with one of their cases (what
+    their log extract is asked by: never the personnummer) and how many of theirs it found."""
+
+    name: str
+    personnummer: str
+    case_id: str
+    cases: int
+
+
+def people_found(cases: tuple[Case, ...]) -> list[Found]:
+    """The people among the cases found: one per personnummer (a case without one stands alone)."""
+    by_person: dict[str, list[Case]] = {}
+    for case in cases:
+        by_person.setdefault(str(case.participant.get("personnummer") or case.id), []).append(case)
+    found = []
+    for same in by_person.values():
+        hidden = any(c.protected for c in same)
+        number = str(same[0].participant.get("personnummer") or "")
+        found.append(Found(authz.protected_name() if hidden else str(same[0].participant.get("name") or "–"),
+                           "–" if hidden or not number else personnummer.masked(number), same[0].id, len(same)))
+    return sorted(found, key=lambda f: (f.name.lower(), f.personnummer))
 
 
 def _said(a: Asked) -> dict[str, Any]:
@@ -206,7 +242,7 @@ def index() -> tuple[str, int]:
             "filters": _said(a), "page": number, "total": total, "cases": sorted({e.case_id for e in entries})})
     rows = Rows()(entries)
     return render_template(
-        "access_review.html", asked=a, rows=rows, total=total, page_number=number,
+        "access_review.html", asked=a, rows=rows, total=total, page_number=number, people=people_found(a.cases),
         pages=max(1, -(-total // PAGE_SIZE)), offset=(number - 1) * PAGE_SIZE, users=_user_choices(),
     ), (400 if a.errors else 200)
 

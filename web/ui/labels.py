@@ -101,6 +101,7 @@ ACCESS_ACTIONS = {
     "case.noted": _l("Skrev en anteckning"),
     "task.commented": _l("Kommenterade en uppgift"),
     "register.extract": _l("Tog fram ett registerutdrag"),
+    "accesslog.extract": _l("Tog fram ett loggutdrag"),
     "identity.shown": _l("Såg en skyddad identitet"),
     "identity.protected": _l("Skyddade deltagarens identitet"),
     "identity.unprotected": _l("Tog bort skyddet av deltagarens identitet"),

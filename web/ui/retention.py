@@ -11,17 +11,15 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.accounts.retention import SCHEDULER, Retention
-from web.errors import Forbidden
-from web.ui.pages import accounts, engine, me, page_context, require_user
+from web.ui.pages import accounts, engine, me, page_context, require_admin, require_user
 
 blueprint = Blueprint("retention", __name__, url_prefix="/gallring")
 blueprint.before_request(require_user)
+blueprint.before_request(require_admin)
 blueprint.context_processor(page_context)
 
 
 def _retention() -> Retention | None:
-    if not me().is_admin:
-        raise Forbidden(f"{me().username} may not see or run the purge")
     found: Retention | None = current_app.extensions.get("samverkan.retention")
     return found
 
