@@ -56,6 +56,7 @@ def _checked_email(email: str | None) -> str | None:
 
 
 def _checked_roles(roles: Sequence[str], known_roles: Collection[str] | None) -> None:
+    """InvalidInput unless the roles are well-formed, at least one, and of ``known_roles`` (if given)."""
     check_role_names(tuple(roles))
     unknown = sorted(set(roles) - set(known_roles)) if known_roles is not None else []
     if unknown:
@@ -110,9 +111,10 @@ class Accounts:
         if not username or len(username) > 100 or not username.replace(".", "").replace("-", "").replace(
                 "_", "").isalnum():
             raise InvalidInput("a username uses letters, digits, '.', '-' and '_'", {"username": "invalid"})
-        _checked_roles(roles, known_roles)
         teams = list(dict.fromkeys([*teams, *(k for k, held in (intervention_roles or {}).items() if held)]))
         scoped = _checked_intervention_roles(intervention_roles or {}, roles, teams, known_roles)
+        if roles or not scoped:  # one may hold roles in some interventions only, and none in all
+            _checked_roles(roles, known_roles)
         email = _checked_email(email)
         if password is not None and len(password) < 10:
             raise InvalidInput("a password needs at least 10 characters", {"password": "too short"})
@@ -157,10 +159,11 @@ class Accounts:
                 raise NotFound(f"no user {username}")
             held = {*row.roles, *(r for rs in (row.intervention_roles or {}).values() for r in rs)}
             known = None if known_roles is None else {*known_roles, *held}
-            _checked_roles(roles, known)
             scoped = _checked_intervention_roles(
                 (row.intervention_roles or {}) if intervention_roles is None else intervention_roles, roles, teams,
                 known)
+            if roles or not scoped:  # one may hold roles in some interventions only, and none in all
+                _checked_roles(roles, known)
             before = _account(row)
             row.display_name, row.email, row.roles, row.teams = display_name, email, list(roles), list(teams)
             row.intervention_roles = scoped
