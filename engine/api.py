@@ -512,7 +512,8 @@ class WorkflowEngine:
         with self.db.reading() as session:
             rows = store.query_tasks(
                 session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
-                groups=groups, scopes=scopes, overdue_at=self.clock.now() if overdue else None, limit=limit, offset=max(0, offset),
+                groups=groups, scopes=scopes, overdue_at=self.clock.now() if overdue else None, limit=limit,
+                offset=max(0, offset),
             )
             return [task_view(r) for r in rows]
 

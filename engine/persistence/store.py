@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, defer, load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -465,7 +465,7 @@ def query_tasks(
         query = query.where(HumanTaskRow.assignee == assignee)
     if user is not None or groups is not None or scopes is not None:
         pairs = [(groups or (), None)] if scopes is None else scopes
-        offered = [HumanTaskRow.id.in_(select(TaskCandidateRow.task_id).where(
+        offered: list[ColumnElement[bool]] = [HumanTaskRow.id.in_(select(TaskCandidateRow.task_id).where(
             TaskCandidateRow.kind == "user", TaskCandidateRow.name == (user or "")))]
         for held, keys in pairs:
             by_group = HumanTaskRow.id.in_(select(TaskCandidateRow.task_id).where(

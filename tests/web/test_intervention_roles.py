@@ -11,6 +11,7 @@ mail to "the coordinators of" an intervention — while she still reads both int
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from flask import Flask
 from engine.directory import Person as DirectoryPerson
 from engine.directory import StaticDirectory
 from engine.errors import InvalidInput
+from engine.persistence.models import NotificationRow
 from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
 from tests.web.conftest import PASSWORD, Api, engine_of, personnummer
@@ -151,3 +153,21 @@ def test_a_mail_to_the_coordinators_of_an_intervention_reaches_those_who_coordin
                                               intervention_roles={GT: ("koordinator",)})])
     assert [r.username for r in static.addresses("group", "koordinator", GT)] == ["karin"]
     assert static.addresses("group", "koordinator", ST) == []
+
+
+def test_a_reminder_to_the_coordinators_of_an_intervention_is_in_the_notifications_of_those_only(
+        forbund: Flask) -> None:
+    karins_page(Person(forbund, "admin"), {GT: ["koordinator"]})
+    engine = engine_of(forbund)
+    reminders = {key: (start(forbund, key, "Greta Gemensam" if key == GT else "Sven Samverkan", serial), subject)
+                 for key, serial, subject in ((GT, "123", "Fördela Greta"), (ST, "234", "Fördela Sven"))}
+    with engine.db.transaction() as session:
+        for key, (task_id, subject) in reminders.items():
+            session.add(NotificationRow(
+                id=str(uuid.uuid4()), kind="reminder", case_id=engine.task(task_id).case_id, task_id=task_id,
+                process_key=key, recipient_kind="group", recipient="koordinator", subject=subject,
+                created_at=engine.clock.now(), dedupe_key=f"test:{key}"))
+    assert "Fördela Greta" in (karin := Person(forbund, "karin")).get("/notifications").text
+    assert "Fördela Sven" not in karin.page.text  # type: ignore[union-attr]
+    gunnel = Person(forbund, "gunnel").get("/notifications").text
+    assert "Fördela Greta" in gunnel and "Fördela Sven" in gunnel

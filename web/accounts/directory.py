@@ -1,8 +1,9 @@
 """The engine's :class:`~engine.directory.Directory` over the web app's accounts.
 
 A user is found by user name; a role within an intervention is every active user who holds the role
-there: in all their interventions, the intervention among them, or in that intervention only. Users without an e-mail address are returned
-too (with ``email`` None): they see their notifications in the app only.
+there: in all their interventions, the intervention among them, or in that intervention only. Users
+without an e-mail address are returned too (with ``email`` None): they see their notifications in
+the app only.
 
 The delivery worker asks for the same few recipients over and over, so the active users are read
 once and kept for a short while (``ttl`` seconds); a user added or changed is reached within that.

@@ -122,8 +122,9 @@ class Accounts:
             if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
                 raise Conflict(f"the user {username} exists already")
             row = UserRow(username=username, display_name=display_name or username, roles=list(roles),
-                          teams=teams, intervention_roles=scoped, password_hash=_hasher.hash(password) if password else None, email=email,
-                          active=True, created_at=self.clock.now())
+                          teams=teams, intervention_roles=scoped,
+                          password_hash=_hasher.hash(password) if password else None, email=email, active=True,
+                          created_at=self.clock.now())
             session.add(row)
             session.flush()
             return user_view(row)

@@ -249,8 +249,8 @@ def list_tasks() -> Response:
         if user.is_admin:
             tasks = engine().tasks(process_keys=keys, overdue=overdue, limit=limit, offset=offset)
         else:
-            tasks = engine().tasks(process_keys=keys, user=user.username, scopes=authz.task_scopes(user), overdue=overdue,
-                                   limit=limit, offset=offset)
+            tasks = engine().tasks(process_keys=keys, user=user.username, scopes=authz.task_scopes(user),
+                                   overdue=overdue, limit=limit, offset=offset)
     return jsonify([task_json(t) for t in tasks])
 
 

@@ -1,8 +1,8 @@
 """The administrators' pages (``/admin``): users — list, create, edit roles and interventions (and
 the roles held in one intervention only), deactivate and reactivate, a one-time link to set a
-password — their API tokens (listed, revoked), and the role catalogue (``web/role_catalogue.py``: the product's roles, the deployed journeys'
-candidate groups, and roles added here). Every change is written to the audit log: who did what to
-whom, when (wall clock), with what changed."""
+password — their API tokens (listed, revoked), and the role catalogue (``web/role_catalogue.py``:
+the product's roles, the deployed journeys' candidate groups, and roles added here). Every change
+is written to the audit log: who did what to whom, when (wall clock), with what changed."""
 
 from __future__ import annotations
 
