@@ -56,7 +56,8 @@ def test_the_next_morning_it_is_overdue(journey, post) -> None:  # type: ignore[
                         "Dina uppgifter 2026-01-27: 1 försenade, 0 att göra i dag"]
 
 
-def test_a_role_held_in_one_intervention_only_brings_that_interventions_work(journey, mailbox, referral) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_held_in_one_intervention_only_brings_that_interventions_work(  # type: ignore[no-untyped-def]
+        journey, mailbox, referral) -> None:
     """Karin leads the referral team (a role she holds there only); Kim works in the referral journey
     too, as a handläggare, and leads Gemensamma taget: the reply due today is Karin's, not Kim's —
     in the digest and in the reminder to the referral journey's team leaders."""
@@ -70,5 +71,6 @@ def test_a_role_held_in_one_intervention_only_brings_that_interventions_work(jou
     assert post.deliver().digests == 1
     # The reminder to the referral journey's team leaders reaches her too, and not him.
     assert sorted(post.mailbox.subjects("karin@samverkan.test")) == [
-        "Dina uppgifter 2026-01-25: 0 försenade, 1 att göra i dag", "Påminnelse: Bedömning ska vara klar 2026-01-26 00:00"]
+        "Dina uppgifter 2026-01-25: 0 försenade, 1 att göra i dag",
+        "Påminnelse: Bedömning ska vara klar 2026-01-26 00:00"]
     assert post.mailbox.to("kim@samverkan.test") == []

@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from engine.directory import Person as DirectoryPerson
 from engine.directory import StaticDirectory
 from engine.errors import InvalidInput
+from engine.persistence.db import Database
 from engine.persistence.models import NotificationRow
 from tests.bpmn import BPMN_DIR
 from tests.web.browser import Person
 from tests.web.conftest import PASSWORD, Api, engine_of, personnummer
 from tests.web.test_user_admin import accounts_of, audit, create_user
 from web.accounts.directory import AccountsDirectory
+from web.accounts.migrations import upgrade
+from web.accounts.users import Accounts
 
 GT, ST = "gemensamma_taget", "samverkansteamet"
 
@@ -171,3 +176,20 @@ def test_a_reminder_to_the_coordinators_of_an_intervention_is_in_the_notificatio
     assert "Fördela Sven" not in karin.page.text  # type: ignore[union-attr]
     gunnel = Person(forbund, "gunnel").get("/notifications").text
     assert "Fördela Greta" in gunnel and "Fördela Sven" in gunnel
+
+
+def test_users_from_before_keep_their_roles_in_each_of_their_interventions(database_url: str) -> None:
+    """The upgrade gives every existing user no role per intervention: their roles mean what they meant."""
+    db = Database(database_url)
+    db.migrate()
+    upgrade(db.engine, "w0007")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, display_name, roles, teams, active, created_at) "
+                                "VALUES (1, 'lena', 'Lena', '[\"teamledare\"]', '[\"gemensamma_taget\"]', :yes, :at)"),
+                           {"yes": True, "at": datetime(2025, 1, 1, tzinfo=UTC)})
+    upgrade(db.engine)
+    lena = Accounts(db).user("lena")
+    assert lena.intervention_roles == {} and Accounts(db).account("lena").intervention_roles == {}
+    assert lena.roles_in(GT) == {"teamledare"} and lena.roles_in(ST) == frozenset()
+    assert lena.scopes() == ((("teamledare",), (GT,)),)
+    db.dispose()

@@ -16,11 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('intervention_roles', sa.JSON(), nullable=True))
-    op.execute("UPDATE users SET intervention_roles = '{}'")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('intervention_roles', existing_type=sa.JSON(), nullable=False)
+    # Every existing user holds no role in one intervention only: their roles mean what they meant.
+    # A column added with its default fills the rows there are (no copy of the table, which the
+    # tables pointing at users would forbid on SQLite).
+    op.add_column('users', sa.Column('intervention_roles', sa.JSON(), nullable=False, server_default='{}'))
 
 
 def downgrade() -> None:
