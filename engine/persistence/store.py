@@ -552,7 +552,7 @@ def notifications_for(session: Session, *, user: str | None, groups: Sequence[st
     """Newest first. ``user``/``groups`` select what is addressed to that person (to them by name,
     or to one of their roles within ``process_keys``); None for all of them (admins). ``scopes``
     instead of ``groups``/``process_keys``: (groups, process keys) pairs, a role counting only within
-    its pair's interventions."""
+    its pair's interventions (None: in every one)."""
     newest = (NotificationRow.created_at.desc(), NotificationRow.id.desc())
     if user is None:
         return session.scalars(select(NotificationRow).order_by(*newest).limit(limit)).all()
@@ -560,12 +560,19 @@ def notifications_for(session: Session, *, user: str | None, groups: Sequence[st
     # ``limit``, and the newest of them all kept: an OR of the recipients had the database gather
     # and sort every notification ever sent to the person's roles.
     keys_of: dict[str, set[str]] = {}  # role → the interventions it is held in
-    for held, keys in ([(groups or (), process_keys)] if scopes is None else scopes):
+    anywhere: set[str] = set()  # roles held in every intervention (a scope without process keys)
+    for held, keys in ([(groups or (), process_keys or ())] if scopes is None else scopes):
         for group in held:
-            keys_of.setdefault(group, set()).update(keys or ())
+            if keys is None:
+                anywhere.add(group)
+            else:
+                keys_of.setdefault(group, set()).update(keys)
     branches = [and_(NotificationRow.recipient == user, NotificationRow.recipient_kind == "user")]
+    branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group")
+                 for group in sorted(anywhere)]
     branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group",
-                      NotificationRow.process_key.in_(sorted(keys))) for group, keys in sorted(keys_of.items()) if keys]
+                      NotificationRow.process_key.in_(sorted(keys)))
+                 for group, keys in sorted(keys_of.items()) if keys and group not in anywhere]
     found: dict[str, NotificationRow] = {}
     for branch in branches:
         for row in session.scalars(select(NotificationRow).where(branch).order_by(*newest).limit(limit)):
