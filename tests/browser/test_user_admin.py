@@ -2,7 +2,8 @@
 list, a new user with a role and an intervention, the one-time link with which she chooses her
 password and signs in, an edit (a role, and a role in one intervention only), deactivation and
 reactivation, and the role catalogue with a role added. Every view, in Swedish and English, with and
-without errors, is axe-core clean and keeps the Content-Security-Policy. Screenshots: tests/artifacts/user_admin_*.png."""
+without errors, is axe-core clean and keeps the Content-Security-Policy. Screenshots:
+tests/artifacts/user_admin_*.png."""
 
 from __future__ import annotations
 
