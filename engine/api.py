@@ -549,13 +549,16 @@ class WorkflowEngine:
 
     def tasks(self, *, case_id: str | None = None, process_keys: Sequence[str] | None = None,
               assignee: str | None = None, user: str | None = None, groups: Sequence[str] | None = None,
+              scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]] | None = None,
               overdue: bool = False, limit: int = 500, offset: int = 0) -> list[Task]:
         """Open human tasks, earliest due first, ``limit`` of them from ``offset`` on. ``user``/``groups``:
-        what that person may work on."""
+        what that person may work on; ``scopes`` instead of ``groups``: (groups, process keys) pairs
+        where each group is held (see ``engine.directory.role_scopes``)."""
         with self.db.reading() as session:
             rows = store.query_tasks(
                 session, case_id=case_id, process_keys=process_keys, assignee=assignee, user=user,
-                groups=groups, overdue_at=self.clock.now() if overdue else None, limit=limit, offset=max(0, offset),
+                groups=groups, scopes=scopes, overdue_at=self.clock.now() if overdue else None, limit=limit,
+                offset=max(0, offset),
             )
             return [task_view(r) for r in rows]
 
@@ -665,12 +668,16 @@ class WorkflowEngine:
                 return DueRun(timers, reminders, escalations)
 
     def notifications(self, *, user: str | None = None, groups: Sequence[str] | None = None,
-                      process_keys: Sequence[str] | None = None, limit: int = 200) -> list[Notification]:
+                      process_keys: Sequence[str] | None = None, limit: int = 200,
+                      scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]] | None = None,
+                      ) -> list[Notification]:
         """Reminders and escalations addressed to a person (by name or through their roles in their
-        interventions), newest first; all of them when ``user`` is None. Each carries its case's
-        participant's name and, for one about a task, whether that task is still open."""
+        interventions: ``groups`` in ``process_keys``, or ``scopes`` of (groups, process keys)),
+        newest first; all of them when ``user`` is None. Each carries its case's participant's name
+        and, for one about a task, whether that task is still open."""
         with self.db.reading() as session:
-            rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit)
+            rows = store.notifications_for(session, user=user, groups=groups, process_keys=process_keys, limit=limit,
+                                           scopes=scopes)
             cases = store.cases_by_id(session, [r.case_id for r in rows])
             still_open = store.open_task_ids(session, [r.task_id for r in rows if r.task_id])
             found = []

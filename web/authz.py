@@ -15,13 +15,16 @@ and the API alike (a test walks every role through both doors and fails where th
 - ``case.consent`` (record a renewed consent): admins; team leaders and coordinators of the
   intervention.
 - ``task.work`` (claim, complete): staff of the intervention offered the task (a candidate group
-  among their roles, or named), or holding it.
+  among the roles they hold in the task's intervention, or named), or holding it.
 - ``task.comment``: admins; staff of the intervention.
 - ``task.assign`` (to someone, or back to the group): admins; team leaders and coordinators of the
   intervention.
 - ``process.deploy``: admins; process designers.
 - ``followup.read`` (the follow-up page and its exports, ``/uppfoljning``; the subject is a process
   key): admins; the steering group, team leaders and coordinators of the intervention.
+
+"Of the intervention" always means: holding the role in the intervention of the case or task —
+:meth:`User.roles_in`, the roles held in all of one's interventions and those held in that one only.
 
 Figures are aggregates, but small counts can point at a person. :func:`exact_figures` says who sees
 counts from 1 to 4 as they are: admins, and team leaders and coordinators of every intervention
@@ -61,6 +64,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext
 
 from engine.api import WorkflowEngine
+from engine.directory import Scope
 from engine.errors import NotFound
 from engine.views import (
     PROTECTED,
@@ -118,7 +122,7 @@ class Action(StrEnum):
 
 
 def _of_intervention(user: User, process_key: str) -> bool:
-    return user.is_staff and process_key in user.teams
+    return user.staff_in(process_key)
 
 
 def _today() -> date:
@@ -135,7 +139,8 @@ def consent_withdrawn(case: Case) -> bool:
 
 
 def _reads_without_consent(user: User, process_key: str) -> bool:
-    return user.is_admin or (_of_intervention(user, process_key) and bool(CONSENT_WITHDRAWN_ROLES & set(user.roles)))
+    return user.is_admin or (_of_intervention(user, process_key)
+                             and bool(CONSENT_WITHDRAWN_ROLES & user.roles_in(process_key)))
 
 
 def can_see(user: User, case: Case) -> bool:
@@ -165,15 +170,15 @@ def _may_see_personnummer(user: User, case: Case) -> bool:
         return False
     if user.is_admin:
         return True
-    return bool(REGISTRAR_ROLES & set(user.roles)) and case.process_key in user.teams
+    return bool(REGISTRAR_ROLES & user.roles_in(case.process_key))
 
 
 def _may_renew_consent(user: User, case: Case) -> bool:
-    return user.is_admin or (bool(CONSENT_ROLES & set(user.roles)) and case.process_key in user.teams)
+    return user.is_admin or bool(CONSENT_ROLES & user.roles_in(case.process_key))
 
 
 def _may_protect(user: User, case: Case) -> bool:
-    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and case.process_key in user.teams)
+    return user.is_admin or bool(LEADER_ROLES & user.roles_in(case.process_key))
 
 
 def _may_work_on(user: User, task: Task) -> bool:
@@ -181,7 +186,7 @@ def _may_work_on(user: User, task: Task) -> bool:
         return False
     if task.assignee is not None:
         return task.assignee == user.username
-    return bool(set(task.candidate_groups) & set(user.roles)) or user.username in task.candidate_users
+    return bool(set(task.candidate_groups) & user.roles_in(task.process_key)) or user.username in task.candidate_users
 
 
 def _may_comment(user: User, task: Task) -> bool:
@@ -189,7 +194,7 @@ def _may_comment(user: User, task: Task) -> bool:
 
 
 def _may_assign(user: User, task: Task) -> bool:
-    return user.is_admin or (bool(LEADER_ROLES & set(user.roles)) and task.process_key in user.teams)
+    return user.is_admin or bool(LEADER_ROLES & user.roles_in(task.process_key))
 
 
 def _may_deploy(user: User, _subject: Any = None) -> bool:
@@ -197,12 +202,12 @@ def _may_deploy(user: User, _subject: Any = None) -> bool:
 
 
 def _may_follow_up(user: User, process_key: Any) -> bool:
-    return user.is_admin or (bool(FOLLOW_UP_ROLES & set(user.roles)) and process_key in user.teams)
+    return user.is_admin or bool(FOLLOW_UP_ROLES & user.roles_in(process_key))
 
 
 def follows_up(user: User) -> bool:
     """Whether the follow-up page is for ``user`` at all (which interventions: :func:`followed_up`)."""
-    return user.is_admin or bool(FOLLOW_UP_ROLES & set(user.roles))
+    return user.is_admin or bool(FOLLOW_UP_ROLES & user.all_roles)
 
 
 def followed_up(user: User, reported: list[str]) -> list[str]:
@@ -214,7 +219,7 @@ def exact_figures(user: User, process_keys: Any) -> bool:
     """Whether ``user`` sees the counts of these interventions exactly, small ones included (see above)."""
     if user.is_admin:
         return True
-    return bool(LEADER_ROLES & set(user.roles)) and all(key in user.teams for key in process_keys)
+    return bool(LEADER_ROLES & user.all_roles) and all(LEADER_ROLES & user.roles_in(key) for key in process_keys)
 
 
 #: The one rule of each action: (user, what it is done to) → allowed.
@@ -334,7 +339,7 @@ def visible_cases(engine: WorkflowEngine, user: User, *, process: str | None = N
     if user.is_admin:
         return engine.cases(process, status, limit, offset=offset)
     if user.is_staff:
-        teams = [t for t in user.teams if process in (None, t)]
+        teams = [t for t in user.staff_of if process in (None, t)]
         return engine.cases(status=status, process_keys=teams, limit=limit, offset=offset)
     if user.is_referrer:
         return engine.cases(process, status, limit, started_by=user.username, offset=offset)
@@ -349,7 +354,7 @@ def visible_case_page(engine: WorkflowEngine, user: User, search: CaseFilter, *,
     if user.is_admin:
         scoped = search
     elif user.is_staff:
-        teams = tuple(t for t in user.teams if search.process_keys is None or t in search.process_keys)
+        teams = tuple(t for t in user.staff_of if search.process_keys is None or t in search.process_keys)
         scoped = replace(search, process_keys=teams)
     elif user.is_referrer:
         scoped = replace(search, started_by=user.username)
@@ -367,13 +372,26 @@ def may_see_notification(user: User, notification: Notification) -> bool:
     return user.is_referrer and notification.case_started_by == user.username
 
 
+def task_scopes(user: User) -> tuple[Scope, ...]:
+    """Where ``user`` is offered work by role — the inbox's group tab, the task list, the
+    notifications to a role: the roles they hold in each of their interventions
+    (:meth:`User.roles_in`), interventions with the same roles together; an administrator's own
+    roles in every intervention besides."""
+    scopes = user.scopes()
+    return ((tuple(user.roles), None), *scopes) if user.is_admin else scopes
+
+
+def may_assign_somewhere(user: User) -> bool:
+    """Whether ``user`` hands out work in any intervention (what ``task.assign`` asks, per task)."""
+    return user.is_admin or any(LEADER_ROLES & user.roles_in(key) for key in user.teams)
+
+
 def visible_notifications(engine: WorkflowEngine, user: User, limit: int = 200) -> list[Notification]:
     """Reminders and escalations addressed to the user, by name or through a role in one of their
     interventions, about cases they may read; every one for admins."""
     if user.is_admin:
         return engine.notifications(limit=limit)
-    found = engine.notifications(user=user.username, groups=list(user.roles), process_keys=list(user.teams),
-                                 limit=limit)
+    found = engine.notifications(user=user.username, scopes=task_scopes(user), limit=limit)
     return [n for n in found if may_see_notification(user, n)]
 
 

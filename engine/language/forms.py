@@ -87,7 +87,7 @@ def check_rules(form: Form, cleaned: Mapping[str, Any], known: Mapping[str, Any]
 def people_for(spec: FormField, people: Iterable[Person], process_key: str) -> list[Person]:
     """Who a field that names a person may name: the intervention's staff with one of its roles."""
     roles = set(spec.user_roles or ())
-    return [p for p in people if process_key in p.teams and (not roles or roles & set(p.roles))]
+    return [p for p in people if p.works_in(process_key) and (not roles or roles & p.roles_in(process_key))]
 
 
 def check_people(form: Form, cleaned: Mapping[str, Any], people: Iterable[Person], process_key: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from engine.directory import Directory, Person
+from engine.directory import Directory, Person, interventions
 from engine.language.timers import LOCAL_TZ
 from engine.notifications import outbox
 from engine.notifications.composing import short_id
@@ -46,8 +46,9 @@ def plan(db: Database, directory: Directory, now: datetime, hour: int) -> int:
     with db.transaction() as session:
         names = store.process_names(session)
         for person in todo:
-            tasks = store.query_tasks(session, user=person.username, groups=list(person.roles),
-                                      process_keys=list(person.teams), overdue_at=end_of_day + timedelta(seconds=1),
+            tasks = store.query_tasks(session, user=person.username, scopes=person.scopes(),
+                                      process_keys=list(interventions(person.teams, person.intervention_roles)),
+                                      overdue_at=end_of_day + timedelta(seconds=1),
                                       limit=100)
             data = store.case_data(session, [t.case_id for t in tasks])
             tasks = [t for t in tasks if not consent.withdrawn(data.get(t.case_id), day)]  # no mail about them

@@ -21,16 +21,18 @@ from engine.views.inbox import TaskFilter
 Q = TypeVar("Q", bound=Select)
 
 
-def _offered(user: str, groups: Sequence[str]) -> Any:
-    """The task is offered to the user or one of their groups: a seek in the candidates' key per
-    task looked at, so a page or a capped count stops early (``IN (…)`` gathered every candidate
-    row of the groups first, tens of thousands at 100,000 open cases)."""
+def _offered(user: str, scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]]) -> Any:
+    """The task is offered to the user, or to one of the groups of a scope and is of that scope's
+    interventions: a seek in the candidates' key per task looked at, so a page or a capped count stops
+    early (``IN (…)`` gathered every candidate row of the groups first, tens of thousands at 100,000
+    open cases). A scope's interventions are a condition on the task's own row, already at hand."""
+    by_group = []
+    for groups, keys in scopes:
+        condition = and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(groups)))
+        by_group.append(condition if keys is None else and_(condition, HumanTaskRow.process_key.in_(list(keys))))
     return select(TaskCandidateRow.task_id).where(
         TaskCandidateRow.task_id == HumanTaskRow.id,
-        or_(
-            and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(groups))),
-            and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == user),
-        ),
+        or_(*by_group, and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == user)),
     ).exists()
 
 
@@ -54,7 +56,7 @@ def _where(query: Q, f: TaskFilter, tab: str, cases: Select[Any] | None = None) 
     if tab == "mine":
         query = query.where(column(HumanTaskRow.assignee) == f.user)
     elif tab == "group":
-        query = query.where(column(HumanTaskRow.assignee).is_(None), _offered(f.user, f.groups))
+        query = query.where(column(HumanTaskRow.assignee).is_(None), _offered(f.user, f.offered_scopes()))
     if f.element:
         query = query.where(column(HumanTaskRow.element) == f.element)
     if f.assignee == "-":
@@ -80,7 +82,7 @@ def _nothing_offered(session: Session, f: TaskFilter, tab: str) -> bool:
     if tab != "group":
         return False
     anything = select(TaskCandidateRow.task_id).where(or_(
-        and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(f.groups))),
+        and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(f.offered_groups())),
         and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == f.user))).limit(1)
     return session.scalar(anything) is None
 

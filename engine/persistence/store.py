@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, defer, load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -455,12 +455,15 @@ def query_tasks(
     assignee: str | None = None,
     user: str | None = None,
     groups: Sequence[str] | None = None,
+    scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]] | None = None,
     overdue_at: datetime | None = None,
     limit: int = 500,
     offset: int = 0,
 ) -> Sequence[HumanTaskRow]:
     """The inbox query. ``user``/``groups`` select the tasks that person may work on: assigned to
-    them, or unassigned and offered to them or one of their groups."""
+    them, or unassigned and offered to them or one of their groups. ``scopes`` instead of ``groups``:
+    (groups, process keys or None) pairs, a task offered to a pair's groups counting only in that
+    pair's interventions (roles held in some interventions only)."""
     query = select(HumanTaskRow)
     if case_id is not None:
         query = query.where(HumanTaskRow.case_id == case_id)
@@ -468,17 +471,18 @@ def query_tasks(
         query = query.where(HumanTaskRow.process_key.in_(list(process_keys)))
     if assignee is not None:
         query = query.where(HumanTaskRow.assignee == assignee)
-    if user is not None or groups is not None:
-        offered = select(TaskCandidateRow.task_id).where(
-            or_(
-                and_(TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(groups or ()))),
-                and_(TaskCandidateRow.kind == "user", TaskCandidateRow.name == (user or "")),
-            )
-        )
+    if user is not None or groups is not None or scopes is not None:
+        pairs = [(groups or (), None)] if scopes is None else scopes
+        offered: list[ColumnElement[bool]] = [HumanTaskRow.id.in_(select(TaskCandidateRow.task_id).where(
+            TaskCandidateRow.kind == "user", TaskCandidateRow.name == (user or "")))]
+        for held, keys in pairs:
+            by_group = HumanTaskRow.id.in_(select(TaskCandidateRow.task_id).where(
+                TaskCandidateRow.kind == "group", TaskCandidateRow.name.in_(list(held))))
+            offered.append(by_group if keys is None else and_(HumanTaskRow.process_key.in_(list(keys)), by_group))
         query = query.where(
             or_(
                 HumanTaskRow.assignee == (user or ""),
-                and_(HumanTaskRow.assignee.is_(None), HumanTaskRow.id.in_(offered)),
+                and_(HumanTaskRow.assignee.is_(None), or_(*offered)),
             )
         )
     if overdue_at is not None:
@@ -550,20 +554,33 @@ def _insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> Non
 
 
 def notifications_for(session: Session, *, user: str | None, groups: Sequence[str] | None,
-                      process_keys: Sequence[str] | None, limit: int) -> Sequence[NotificationRow]:
+                      process_keys: Sequence[str] | None, limit: int,
+                      scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]] | None = None,
+                      ) -> Sequence[NotificationRow]:
     """Newest first. ``user``/``groups`` select what is addressed to that person (to them by name,
-    or to one of their roles within ``process_keys``); None for all of them (admins)."""
+    or to one of their roles within ``process_keys``); None for all of them (admins). ``scopes``
+    instead of ``groups``/``process_keys``: (groups, process keys) pairs, a role counting only within
+    its pair's interventions (None: in every one)."""
     newest = (NotificationRow.created_at.desc(), NotificationRow.id.desc())
     if user is None:
         return session.scalars(select(NotificationRow).order_by(*newest).limit(limit)).all()
     # One walk of the (recipient, created_at, id) index per recipient, newest first, each stopped at
     # ``limit``, and the newest of them all kept: an OR of the recipients had the database gather
     # and sort every notification ever sent to the person's roles.
-    keys = list(process_keys or ())
+    keys_of: dict[str, set[str]] = {}  # role → the interventions it is held in
+    anywhere: set[str] = set()  # roles held in every intervention (a scope without process keys)
+    for held, keys in ([(groups or (), process_keys or ())] if scopes is None else scopes):
+        for group in held:
+            if keys is None:
+                anywhere.add(group)
+            else:
+                keys_of.setdefault(group, set()).update(keys)
     branches = [and_(NotificationRow.recipient == user, NotificationRow.recipient_kind == "user")]
-    if keys:
-        branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group",
-                          NotificationRow.process_key.in_(keys)) for group in sorted(set(groups or ()))]
+    branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group")
+                 for group in sorted(anywhere)]
+    branches += [and_(NotificationRow.recipient == group, NotificationRow.recipient_kind == "group",
+                      NotificationRow.process_key.in_(sorted(keys)))
+                 for group, keys in sorted(keys_of.items()) if keys and group not in anywhere]
     found: dict[str, NotificationRow] = {}
     for branch in branches:
         for row in session.scalars(select(NotificationRow).where(branch).order_by(*newest).limit(limit)):

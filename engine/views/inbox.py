@@ -67,6 +67,11 @@ class TaskFilter:
     process_keys: Sequence[str] | None
     user: str
     groups: Sequence[str] = ()
+    #: Where the user holds which groups, as (groups, process keys or None for every intervention)
+    #: pairs: a task is offered to them by group if one of its candidate groups is among a pair's
+    #: groups and its intervention among that pair's (roles held in some interventions only). None:
+    #: ``groups`` in every intervention of ``process_keys``.
+    scopes: Sequence[tuple[Sequence[str], Sequence[str] | None]] | None = None
     tab: str = "mine"  # mine | group | all
     element: str | None = None
     assignee: str | None = None
@@ -76,3 +81,13 @@ class TaskFilter:
     #: The participant's key (a normalised personnummer) as a pattern, ``_`` standing for any one
     #: character (the web turns "the last four digits" into ``________1234``).
     participant_key: str | None = None
+
+    def offered_scopes(self) -> list[tuple[list[str], list[str] | None]]:
+        """The (groups, process keys) pairs a task offered by group must fall in (see ``scopes``)."""
+        if self.scopes is None:
+            return [(list(self.groups), None)]
+        return [(list(groups), None if keys is None else list(keys)) for groups, keys in self.scopes]
+
+    def offered_groups(self) -> list[str]:
+        """Every group of :meth:`offered_scopes`."""
+        return sorted({g for groups, _ in self.offered_scopes() for g in groups})

@@ -1,8 +1,9 @@
 """Administration in a real browser on the demo, as the demo's administrator (`admin`): the user
 list, a new user with a role and an intervention, the one-time link with which she chooses her
-password and signs in, an edit, deactivation and reactivation, and the role catalogue with a role
-added. Every view, in Swedish and English, with and without errors, is axe-core clean and keeps the
-Content-Security-Policy. Screenshots: tests/artifacts/user_admin_*.png."""
+password and signs in, an edit (a role, and a role in one intervention only), deactivation and
+reactivation, and the role catalogue with a role added. Every view, in Swedish and English, with and
+without errors, is axe-core clean and keeps the Content-Security-Policy. Screenshots:
+tests/artifacts/user_admin_*.png."""
 
 from __future__ import annotations
 
@@ -55,10 +56,17 @@ def test_the_administrator_creates_a_user_who_sets_her_password_and_is_then_deac
     expect(mine.get_by_text("Länken fungerar inte")).to_be_visible()
 
     page.get_by_role("link", name="Tillbaka till Maja Månsson").click()
-    page.get_by_label("Teamledare").check()
+    page.locator("#u-roles").get_by_label("Teamledare").check()
+    # And coordinator in Samverkansteamet only: a role held in that intervention alone.
+    page.get_by_role("group", name="Roller bara i Samverkansteamet").get_by_label("Koordinator").check()
     page.get_by_role("button", name="Spara ändringar").click()
     expect(page.get_by_text("Ändringarna är sparade.")).to_be_visible()
-    expect(page.get_by_label("Teamledare")).to_be_checked()
+    expect(page.locator("#u-roles").get_by_label("Teamledare")).to_be_checked()
+    expect(page.get_by_role("group", name="Roller bara i Samverkansteamet").get_by_label("Koordinator")).to_be_checked()
+    screenshot(page, "user_admin_intervention_roles")
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Användare").click()
+    expect(page.locator("#users")).to_contain_text("Teamledare, Arbetscoach, Koordinator (Samverkansteamet)")
+    page.get_by_role("link", name="Maja Månsson").click()
     page.get_by_role("button", name="Inaktivera kontot").click()
     expect(page.get_by_text("Kontot är inaktiverat.", exact=True)).to_be_visible()
     screenshot(page, "user_admin_deactivated")

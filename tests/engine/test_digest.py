@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.directory import Person
 from tests.engine.journey import move_to
 from tests.engine.post import PostOffice, person
 from tests.mailbox import text_of
@@ -53,3 +54,23 @@ def test_the_next_morning_it_is_overdue(journey, post) -> None:  # type: ignore[
     subjects = [s for s in post.mailbox.subjects(LENA) if s.startswith("Dina uppgifter")]
     assert subjects == ["Dina uppgifter 2026-01-26: 1 försenade, 0 att göra i dag",
                         "Dina uppgifter 2026-01-27: 1 försenade, 0 att göra i dag"]
+
+
+def test_a_role_held_in_one_intervention_only_brings_that_interventions_work(  # type: ignore[no-untyped-def]
+        journey, mailbox, referral) -> None:
+    """Karin leads the referral team (a role she holds there only); Kim works in the referral journey
+    too, as a handläggare, and leads Gemensamma taget: the reply due today is Karin's, not Kim's —
+    in the digest and in the reminder to the referral journey's team leaders."""
+    post = PostOffice(journey, mailbox, [
+        Person("karin", "Karin", "karin@samverkan.test", roles=("handlaggare",), teams=("referral_reply",),
+               intervention_roles={"referral_reply": ("teamledare",)}),
+        Person("kim", "Kim", "kim@samverkan.test", roles=("handlaggare",),
+               teams=("referral_reply", "gemensamma_taget"), intervention_roles={"gemensamma_taget": ("teamledare",)}),
+    ], digest_hour=7)
+    move_to(journey, "2026-01-25", "07:00")
+    assert post.deliver().digests == 1
+    # The reminder to the referral journey's team leaders reaches her too, and not him.
+    assert sorted(post.mailbox.subjects("karin@samverkan.test")) == [
+        "Dina uppgifter 2026-01-25: 0 försenade, 1 att göra i dag",
+        "Påminnelse: Bedömning ska vara klar 2026-01-26 00:00"]
+    assert post.mailbox.to("kim@samverkan.test") == []

@@ -1,8 +1,9 @@
 """The engine's :class:`~engine.directory.Directory` over the web app's accounts.
 
-A user is found by user name; a role within an intervention is every active user who has the role
-and the intervention's process key among their teams. Users without an e-mail address are returned
-too (with ``email`` None): they see their notifications in the app only.
+A user is found by user name; a role within an intervention is every active user who holds the role
+there: in all their interventions, the intervention among them, or in that intervention only. Users
+without an e-mail address are returned too (with ``email`` None): they see their notifications in
+the app only.
 
 The delivery worker asks for the same few recipients over and over, so the active users are read
 once and kept for a short while (``ttl`` seconds); a user added or changed is reached within that.
@@ -16,8 +17,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from engine.directory import Person, Recipient, members
+from engine.directory import Person, Recipient, interventions, members
 from engine.persistence.db import Database
+from web.accounts.identity import held_per_intervention
 from web.accounts.models import UserRow
 
 
@@ -48,8 +50,10 @@ class AccountsDirectory:
     def _read(self) -> list[Person]:
         with self.db.reading() as session:  # a read: no write lock (SQLite's BEGIN IMMEDIATE)
             rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.username)).all()
-            return [
-                Person(r.username, r.display_name or r.username, (r.email or "").strip() or None,
-                       roles=tuple(r.roles or ()), teams=tuple(r.teams or ()))
-                for r in rows
-            ]
+            found = []
+            for r in rows:
+                scoped = held_per_intervention(r)
+                found.append(Person(r.username, r.display_name or r.username, (r.email or "").strip() or None,
+                                    roles=tuple(r.roles or ()), teams=interventions(r.teams or (), scoped),
+                                    intervention_roles=scoped))
+            return found

@@ -38,6 +38,9 @@ class UserRow(AccountsBase):
     notifications_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     teams: Mapped[list[str]] = mapped_column(JSON)
+    # Roles held in one intervention only, besides ``roles`` (held in every one of ``teams``): process
+    # key → roles. Its keys are among ``teams``.
+    intervention_roles: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

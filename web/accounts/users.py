@@ -3,8 +3,8 @@ tokens are in ``tokens.py``, their page sessions in ``sessions.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -15,7 +15,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.db import Database
 from web.accounts.access_log import AccessLog
-from web.accounts.identity import User, is_staff_role, user_view
+from web.accounts.identity import GLOBAL_ROLES, User, held_per_intervention, is_staff_role, user_view
 from web.accounts.models import NotificationReadRow, SessionRow, UserRow
 from web.accounts.oidc import OidcIdentities
 from web.accounts.password_resets import PasswordResets
@@ -40,11 +40,13 @@ class Account:
     teams: tuple[str, ...]
     active: bool
     created_at: datetime
+    #: Roles held in one intervention only (process key → roles), besides ``roles``.
+    intervention_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 def _account(row: UserRow) -> Account:
     return Account(row.username, row.display_name, row.email, tuple(row.roles), tuple(row.teams), bool(row.active),
-                   row.created_at)
+                   row.created_at, held_per_intervention(row))
 
 
 def _checked_email(email: str | None) -> str | None:
@@ -56,11 +58,31 @@ def _checked_email(email: str | None) -> str | None:
 
 
 def _checked_roles(roles: Sequence[str], known_roles: Collection[str] | None) -> None:
+    """InvalidInput unless the roles are well-formed, at least one, and of ``known_roles`` (if given)."""
     check_role_names(tuple(roles))
     unknown = sorted(set(roles) - set(known_roles)) if known_roles is not None else []
     if unknown:
         raise InvalidInput(f"unknown role(s): {', '.join(unknown)}; roles: {', '.join(sorted(known_roles or ()))}",
                            {"role": "invalid"})
+
+
+def _checked_intervention_roles(scoped: Mapping[str, Sequence[str]], roles: Sequence[str], teams: Sequence[str],
+                                known_roles: Collection[str] | None) -> dict[str, list[str]]:
+    """The roles held in one intervention only, as stored: of the interventions in ``teams`` (an
+    intervention taken away takes its roles with it), without the roles held everywhere anyway,
+    sorted, none empty. A product-wide role (:data:`GLOBAL_ROLES`) cannot be held in one only."""
+    kept: dict[str, list[str]] = {}
+    for key, held in scoped.items():
+        wanted = sorted(set(held) - set(roles))
+        if key not in teams or not wanted:
+            continue
+        global_ones = sorted(set(wanted) & GLOBAL_ROLES)
+        if global_ones:
+            raise InvalidInput(f"the role(s) {', '.join(global_ones)} are held in every intervention or none",
+                               {"intervention_roles": "global"})
+        _checked_roles(wanted, known_roles)
+        kept[key] = wanted
+    return kept
 
 
 class Accounts:
@@ -84,14 +106,20 @@ class Accounts:
 
     def add_user(self, username: str, roles: Sequence[str], teams: Sequence[str], password: str | None,
                  display_name: str | None = None, *, email: str | None = None,
-                 known_roles: Collection[str] | None = None) -> User:
+                 known_roles: Collection[str] | None = None,
+                 intervention_roles: Mapping[str, Sequence[str]] | None = None) -> User:
         """A new user. ``known_roles`` is the role catalogue (``web/role_catalogue.py``) that the
-        roles must come from; without it, only their form is checked (the demo, the tests)."""
+        roles must come from; without it, only their form is checked (the demo, the tests).
+        ``intervention_roles``: roles held in one intervention only (process key → roles), besides
+        ``roles`` held in each of ``teams``; their interventions are among ``teams``."""
         username = username.strip()
         if not username or len(username) > 100 or not username.replace(".", "").replace("-", "").replace(
                 "_", "").isalnum():
             raise InvalidInput("a username uses letters, digits, '.', '-' and '_'", {"username": "invalid"})
-        _checked_roles(roles, known_roles)
+        teams = list(dict.fromkeys([*teams, *(k for k, held in (intervention_roles or {}).items() if held)]))
+        scoped = _checked_intervention_roles(intervention_roles or {}, roles, teams, known_roles)
+        if roles or not scoped:  # one may hold roles in some interventions only, and none in all
+            _checked_roles(roles, known_roles)
         email = _checked_email(email)
         if password is not None and len(password) < 10:
             raise InvalidInput("a password needs at least 10 characters", {"password": "too short"})
@@ -99,8 +127,9 @@ class Accounts:
             if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
                 raise Conflict(f"the user {username} exists already")
             row = UserRow(username=username, display_name=display_name or username, roles=list(roles),
-                          teams=list(teams), password_hash=_hasher.hash(password) if password else None, email=email,
-                          active=True, created_at=self.clock.now())
+                          teams=teams, intervention_roles=scoped,
+                          password_hash=_hasher.hash(password) if password else None, email=email, active=True,
+                          created_at=self.clock.now())
             session.add(row)
             session.flush()
             return user_view(row)
@@ -120,9 +149,12 @@ class Accounts:
             return _account(row)
 
     def update_user(self, username: str, *, display_name: str, email: str | None, roles: Sequence[str],
-                    teams: Sequence[str], known_roles: Collection[str] | None = None) -> tuple[Account, Account]:
+                    teams: Sequence[str], known_roles: Collection[str] | None = None,
+                    intervention_roles: Mapping[str, Sequence[str]] | None = None) -> tuple[Account, Account]:
         """Change a user's name, address, roles and interventions: (before, after). A role the user
-        holds already may stay even if the catalogue no longer has it."""
+        holds already may stay even if the catalogue no longer has it. ``intervention_roles``: the
+        roles held in one intervention only, all of them (None: those held now, of the interventions
+        kept)."""
         display_name = " ".join(display_name.split())
         if not display_name or len(display_name) > 200:
             raise InvalidInput("a user needs a name (at most 200 characters)", {"display_name": "invalid"})
@@ -131,9 +163,16 @@ class Accounts:
             row = session.scalar(select(UserRow).where(UserRow.username == username))
             if row is None:
                 raise NotFound(f"no user {username}")
-            _checked_roles(roles, None if known_roles is None else {*known_roles, *row.roles})
+            held = {*row.roles, *(r for rs in (row.intervention_roles or {}).values() for r in rs)}
+            known = None if known_roles is None else {*known_roles, *held}
+            scoped = _checked_intervention_roles(
+                (row.intervention_roles or {}) if intervention_roles is None else intervention_roles, roles, teams,
+                known)
+            if roles or not scoped:  # one may hold roles in some interventions only, and none in all
+                _checked_roles(roles, known)
             before = _account(row)
             row.display_name, row.email, row.roles, row.teams = display_name, email, list(roles), list(teams)
+            row.intervention_roles = scoped
             session.flush()
             return before, _account(row)
 
@@ -185,11 +224,11 @@ class Accounts:
             return user_view(row)
 
     def colleagues(self, teams: Sequence[str]) -> list[User]:
-        """Active staff sharing at least one of these interventions: whom a task can be given to."""
+        """Active staff of at least one of these interventions: whom a task can be given to."""
         with self.db.reading() as session:
             rows = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.display_name))
             users = [user_view(r) for r in rows]
-        return [u for u in users if set(u.teams) & set(teams) and u.is_staff]
+        return [u for u in users if set(u.staff_of) & set(teams)]
 
     def display_names(self, usernames: Iterable[str | None]) -> dict[str, str]:
         """User name → display name, for the names given that belong to a user (others left out)."""

@@ -244,15 +244,15 @@ def list_tasks() -> Response:
             tasks = [t for t in tasks if t.due_at is not None and t.due_at < now]
         tasks = tasks[offset:offset + limit]
     elif request.args.get("mine"):
-        tasks = engine().tasks(assignee=user.username, process_keys=list(user.teams), overdue=overdue,
+        tasks = engine().tasks(assignee=user.username, process_keys=list(user.staff_of), overdue=overdue,
                                limit=limit, offset=offset)
     else:
-        keys = None if user.is_admin else list(user.teams) if user.is_staff else []
+        keys = None if user.is_admin else list(user.staff_of)
         if user.is_admin:
             tasks = engine().tasks(process_keys=keys, overdue=overdue, limit=limit, offset=offset)
         else:
-            tasks = engine().tasks(process_keys=keys, user=user.username, groups=list(user.roles), overdue=overdue,
-                                   limit=limit, offset=offset)
+            tasks = engine().tasks(process_keys=keys, user=user.username, scopes=authz.task_scopes(user),
+                                   overdue=overdue, limit=limit, offset=offset)
     return jsonify([task_json(t) for t in tasks])
 
 

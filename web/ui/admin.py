@@ -1,8 +1,8 @@
-"""The administrators' pages (``/admin``): users — list, create, edit roles and interventions,
-deactivate and reactivate, a one-time link to set a password — their API tokens (listed, revoked),
-and the role catalogue (``web/role_catalogue.py``: the product's roles, the deployed journeys'
-candidate groups, and roles added here). Every change is written to the audit log: who did what to
-whom, when (wall clock), with what changed."""
+"""The administrators' pages (``/admin``): users — list, create, edit roles and interventions (and
+the roles held in one intervention only), deactivate and reactivate, a one-time link to set a
+password — their API tokens (listed, revoked), and the role catalogue (``web/role_catalogue.py``:
+the product's roles, the deployed journeys' candidate groups, and roles added here). Every change
+is written to the audit log: who did what to whom, when (wall clock), with what changed."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from engine.errors import Conflict, InvalidInput
 from web import role_catalogue
+from web.accounts.identity import GLOBAL_ROLES
 from web.accounts.users import Account
 from web.role_catalogue import Role
 from web.ui import labels
@@ -43,17 +45,34 @@ def _interventions() -> dict[str, str]:
     return {p.key: p.name for p in sorted(engine().processes(), key=lambda p: p.name)}
 
 
+#: The prefix of the admin form's fields of roles held in one intervention only: ``insatsroller:<key>``.
+SCOPED_FIELD = "insatsroller:"
+
+
+def _scoped_roles(form: MultiDict[str, str]) -> dict[str, list[str]]:
+    """The roles held in one intervention only, as the user's page posts them: process key → roles."""
+    return {name[len(SCOPED_FIELD):]: form.getlist(name) for name in form if name.startswith(SCOPED_FIELD)}
+
+
 def _form_context(account: Account | None, roles: Sequence[str], teams: Sequence[str],
-                  errors: Mapping[str, str], values: Mapping[str, str]) -> dict[str, Any]:
+                  errors: Mapping[str, str], values: Mapping[str, str],
+                  scoped: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     catalogue = _catalogue()
     names = [r.name for r in catalogue]
-    extra = [r for r in roles if r not in names]  # held, though no longer in the catalogue
+    scoped = scoped or {}
+    held = [*roles, *(r for rs in scoped.values() for r in rs)]
+    extra = list(dict.fromkeys(r for r in held if r not in names))  # held, though no longer in the catalogue
     interventions = _interventions()
     for team in teams:
         interventions.setdefault(team, team)
-    return {"account": account, "catalogue": [(r.name, role_label(r)) for r in catalogue] + [(r, r) for r in extra],
-            "chosen_roles": set(roles), "interventions": interventions, "chosen_teams": set(teams),
-            "errors": errors, "values": values}
+    offered = [(r.name, role_label(r)) for r in catalogue] + [(r, r) for r in extra]
+    return {"account": account, "catalogue": offered, "chosen_roles": set(roles), "interventions": interventions,
+            "chosen_teams": set(teams), "errors": errors, "values": values,
+            # What may be held in one intervention only: every role but the product-wide ones.
+            "scoped_catalogue": [(name, label) for name, label in offered if name not in GLOBAL_ROLES],
+            "scoped": {key: set(rs) for key, rs in scoped.items()},
+            "saved_teams": [t for t in (account.teams if account else ()) if t in teams],
+            "scoped_field": SCOPED_FIELD}
 
 
 def _input_errors(error: InvalidInput) -> dict[str, str]:
@@ -66,7 +85,10 @@ def _input_errors(error: InvalidInput) -> dict[str, str]:
         found["display_name"] = _("Ange ett namn (högst 200 tecken).")
     if "email" in fields:
         found["email"] = _("Ange en giltig e-postadress.")
-    if "role" in fields:
+    if "intervention_roles" in fields:
+        found["teams"] = _("Rollerna admin, processdesigner, logggranskare och remittent gäller i alla "
+                           "användarens insatser och kan inte ges i en enda insats.")
+    elif "role" in fields:
         found["roles"] = _("Välj minst en roll ur katalogen.")
     return found or {"roles": _("Uppgifterna kunde inte sparas.")}
 
@@ -74,7 +96,22 @@ def _input_errors(error: InvalidInput) -> dict[str, str]:
 @blueprint.get("/users")
 def users() -> str:
     every = accounts().accounts()
-    return render_template("admin/users.html", accounts=every, interventions=_interventions(), role_name=role_label)
+    interventions = _interventions()
+    return render_template("admin/users.html", accounts=every, interventions=interventions,
+                           held_roles=lambda account: _roles_shown(account, interventions))
+
+
+def _roles_shown(account: Account, interventions: Mapping[str, str]) -> list[str]:
+    """The user's roles as the list names them: those held in all their interventions, then each
+    held in one only with the intervention's name ("Koordinator (Gemensamma taget)")."""
+    return [role_label(r) for r in account.roles] + [
+        _("%(role)s (%(intervention)s)", role=role_label(r), intervention=interventions.get(key, key))
+        for key, held in sorted(account.intervention_roles.items()) for r in held]
+
+
+def _held_roles(account: Account) -> list[str]:
+    """Every role ``account`` holds anywhere: in all their interventions, or in some only."""
+    return list(dict.fromkeys([*account.roles, *(r for rs in account.intervention_roles.values() for r in rs)]))
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -106,15 +143,15 @@ def new_user() -> Response | str | tuple[str, int]:
 @blueprint.get("/users/<username>")
 def user(username: str) -> str:
     account = accounts().account(username)
-    return _user_page(account, account.roles, account.teams, {}, {})
+    return _user_page(account, account.roles, account.teams, {}, {}, account.intervention_roles)
 
 
 def _user_page(account: Account, roles: Sequence[str], teams: Sequence[str], errors: Mapping[str, str],
-               values: Mapping[str, str]) -> str:
+               values: Mapping[str, str], scoped: Mapping[str, Sequence[str]]) -> str:
     values = {"display_name": account.display_name, "email": account.email or "", **values}
     return render_template("admin/user_form.html", tokens=accounts().tokens.of_user(account.username),
                            bound=bool(accounts().oidc.bound_to(account.username)), now=accounts().clock.now(),
-                           **_form_context(account, roles, teams, errors, values))
+                           **_form_context(account, roles, teams, errors, values, scoped))
 
 
 @blueprint.post("/users/<username>")
@@ -122,15 +159,16 @@ def save_user(username: str) -> Response | tuple[str, int]:
     account = accounts().account(username)
     form = request.form
     roles, teams = form.getlist("roles"), form.getlist("teams")
+    scoped = _scoped_roles(form)
     values = {k: form.get(k, "").strip() for k in ("display_name", "email")}
     try:
         before, after = accounts().update_user(username, display_name=values["display_name"], email=values["email"],
-                                               roles=roles, teams=teams,
+                                               roles=roles, teams=teams, intervention_roles=scoped,
                                                known_roles=role_catalogue.role_names(engine(), accounts()))
     except InvalidInput as error:
-        return _user_page(account, roles, teams, _input_errors(error), values), 400
+        return _user_page(account, roles, teams, _input_errors(error), values, scoped), 400
     changes = {field: {"före": before_value, "efter": after_value}
-               for field in ("display_name", "email", "roles", "teams")
+               for field in ("display_name", "email", "roles", "teams", "intervention_roles")
                if (before_value := _plain(getattr(before, field))) != (after_value := _plain(getattr(after, field)))}
     if changes:
         _audit("user.changed", username, changes)
@@ -141,6 +179,8 @@ def save_user(username: str) -> Response | tuple[str, int]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: list(held) for key, held in sorted(value.items())}
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -205,7 +245,7 @@ def roles() -> Response | str | tuple[str, int]:
     catalogue = _catalogue()
     holders: dict[str, int] = {}
     for account in accounts().accounts():
-        for role in account.roles:
+        for role in _held_roles(account):
             holders[role] = holders.get(role, 0) + (1 if account.active else 0)
     page = render_template("admin/roles.html", catalogue=catalogue, role_name=role_label, holders=holders,
                            interventions=_interventions(), errors=errors, values=values)

@@ -58,7 +58,7 @@ def index() -> str | Response:
     tab = args.get("tab", "mine" if user.is_staff else "all")
     if tab not in TABS:
         tab = "mine"
-    keys: list[str] | None = None if user.is_admin else list(user.teams) if user.is_staff else []
+    keys: list[str] | None = None if user.is_admin else list(user.staff_of)
     process = args.get("process")
     if process:
         keys = [process] if keys is None or process in keys else []
@@ -68,7 +68,7 @@ def index() -> str | Response:
         page_number = 1
     # A search is a name, or a personnummer: whole, its birth date or its last four digits.
     number = personnummer.search_pattern(args.get("q") or "")
-    query = TaskFilter(process_keys=keys, user=user.username, groups=list(user.roles), tab=tab,
+    query = TaskFilter(process_keys=keys, user=user.username, scopes=authz.task_scopes(user), tab=tab,
                        element=args.get("task") or None, assignee=args.get("assignee") or None,
                        participant=(args.get("q") or None) if number is None else None, participant_key=number)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
@@ -79,7 +79,7 @@ def index() -> str | Response:
     # without a way in, to those who no longer read the case (authz.listed_case).
     closed = {r.task.id for r in rows if not authz.may_read_listed(user, r.task.process_key, r.consent_withdrawn)}
     rows = [replace(r, participant_name=authz.withheld_name()) if r.task.id in closed else r for r in rows]
-    team_keys = list(user.teams) if not user.is_admin else None
+    team_keys = list(user.staff_of) if not user.is_admin else None
     # The page's own links and forms keep the search, except a whole personnummer: that reaches no
     # address but the one the search form sent (as on the case list).
     searched = args.get("q", "")
@@ -90,11 +90,11 @@ def index() -> str | Response:
         here=url_for("inbox.index", **linked), page_number=page_number,
         pages=None if page.capped(tab) else max(1, -(-page.total // PAGE_SIZE)),
         cap_shown=format_decimal(page.count_cap, format="#,##0"),
-        kinds=engine().inbox.task_kinds(team_keys), processes=_processes(known, user.teams, user.is_admin),
+        kinds=engine().inbox.task_kinds(team_keys), processes=_processes(known, user.staff_of, user.is_admin),
         process_names=known,
         names=accounts().display_names(r.task.assignee for r in rows),
-        colleagues=accounts().colleagues(user.teams), filters=teamwork().filters_for(user),
-        may_assign=bool(authz.LEADER_ROLES & set(user.roles)) or user.is_admin,
+        colleagues=accounts().colleagues(user.staff_of), filters=teamwork().filters_for(user),
+        may_assign=authz.may_assign_somewhere(user),
         may_work=lambda t: authz.allowed(user, authz.Action.WORK_ON_TASK, t),
     )
 
