@@ -680,6 +680,7 @@ class WorkflowEngine:
                                            scopes=scopes)
             cases = store.cases_by_id(session, [r.case_id for r in rows])
             still_open = store.open_task_ids(session, [r.task_id for r in rows if r.task_id])
+            today = self.today()
             found = []
             for r in rows:
                 case = cases.get(r.case_id)
@@ -688,7 +689,8 @@ class WorkflowEngine:
                     r.subject, r.created_at, r.body,
                     participant_name=participant_label(case.participant if case else None),
                     case_started_by=case.started_by if case else "",
-                    task_open=(r.task_id in still_open) if r.task_id else None))
+                    task_open=(r.task_id in still_open) if r.task_id else None,
+                    consent_withdrawn=consent.withdrawn(case.data, today) if case else False))
             return found
 
     def run_due_timers(self, until: datetime | None = None, *, batch: int = TIMER_BATCH) -> int:

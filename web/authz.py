@@ -366,7 +366,9 @@ def visible_case_page(engine: WorkflowEngine, user: User, search: CaseFilter, *,
 def may_see_notification(user: User, notification: Notification) -> bool:
     """The case rule (``case.read``) applied to a notification's case: it names the participant and
     links to the case, so one addressed to someone who may no longer read the case (moved to another
-    intervention) is not shown to them."""
+    intervention, or the participant's consent withdrawn) is not shown to them."""
+    if notification.consent_withdrawn:
+        return _reads_without_consent(user, notification.process_key)
     if user.is_admin or _of_intervention(user, notification.process_key):
         return True
     return user.is_referrer and notification.case_started_by == user.username

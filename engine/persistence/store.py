@@ -597,13 +597,13 @@ def open_task_ids(session: Session, task_ids: Iterable[str]) -> set[str]:
 
 
 def cases_by_id(session: Session, case_ids: Iterable[str]) -> dict[str, CaseRow]:
-    """The cases' participant and who started them; the rest of the row (the state above all) is
-    loaded only if asked for."""
+    """The cases' participant, who started them and their data; the rest of the row (the state above
+    all) is loaded only if asked for."""
     ids = list(set(case_ids))
     if not ids:
         return {}
     query = select(CaseRow).where(CaseRow.id.in_(ids)).options(
-        load_only(CaseRow.id, CaseRow.participant, CaseRow.started_by))
+        load_only(CaseRow.id, CaseRow.participant, CaseRow.started_by, CaseRow.data))
     return {row.id: row for row in session.scalars(query)}
 
 

@@ -306,6 +306,9 @@ class Notification:
     #: For a notification about a task (a reminder, an escalation): whether the task is still open;
     #: None for one about no task. A completed or withdrawn task's reminders have been dealt with.
     task_open: bool | None = None
+    #: The participant's consent is withdrawn (lapsed or revoked, engine.views.consent): shown only to
+    #: those who still read the case.
+    consent_withdrawn: bool = False
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,17 @@ def test_no_mail_about_him_goes_out_once_it_lapsed(app: Flask, shipped: Workflow
     assert NAME in Person(app, "tove").get("/notifications").get_data(as_text=True)
 
 
+def test_the_notifications_about_him_leave_the_referrers_list_once_it_lapsed(app: Flask, shipped: WorkflowEngine,
+                                                                             gunnar: str) -> None:
+    walk(shipped, gunnar, [
+        ("bedom_remiss", {"teammote_datum": "2026-01-21", "beslut": "ej_antagen"}),
+        ("svara_remittent_avslag", {"avslagsgrund": "annat", "svar_skickat_datum": "2026-01-22",
+                                    "motivering": "Kontakta oss igen."})], "tove")
+    assert NAME in Person(app, "rebecka").get("/notifications").get_data(as_text=True)  # the reply's notice
+    _lapse(shipped)
+    assert NAME not in Person(app, "rebecka").get("/notifications").get_data(as_text=True)
+
+
 # --- renewal --------------------------------------------------------------------------------------------
 
 def test_the_team_leader_records_his_renewed_consent_and_the_team_reads_again(
