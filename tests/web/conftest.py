@@ -103,6 +103,18 @@ def shipped(app: Flask) -> WorkflowEngine:
     return engine
 
 
+def staffed(app: Flask, people: dict[str, tuple[str, list[str], list[str]]]) -> Api:
+    """The app with these users (user name → display name, roles, interventions), each with a password
+    (``PASSWORD``), an e-mail address at samverkan.test and an API token."""
+    accounts = app.extensions["samverkan.accounts"]
+    tokens = {}
+    for username, (name, roles, teams) in people.items():
+        accounts.add_user(username, roles, teams, password=PASSWORD, display_name=name,
+                          email=f"{username}@samverkan.test")
+        tokens[username] = accounts.create_token(username)
+    return Api(app.test_client(), tokens)
+
+
 def walk(engine: WorkflowEngine, case_id: str, steps: Sequence[tuple[str, dict[str, Any]]], actor: str) -> None:
     """Complete each named task of the case in turn, as it opens, with its answers."""
     for element, data in steps:

@@ -7,7 +7,6 @@ the team reads the case again. A revoked consent narrows the case the same way, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,8 +21,8 @@ from engine.views import ConsentStatus
 from engine.views.consent import consent_of
 from tests.mailbox import Mailbox
 from tests.registrations import SAMVERKANSTEAMET
-from tests.web.browser import PASSWORD, Person
-from tests.web.conftest import Api, personnummer, walk
+from tests.web.browser import Person
+from tests.web.conftest import Api, personnummer, staffed, walk
 from web.accounts.access_log import Search
 from web.accounts.directory import AccountsDirectory
 
@@ -38,14 +37,8 @@ WITHDRAWN = "Samtycket har upphört"
 
 
 @pytest.fixture
-def team(app: Flask, shipped: WorkflowEngine) -> Iterator[Api]:
-    accounts = app.extensions["samverkan.accounts"]
-    tokens = {}
-    for username, (name, roles, teams) in PEOPLE.items():
-        accounts.add_user(username, roles, teams, password=PASSWORD, display_name=name,
-                          email=f"{username}@samverkan.test")
-        tokens[username] = accounts.create_token(username)
-    yield Api(app.test_client(), tokens)
+def team(app: Flask, shipped: WorkflowEngine) -> Api:
+    return staffed(app, PEOPLE)
 
 
 def _refer(app: Flask, name: str = NAME, number: str = personnummer("19850312", "234"), **consent: str) -> str:

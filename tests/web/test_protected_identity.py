@@ -9,7 +9,6 @@ number finds nothing for them. The admin reaches his data through the register e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,8 +20,8 @@ from engine.settings import DeliverySettings
 from engine.views import CaseFilter
 from tests.mailbox import Mailbox, text_of
 from tests.registrations import SAMVERKANSTEAMET
-from tests.web.browser import PASSWORD, Person
-from tests.web.conftest import Api, personnummer, walk
+from tests.web.browser import Person
+from tests.web.conftest import Api, personnummer, staffed, walk
 from web.accounts.access_log import Search
 
 PEOPLE = {"tove": ("Tove Teamledare", ["teamledare"], ["samverkansteamet"]),
@@ -38,14 +37,8 @@ HIDDEN = "Skyddad identitet"
 
 
 @pytest.fixture
-def team(app: Flask, shipped: WorkflowEngine) -> Iterator[Api]:
-    accounts = app.extensions["samverkan.accounts"]
-    tokens = {}
-    for username, (name, roles, teams) in PEOPLE.items():
-        accounts.add_user(username, roles, teams, password=PASSWORD, display_name=name,
-                          email=f"{username}@samverkan.test")
-        tokens[username] = accounts.create_token(username)
-    yield Api(app.test_client(), tokens)
+def team(app: Flask, shipped: WorkflowEngine) -> Api:
+    return staffed(app, PEOPLE)
 
 
 def _register(app: Flask, *, protected: bool) -> str:

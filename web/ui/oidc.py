@@ -176,5 +176,5 @@ def _error(status: int, title: str, message: str) -> tuple[str, int]:
     """A page in the reader's language, with the way back to the sign-in page; nothing was changed.
     Choosing another language leads to the sign-in page (``here``): the provider's answer in this
     address has been used and is not to be sent again."""
-    return render_template("oidc_error.html", title=title, message=message, user=None,
+    return render_template("error.html", title=title, message=message, user=None, back_to_login=True,
                            here=url_for("auth.login")), status
