@@ -4,6 +4,7 @@ a case officer gets 403; every extract is itself in the access log."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
@@ -37,6 +38,20 @@ def scene(people: Flask) -> dict[str, str]:
         cases[name.split()[0]] = case_id
     engine.advance_clock(timedelta(days=12))  # a reminder about each assessment
     return cases
+
+
+def test_the_extract_as_a_pdf_file_holds_her_record_and_nobody_elses(people: Flask, scene: dict[str, str]) -> None:
+    from pypdf import PdfReader
+
+    answer = Person(people, "admin").post("/registerutdrag", {"personnummer": ANNA, "format": "pdf"})
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith('attachment; filename="registerutdrag-')
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.get_data())).pages)
+    assert f"Registerutdrag för {ANNA}" in text and "Anna Andersson" in text
+    assert "Samtal med Anna om missbruket" in text and "Läste ärendet" in text  # a note; the access log
+    assert "Bengt" not in text and BENGT not in text
+    entries, _ = people.extensions["samverkan.accounts"].access_log.page(Search(username="admin"))
+    assert {e.case_id for e in entries if e.action == "register.extract"} == {scene["Anna"]}
 
 
 def test_an_admin_gets_everything_about_the_person_and_nothing_about_anyone_else(

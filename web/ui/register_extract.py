@@ -1,7 +1,7 @@
 """The register extract's page (``/registerutdrag``, GDPR art. 15), for admins: a personnummer in,
-everything held about that person out, as JSON or as a printable page (no PDF library is a
-dependency; the browser prints the page to PDF). The number is sent by POST (with the CSRF token),
-so it reaches no address, no log of addresses and no history; every extract is in the access log."""
+everything held about that person out, as a PDF file (web/register_extract_pdf.py), as JSON or as a
+printable page. The number is sent by POST (with the CSRF token), so it reaches no address, no log
+of addresses and no history; every extract is in the access log."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from web import personnummer
+from web import personnummer, register_extract_pdf
 from web.register_extract import extract, participant_key
 from web.ui import case_record, labels
 from web.ui.pages import accounts, engine, me, now, page_context, require_admin, require_user, teamwork
@@ -42,6 +42,11 @@ def make() -> Response | tuple[str, int]:
         body = json.dumps(found, ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="registerutdrag-{found["extracted_at"][:10]}.json"'})
+    if request.form.get("format") == "pdf":
+        words = {**_readable(found), "status_label": lambda key: labels.label(labels.STATUSES, key),
+                 "event_label": lambda key: labels.label(labels.EVENTS, key)}
+        return Response(register_extract_pdf.pdf(found, words, _), mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="registerutdrag-{found["extracted_at"][:10]}.pdf"'})
     return Response(render_template("register_extract_print.html", found=found, **_readable(found)))
 
 
