@@ -275,11 +275,10 @@ def test_a_consent_not_renewed_lapses_and_is_asked_for_once(app: Flask, shipped:
                                                            gunnar: str) -> None:
     shipped.advance_clock(timedelta(days=2))
     [task] = _renewal(shipped, gunnar)
-    refused = app.extensions["samverkan.engine"].form_problems(task.id, {"samtycke_fornyat": False,
-                                                                         "nytt_samtycke_datum": "2026-01-14"})
-    assert "nytt_samtycke_datum" in refused
-    shipped.complete_task(task.id, {"samtycke_fornyat": False}, "tove")
-    assert shipped.case(gunnar).data["samtycke_giltigt_till"] == LAST_DAY
+    refused = shipped.form_problems(task.id, {"samtycke_fornyat": True, "nytt_samtycke_giltigt_till": "2026-12-31"})
+    assert set(refused) == {"nytt_samtycke_datum", "nytt_samtycke_omfattning"}  # renewed: its day and scope
+    shipped.complete_task(task.id, {"samtycke_fornyat": False, "nytt_samtycke_giltigt_till": "2026-12-31"}, "tove")
+    assert shipped.case(gunnar).data["samtycke_giltigt_till"] == LAST_DAY  # what a consent not renewed says is moot
     shipped.advance_clock(to="2026-03-20T12:00:00+01:00")
     assert _renewal(shipped, gunnar) == []  # asked once for that last day, not every month
     assert _status(app, "arvid", f"/cases/{gunnar}") == 404
