@@ -114,6 +114,8 @@ class Simulation:
         self.report = RunReport(settings.as_json())
         self.models: dict[str, model.ProcessModel] = {}
         self.live: list[_Live] = []
+        #: The largest stored state any case of each process had in its first months (the growth bound).
+        self._early_widest: dict[str, int] = {}
         self._replaying = False
 
     # --- the engine, straight or restored -----------------------------------------------------------
@@ -462,7 +464,11 @@ class Simulation:
             if problem:
                 stop("serializer", problem)
         watch.record_size(self.clock.now(), stored.size(engine, watch.case_id))
-        problem = invariants.growth(watch.sizes_by_age)
+        age = invariants.age_months(watch.started, self.clock.now())
+        if age < invariants.SIZE_BASELINE_MONTHS:
+            early = self._early_widest
+            early[watch.process] = max(early.get(watch.process, 0), watch.sizes_by_age.get(age, 0))
+        problem = invariants.growth(watch.sizes_by_age, self._early_widest.get(watch.process, 0))
         if problem:
             stop("growth", problem)
         return case

@@ -17,7 +17,8 @@ its state when it was three months old), reading only the history events new sin
 5. ``serializer``  — the stored state loads with SpiffWorkflow's own serializer as well as with
    the engine's, and gives the stored state back (:mod:`simulation.stored`).
 6. ``growth``      — the stored state at any age from ``SIZE_BASELINE_MONTHS`` months on is at
-   most ``GROWTH_FACTOR`` × the largest it had before + ``GROWTH_SLACK`` bytes; the median step at
+   most ``GROWTH_FACTOR`` × the largest it (or any case of its journey) had in its first months +
+   ``GROWTH_SLACK`` bytes; the median step at
    any age (months) costs at most ``COST_FACTOR`` × the median over the first ``BASELINE_MONTH``
    months + ``COST_SLACK``.
 7. ``follow_up``   — at the end, every case of a journey that declares its follow-up has its row
@@ -164,19 +165,22 @@ def overdue_timers(case: Case, now: datetime) -> str | None:
 
 # --- 6 ----------------------------------------------------------------------------------------------
 
-def growth(sizes_by_age: Mapping[int, int]) -> str | None:
+def growth(sizes_by_age: Mapping[int, int], journey_early: int = 0) -> str | None:
     """The largest state size at each age (months) of one case against the largest it had in its
-    first SIZE_BASELINE_MONTHS months: a journey reaches its widest phase (a participation with
-    its sub-processes) within them, at its own pace; after that its state must not grow with age."""
+    first SIZE_BASELINE_MONTHS months, or the largest any case of its journey had in its own first
+    months (``journey_early``), whichever is larger: a journey reaches its widest phase (a
+    participation with its sub-processes) within them, at its own pace — a case that waited longer
+    for its participation to begin (a referral waiting for a group start) is as wide as the others
+    once it does; after that no state may grow with age."""
     early = [size for month, size in sizes_by_age.items() if month < SIZE_BASELINE_MONTHS]
     if not early or max(sizes_by_age) < SIZE_BASELINE_MONTHS:
         return None
-    baseline = max(early)
+    baseline = max(max(early), journey_early)
     bound = GROWTH_FACTOR * baseline + GROWTH_SLACK
     for month, size in sorted(sizes_by_age.items()):
         if month >= SIZE_BASELINE_MONTHS and size > bound:
             return (f"stored state is {size} bytes at {month} months, over the bound {bound:.0f} "
-                    f"({GROWTH_FACTOR}× its largest, {baseline} bytes, in the first {SIZE_BASELINE_MONTHS} "
+                    f"({GROWTH_FACTOR}× the largest, {baseline} bytes, in a case's first {SIZE_BASELINE_MONTHS} "
                     f"months + {GROWTH_SLACK})")
     return None
 

@@ -187,6 +187,11 @@ def test_the_growth_checks_fail_beyond_their_bounds() -> None:
     # A case that reached its participation late, in its fifth month, is measured from there.
     assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 7: 56_000}) is None
     assert invariants.growth({0: 5_000, 3: 17_000, 5: 55_000, 18: 130_001}) is not None
+    # One that began its participation after six months (it waited for a group start) is measured
+    # against what the journey's other cases were in their first months.
+    assert invariants.growth({0: 20_000, 5: 28_000, 11: 77_000}) is not None
+    assert invariants.growth({0: 20_000, 5: 28_000, 11: 77_000}, journey_early=60_000) is None
+    assert invariants.growth({0: 20_000, 5: 28_000, 11: 140_001}, journey_early=60_000) is not None
     steady = dict.fromkeys(range(12), [0.010] * 100)  # 10 ms a step at every age
     assert invariants.step_cost(steady) is None
     assert invariants.step_cost({**steady, 11: [0.100] * 100}) is not None  # 100 ms a step at 11 months
