@@ -509,6 +509,25 @@ def test_the_twelve_month_limit_without_extension_leads_to_the_exit(journey) -> 
     assert done.data["utfall"] == "ater_till_remittent" and done.data["inskrivning_datum"] == "2026-01-21"
 
 
+def test_a_preparation_not_made_by_the_limit_closes_and_the_extension_asks_afresh(journey) -> None:  # type: ignore[no-untyped-def]
+    """Found by the simulator at full size: a case paused over its eleventh month left the limit's
+    preparation undone; after the steering group's one-month extension the next period's
+    preparation opened beside it."""
+    case = informationsmote(journey)
+    remiss(journey, case)
+    inskriven(journey, case)
+    kartlagd(journey, case)
+    handlingsplan(journey, case, grupptraff=True)
+    complete(journey, case, "insats_grupptraff", {"grupptraff_tema": "Lära känna sig själv"})
+    move_to(journey, "2026-12-22")
+    assert "forbered_tidsgrans" in open_tasks(journey, case)
+    move_to(journey, "2027-01-21", "08:00")  # the year is up, the preparation not made
+    assert "forbered_tidsgrans" not in open_tasks(journey, case)
+    assert "besluta_forlangning" in open_tasks(journey, case)
+    complete(journey, case, "besluta_forlangning", {"forlangning_manader": 1, "styrgrupp_beslut_datum": "2027-01-21"})
+    assert open_tasks(journey, case).count("forbered_tidsgrans") == 1  # one month left: asked once, afresh
+
+
 def test_an_extension_continues_the_work_up_to_the_new_limit_then_exits(journey) -> None:  # type: ignore[no-untyped-def]
     case = informationsmote(journey)
     till_tidsgransen(journey, case)
