@@ -164,7 +164,11 @@ async function draw(container) {
     const missing = mark(viewer, container);
     const canvas = viewer.get("canvas");
     const current = readIdList(container, "current").map((id) => viewer.get("elementRegistry").get(id)).filter(Boolean);
-    const view = navigation(viewer, canvasHost, current);
+    // Where the case is now is its steps: an event waiting on an activity's border (the consent's
+    // monthly look, a reminder) is drawn as current too, but the view goes to it only when it is
+    // all there is.
+    const steps = current.filter((element) => element.type !== "bpmn:BoundaryEvent");
+    const view = navigation(viewer, canvasHost, steps.length ? steps : current);
     // Once the reader has zoomed or moved the drawing, a change of the container's size keeps
     // their view; until then the first view is made again for the new size.
     let touched = false;
