@@ -103,8 +103,9 @@ def timer_dates(journey, case, element: str) -> list[str]:  # type: ignore[no-un
             for e in journey.history(case, events.TimerFired.event) if e.element == element]
 
 
-def till_tidsgransen(journey, case) -> None:  # type: ignore[no-untyped-def]
-    """Enrolled 2026-01-21, action plan made, the 11-month reminder handled, then the year is up."""
+def till_tidsgransen(journey, case, *, prepared: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Enrolled 2026-01-21, action plan made, the 11-month reminder handled (unless not ``prepared``),
+    then the year is up."""
     remiss(journey, case)
     inskriven(journey, case)
     kartlagd(journey, case)
@@ -112,8 +113,9 @@ def till_tidsgransen(journey, case) -> None:  # type: ignore[no-untyped-def]
     complete(journey, case, "insats_grupptraff", {"grupptraff_tema": "Lära känna sig själv"})
     move_to(journey, "2026-12-22")
     assert "forbered_tidsgrans" in open_tasks(journey, case)
-    complete(journey, case, "forbered_tidsgrans",
-             {"foresla_forlangning": True, "tidsgrans_underlag": "Behöver tid att slutföra arbetsträningen"})
+    if prepared:
+        complete(journey, case, "forbered_tidsgrans",
+                 {"foresla_forlangning": True, "tidsgrans_underlag": "Behöver tid att slutföra arbetsträningen"})
     move_to(journey, "2027-01-21", "08:00")
 
 
@@ -514,14 +516,7 @@ def test_a_preparation_not_made_by_the_limit_closes_and_the_extension_asks_afres
     preparation undone; after the steering group's one-month extension the next period's
     preparation opened beside it."""
     case = informationsmote(journey)
-    remiss(journey, case)
-    inskriven(journey, case)
-    kartlagd(journey, case)
-    handlingsplan(journey, case, grupptraff=True)
-    complete(journey, case, "insats_grupptraff", {"grupptraff_tema": "Lära känna sig själv"})
-    move_to(journey, "2026-12-22")
-    assert "forbered_tidsgrans" in open_tasks(journey, case)
-    move_to(journey, "2027-01-21", "08:00")  # the year is up, the preparation not made
+    till_tidsgransen(journey, case, prepared=False)  # the year is up, the preparation not made
     assert "forbered_tidsgrans" not in open_tasks(journey, case)
     assert "besluta_forlangning" in open_tasks(journey, case)
     complete(journey, case, "besluta_forlangning", {"forlangning_manader": 1, "styrgrupp_beslut_datum": "2027-01-21"})
