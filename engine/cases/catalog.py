@@ -78,7 +78,9 @@ class Catalog:
                 version_store.version_row(session, key, version)
             if row is None:
                 return self.outside.resolver_outside(key, version) if self.outside is not None else None
-            return loading.CalledVersion(key, row.version, self.bundle(row.id, session))
+            files = model_files.of_process(key, [SourceFile(s["name"], s["content"].encode("utf-8"))
+                                                  for s in row.sources])
+            return loading.CalledVersion(key, row.version, self.bundle(row.id, session), tuple(files))
 
         return resolve
 

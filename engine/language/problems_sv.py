@@ -277,6 +277,42 @@ MESSAGES: list[tuple[str, str]] = [
      "around it, so it would have no effect",
      "eskaleringen utan kod fångas inte av någon gränshändelse för alla eskaleringar på en delprocess runt "
      "den, så den skulle inte få någon verkan"),
+    ("the error '{error_code}' leaves the process and is caught by the call activity that calls it; a case of this "
+     "process started by itself would stop with an incident",
+     "felet '{error_code}' lämnar processen och fångas av anropsaktiviteten som anropar den; ett ärende av den här "
+     "processen som startats för sig skulle stanna med en incident"),
+    ("the error without a code leaves the process and is caught by the call activity that calls it; a case of "
+     "this process started by itself would stop with an incident",
+     "felet utan kod lämnar processen och fångas av anropsaktiviteten som anropar den; ett ärende av den här "
+     "processen som startats för sig skulle stanna med en incident"),
+    ("the escalation '{escalation_code}' leaves the process and is caught by the call activity that calls it; in a "
+     "case of this process started by itself it would have no effect",
+     "eskaleringen '{escalation_code}' lämnar processen och fångas av anropsaktiviteten som anropar den; i ett "
+     "ärende av den här processen som startats för sig skulle den inte få någon verkan"),
+    ("the escalation without a code leaves the process and is caught by the call activity that calls it; in a "
+     "case of this process started by itself it would have no effect",
+     "eskaleringen utan kod lämnar processen och fångas av anropsaktiviteten som anropar den; i ett ärende av "
+     "den här processen som startats för sig skulle den inte få någon verkan"),
+    ("the called process '{key}' can end with the error '{error_code}' ({thrower}), which no error boundary event "
+     "on the call activity or on a sub-process around it catches; the case would stop with an incident",
+     "den anropade processen '{key}' kan sluta med felet '{error_code}' ({thrower}), som ingen gränshändelse för "
+     "fel på anropsaktiviteten eller på en delprocess runt den fångar; ärendet skulle stanna med en incident"),
+    ("the called process '{key}' can end with an error without a code ({thrower}), which no catch-all error "
+     "boundary event on the call activity or on a sub-process around it catches; the case would stop with an "
+     "incident",
+     "den anropade processen '{key}' kan sluta med ett fel utan kod ({thrower}), som ingen gränshändelse för "
+     "alla fel på anropsaktiviteten eller på en delprocess runt den fångar; ärendet skulle stanna med en incident"),
+    ("the called process '{key}' can end with the escalation '{escalation_code}' ({thrower}), which no escalation "
+     "boundary event on the call activity or on a sub-process around it catches, so it would have no effect",
+     "den anropade processen '{key}' kan sluta med eskaleringen '{escalation_code}' ({thrower}), som ingen "
+     "gränshändelse för eskalering på anropsaktiviteten eller på en delprocess runt den fångar, så den skulle "
+     "inte få någon verkan"),
+    ("the called process '{key}' can end with an escalation without a code ({thrower}), which no catch-all "
+     "escalation boundary event on the call activity or on a sub-process around it catches, so it would have no "
+     "effect",
+     "den anropade processen '{key}' kan sluta med en eskalering utan kod ({thrower}), som ingen gränshändelse "
+     "för alla eskaleringar på anropsaktiviteten eller på en delprocess runt den fångar, så den skulle inte få "
+     "någon verkan"),
     ("an error or escalation boundary event catches what a sub-process throws; attached to {activity}, it "
      "would never fire",
      "en gränshändelse för fel eller eskalering fångar det en delprocess kastar; fäst vid {activity} skulle "

@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser
 from engine.definitions.validation.call_activities import MAPPING, mapping
 from engine.errors import EngineError
 from engine.language import expressions
+from engine.spiff.error_events import ended_by_error
 from engine.spiff.outputs import plain
 from engine.spiff.script_engine import ENGINE_FUNCTIONS
 from engine.spiff.variables import publish
@@ -53,6 +54,8 @@ class EngineCallActivity(CallActivity):
         start.set_data(**deepcopy(values))
 
     def update_data(self, my_task: Any, subworkflow: Any) -> None:
+        if ended_by_error(subworkflow):  # the error's boundary event goes on instead: nothing comes out
+            return
         inner = {**subworkflow.last_task.data, **subworkflow.data}
         values = self._passed("out", inner)
         my_task.data.update(deepcopy(values))

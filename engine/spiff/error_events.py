@@ -11,6 +11,10 @@ catches fails the step — the case stays as it was, with an incident naming the
 refuses such a model beforehand: docs/modeling.md). An escalation nothing catches (a
 non-interrupting boundary event catches once per activation of its sub-process) has no effect, as
 BPMN says.
+
+A called process keeps its variables apart from the case's (:mod:`engine.spiff.call_activities`):
+an error or escalation it throws out to a boundary event on the call activity carries none of
+them, and the call activity's declared outputs are not taken from a process an error ended.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from engine.errors import EngineError
 
 
 class _Thrown(BpmnEvent):
-    """A thrown error or escalation, knowing the activities (sub-process tasks) it was thrown inside."""
+    """A thrown error or escalation, knowing the activities (sub-process tasks) it was thrown inside
+    and, of those, the call activities whose called process has variables of its own."""
 
-    def __init__(self, definition: Any, payload: Any, target: Any, inside: set[Any]) -> None:
+    def __init__(self, definition: Any, payload: Any, target: Any, inside: set[Any], called: set[Any]) -> None:
         super().__init__(definition, payload=payload, target=target)
         self.inside = inside
+        self.called = called
 
 
 class _Contained:
@@ -48,7 +54,8 @@ class _Contained:
 
     def throw(self, my_task: Any) -> None:
         top = my_task.workflow.top_workflow
-        event = _Thrown(self, deepcopy(my_task.data), my_task.workflow, _enclosing(my_task.workflow))
+        event = _Thrown(self, deepcopy(my_task.data), my_task.workflow, _enclosing(my_task.workflow),
+                        _enclosing(my_task.workflow, called_only=True))
         top.catch(event)
         if event in top.bpmn_events:
             top.bpmn_events.remove(event)
@@ -57,6 +64,12 @@ class _Contained:
             what = f"'{self.code}'" if self.code else "without a code"
             raise EngineError(f"the {self.kind} {what} is caught by no boundary event on a sub-process "
                               f"around {my_task.task_spec.bpmn_name or my_task.task_spec.bpmn_id}")
+
+    def catch(self, my_task: Any, event: Any = None) -> None:
+        # Out of a called process, to a catcher outside it: the called process's data stays in it.
+        if event is not None and getattr(event, "called", None) and event.called - _enclosing(my_task.workflow):
+            event = BpmnEvent(event.event_definition, payload={}, target=event.target)
+        super().catch(my_task, event)  # type: ignore[misc]
 
     def catches(self, my_task: Any, event: Any) -> bool:
         if not super().catches(my_task, event):  # type: ignore[misc]
@@ -84,13 +97,23 @@ class ContainedEscalation(_Contained, EscalationEventDefinition):
     must_be_caught = False
 
 
-def _enclosing(workflow: Any) -> set[Any]:
-    """The ids of the sub-process tasks a workflow runs inside, innermost first."""
+def _enclosing(workflow: Any, called_only: bool = False) -> set[Any]:
+    """The ids of the sub-process tasks a workflow runs inside (with ``called_only``, only the call
+    activities whose called process has variables of its own)."""
     ids = set()
     while getattr(workflow, "parent_task_id", None) is not None:
-        ids.add(workflow.parent_task_id)
-        workflow = workflow.parent_workflow
+        parent = workflow.parent_workflow
+        if not called_only or getattr(parent.get_task_from_id(workflow.parent_task_id).task_spec,
+                                      "own_variables", False):
+            ids.add(workflow.parent_task_id)
+        workflow = parent
     return ids
+
+
+def ended_by_error(workflow: Any) -> bool:
+    """Whether a (called) process ended at an end event of its own that throws an error."""
+    return any(isinstance(getattr(t.task_spec, "event_definition", None), ContainedError)
+               for t in workflow.get_tasks(state=TaskState.COMPLETED))
 
 
 def _activity_of(boundary_task: Any) -> Any:

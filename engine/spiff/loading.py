@@ -34,6 +34,8 @@ class CalledVersion:
     key: str
     version: int
     bundle: SpecBundle
+    #: The version's own files: what its process throws to its callers is read from them.
+    files: tuple[SourceFile, ...] = ()
 
 
 #: The catalog's deployed version of a key (the given version number, or with None its newest);
@@ -113,6 +115,7 @@ def load(files: list[SourceFile], *, allow_scripts: bool = False, resolver: Reso
                     f"the decision '{ref}' is not among the DMN files deployed with it",
                 ))
     external = _resolve_calls(bpmn, resolver, result)
+    _check_escapes(bpmn, external, result)
     if result.errors:
         return result
     try:
@@ -220,6 +223,45 @@ def _resolve_calls(bpmn: list[tuple[SourceFile, Any]], resolver: Resolver | None
         for looping, path in call_activities.cycles(edges, [call]):
             result.problems.append(Problem(file, validation.label(looping.node), call_activities.cycle_message(path)))
     return external
+
+
+def _check_escapes(bpmn: list[tuple[SourceFile, Any]], external: dict[str, CalledVersion],
+                   result: LoadResult) -> None:
+    """An error or escalation that leaves its process (nothing inside it catches it) is caught by
+    the call activities that call the process: those of these files, and a deployed version's
+    escapes by the call activities here that call it. One that no call activity here calls stays
+    refused: nothing would catch it."""
+    calls = [(source.name, call) for source, tree in bpmn for call in call_activities.calls(tree)]
+
+    def refuse(file: str, call: call_activities.Call, escape: validation.Escape, thrower: str) -> None:
+        result.problems.append(Problem(file, validation.label(call.node), escape.not_caught_at(call.key, thrower)))
+
+    for source, tree in bpmn:
+        for escape in validation.escapes(validation.executable_processes(tree)):
+            callers = [(f, c) for f, c in calls if c.key == escape.process and c.key not in external]
+            if not callers:
+                result.problems.append(Problem(source.name, validation.label(escape.node), escape.uncaught()))
+                continue
+            caught = True
+            for file, call in callers:
+                if not validation.caught_at(call.node, escape):
+                    refuse(file, call, escape, validation.label(escape.node))
+                    caught = False
+            if caught:
+                result.problems.append(Problem(source.name, validation.label(escape.node),
+                                               escape.caught_by_callers(), "warning"))
+    for file, call in calls:
+        called = external.get(call.key)
+        if called is None:
+            continue
+        for their in called.files:
+            tree = xml_safety.parse_xml(their.content, their.name)
+            if validation.kind_of(tree) != "bpmn":
+                continue
+            processes = [p for p in validation.executable_processes(tree) if p.get("id") == call.key]
+            for escape in validation.escapes(processes):
+                if not validation.caught_at(call.node, escape):
+                    refuse(file, call, escape, f"{validation.label(escape.node)}, version {called.version}")
 
 
 def _subprocess_specs(parser: EngineParser, key: str, external: dict[str, CalledVersion]) -> tuple[

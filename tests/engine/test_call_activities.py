@@ -199,3 +199,76 @@ def test_a_message_inside_the_called_process_is_reported_to_the_case(journey: Jo
     journey.engine.send_message(case.id, "intyg_inkommet", {"intygsdatum": "2026-01-20"}, "handläggare")
     assert journey.open_task_names(case) == ["skriv_sammanfattning"]
     assert journey.case(case).data["intygsdatum"] == "2026-01-20"
+
+
+# --- an error the called process ends with ----------------------------------------------------------
+# The fragment tests/bpmn/kontaktforsok_fragment.bpmn tries to reach the participant and ends with the
+# error EJ_NADD when no one was reached; tests/bpmn/calls_kontaktforsok.bpmn catches it on its call
+# activity and reports back to the referrer.
+
+
+def test_an_error_the_called_process_ends_with_is_caught_on_the_call_activity(journey: Journey) -> None:
+    journey.deploy("kontaktforsok_fragment.bpmn", "calls_kontaktforsok.bpmn")
+    reached, not_reached = journey.start("calls_kontaktforsok", {}), journey.start("calls_kontaktforsok", {})
+
+    journey.complete(reached, "forsok_na_deltagaren", {"nadd": True, "forsok": 2})
+    assert journey.open_task_names(reached) == ["planera"]
+    assert journey.case(reached).data["antal_forsok"] == 2
+
+    journey.complete(not_reached, "forsok_na_deltagaren", {"nadd": False, "forsok": 5})
+    after = journey.case(not_reached)
+    assert after.incident is None
+    assert journey.open_task_names(after) == ["aterrapportera"]
+    # The call activity was interrupted: its outputs did not come out.
+    assert "antal_forsok" not in after.data
+    journey.complete(not_reached, "aterrapportera")
+    assert journey.case(not_reached).status == "completed"
+
+
+def test_the_fragment_alone_is_refused_for_the_error_nothing_would_catch(journey: Journey) -> None:
+    assert _refusals(journey, "kontaktforsok_fragment.bpmn") == [
+        "kf_ej_nadd \"Deltagaren nåddes inte\": the error 'EJ_NADD' is caught by no error boundary event on a "
+        "sub-process around it; the case would stop with an incident"]
+    # Deployed with a journey that catches it, it is deployed, with a word on starting it by itself.
+    problems = journey.engine.validate([SourceFile(n, (BPMN_DIR / n).read_bytes())
+                                        for n in ("kontaktforsok_fragment.bpmn", "calls_kontaktforsok.bpmn")])
+    assert [(p.element, p.severity) for p in problems if "EJ_NADD" in p.message] == [
+        ('kf_ej_nadd "Deltagaren nåddes inte"', "warning")]
+
+
+#: The journey, catching another error than the fragment's (ANNAT) on its call activity.
+NOT_CATCHING = (BPMN_DIR / "calls_kontaktforsok.bpmn").read_text(encoding="utf-8").replace(
+    'id="calls_kontaktforsok"', 'id="calls_utan_fangst"').replace(
+    'errorRef="fel_ej_nadd"', 'errorRef="fel_annat"').replace(
+    '<bpmn:error id="fel_ej_nadd"',
+    '<bpmn:error id="fel_annat" name="Annat" errorCode="ANNAT" />\n  <bpmn:error id="fel_ej_nadd"')
+
+
+def test_a_journey_that_calls_the_fragment_without_catching_its_error_is_refused(journey: Journey) -> None:
+    not_catching = SourceFile("calls_utan_fangst.bpmn", NOT_CATCHING.encode("utf-8"))
+    fragment = SourceFile("kontaktforsok_fragment.bpmn", (BPMN_DIR / "kontaktforsok_fragment.bpmn").read_bytes())
+    expected = ("kontakta \"Kontakta deltagaren\": the called process 'kontaktforsok' can end with the error "
+                "'EJ_NADD' (kf_ej_nadd \"Deltagaren nåddes inte\"{version}), which no error boundary event on the "
+                "call activity or on a sub-process around it catches; the case would stop with an incident")
+
+    # Deployed together ...
+    with pytest.raises(InvalidProcess) as together:
+        journey.engine.deploy([fragment, not_catching], "designer")
+    assert [f"{p.element}: {p.message}" for p in together.value.problems] == [expected.format(version="")]
+
+    # ... and calling the version deployed before it, read from that version's own files.
+    journey.deploy("kontaktforsok_fragment.bpmn", "calls_kontaktforsok.bpmn")
+    with pytest.raises(InvalidProcess) as later:
+        journey.engine.deploy([not_catching], "designer")
+    assert [f"{p.element}: {p.message}" for p in later.value.problems] == [expected.format(version=", version 1")]
+
+
+def test_a_journey_deployed_later_catches_the_fragments_error_by_a_catch_all(journey: Journey) -> None:
+    journey.deploy("kontaktforsok_fragment.bpmn", "calls_kontaktforsok.bpmn")
+    catch_all = NOT_CATCHING.replace('<bpmn:errorEventDefinition errorRef="fel_annat" />',
+                                     "<bpmn:errorEventDefinition />")
+    journey.engine.deploy([SourceFile("calls_utan_fangst.bpmn", catch_all.encode("utf-8"))], "designer")
+    case = journey.start("calls_utan_fangst", {})
+
+    journey.complete(case, "forsok_na_deltagaren", {"nadd": False})
+    assert journey.open_task_names(case) == ["aterrapportera"]

@@ -112,7 +112,7 @@ def test_validation_refuses_an_error_nothing_catches_naming_its_end_event() -> N
 
 def test_an_error_nothing_catches_stops_the_case_with_an_incident(journey, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A version deployed before validation knew better: the engine does not let the error vanish.
-    monkeypatch.setattr("engine.definitions.validation.bpmn.lint_events", lambda process, add: None)
+    monkeypatch.setattr("engine.spiff.loading._check_escapes", lambda *arguments: None)
     journey.engine.deploy([SourceFile("uncaught.bpmn", UNCAUGHT)], "designer")
     case = journey.start("uncaught", {})
 

@@ -15,6 +15,7 @@ from engine.definitions.validation.dmn import (
     kind_of,
     lint_dmn,
 )
+from engine.definitions.validation.events import Escape, caught_at, escapes
 from engine.definitions.validation.user_tasks import (
     FROM_PERSONNUMMER,
     JOURNEY_PROPERTY,
@@ -24,7 +25,7 @@ from engine.definitions.validation.user_tasks import (
 
 __all__ = [
     "BPMN_NS", "CAMUNDA_NS", "DMN_NAMESPACES", "FROM_PERSONNUMMER", "JOURNEY_PROPERTY", "SHARED_WITH_REFERRER",
-    "USER_FIELD",
-    "decision_ids", "decision_refs", "describe_root",
+    "USER_FIELD", "Escape",
+    "caught_at", "decision_ids", "decision_refs", "describe_root", "escapes",
     "executable_processes", "kind_of", "label", "lint_bpmn", "lint_dmn", "one_line", "timer_problem",
 ]

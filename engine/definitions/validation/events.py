@@ -10,12 +10,17 @@ wrong inside a phase").
 - An error is thrown by an end event, an escalation by an end or intermediate throw event, inside
   an embedded sub-process that a boundary event of the same kind catches it on (by its code, or a
   catch-all one without a code): an error nothing catches would stop the case with an incident.
+  One that nothing inside its process catches leaves the process (:func:`escapes`): it is caught,
+  if at all, by a boundary event on the call activity that called the process, which is checked
+  with the files deployed together (:mod:`engine.spiff.loading`).
   Error and escalation boundary events sit on sub-processes (or call activities), where something
   can throw them; an error boundary event always interrupts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.definitions.validation.common import BPMN_NS, label, local, one_line
@@ -23,8 +28,6 @@ from engine.definitions.validation.common import BPMN_NS, label, local, one_line
 #: What may stand behind an event-based gateway, and what it may wait for.
 _WAITERS = ("intermediateCatchEvent", "receiveTask")
 _CATCHABLE = ("messageEventDefinition", "timerEventDefinition")
-#: Where an error or an escalation can be thrown from: the sub-processes around the thrower.
-_SUBPROCESSES = ("subProcess", "transaction", "adHocSubProcess")
 #: Activities whose boundary events an error or escalation can reach.
 _THROWN_FROM = ("subProcess", "transaction", "adHocSubProcess", "callActivity")
 #: (definition, its reference attribute, the root element it refers to, that element's code attribute).
@@ -128,7 +131,7 @@ def _code(node: Any, definition: Any) -> tuple[bool, str | None]:
 def _lint_error_or_escalation(node: Any, definition: Any, add: Any) -> None:
     kind, what = local(node), local(definition)
     error = what == "errorEventDefinition"
-    resolves, code = _code(node, definition)
+    resolves, _ = _code(node, definition)
     if not resolves:
         ref_attribute, element, _ = _KINDS[what]
         add(node, f"the event refers to '{one_line(definition.get(ref_attribute) or '')}', which is no "
@@ -141,17 +144,80 @@ def _lint_error_or_escalation(node: Any, definition: Any, add: Any) -> None:
         add(node, "an error is thrown only by an end event (throw an escalation to go on after it)")
     elif kind == "boundaryEvent":
         _lint_catcher(node, error, add)
-    elif kind in ("endEvent", "intermediateThrowEvent") and not _caught(node, what, code):
-        if error:
-            add(node, f"the error '{one_line(code)}' is caught by no error boundary event on a sub-process around "
-                      "it; the case would stop with an incident" if code else
-                      "the error without a code is caught by no catch-all error boundary event on a sub-process "
-                      "around it; the case would stop with an incident")
-        else:
-            add(node, f"the escalation '{one_line(code)}' is caught by no escalation boundary event on a "
-                      "sub-process around it, so it would have no effect" if code else
-                      "the escalation without a code is caught by no catch-all escalation boundary event on a "
-                      "sub-process around it, so it would have no effect")
+    # A thrower nothing in its process catches is an escape: checked with its callers (escapes()).
+
+
+@dataclass(frozen=True)
+class Escape:
+    """An error or escalation that nothing inside its process catches: it leaves the process, for a
+    boundary event on the call activity that called it to catch."""
+
+    process: str
+    node: Any
+    error: bool
+    code: str | None
+
+    def uncaught(self) -> str:
+        """Why the thrower is refused when no call activity of the files deployed with it calls its process."""
+        if self.error:
+            return (f"the error '{one_line(self.code)}' is caught by no error boundary event on a sub-process "
+                    "around it; the case would stop with an incident" if self.code else
+                    "the error without a code is caught by no catch-all error boundary event on a sub-process "
+                    "around it; the case would stop with an incident")
+        return (f"the escalation '{one_line(self.code)}' is caught by no escalation boundary event on a "
+                "sub-process around it, so it would have no effect" if self.code else
+                "the escalation without a code is caught by no catch-all escalation boundary event on a "
+                "sub-process around it, so it would have no effect")
+
+    def caught_by_callers(self) -> str:
+        """The warning on a thrower its callers catch."""
+        if self.error:
+            return (f"the error '{one_line(self.code)}' leaves the process and is caught by the call activity that "
+                    "calls it; a case of this process started by itself would stop with an incident" if self.code else
+                    "the error without a code leaves the process and is caught by the call activity that calls it; "
+                    "a case of this process started by itself would stop with an incident")
+        return (f"the escalation '{one_line(self.code)}' leaves the process and is caught by the call activity "
+                "that calls it; in a case of this process started by itself it would have no effect" if self.code else
+                "the escalation without a code leaves the process and is caught by the call activity that calls "
+                "it; in a case of this process started by itself it would have no effect")
+
+    def not_caught_at(self, key: str, thrower: str) -> str:
+        """Why a call activity that calls the thrower's process without catching it is refused."""
+        if self.error:
+            return (f"the called process '{key}' can end with the error '{one_line(self.code)}' ({thrower}), which "
+                    "no error boundary event on the call activity or on a sub-process around it catches; the case "
+                    "would stop with an incident" if self.code else
+                    f"the called process '{key}' can end with an error without a code ({thrower}), which no "
+                    "catch-all error boundary event on the call activity or on a sub-process around it catches; "
+                    "the case would stop with an incident")
+        return (f"the called process '{key}' can end with the escalation '{one_line(self.code)}' ({thrower}), "
+                "which no escalation boundary event on the call activity or on a sub-process around it catches, "
+                "so it would have no effect" if self.code else
+                f"the called process '{key}' can end with an escalation without a code ({thrower}), which no "
+                "catch-all escalation boundary event on the call activity or on a sub-process around it catches, "
+                "so it would have no effect")
+
+
+def escapes(processes: Iterable[Any]) -> list[Escape]:
+    """The errors and escalations of these processes that nothing inside their process catches."""
+    found = []
+    for process in processes:
+        for node in process.iter(f"{{{BPMN_NS}}}endEvent", f"{{{BPMN_NS}}}intermediateThrowEvent"):
+            for definition in node:
+                what = local(definition)
+                if what not in _KINDS or (what == "errorEventDefinition" and local(node) != "endEvent"):
+                    continue
+                resolves, code = _code(node, definition)
+                if resolves and not _caught(node.getparent(), what, code):
+                    found.append(Escape(process.get("id") or "", node, what == "errorEventDefinition", code))
+    return found
+
+
+def caught_at(call: Any, escape: Escape) -> bool:
+    """Whether a boundary event of the escape's kind on the call activity ``call`` (or on a
+    sub-process around it) catches what the called process throws, by its code or as a catch-all."""
+    what = "errorEventDefinition" if escape.error else "escalationEventDefinition"
+    return _caught(call, what, escape.code)
 
 
 def _lint_catcher(boundary: Any, error: bool, add: Any) -> None:
@@ -165,10 +231,10 @@ def _lint_catcher(boundary: Any, error: bool, add: Any) -> None:
         add(boundary, 'an error boundary event always interrupts its activity (remove cancelActivity="false")')
 
 
-def _caught(thrower: Any, what: str, code: str | None) -> bool:
-    """Whether a boundary event of the same kind on a sub-process around the thrower catches its code."""
-    inner = thrower.getparent()
-    while inner is not None and local(inner) in _SUBPROCESSES:
+def _caught(inner: Any, what: str, code: str | None) -> bool:
+    """Whether a boundary event of the kind ``what`` on the activity ``inner`` (a sub-process around
+    a thrower, or a call activity) or on a sub-process around it catches ``code``."""
+    while inner is not None and local(inner) in _THROWN_FROM:
         outer = inner.getparent()
         for boundary in outer.iterfind(f"{{{BPMN_NS}}}boundaryEvent"):
             if boundary.get("attachedToRef") != inner.get("id"):

@@ -46,16 +46,33 @@ def load_files(*paths: Path) -> LoadResult:
 class Verdict:
     file: str
     valid: bool
-    first_reason: str
+    reasons: tuple[str, ...]
     errors: int
     warnings: int
+
+    @property
+    def refusal_class(self) -> str:
+        """The class that stands whatever else were mended: of all the file's reasons, the one
+        first in :data:`CLASS_ORDER` (a file with a service task is refused for its code, whichever
+        problem its elements' order happens to list first)."""
+        return min((class_of(r) for r in self.reasons), key=CLASS_ORDER.index, default="")
+
+    @property
+    def first_reason(self) -> str:
+        """The file's first reason of its class."""
+        return next((r for r in self.reasons if class_of(r) == self.refusal_class), "")
+
+    @property
+    def other_classes(self) -> list[str]:
+        """The other classes of reason the file is refused for too."""
+        found = {class_of(r) for r in self.reasons} - {self.refusal_class}
+        return sorted(found, key=CLASS_ORDER.index)
 
 
 def verdict(path: Path) -> Verdict:
     result = load_files(path)
-    first = result.errors[0] if result.errors else None
-    reason = f"{first.element}: {first.message}" if first else ""
-    return Verdict(relative(path), not result.errors, reason, len(result.errors), len(result.warnings))
+    reasons = tuple(f"{e.element}: {e.message}" for e in result.errors)
+    return Verdict(relative(path), not result.errors, reasons, len(result.errors), len(result.warnings))
 
 
 def _cell(text: str) -> str:
@@ -67,7 +84,7 @@ def render(verdicts: list[Verdict]) -> str:
     """The report as markdown: a summary, then one row per file."""
     valid = sum(v.valid for v in verdicts)
     reasons = Counter(_kind_of_reason(v.first_reason) for v in verdicts if not v.valid)
-    classes = Counter(class_of(v.first_reason) for v in verdicts if not v.valid)
+    classes = Counter(v.refusal_class for v in verdicts if not v.valid)
     lines = [
         "# Conformance corpus: the engine's verdicts",
         "",
@@ -77,24 +94,28 @@ def render(verdicts: list[Verdict]) -> str:
         "",
         f"**{len(verdicts)} files: {valid} valid, {len(verdicts) - valid} refused.**",
         "",
-        "Refused files by the class of their first reason: *not executable* (nothing could run), *no",
-        "role* (a person's task given to no one), *code* (script and service tasks, external workers and",
-        "forms), *incomplete* (a supported construct drawn without what running it needs: a timer with no",
-        "time, a gateway flow with no condition, a loop with neither condition nor maximum, a sub-process",
-        "with nothing inside), *another expression language* (FEEL), *beyond the engine's limits*:",
+        "Refused files by class: *not executable* (nothing could run), *code* (script and service tasks,",
+        "external workers and forms), *no role* (a person's task given to no one), *incomplete* (a",
+        "supported construct drawn without what running it needs: a timer with no time, a gateway flow",
+        "with no condition, a loop with neither condition nor maximum, a sub-process with nothing inside),",
+        "*another expression language* (FEEL), *beyond the engine's limits*, *unsupported construct*. A",
+        "file refused for several reasons is classed by the one that would stand if every other were",
+        "mended, in that order: a file with a service task is refused for its code, whichever problem",
+        "its elements' order lists first. The other classes it is refused for are listed beside it.",
         "",
         *(f"- {kind}: {count}" for kind, count in sorted(classes.items(), key=lambda kv: (-kv[1], kv[0]))),
         "",
-        "By their first reason:",
+        "By the first reason of their class:",
         "",
         *(f"- {kind}: {count}" for kind, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         "",
-        "| File | Verdict | Errors | Warnings | Class | First reason |",
-        "| --- | --- | ---: | ---: | --- | --- |",
+        "| File | Verdict | Errors | Warnings | Class | Also | First reason of its class |",
+        "| --- | --- | ---: | ---: | --- | --- | --- |",
     ]
     for v in verdicts:
         lines.append(f"| `{v.file}` | {'valid' if v.valid else 'refused'} | {v.errors} | {v.warnings} "
-                     f"| {class_of(v.first_reason) if not v.valid else '—'} | {_cell(v.first_reason) or '—'} |")
+                     f"| {v.refusal_class or '—'} | {', '.join(v.other_classes) or '—'} "
+                     f"| {_cell(v.first_reason) or '—'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -161,6 +182,12 @@ CLASSES = {
     "FEEL expression": "another expression language", "unsupported condition language": "another expression language",
     "unusable timer": "beyond the engine's limits",
 }
+
+
+#: The classes from the most to the least fundamental: what a file is refused for whatever else
+#: were mended comes first.
+CLASS_ORDER = ["not executable", "code", "code (an external form)", "no role", "incomplete",
+               "another expression language", "beyond the engine's limits", "unsupported construct"]
 
 
 def class_of(reason: str) -> str:
