@@ -134,9 +134,18 @@ class WorkflowEngine:
         its text as stored); InvalidProcess for anything else."""
         return model_files.read(content, name)
 
-    def compare(self, old: Sequence[SourceFile], new: Sequence[SourceFile]) -> dict[str, ModelDiff]:
-        """What changed, file by file, between two sets of model files; unchanged files left out."""
-        return model_diff.diff_sources(old, new)
+    def compare(self, old: Sequence[SourceFile], new: Sequence[SourceFile], *, key: str | None = None,
+                old_version: int | None = None, new_version: int | None = None) -> dict[str, ModelDiff]:
+        """What changed, file by file, between two sets of model files; unchanged files left out.
+        With ``key`` and the deployed ``old_version`` the files are of, the call activities whose
+        called version differs too: from ``new_version``'s, or (a draft) from what deploying
+        ``new`` now would call."""
+        diffs = model_diff.diff_sources(old, new)
+        if key is None or old_version is None:
+            return diffs
+        new_calls = self.catalog.calls(key, new_version) if new_version is not None else \
+            self.catalog.would_call(new, key)
+        return model_diff.with_calls(diffs, new, key, self.catalog.calls(key, old_version), new_calls)
 
     def version_files(self, key: str, version: int) -> list[SourceFile]:
         """The process's own files in one deployed version: the BPMN file that holds it and the DMN
@@ -153,7 +162,8 @@ class WorkflowEngine:
 
     def case_diagram(self, case: Case, history: Sequence[CaseEvent]) -> CaseDiagram:
         """What the case's process map shows: its version's BPMN, where it is now, the path taken."""
-        return diagram.case_diagram(self.db, case, history)
+        return diagram.case_diagram(self.db, case, history,
+                                    self.catalog.called_steps(case.process_key, case.process_version))
 
     def mail_delivery(self, directory: Directory, smtp: SmtpSettings,
                       settings: DeliverySettings | None = None) -> DeliveryWorker:

@@ -23,7 +23,7 @@ from engine.language.follow_up import indicators_from
 from engine.persistence import store, version_store
 from engine.persistence.db import Database, Session
 from engine.persistence.models import ProcessVersionRow
-from engine.spiff import loading
+from engine.spiff import call_activities, loading
 from engine.spiff.runtime import element_of
 from engine.spiff.specs import follow_up_of, form_of, start_of
 from engine.spiff.start_events import StartTimer, has_plain_start, message_starts, start_timer_of
@@ -56,6 +56,7 @@ class Catalog:
         self._bundles: dict[int, SpecBundle] = {}
         self._start_triggers: dict[int, tuple[frozenset[str], bool]] = {}
         self._forms: dict[int, dict[str, Form]] = {}
+        self._called_steps: dict[int, dict[str, tuple[str, str]]] = {}
         self._starts: dict[int, tuple[bool, Form]] = {}
         self._indicators: dict[int, Indicators] = {}
         self._version_ids: dict[tuple[str, int], int] = {}
@@ -144,6 +145,14 @@ class Catalog:
                 raise NotFound(f"process {key} version {version} does not exist")
             return [(c["element"], c["key"], int(c["version"])) for c in (row.spec or {}).get(CALLS, [])]
 
+    def would_call(self, files: Sequence[SourceFile], key: str) -> list[tuple[str, str, int | None]]:
+        """What the call activities of ``key`` would call were these files deployed now: (element id,
+        called key, version; None for a process deployed together with it). Empty if they do not load."""
+        with self.db.reading() as session:
+            result = loading.load(list(files), allow_scripts=self.allow_scripts, resolver=self.resolver(session))
+        process = next((p for p in result.processes if p.key == key), None)
+        return [] if process is None else [(c.element, c.key, c.version) for c in process.calls]
+
     @staticmethod
     def _known_version(session: Session, key: str, digest: str, text_digest: str, *,
                        any_version: bool) -> ProcessVersionRow | None:
@@ -216,6 +225,20 @@ class Catalog:
                     found.setdefault(element_of(task_spec), form)
         with self._lock:
             self._forms[version_id] = found
+        return found
+
+    def called_steps(self, key: str, version: int) -> dict[str, tuple[str, str]]:
+        """Every element of the processes one deployed version's call activities call (at any
+        depth), by id → (the call activity of the version's own diagram it runs inside, its name):
+        the version's diagram draws a step of a called process as that call activity."""
+        version_id = self._version_id(key, version)
+        with self._lock:
+            cached = self._called_steps.get(version_id)
+        if cached is not None:
+            return cached
+        found = call_activities.called_steps(*self.bundle(version_id).specs())
+        with self._lock:
+            self._called_steps[version_id] = found
         return found
 
     def start_form(self, key: str, version: int) -> Form:

@@ -1,9 +1,10 @@
 """What a case's diagram shows: the BPMN file of its version, where the case is now, and the path it
-has taken (the elements its history names, and the sequence flows between them)."""
+has taken (the elements its history names, and the sequence flows between them). A step inside a
+process a call activity calls is drawn as that call activity."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine import events
@@ -32,13 +33,21 @@ def _bpmn_file(db: Database, key: str, version: int) -> tuple[str, Any]:
     raise NotFound(f"process {key} version {version} has no BPMN file")
 
 
-def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent]) -> CaseDiagram:
+def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent],
+                 called: Mapping[str, tuple[str, str]] | None = None) -> CaseDiagram:
+    """``called``: each element of a called process → (the call activity it runs inside, its name)."""
     xml, root = _bpmn_file(db, case.process_key, case.process_version)
-    tasks = {t.name for t in case.open_tasks}
+    called = called or {}
+    drawn = {e.get("id") for e in root.iter() if e.get("id")}
+
+    def at(element: str) -> str:
+        return called[element][0] if element not in drawn and element in called else element
+
+    tasks = {at(t.name) for t in case.open_tasks}
     # A timer on the edge of a waiting task is part of that task's wait, not a place of its own.
     attached = {b.get("id"): b.get("attachedToRef") for b in root.iter(f"{{{BPMN_NS}}}boundaryEvent")}
-    current = tasks | {t.element for t in case.timers if attached.get(t.element) not in tasks}
-    passed = {e.element for e in history if e.event in PASSED and e.element}
+    current = tasks | {at(t.element) for t in case.timers if attached.get(t.element) not in tasks}
+    passed = {at(e.element) for e in history if e.event in PASSED and e.element}
     flows = [(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in root.iter(f"{{{BPMN_NS}}}sequenceFlow")]
     starts = {s.get("id") for s in root.iter(f"{{{BPMN_NS}}}startEvent")}
     # Gateways and start events leave no history: one is passed when the case went on past it.
@@ -52,8 +61,9 @@ def case_diagram(db: Database, case: Case, history: Sequence[CaseEvent]) -> Case
             break
         passed |= more
     done = {fid for fid, src, dst in flows if fid and src in passed and (dst in passed or dst in current)}
-    incident = (case.incident.element,) if case.incident is not None else ()
-    names = {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+    incident = (at(case.incident.element),) if case.incident is not None else ()
+    names = {element: name for element, (_, name) in called.items()}
+    names.update({e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")})
     labels = {f.get("id"): f.get("label") for f in root.iter(f"{{{CAMUNDA_NS}}}formField")
               if f.get("id") and f.get("label")}
     return CaseDiagram(xml, tuple(sorted(current)), tuple(sorted(passed | done)), incident,

@@ -6,6 +6,10 @@ element — an attribute such as ``camunda:dueDate``, a timer's text, a form fie
 condition — is reported on the element that holds it, with the old and the new value, so the list
 reads "bedom_remiss: camunda:dueDate ${… days(14)} → ${… days(10)}".
 
+A call activity whose called version changes (a newer version of the fragment it calls by
+``latest``) is changed though its XML is not: :func:`with_calls` adds the change
+(``calledVersion``: avslut version 1 → avslut version 2).
+
 Only the model is compared. Moving shapes in the diagram changes no behaviour and is listed apart
 (``moved``), and whitespace around text is ignored. The files are parsed with the engine's safe
 XML parser; nothing in them is evaluated.
@@ -194,3 +198,40 @@ def diff_sources(old: Sequence[SourceFile], new: Sequence[SourceFile]) -> dict[s
         if not diff.empty or diff.moved:
             result[name] = diff
     return result
+
+
+#: Where a call activity's change of called version is reported (a detail's ``where``).
+CALLED_VERSION = "calledVersion"
+#: A call activity's call: (element id, called process key, called version; None for the version
+#: deployed together with the caller).
+Call = tuple[str, str, "int | None"]
+
+
+def with_calls(diffs: dict[str, ModelDiff], new: Sequence[SourceFile], key: str, old_calls: Sequence[Call],
+               new_calls: Sequence[Call]) -> dict[str, ModelDiff]:
+    """``diffs`` with a change on every call activity of ``key`` that calls another version than it
+    did (one called together with its caller is not compared: its version is made as they deploy)."""
+    before = {element: (called, version) for element, called, version in old_calls}
+    moved_on = [(element, before[element], (called, version)) for element, called, version in new_calls
+                if version is not None and element in before and before[element] != (called, version)]
+    name = next((f.name for f in new if _holds_process(f, key)), None)
+    if not moved_on or name is None:
+        return diffs
+    diff = diffs.get(name, ModelDiff())
+    changes = list(diff.changes)
+    for element, (old_key, old_version), (new_key, new_version) in moved_on:
+        detail = Detail(CALLED_VERSION, f"{old_key} version {old_version}", f"{new_key} version {new_version}")
+        at = next((i for i, c in enumerate(changes) if c.id == element), None)
+        if at is None:
+            changes.append(ElementChange(element, element, "callActivity", "changed", (detail,)))
+        elif changes[at].kind == "changed":
+            changes[at] = ElementChange(element, changes[at].name, changes[at].type, "changed",
+                                        (*changes[at].details, detail))
+    return {**diffs, name: ModelDiff(tuple(changes), diff.moved)}
+
+
+def _holds_process(source: SourceFile, key: str) -> bool:
+    if source.name.lower().endswith(".dmn"):
+        return False
+    root = _parse(source.content, source.name)
+    return root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None

@@ -23,6 +23,7 @@ from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser
 
 from engine.definitions.validation.call_activities import MAPPING, mapping
@@ -80,3 +81,30 @@ def passed(items: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
         else:
             values[item["target"]] = data.get(item.get("source") or "")
     return values
+
+
+def called_steps(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Every element of the processes the call activities of ``spec`` (and of its embedded
+    sub-processes) call, at any depth, by id → (the call activity it runs inside, its name)."""
+    found: dict[str, tuple[str, str]] = {}
+
+    def inside(name: str, call: str, seen: frozenset[str]) -> None:
+        process = subprocess_specs.get(name)
+        if process is None or name in seen:
+            return
+        for task_spec in process.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None):
+                found.setdefault(task_spec.bpmn_id, (call, task_spec.bpmn_name or task_spec.bpmn_id))
+            if isinstance(task_spec, SubWorkflowTask):
+                inside(task_spec.spec, call, seen | {name})
+
+    def walk(process: Any, seen: frozenset[str]) -> None:
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, EngineCallActivity):
+                inside(task_spec.spec, task_spec.bpmn_id, frozenset())
+            elif isinstance(task_spec, SubWorkflowTask) and task_spec.spec in subprocess_specs \
+                    and task_spec.spec not in seen:
+                walk(subprocess_specs[task_spec.spec], seen | {task_spec.spec})
+
+    walk(spec, frozenset())
+    return found

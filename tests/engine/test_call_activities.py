@@ -272,3 +272,19 @@ def test_a_journey_deployed_later_catches_the_fragments_error_by_a_catch_all(jou
 
     journey.complete(case, "forsok_na_deltagaren", {"nadd": False})
     assert journey.open_task_names(case) == ["aterrapportera"]
+
+
+def test_the_case_map_draws_a_step_inside_the_fragment_as_the_call_activity(journey: Journey) -> None:
+    journey.deploy("avslut_fragment.bpmn")
+    journey.deploy("calls_avslut.bpmn")
+    case = journey.start("calls_avslut", {})
+    journey.complete(case, "kartlagg", {"namn": "Kim", "antal_samtal": 4, "halsa": "-"})
+
+    inside = journey.engine.case_diagram(journey.case(case), journey.history(case))
+    assert inside.current == ("avsluta",)  # the journey's own diagram has no "avsluta_insatsen"
+    assert inside.names["avsluta_insatsen"] == "Avsluta insatsen för {deltagare}"
+
+    journey.complete(case, "avsluta_insatsen", {"utfall": "arbete"})
+    waiting = journey.engine.case_diagram(journey.case(case), journey.history(case))
+    assert waiting.current == ("avsluta",)  # the fragment's three months, drawn as the call activity
+    assert "kartlagg" in waiting.done and "avsluta" in waiting.done

@@ -422,6 +422,25 @@ def test_the_changes_of_a_published_version_are_listed_against_the_one_before(st
     assert not re.search(r"<script(?![^>]*\bsrc=)", designer.page.text)  # type: ignore[union-attr]
 
 
+def test_a_journey_whose_fragment_has_a_newer_version_publishes_again_to_call_it(studio: Flask) -> None:
+    # The journey's own file is unchanged; the fragment it calls by "latest" has a version 2 since.
+    real = engine(studio)
+    for name in ("avslut_fragment.bpmn", "calls_avslut.bpmn", "avslut_fragment_v2.bpmn"):
+        real.deploy([SourceFile(name, (BPMN_DIR / name).read_bytes())], "setup")
+    designer = Person(studio, "designer")
+    designer.get("/design/processes/calls_avslut")
+    answer = designer.post("/design/processes/calls_avslut/drafts", {"version": "1"})
+    draft = int(answer.headers["Location"].rsplit("/", 1)[-1])
+
+    designer.get(f"/design/drafts/{draft}/changes")
+    assert "Anropad process : avslut version 1 → avslut version 2" in designer.text()
+    designer.follow(designer.post(f"/design/drafts/{draft}/publish", {"note": "Det nya avslutet"}))
+    assert [v.version for v in real.versions("calls_avslut")] == [1, 2]
+    assert real.calls("calls_avslut", 2) == [("avsluta", "avslut", 2)]
+    designer.get("/design/processes/calls_avslut/versions/2/changes")
+    assert "Anropad process : avslut version 1 → avslut version 2" in designer.text()
+
+
 # --- open cases and a new version ---------------------------------------------------------------------
 
 

@@ -45,6 +45,7 @@ PLACES = {
     "timerEventDefinition/timeDuration": _l("Timer (varaktighet)"),
     "timerEventDefinition/timeCycle": _l("Timer (upprepning)"),
     "conditionExpression": _l("Villkor"),
+    "calledVersion": _l("Anropad process"),
     "@sourceRef": _l("Flödet börjar i"),
     "@targetRef": _l("Flödet går till"),
     "@default": _l("Standardflöde"),

@@ -118,7 +118,7 @@ def draft_changes(draft_id: int) -> str:
     if latest is not None:
         name = next((s.name for s in sources if not s.name.lower().endswith(".dmn")), None)
         old_url = url_for("designer.version_file", key=draft.process_key, version=latest, name=name) if name else None
-    diffs = engine().compare(sources, draft.sources())
+    diffs = engine().compare(sources, draft.sources(), key=draft.process_key, old_version=latest)
     return render_template(
         "designer/changes.html", key=draft.process_key, draft=draft,
         title_from=_("version %(n)s", n=latest) if latest else _("ingen version"),
@@ -139,7 +139,9 @@ def publish(draft_id: int) -> WerkzeugResponse:
         flash(_("Modellen har fel och kan inte publiceras. Rätta felen i listan först."), "error")
         return back
     latest, sources = _compared_to(draft)
-    if latest is not None and _by_name(sources) == _by_name(draft.sources()):
+    diffs = engine().compare(sources, draft.sources(), key=draft.process_key, old_version=latest)
+    if latest is not None and _by_name(sources) == _by_name(draft.sources()) and not diffs:
+        # (the same files may still call a newer version of a fragment: then diffs says so)
         flash(_("Utkastet är likadant som version %(n)s: det finns inget att publicera.", n=latest), "info")
         return back
     try:
@@ -149,7 +151,6 @@ def publish(draft_id: int) -> WerkzeugResponse:
         return back
     version = next(v for v in published if v.key == draft.process_key)
     drafts().mark_published(draft.id, version.version, me().username, now())
-    diffs = engine().compare(sources, draft.sources())
     teamwork().audit(me().username, PUBLISHED, subject(draft.process_key), now(), note, {
         "version": version.version, "from_version": latest, "draft": draft.id,
         "added": sum(len(d.added) for d in diffs.values()), "removed": sum(len(d.removed) for d in diffs.values()),

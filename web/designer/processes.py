@@ -86,7 +86,7 @@ def version_changes(key: str, version: int) -> str:
         raise NotFound(f"version {version} of {key} has no version before it")
     old = engine().version_files(key, version - 1)
     new = engine().version_files(key, version)
-    diffs = engine().compare(old, new)
+    diffs = engine().compare(old, new, key=key, old_version=version - 1, new_version=version)
     return render_template(
         "designer/changes.html", key=key, title_from=_("version %(n)s", n=version - 1),
         title_to=_("version %(n)s", n=version), diffs=diffs, marks=marks(diffs, _bpmn_name(new)),
