@@ -320,14 +320,14 @@ MESSAGES: list[tuple[str, str]] = [
     ('an error boundary event always interrupts its activity (remove cancelActivity="false")',
      'en gränshändelse för fel avbryter alltid sin aktivitet (ta bort cancelActivity="false")'),
     ("the element <{element}> is not supported by the engine", "elementet <{element}> stöds inte av motorn"),
-    ("loop and multi-instance markers are supported on user tasks and embedded sub-processes only, not on "
-     "event sub-processes (put it in a sub-process and mark the sub-process)",
-     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter och inbäddade underprocesser, inte på "
-     "händelseunderprocesser (lägg den i en underprocess och markera underprocessen)"),
-    ("loop and multi-instance markers are supported on user tasks and embedded sub-processes only, not on "
-     "<{element}> (put it in a sub-process and mark the sub-process)",
-     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter och inbäddade underprocesser, inte på "
-     "<{element}> (lägg den i en underprocess och markera underprocessen)"),
+    ("loop and multi-instance markers are supported on user tasks, embedded sub-processes and call activities "
+     "only, not on event sub-processes (put it in a sub-process and mark the sub-process)",
+     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter, inbäddade underprocesser och "
+     "anropsaktiviteter, inte på händelseunderprocesser (lägg den i en underprocess och markera underprocessen)"),
+    ("loop and multi-instance markers are supported on user tasks, embedded sub-processes and call activities "
+     "only, not on <{element}> (put it in a sub-process and mark the sub-process)",
+     "loop- och flerinstansmarkeringar stöds bara på användaruppgifter, inbäddade underprocesser och "
+     "anropsaktiviteter, inte på <{element}> (lägg den i en underprocess och markera underprocessen)"),
     ("a multi-instance activity has both a collection and a loop cardinality; keep one",
      "flerinstansaktiviteten har både en samling och ett antal varv (loopCardinality); behåll det ena"),
     ("the collection '{collection}' must name a case variable holding a list, e.g. myndigheter or "

@@ -30,12 +30,16 @@ from engine.definitions.validation.call_activities import MAPPING, mapping
 from engine.errors import EngineError
 from engine.language import expressions
 from engine.spiff.error_events import ended_by_error
+from engine.spiff.multi_instance import LoopParsing, instance_of
 from engine.spiff.outputs import plain
 from engine.spiff.script_engine import ENGINE_FUNCTIONS
 from engine.spiff.variables import publish
 
 
-class EngineCallActivityParser(CallActivityParser):
+class EngineCallActivityParser(LoopParsing, CallActivityParser):
+    """A call activity, its mapping parsed, its loop markers read as the engine runs them
+    (multi_instance.py: the called process runs once per item)."""
+
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         extensions: dict[str, Any] = super().parse_extensions(node)
         extensions[MAPPING] = mapping(self.node)
@@ -60,7 +64,8 @@ class EngineCallActivity(CallActivity):
         inner = {**subworkflow.last_task.data, **subworkflow.data}
         values = self._passed("out", inner)
         my_task.data.update(deepcopy(values))
-        publish(my_task.workflow, deepcopy(values))
+        if instance_of(my_task) is None:  # an instance's outputs are its own: its entry in the results
+            publish(my_task.workflow, deepcopy(values))
 
     def _passed(self, direction: str, data: dict[str, Any]) -> dict[str, Any]:
         try:

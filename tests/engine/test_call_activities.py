@@ -288,3 +288,27 @@ def test_the_case_map_draws_a_step_inside_the_fragment_as_the_call_activity(jour
     waiting = journey.engine.case_diagram(journey.case(case), journey.history(case))
     assert waiting.current == ("avsluta",)  # the fragment's three months, drawn as the call activity
     assert "kartlagg" in waiting.done and "avsluta" in waiting.done
+
+
+# --- a fragment run once per item: a multi-instance call activity -----------------------------------
+
+
+def test_a_fragment_runs_once_per_authority_each_with_its_own_answer(journey: Journey) -> None:
+    journey.deploy("samtycke_fragment.bpmn")
+    journey.deploy("mi_calls_samtycke.bpmn")
+    case = journey.start("mi_calls_samtycke", {"myndigheter": ["AF", "FK", "SOC"]})
+
+    titles = sorted(t.title for t in journey.case(case).open_tasks)
+    assert titles == ["Begär samtycke — AF", "Begär samtycke — FK", "Begär samtycke — SOC"]
+    for title, answer in (("Begär samtycke — FK", False), ("Begär samtycke — SOC", True),
+                          ("Begär samtycke — AF", True)):
+        task = next(t for t in journey.case(case).open_tasks if t.title == title)
+        journey.engine.complete_task(task.id, {"samtycke": answer, "handlaggarens_anteckning": "stannar"}, "kim")
+
+    done = journey.case(case)
+    assert journey.open_task_names(done) == ["sammanstall"]
+    # One entry per authority, in the collection's order: only what the call activity takes out.
+    assert done.data["samtycke_per_myndighet_resultat"] == [
+        {"myndighet": "AF", "samtycke": True}, {"myndighet": "FK", "samtycke": False},
+        {"myndighet": "SOC", "samtycke": True}]
+    assert "handlaggarens_anteckning" not in done.data and "samtycke" not in done.data

@@ -10,9 +10,10 @@ from engine.definitions.validation.common import BPMN_NS, CAMUNDA_NS, check_expr
 from engine.language import expressions
 
 LOOP_MARKERS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
-#: What may carry a loop marker: a person's task, and an embedded sub-process (which may hold
-#: anything, so "a decision per authority" is a multi-instance sub-process around the decision).
-MARKABLE = ("userTask", "subProcess")
+#: What may carry a loop marker: a person's task, an embedded sub-process (which may hold
+#: anything, so "a decision per authority" is a multi-instance sub-process around the decision),
+#: and a call activity (a shared fragment run once per item).
+MARKABLE = ("userTask", "subProcess", "callActivity")
 #: The most instances one multi-instance activity may start (as many as a gateway may split into);
 #: engine/spiff/multi_instance.py holds a running activity to it too.
 MAX_INSTANCES = 200
@@ -25,8 +26,8 @@ def lint_loop(node: Any, marker: Any, add: Any) -> None:
     kind = local(node)
     if kind not in MARKABLE or node.get("triggeredByEvent") == "true":
         what = "event sub-processes" if kind == "subProcess" else f"<{kind}>"
-        add(node, f"loop and multi-instance markers are supported on user tasks and embedded sub-processes "
-                  f"only, not on {what} (put it in a sub-process and mark the sub-process)")
+        add(node, f"loop and multi-instance markers are supported on user tasks, embedded sub-processes and "
+                  f"call activities only, not on {what} (put it in a sub-process and mark the sub-process)")
         return
     if local(marker) == "standardLoopCharacteristics":
         _lint_standard_loop(node, marker, add)

@@ -178,7 +178,7 @@ CLASSES = {
     "empty condition": "incomplete", "empty sub-process": "incomplete",
     "loop without condition or maximum": "incomplete", "receive task without message": "incomplete",
     "call activity without process": "incomplete", "business rule task without decision": "incomplete",
-    "multi-instance without collection": "incomplete",
+    "multi-instance without collection": "incomplete", "uncaught error or escalation": "incomplete",
     "FEEL expression": "another expression language", "unsupported condition language": "another expression language",
     "unusable timer": "beyond the engine's limits",
 }
