@@ -7,6 +7,12 @@ real user of the right role. Fields that are not required are sometimes left out
 
 So that some cases live long and others end soon, each case has its own leaning: for every field
 it has a favourite answer, chosen with probability :data:`LEANING`, and otherwise any valid answer.
+
+A group deciding on each of many proposals (a yes-or-no field answered in every instance of one
+multi-instance task, as the selection meeting's "Utvald till gruppstarten?") is selective, as
+groups are: each instance says yes with probability :data:`GROUP_YES` / the number of instances,
+so that about that many are chosen however many were proposed. A case's leaning would have every
+instance answer alike (all yes, or nearly all no), which a group choosing 6–8 of 40 never does.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ COPY_NUMBER = 0.5
 LEAVE_OUT = 0.2
 #: Dates are chosen this many days around the simulated day (then kept within min/max).
 DATE_BEFORE, DATE_AFTER = 14, 30
+#: How many yes answers a group gives, on average, over the instances of one multi-instance task.
+GROUP_YES = 7
 #: Free text is at most this long unless the field's minlength asks for more.
 TEXT_LENGTH = 80
 _LETTERS = string.ascii_letters + "åäöÅÄÖ .,-"
@@ -42,9 +50,11 @@ class Chooser:
         self.model = model
         self._leaning: dict[str, Any] = {}
 
-    def answers(self, form: Form, day: date, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def answers(self, form: Form, day: date, data: Mapping[str, Any] | None = None,
+                instances: int = 1) -> dict[str, Any]:
         """A complete, valid submission of ``form`` on ``day``. A number is now and then one the case
-        already holds (``data``), as staff copy a count they see on the case (within the bounds)."""
+        already holds (``data``), as staff copy a count they see on the case (within the bounds).
+        ``instances``: how many instances of the multi-instance task this form is one of (1: none)."""
         self._numbers = sorted({v for v in (data or {}).values() if isinstance(v, int) and not isinstance(v, bool)})
         answers: dict[str, Any] = {}
         taken: set[str] = set()
@@ -53,7 +63,10 @@ class Chooser:
                 continue
             if not spec.required and spec.type != "boolean" and self.rng.random() < LEAVE_OUT:
                 continue
-            value = self._leaning_value(spec, day, taken)
+            if instances > 1 and spec.type == "boolean":
+                value: Any = self.rng.random() < min(1.0, GROUP_YES / instances)
+            else:
+                value = self._leaning_value(spec, day, taken)
             answers[spec.id] = value
             if spec.id in self.model.user_fields:
                 taken.add(value)

@@ -100,6 +100,8 @@ class _Live:
     updated_at: datetime | None = None
     changes: int = 0
     case: Case | None = None  # as the last check saw it (every change to a case is checked)
+    #: Element → how many instances its multi-instance task had open when its round began.
+    rounds: dict[str, int] = field(default_factory=dict)
 
 
 class Simulation:
@@ -296,12 +298,16 @@ class Simulation:
     def _complete(self, live: _Live, case: Case, task: Task) -> None:
         same = [t for t in _oldest_first(case.open_tasks) if t.name == task.name]
         occurrence = next(i for i, t in enumerate(same) if t.id == task.id)
-        data = live.chooser.answers(task.form, self._today(), case.data)
+        # The instances of one multi-instance task answered as a group (choices.GROUP_YES).
+        instances = live.rounds.setdefault(task.name, len(same)) if task.name in live.chooser.model.in_instances else 1
+        if len(same) == 1:
+            live.rounds.pop(task.name, None)  # the round's last instance: the next round counts anew
+        data = live.chooser.answers(task.form, self._today(), case.data, instances)
         if any(spec.rule for spec in task.form.fields):  # a condition across fields: draw until it holds
             for _ in range(RULE_ATTEMPTS):
                 if not self.engine.form_problems(task.id, data):
                     break
-                data = live.chooser.answers(task.form, self._today(), case.data)
+                data = live.chooser.answers(task.form, self._today(), case.data, instances)
         if task.assignee:
             actor, claim = task.assignee, False
         else:

@@ -49,6 +49,8 @@ class ProcessModel:
     messages: tuple[str, ...] = ()
     #: user tasks that hold their case still while open (``pausar_arendet``): the ones done in it
     pausing: frozenset[str] = frozenset()
+    #: user tasks with one task per instance of a parallel multi-instance activity, all open at once
+    in_instances: frozenset[str] = frozenset()
 
     def allowed_open(self, element: str) -> int | None:
         return self.concurrency.get(element, DEFAULT_CONCURRENCY)
@@ -85,12 +87,14 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
     forms: list[list[str]] = []
     computed: set[str] = set()
     pausing: set[str] = set()
+    in_instances: set[str] = set()
     messages = sorted({m.get("name") or "" for m in root.iter(f"{BPMN}message")} - {""})
     parents = {child: parent for parent in root.iter() for child in parent}
     for task in root.iter(f"{BPMN}userTask"):
         element = task.get("id") or ""
         if _in_parallel_instances(task, parents):
             concurrency[element] = None  # one task per instance, all open at once (docs/modeling.md)
+            in_instances.add(element)
         for prop in task.iter(f"{CAMUNDA}property"):
             if prop.get("name") == CONCURRENCY_PROPERTY:
                 concurrency[element] = concurrency_of(prop.get("value") or "")
@@ -133,4 +137,4 @@ def read(key: str, version: int, process_xml: str, files: Sequence[SourceFile] =
                 user_fields[name] = tuple(sorted(roles))
     user_fields.update(declared)
     return ProcessModel(key, version, concurrency, user_fields, frozenset(computed - {""}), tuple(messages),
-                        frozenset(pausing))
+                        frozenset(pausing), frozenset(in_instances))

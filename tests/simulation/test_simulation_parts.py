@@ -84,6 +84,24 @@ def test_two_user_fields_of_one_form_name_two_people() -> None:
         assert answers["a"] != answers["b"]
 
 
+def test_a_group_deciding_on_forty_proposals_chooses_about_seven() -> None:
+    # The selection meeting's "Utvald till gruppstarten?" in each of 40 instances: a case's leaning
+    # would answer them all alike (about 36 yes, or about 4), and the meeting's 6–8 rule would send
+    # the proposals round again and again; a group is selective.
+    assert "halla_urvalsmote" in _model_of_urval().in_instances
+    form = Form((FormField("utvald", "Utvald?", "boolean", required=True),))
+    chooser = Chooser(random.Random(3), model.ProcessModel("p", 1))
+    chosen = [sum(chooser.answers(form, date(2026, 1, 12), instances=40)["utvald"] for _ in range(40))
+              for _ in range(200)]
+    assert 6 <= sum(chosen) / len(chosen) <= 8
+    assert sum(6 <= n <= 8 for n in chosen) >= 60  # the rule holds in a good share of the rounds
+
+
+def _model_of_urval() -> model.ProcessModel:
+    xml = (Path(__file__).resolve().parents[2] / "processes" / "gemensamma_taget_urval.bpmn").read_text()
+    return model.read("gemensamma_taget_urval", 1, xml)
+
+
 def test_answers_keep_every_bound() -> None:
     form = Form((
         FormField("n", "N", "long", required=True, min="6", max="8"),
