@@ -219,11 +219,14 @@ def with_calls(diffs: dict[str, ModelDiff], new: Sequence[SourceFile], key: str,
         return diffs
     diff = diffs.get(name, ModelDiff())
     changes = list(diff.changes)
+    source = next(f for f in new if f.name == name)
+    names = {node.get("id"): node.get("name") or "" for node in _parse(source.content, name).iter()
+             if node.get("id")}
     for element, (old_key, old_version), (new_key, new_version) in moved_on:
         detail = Detail(CALLED_VERSION, f"{old_key} version {old_version}", f"{new_key} version {new_version}")
         at = next((i for i, c in enumerate(changes) if c.id == element), None)
         if at is None:
-            changes.append(ElementChange(element, element, "callActivity", "changed", (detail,)))
+            changes.append(ElementChange(element, names.get(element, ""), "callActivity", "changed", (detail,)))
         elif changes[at].kind == "changed":
             changes[at] = ElementChange(element, changes[at].name, changes[at].type, "changed",
                                         (*changes[at].details, detail))

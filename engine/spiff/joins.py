@@ -73,6 +73,16 @@ def _arrivals(task: Any) -> list[Any]:
     return [t for t in found if t is not None]
 
 
+def forget_gone(workflow: Any) -> None:
+    """Drop from the joins' activations the arrivals whose tasks are gone from ``workflow`` (a
+    finished path pruned): they are skipped when the join fires anyway, and a join that is reached
+    again and again (a process's end, by each sick leave's path) would otherwise carry every one."""
+    for task in workflow.tasks.values():
+        activation = task.internal_data.get(ACTIVATION)
+        if activation and activation.get("arrived"):
+            activation["arrived"] = [i for i in activation["arrived"] if _task_id(task, i) in workflow.tasks]
+
+
 def _task_id(task: Any, text: str) -> Any:
     """The key of ``workflow.tasks`` for a stored id (the tree's ids are UUIDs)."""
     return type(task.id)(text)

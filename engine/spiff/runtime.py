@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as clock_module
 from engine.errors import EngineError, StepFailed
 from engine.language.timers import Duration
-from engine.spiff import deep, multi_instance, start_events, timer_events
+from engine.spiff import deep, joins, multi_instance, start_events, timer_events
 from engine.spiff import outputs as output_parameters
 from engine.spiff.event_gateways import awaited_messages, timer_element
 from engine.spiff.message_events import EngineMessage, EngineSignal, message_event, repeats, signal_event
@@ -262,18 +262,22 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
     timer, and SpiffWorkflow never removes one, so an old case carried — and walked and serialized
     on every step — each month it had lived. A branch whose every task is finished is pruned,
     unless it holds an input of a join that counts its completed inputs (only the process end,
-    which looks at unfinished tasks alone, is exempt); what only it holds is kept on the timer task
-    first, so nothing set in it is lost to later occurrences or to the case's final data.
+    which looks at unfinished tasks alone, is exempt) and that join has yet to finish with it — a
+    join the branch itself passed, with no other of it still waiting (a sick leave's resting task
+    and the end reported on its border), is done with its inputs; what only the branch holds is
+    kept on the timer task first, so nothing set in it is lost to later occurrences or to the
+    case's final data.
     """
     if not cycles:
         return 0
     counted = _counted_join_inputs(workflow)
     removed = 0
+    pruned: set[Any] = set()
     for timer in cycles:
         removed += _drop_repeated_join_placeholders(timer)
         for branch in list(timer.children):
             subtree = list(_subtree(branch))
-            if any(not t.has_state(TaskState.FINISHED_MASK) or t.task_spec.name in counted for t in subtree):
+            if any(not t.has_state(TaskState.FINISHED_MASK) for t in subtree) or _feeds_a_join(subtree, counted):
                 continue
             # What the branch set was published to every live task, the timer included, when it was
             # set (publish); a value only the branch holds is kept on the timer, never one it has
@@ -287,6 +291,9 @@ def prune_finished_cycle_branches(workflow: BpmnWorkflow, cycles: list[Any]) -> 
                     workflow.last_task = timer
             timer._children.remove(branch.id)
             removed += len(subtree)
+            pruned.add(branch.workflow)
+    for flow in pruned:
+        joins.forget_gone(flow)
     return removed
 
 
@@ -316,14 +323,31 @@ def _subtree(task: Any) -> Iterator[Any]:
         stack.extend(current.children)
 
 
-def _counted_join_inputs(workflow: BpmnWorkflow) -> set[str]:
-    names: set[str] = set()
+def _counted_join_inputs(workflow: BpmnWorkflow) -> dict[str, set[str]]:
+    """The inputs of every join that counts its completed inputs, each with the joins it feeds."""
+    joins: dict[str, set[str]] = {}
     specs = [workflow.spec, *workflow.subprocess_specs.values()]
     for spec in specs:
         for task_spec in spec.task_specs.values():
             if isinstance(task_spec, Join) and not isinstance(task_spec, _EndJoin):
-                names.update(i.name for i in task_spec.inputs)
-    return names
+                for feeding in task_spec.inputs:
+                    joins.setdefault(feeding.name, set()).add(task_spec.name)
+    return joins
+
+
+def _feeds_a_join(subtree: list[Any], counted: dict[str, set[str]]) -> bool:
+    """Whether a finished branch holds an input of a join that may still count it: one the branch
+    did not pass itself, or one of which another task still waits in the branch's workflow."""
+    held = {t.task_spec.name for t in subtree}
+    joins = {join for t in subtree for join in counted.get(t.task_spec.name, ())}
+    if not joins:
+        return False
+    if not joins <= held:
+        return True
+    inside = {t.id for t in subtree}
+    flow = subtree[0].workflow
+    return any(t.task_spec.name in joins and t.id not in inside and not t.has_state(TaskState.FINISHED_MASK)
+               for t in flow.tasks.values())
 
 
 def _set_since(task: Any, started: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,17 @@ clock moved by the days it stood still. Sick leave can be reported again and aga
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from engine import events
 from engine.errors import Conflict, InvalidFormData
+from engine.persistence.models import CaseRow
+from engine.spiff import state
+from simulation import stored
 
 
 @pytest.fixture
@@ -116,3 +121,28 @@ def test_sick_leave_cannot_end_before_it_began(journey, participation) -> None: 
     case = journey.complete(participation, "vilande",
                             {"sjukskriven_from": "2026-02-01", "sjukskriven_tom": "2026-02-10"})
     assert case.status == "open" and case.data["sjukskriven_tom"] == "2026-02-10"
+
+
+def test_thirty_sick_leaves_cost_no_more_to_keep_than_five(journey, participation) -> None:  # type: ignore[no-untyped-def]
+    # Each sick leave hangs its path (the resting task, the end reported on its border, the joins
+    # of both) under the message that may come again; a finished one is history, in the event log.
+    def held() -> tuple[int, int]:
+        with journey.db.reading() as session:
+            text = state.json_text(session.scalar(select(CaseRow.state).where(CaseRow.id == participation.id)))
+        resting = sum(t["task_spec"] == "vilande" for t in json.loads(text)["tasks"].values())
+        return len(text), resting
+
+    sizes = {}
+    for n in range(1, 31):
+        journey.engine.send_message(participation.id, "sjukskrivning_rapporterad", {}, "teamledare")
+        journey.advance("P1D")
+        journey.engine.send_message(participation.id, "sjukskrivning_avslutad", {}, "teamledare")
+        journey.advance("P1D")
+        for _ in journey.case(participation).open_tasks[1:]:  # the monthly contact, done as it comes
+            journey.complete(participation, "contact_referrer", {"kontakt_datum": "2026-02-15"})
+        sizes[n] = held()
+    assert sizes[30][0] <= sizes[5][0] * 1.1, sizes
+    assert sizes[30][1] == 1  # the last path only
+    assert len(journey.history(participation, events.CaseResumed.event)) == 30
+    assert stored.serializer_problem(journey.engine, participation.id) is None
+    assert journey.open_task_names(participation) == ["work"]

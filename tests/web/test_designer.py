@@ -434,6 +434,7 @@ def test_a_journey_whose_fragment_has_a_newer_version_publishes_again_to_call_it
 
     designer.get(f"/design/drafts/{draft}/changes")
     assert "Anropad process : avslut version 1 → avslut version 2" in designer.text()
+    assert "Avsluta deltagandet (anropsaktivitet, avsluta)" in designer.text()  # the call activity by its name
     designer.follow(designer.post(f"/design/drafts/{draft}/publish", {"note": "Det nya avslutet"}))
     assert [v.version for v in real.versions("calls_avslut")] == [1, 2]
     assert real.calls("calls_avslut", 2) == [("avsluta", "avslut", 2)]
