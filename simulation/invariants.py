@@ -186,9 +186,10 @@ def growth(sizes_by_age: Mapping[int, int], journey_early: int = 0) -> str | Non
 
 
 def step_cost(costs_by_age: Mapping[int, Sequence[float]]) -> str | None:
-    """The seconds of each step by case age (months), over all cases of a process: the median step
-    at a later age against the median over the first months. The median, not the mean: a machine
-    that stalls now and then (another process, a checkpoint) says nothing about the case's age."""
+    """The seconds of each step by case age (months), over all cases of a process — the CPU time the
+    simulator's process spent on it — the median step at a later age against the median over the
+    first months. The median, not the mean: a step that stalls now and then (a checkpoint, a
+    collection) says nothing about the case's age."""
     early = [cost for m in range(BASELINE_MONTH) for cost in costs_by_age.get(m, ())]
     if len(early) < COST_MIN_STEPS:
         return None
