@@ -214,14 +214,15 @@ def with_calls(diffs: dict[str, ModelDiff], new: Sequence[SourceFile], key: str,
     before = {element: (called, version) for element, called, version in old_calls}
     moved_on = [(element, before[element], (called, version)) for element, called, version in new_calls
                 if version is not None and element in before and before[element] != (called, version)]
-    name = next((f.name for f in new if _holds_process(f, key)), None)
-    if not moved_on or name is None:
+    if not moved_on:
         return diffs
+    holding = _file_of_process(new, key)
+    if holding is None:
+        return diffs
+    name, root = holding
     diff = diffs.get(name, ModelDiff())
     changes = list(diff.changes)
-    source = next(f for f in new if f.name == name)
-    names = {node.get("id"): node.get("name") or "" for node in _parse(source.content, name).iter()
-             if node.get("id")}
+    names = {node.get("id"): node.get("name") or "" for node in root.iter() if node.get("id")}
     for element, (old_key, old_version), (new_key, new_version) in moved_on:
         detail = Detail(CALLED_VERSION, f"{old_key} version {old_version}", f"{new_key} version {new_version}")
         at = next((i for i, c in enumerate(changes) if c.id == element), None)
@@ -233,8 +234,12 @@ def with_calls(diffs: dict[str, ModelDiff], new: Sequence[SourceFile], key: str,
     return {**diffs, name: ModelDiff(tuple(changes), diff.moved)}
 
 
-def _holds_process(source: SourceFile, key: str) -> bool:
-    if source.name.lower().endswith(".dmn"):
-        return False
-    root = _parse(source.content, source.name)
-    return root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None
+def _file_of_process(files: Sequence[SourceFile], key: str) -> tuple[str, Any] | None:
+    """The name and parsed root of the BPMN file that holds the process ``key``."""
+    for source in files:
+        if source.name.lower().endswith(".dmn"):
+            continue
+        root = _parse(source.content, source.name)
+        if root.find(f"{{{BPMN_NS}}}process[@id='{key}']") is not None:
+            return source.name, root
+    return None

@@ -250,18 +250,19 @@ def _check_escapes(bpmn: list[tuple[SourceFile, Any]], external: dict[str, Calle
             if caught:
                 result.problems.append(Problem(source.name, validation.label(escape.node),
                                                escape.caught_by_callers(), "warning"))
+    thrown: dict[str, list[validation.Escape]] = {}  # a deployed version's escapes, read once
     for file, call in calls:
         called = external.get(call.key)
         if called is None:
             continue
-        for their in called.files:
-            tree = xml_safety.parse_xml(their.content, their.name)
-            if validation.kind_of(tree) != "bpmn":
-                continue
-            processes = [p for p in validation.executable_processes(tree) if p.get("id") == call.key]
-            for escape in validation.escapes(processes):
-                if not validation.caught_at(call.node, escape):
-                    refuse(file, call, escape, f"{validation.label(escape.node)}, version {called.version}")
+        if call.key not in thrown:
+            trees = [xml_safety.parse_xml(their.content, their.name) for their in called.files]
+            thrown[call.key] = validation.escapes(p for tree in trees if validation.kind_of(tree) == "bpmn"
+                                                  for p in validation.executable_processes(tree)
+                                                  if p.get("id") == call.key)
+        for escape in thrown[call.key]:
+            if not validation.caught_at(call.node, escape):
+                refuse(file, call, escape, f"{validation.label(escape.node)}, version {called.version}")
 
 
 def _subprocess_specs(parser: EngineParser, key: str, external: dict[str, CalledVersion]) -> tuple[

@@ -325,14 +325,14 @@ def _subtree(task: Any) -> Iterator[Any]:
 
 def _counted_join_inputs(workflow: BpmnWorkflow) -> dict[str, set[str]]:
     """The inputs of every join that counts its completed inputs, each with the joins it feeds."""
-    joins: dict[str, set[str]] = {}
+    fed: dict[str, set[str]] = {}
     specs = [workflow.spec, *workflow.subprocess_specs.values()]
     for spec in specs:
         for task_spec in spec.task_specs.values():
             if isinstance(task_spec, Join) and not isinstance(task_spec, _EndJoin):
                 for feeding in task_spec.inputs:
-                    joins.setdefault(feeding.name, set()).add(task_spec.name)
-    return joins
+                    fed.setdefault(feeding.name, set()).add(task_spec.name)
+    return fed
 
 
 def _feeds_a_join(subtree: list[Any], counted: dict[str, set[str]]) -> bool:
