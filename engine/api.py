@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -610,15 +610,20 @@ class WorkflowEngine:
             )])
 
     def complete_task(self, task_id: str, data: Mapping[str, Any] | None, actor: str, *,
-                      alongside: Alongside | None = None) -> Case:
+                      alongside: Alongside | None = None, admit: Callable[[Task, Case], None] | None = None) -> Case:
         """Complete a task with form data checked against its form; bad data changes nothing.
-        ``alongside`` writes what the caller records of it in the same transaction."""
+        ``alongside`` writes what the caller records of it in the same transaction. ``admit`` is the
+        caller's own check of the task and its case (its open tasks left out), made on the rows the
+        step reads anyway, before anything else is looked at and again as the step is written: it
+        raises to refuse, and nothing is changed."""
         submitted = dict(data or {})
         cleaned: dict[str, Any] = {}
         form: list[Form] = []
         people: list[list[Person]] = []
 
-        def check(row: Any) -> None:
+        def check(row: Any, case_row: Any) -> None:
+            if admit is not None:
+                admit(task_view(row), case_view(case_row))
             if row.assignee is not None and row.assignee != actor:
                 raise Conflict(f"task {task_id} is claimed by {row.assignee}")
             form[:] = [Form.from_json(row.form)]

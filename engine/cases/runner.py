@@ -249,15 +249,15 @@ class CaseRunner:
 
         return self._change(find, actor, action, statuses)
 
-    def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow], None], action: Action, *,
-                    alongside: Alongside | None = None) -> Case:
-        """Apply ``action`` to the case of an open task; ``check`` may refuse the task (its row) before
-        anything is loaded, and again as the step is written. Returns the case as saved."""
+    def change_task(self, task_id: str, actor: str, check: Callable[[HumanTaskRow, CaseRow], None], action: Action,
+                    *, alongside: Alongside | None = None) -> Case:
+        """Apply ``action`` to the case of an open task; ``check`` may refuse the task (given its row and
+        its case's) before anything is loaded, and again as the step is written. Returns the case as saved."""
         def find(session: Session, lock: bool) -> CaseRow:
             found = (store.lock_case_of_task if lock else store.case_of_task)(session, task_id)
             if found is None:
                 raise Conflict(f"task {task_id} is no longer open")
-            check(found[0])
+            check(found[0], found[1])
             return found[1]
 
         # the action refuses what a pause forbids

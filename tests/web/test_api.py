@@ -277,6 +277,17 @@ def test_a_task_of_another_intervention_is_not_found_not_just_in_conflict(deploy
     assert deployed.post("/tasks/no-such-task/complete", "carl", {"data": {}}).status_code == 409
 
 
+def test_a_task_claimed_in_another_intervention_is_not_found_and_whose_it_is_not_said(deployed: Api) -> None:
+    case = _start(deployed)
+    task = case["open_tasks"][0]
+    assert deployed.post(f"/tasks/{task['id']}/claim", "carl").status_code == 200
+
+    refused = deployed.post(f"/tasks/{task['id']}/complete", "otto", {"data": {}})
+    assert refused.status_code == 404
+    assert "carl" not in refused.get_data(as_text=True)
+    assert [t["id"] for t in deployed.get(f"/cases/{case['id']}", "carl").get_json()["open_tasks"]] == [task["id"]]
+
+
 def _participant(**changes: Any) -> dict[str, Any]:
     return {"name": "Gunnar G", "personnummer": GUNNAR, "municipality": "Nora", **changes}
 

@@ -33,6 +33,11 @@ class Statements:
         return [s for s in self.sent if s.split(None, 1)[0].upper() in WRITES]
 
     @property
+    def begun(self) -> list[str]:
+        """SQLite's transactions, reading and writing."""
+        return [s for s in self.sent if s.upper().startswith("BEGIN")]
+
+    @property
     def write_locks(self) -> list[str]:
         """SQLite's write transactions (``BEGIN IMMEDIATE``): what a reader would queue behind."""
         return [s for s in self.sent if s.upper().startswith("BEGIN IMMEDIATE")]
@@ -111,6 +116,9 @@ def test_completing_a_task_is_one_write_transaction_with_its_access_log_entry(de
     assert "access_log" in completing.tables_written
     if app.extensions["samverkan.engine"].db.is_sqlite:
         assert len(completing.write_locks) == 1
+        # the token; the step's read of the task and its case (the caller's rights checked on those
+        # rows, not on a read of their own); the step's write; the case's history for the answer
+        assert len(completing.begun) == 4, completing.begun
 
 
 def _referred_by_engine(app: Flask) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from engine.api import WorkflowEngine
-from engine.errors import Conflict, InvalidFormData, InvalidInput, InvalidProcess, NotFound, OpensCasesItself
-from engine.views import Case, SourceFile
+from engine.errors import InvalidFormData, InvalidInput, InvalidProcess, NotFound, OpensCasesItself
+from engine.views import Case, SourceFile, Task
 from web import authz, participants
 from web.access_log import IDENTITY_SHOWN, log_access, logged_with
 from web.accounts.tokens import TokenRefused
@@ -256,16 +256,20 @@ def list_tasks() -> Response:
     return jsonify([task_json(t) for t in tasks])
 
 
-def _task(task_id: str, gone: type[Exception] = NotFound) -> Any:
-    """An open task of a case the caller may see; ``gone`` is raised for a task no longer open."""
+def _task(task_id: str) -> Any:
+    """An open task of a case the caller may see."""
     try:
         task, case = engine().task_with_case(task_id)
     except NotFound:
-        raise gone(f"task {task_id} is no longer open") from None
+        raise NotFound(f"task {task_id} is no longer open") from None
+    return _visible_task(task, case)
+
+
+def _visible_task(task: Task, case: Case) -> Task:
     if not authz.can_see(me(), case):
         raise NotFound(f"case {case.id} does not exist")
     if not authz.sees(me(), case, authz.Part.OPEN_TASKS):
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(f"task {task.id} does not exist")
     return task
 
 
@@ -283,16 +287,30 @@ def unclaim(task_id: str) -> Response:
     return jsonify(task_json(engine().unclaim_task(task.id, me().username)))
 
 
+def _admitted(task: Task, case: Case) -> None:
+    """The caller may work on this open task (a case they may not see: as if neither existed)."""
+    _visible_task(task, case)
+    authz.require(me(), authz.Action.WORK_ON_TASK, task)
+
+
 @blueprint.post("/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
-    task = _task(task_id, gone=Conflict)
-    authz.require(me(), authz.Action.WORK_ON_TASK, task)
+    """Checked on the task and case the step reads (``admit``), not on a read of their own: a task
+    no longer open is a conflict, one of a case the caller may not see is not found."""
     body = _body()
     data = body.get("data") or {}
     if not isinstance(data, dict):
         raise InvalidInput("'data' must be an object", {"fields": {"data": "must be an object"}})
-    case = engine().complete_task(task.id, data, me().username,
-                                  alongside=logged_with(me(), f"task.completed.{task.name}"))
+    completed: list[str] = []
+
+    def log(session: Any, case_id: str) -> None:
+        logged_with(me(), f"task.completed.{completed[0]}")(session, case_id)
+
+    def admit(task: Task, case: Case) -> None:
+        _admitted(task, case)
+        completed[:] = [task.name]
+
+    case = engine().complete_task(task_id, data, me().username, alongside=log, admit=admit)
     return jsonify({"case": _case_json(case)})
 
 
