@@ -120,21 +120,23 @@ def lock_case(session: Session, case_id: str) -> CaseRow | None:
                            .options(defer(CaseRow.state))).first()
 
 
+# The statements of every step (a completion's reads and writes) are built once, with their values as
+# parameters: building a statement and its cache key again is about a third of what SQLAlchemy spends
+# on a one-row read (docs/benchmarks.md, "Requests over HTTP").
+_CASE_OF_TASK = (select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+                 .where(HumanTaskRow.id == bindparam("task_id")).options(defer(CaseRow.state)))
+_LOCK_CASE_OF_TASK = _CASE_OF_TASK.with_for_update(of=CaseRow)
+
+
 def lock_case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
     """An open task and its case, the case locked for change, in one round trip."""
-    found = session.execute(
-        select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id).with_for_update(of=CaseRow).options(defer(CaseRow.state))
-    ).first()
+    found = session.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
     return (found[0], found[1]) if found is not None else None
 
 
 def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow] | None:
     """An open task and its case, read (not locked), in one round trip."""
-    found = session.execute(
-        select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-        .where(HumanTaskRow.id == task_id).options(defer(CaseRow.state))
-    ).first()
+    found = session.execute(_CASE_OF_TASK, {"task_id": task_id}).first()
     return (found[0], found[1]) if found is not None else None
 
 
@@ -148,10 +150,15 @@ def add_case(session: Session, row: CaseRow) -> None:
         raise DuplicateCase("the participant already has an open case in this intervention") from err
 
 
+_CASE_WITHOUT_STATE = select(CaseRow).where(CaseRow.id == bindparam("case_id")).options(defer(CaseRow.state))
+
+
 def get_case(session: Session, case_id: str, *, with_state: bool = True) -> CaseRow | None:
     """The case's row; without its workflow state unless it is asked for (a view of the case never
     needs it, and it is most of what a case weighs)."""
-    return session.get(CaseRow, case_id, options=() if with_state else (defer(CaseRow.state),))
+    if with_state:
+        return session.get(CaseRow, case_id)
+    return session.scalars(_CASE_WITHOUT_STATE, {"case_id": case_id}).first()
 
 
 def case_data(session: Session, case_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -303,14 +310,16 @@ def claim_due_cases(session: Session, until: datetime, limit: int, skip: Iterabl
     ).all()
 
 
+_CASES = cast(Table, CaseRow.__table__)
+_SAVE_CASE_STATE = update(_CASES).where(_CASES.c.id == bindparam("_id"), _CASES.c.revision == bindparam("_revision"))
+
+
 def save_case_states(session: Session, changes: Sequence[tuple[CaseRow, dict[str, Any]]]) -> None:
     """Write the new state of locked cases, one statement for all of them, each only if its revision
     is still the one its row object holds (the optimistic check behind the lock)."""
     if not changes:
         return
-    table = cast(Table, CaseRow.__table__)
-    statement = update(table).where(table.c.id == bindparam("_id"), table.c.revision == bindparam("_revision"))
-    result = session.connection().execute(statement, [
+    result = session.connection().execute(_SAVE_CASE_STATE, [
         {"_id": row.id, "_revision": row.revision, "revision": row.revision + 1, **values} for row, values in changes
     ])
     if result.rowcount != len(changes) and session.get_bind().dialect.supports_sane_multi_rowcount:
@@ -394,10 +403,12 @@ def claim_due_deadlines(session: Session, until: datetime, limit: int) -> Sequen
     return [t for t in tasks if t.case_id in held]
 
 
+_TASKS_OF_CASE = select(HumanTaskRow).where(HumanTaskRow.case_id == bindparam("case_id")).order_by(
+    HumanTaskRow.created_at)
+
+
 def tasks_of_case(session: Session, case_id: str) -> Sequence[HumanTaskRow]:
-    return session.scalars(
-        select(HumanTaskRow).where(HumanTaskRow.case_id == case_id).order_by(HumanTaskRow.created_at)
-    ).all()
+    return session.scalars(_TASKS_OF_CASE, {"case_id": case_id}).all()
 
 
 def tasks_of_cases(session: Session, case_ids: Sequence[str]) -> dict[str, list[HumanTaskRow]]:
@@ -439,12 +450,15 @@ def shift_task_deadlines(session: Session, case_id: str, move: Callable[[datetim
     session.flush()
 
 
+_REMOVE_TASKS = delete(HumanTaskRow).where(HumanTaskRow.id.in_(bindparam("ids", expanding=True))).execution_options(
+    synchronize_session=False)
+
+
 def remove_tasks(session: Session, task_ids: Iterable[str]) -> None:
     """Delete open tasks that are done; their candidate rows go with them (ON DELETE CASCADE)."""
     ids = list(task_ids)
     if ids:
-        session.execute(delete(HumanTaskRow).where(HumanTaskRow.id.in_(ids)).execution_options(
-            synchronize_session=False))
+        session.execute(_REMOVE_TASKS, {"ids": ids})
 
 
 def query_tasks(
@@ -631,8 +645,9 @@ def last_event(session: Session, case_id: str, event: str) -> CaseEventRow | Non
                            .order_by(CaseEventRow.id.desc()).limit(1)).first()
 
 
+_EVENTS_OF_CASE = (select(CaseEventRow).where(CaseEventRow.case_id == bindparam("case_id"),
+                                               CaseEventRow.id > bindparam("after")).order_by(CaseEventRow.id))
+
+
 def events_of_case(session: Session, case_id: str, after: int | None = None) -> Sequence[CaseEventRow]:
-    query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
-    if after is not None:
-        query = query.where(CaseEventRow.id > after)
-    return session.scalars(query.order_by(CaseEventRow.id)).all()
+    return session.scalars(_EVENTS_OF_CASE, {"case_id": case_id, "after": -1 if after is None else after}).all()
