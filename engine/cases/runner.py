@@ -200,7 +200,6 @@ class CaseRunner:
             with self.db.transaction() as session:
                 if row.participant_key and store.open_case_for(session, row.process_key, row.participant_key):
                     raise DuplicateCase("the participant already has an open case in this intervention")
-                store.add_case(session, row)
                 step.record(events.CaseStarted(row.process_key))
                 with clock_module.using(self.clock), expressions.allowance():
                     saved = self.save(session, row, workflow, step, new=True)
@@ -230,7 +229,6 @@ class CaseRunner:
                 workflow = runtime.guarded(row.id, begin, opened_by)
             except StepFailed as failed:
                 raise CaseNotStarted(failed.element, failed.reason) from failed
-            store.add_case(session, row)
             step.record(events.CaseStarted(row.process_key))
             step.record(events.TimerFired(opened_by, at))
             saved = self.save(session, row, workflow, step, new=True)
@@ -381,9 +379,15 @@ class CaseRunner:
 
     def save(self, session: Session, row: CaseRow, workflow: Any, step: Step, new: bool = False) -> Case:
         """Write the step: state, read models and history, in the caller's transaction. Returns the
-        case as it now stands, so that nobody has to read it back."""
+        case as it now stands, so that nobody has to read it back. A ``new`` case's row is inserted
+        here, with what its first steps made of it (one statement; DuplicateCase for a second open
+        case of the participant)."""
         existing = [] if new else list(store.tasks_of_case(session, row.id))
         plan = self._plan(session, row, workflow, step, existing, new)
+        if new:
+            for key, value in plan.values.items():
+                setattr(row, key, value)
+            store.add_case(session, row)
         self._write(session, [plan])
         return plan.case
 
@@ -496,10 +500,7 @@ class CaseRunner:
                                 [timer for plan in plans for timer in plan.timers or ()])
         store.save_case_states(session, [(p.row, p.values) for p in plans if not p.new])
         for plan in plans:
-            if plan.new:  # an added row: the ORM writes it at commit
-                for key, value in plan.values.items():
-                    setattr(plan.row, key, value)
-            else:  # already written: the row object takes the values without becoming dirty again
+            if not plan.new:  # written: the row object takes the values without becoming dirty again
                 store.saved(plan.row, plan.values)
         store.add_events(session, [event for plan in plans for event in plan.history])
         followup_store.write(session, [plan.follow_up for plan in plans if plan.follow_up is not None])

@@ -34,11 +34,12 @@ from engine.views.cases import CaseFilter
 _HEAVY = (defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
 
 
+_LATEST_VERSION = (select(ProcessVersionRow).where(ProcessVersionRow.key == bindparam("key"))
+                   .order_by(ProcessVersionRow.version.desc()).limit(1).options(*_HEAVY))
+
+
 def latest_version(session: Session, key: str) -> ProcessVersionRow | None:
-    return session.scalars(
-        select(ProcessVersionRow).where(ProcessVersionRow.key == key).order_by(ProcessVersionRow.version.desc())
-        .limit(1).options(*_HEAVY)
-    ).first()
+    return session.scalars(_LATEST_VERSION, {"key": key}).first()
 
 
 def version_by_id(session: Session, version_id: int) -> ProcessVersionRow | None:
@@ -169,22 +170,22 @@ def case_data(session: Session, case_ids: Sequence[str]) -> dict[str, dict[str, 
     return {r[0]: r[1] or {} for r in rows}
 
 
+_OPEN_CASE_FOR = select(CaseRow.id).where(
+    CaseRow.process_key == bindparam("process_key"), CaseRow.participant_key == bindparam("participant_key"),
+    CaseRow.status.in_(("open", "paused"))).limit(1)
+_CLOSED_CASES_FOR = select(func.count()).select_from(CaseRow).where(
+    CaseRow.process_key == bindparam("process_key"), CaseRow.participant_key == bindparam("participant_key"),
+    CaseRow.status.in_(("completed", "cancelled")))
+
+
 def open_case_for(session: Session, process_key: str, participant_key: str) -> str | None:
     """The id of the participant's open (or paused) case in the intervention, if there is one."""
-    return session.scalars(
-        select(CaseRow.id).where(
-            CaseRow.process_key == process_key,
-            CaseRow.participant_key == participant_key,
-            CaseRow.status.in_(("open", "paused")),
-        ).limit(1)
-    ).first()
+    return session.scalars(_OPEN_CASE_FOR, {"process_key": process_key, "participant_key": participant_key}).first()
 
 
 def closed_cases_for(session: Session, process_key: str, participant_key: str) -> int:
     """How many cases the participant has had in the intervention that have ended (completed or cancelled)."""
-    return session.scalar(select(func.count()).select_from(CaseRow).where(
-        CaseRow.process_key == process_key, CaseRow.participant_key == participant_key,
-        CaseRow.status.in_(("completed", "cancelled")))) or 0
+    return session.scalar(_CLOSED_CASES_FOR, {"process_key": process_key, "participant_key": participant_key}) or 0
 
 
 def list_cases(session: Session, process_keys: Sequence[str] | None, status: str | None, limit: int,
