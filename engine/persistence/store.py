@@ -57,51 +57,34 @@ def versions_of(session: Session, key: str) -> Sequence[ProcessVersionRow]:
     ).all()
 
 
+#: The newest version of each key (the processes' list, read on most pages): built once.
+_NEWEST = (select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
+           .group_by(ProcessVersionRow.key).subquery())
+_IS_NEWEST = and_(ProcessVersionRow.key == _NEWEST.c.key, ProcessVersionRow.version == _NEWEST.c.v)
+# Without the sources and the parsed spec (deferred, loaded only if asked for): the list of
+# processes is read on most pages, and the specs' JSON is most of what a version weighs.
+_LATEST_VERSIONS = (select(ProcessVersionRow).join(_NEWEST, _IS_NEWEST).order_by(ProcessVersionRow.key)
+                    .options(*_HEAVY))
+_LATEST_VERSION_SUMMARIES = (select(ProcessVersionRow.key, ProcessVersionRow.name, ProcessVersionRow.version,
+                                    ProcessVersionRow.content_hash, ProcessVersionRow.deployed_at,
+                                    ProcessVersionRow.deployed_by)
+                             .join(_NEWEST, _IS_NEWEST).order_by(ProcessVersionRow.key))
+_PROCESS_NAMES = select(ProcessVersionRow.key, ProcessVersionRow.name).join(_NEWEST, _IS_NEWEST)
+
+
 def latest_versions(session: Session) -> Sequence[ProcessVersionRow]:
-    newest = (
-        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
-        .group_by(ProcessVersionRow.key)
-        .subquery()
-    )
-    # Without the sources and the parsed spec (deferred, loaded only if asked for): the list of
-    # processes is read on most pages, and the specs' JSON is most of what a version weighs.
-    return session.scalars(
-        select(ProcessVersionRow)
-        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
-        .options(defer(ProcessVersionRow.sources), defer(ProcessVersionRow.spec))
-        .order_by(ProcessVersionRow.key)
-        .options(*_HEAVY)
-    ).all()
+    return session.scalars(_LATEST_VERSIONS).all()
 
 
 def latest_version_summaries(session: Session) -> Sequence[Any]:
     """The newest version of every key as rows of key, name, version, content_hash, deployed_at and
     deployed_by (no ORM objects: a list that every page shows is read cheaply)."""
-    newest = (
-        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
-        .group_by(ProcessVersionRow.key)
-        .subquery()
-    )
-    return session.execute(
-        select(ProcessVersionRow.key, ProcessVersionRow.name, ProcessVersionRow.version,
-               ProcessVersionRow.content_hash, ProcessVersionRow.deployed_at, ProcessVersionRow.deployed_by)
-        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
-        .order_by(ProcessVersionRow.key)
-    ).all()
+    return session.execute(_LATEST_VERSION_SUMMARIES).all()
 
 
 def process_names(session: Session) -> dict[str, str]:
     """The name of every process key's newest version (without loading the versions' sources)."""
-    newest = (
-        select(ProcessVersionRow.key, func.max(ProcessVersionRow.version).label("v"))
-        .group_by(ProcessVersionRow.key)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ProcessVersionRow.key, ProcessVersionRow.name)
-        .join(newest, and_(ProcessVersionRow.key == newest.c.key, ProcessVersionRow.version == newest.c.v))
-    ).all()
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: r[1] for r in session.execute(_PROCESS_NAMES).all()}
 
 
 def next_version_number(session: Session, key: str) -> int:
