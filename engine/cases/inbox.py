@@ -29,9 +29,11 @@ class Inbox:
         self.clock = clock
 
     def page(self, query: TaskFilter, *, due: str | None = None, limit: int = 50, offset: int = 0,
-             count_cap: int = COUNT_CAP) -> InboxPage:
-        """One page of a tab. ``due``: overdue | soon | None (any). Each tab is counted up to
-        ``count_cap + 1``: a count above ``count_cap`` means "more than that" (``InboxPage.capped``)."""
+             count_cap: int = COUNT_CAP, other_tabs_cap: int | None = None) -> InboxPage:
+        """One page of a tab. ``due``: overdue | soon | None (any). The tab is counted up to
+        ``count_cap + 1``, the other tabs up to ``other_tabs_cap + 1`` (default: the same): a count
+        above its cap means "more than that" (``InboxPage.capped``)."""
+        others = count_cap if other_tabs_cap is None else other_tabs_cap
         now = self.clock.now()
         if due == "overdue":
             query = replace(query, due_before=now)
@@ -44,7 +46,8 @@ class Inbox:
             found = inbox_store.page(session, query, limit + 1, offset, cases)
             more = len(found) > limit
             found = found[:limit]
-            counts = {tab: inbox_store.count(session, query, tab, cap=count_cap + 1, cases=cases) for tab in TABS}
+            counts = {tab: inbox_store.count(session, query, tab, cases=cases,
+                                             cap=(count_cap if tab == query.tab else others) + 1) for tab in TABS}
             pausing = store.pausing_elements(session, [c.id for _, c in found if c.status == "paused"])
             today = now.astimezone(LOCAL_TZ).date()
             rows = tuple(
@@ -53,7 +56,8 @@ class Inbox:
                          consent_withdrawn=consent.withdrawn(c.data, today))
                 for t, c in found
             )
-        return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now, count_cap, more)
+        return InboxPage(rows, counts, counts.get(query.tab, 0), offset, limit, now, count_cap, more, query.tab,
+                         others)
 
     def row(self, task_id: str) -> InboxRow | None:
         """One open task as an inbox row (None once it is closed), whatever tab it belongs to."""

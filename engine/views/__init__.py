@@ -42,7 +42,7 @@ from engine.views.design import (
     SourceFile,
     StepAt,
 )
-from engine.views.inbox import COUNT_CAP, DUE_SOON, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
+from engine.views.inbox import COUNT_CAP, DUE_SOON, OTHER_TABS_CAP, TABS, InboxPage, InboxRow, TaskFilter, TaskKind
 from engine.views.operations import (
     AutomaticStart,
     Delivery,
@@ -57,6 +57,7 @@ __all__ = [
     "COUNT_CAP",
     "DUE_SOON",
     "NAMED",
+    "OTHER_TABS_CAP",
     "PROTECTED",
     "PROTECTED_NAME",
     "TABS",

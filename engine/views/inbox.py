@@ -14,6 +14,9 @@ DUE_SOON = timedelta(days=3)
 #: The tabs' tasks are counted no further than this: "more than 1,000" is what a person needs to
 #: know, and an exact count of 100,000 open tasks would cost more than the page itself.
 COUNT_CAP = 1_000
+#: The other tabs, beside the one shown, are counted no further than this: their count is a badge
+#: ("fler än 99"), and counting each of them to a thousand was most of an inbox page's time.
+OTHER_TABS_CAP = 99
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,18 @@ class InboxPage:
     offset: int
     limit: int
     now: datetime
-    count_cap: int = COUNT_CAP
+    count_cap: int = COUNT_CAP  # the tab shown
     more: bool = False  # there are rows after this page
+    tab: str = "mine"  # the tab shown
+    other_tabs_cap: int = COUNT_CAP  # the tabs beside it
+
+    def cap(self, tab: str) -> int:
+        """How far ``tab`` was counted: a count above it means "more than that"."""
+        return self.count_cap if tab == self.tab else self.other_tabs_cap
 
     def capped(self, tab: str) -> bool:
-        """Whether the tab holds more tasks than were counted (more than ``count_cap``)."""
-        return self.counts.get(tab, 0) > self.count_cap
+        """Whether the tab holds more tasks than were counted (more than :meth:`cap`)."""
+        return self.counts.get(tab, 0) > self.cap(tab)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,17 @@ def test_a_tab_holding_more_than_is_counted_says_so_and_still_pages_to_its_end(
     assert "Alla i mina insatser 5" in lena.text() and "Sida 1 av 3" in lena.text()
 
 
+def test_the_tabs_beside_the_one_shown_are_counted_less_far(people: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    lena = Person(people, "lena")
+    _register_five(lena, people)
+    monkeypatch.setattr(inbox_page, "OTHER_TAB_COUNT_CAP", 2)
+
+    lena.get("/inbox?tab=mine")
+    assert "Alla i mina insatser fler än 2" in lena.text()
+    lena.get("/inbox?tab=all")
+    assert "Alla i mina insatser 5" in lena.text()
+
+
 def test_counts_capped_by_the_engine_are_exact_up_to_the_cap(people: Flask) -> None:
     lena = Person(people, "lena")
     _register_five(lena, people)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine.errors import CaseOnHold, Conflict, EngineError, InvalidFormData, NotFound
-from engine.views import COUNT_CAP, TABS, InboxPage, InboxRow, TaskFilter
+from engine.views import COUNT_CAP, OTHER_TABS_CAP, TABS, InboxPage, InboxRow, TaskFilter
 from web import authz, personnummer
 from web.errors import Forbidden
 from web.teamwork import FILTER_KEYS
@@ -32,6 +32,8 @@ blueprint.context_processor(page_context)
 PAGE_SIZE = 50
 #: Each tab's tasks are counted up to this; more shows as "fler än 1 000" (and pages without an end).
 TAB_COUNT_CAP = COUNT_CAP
+#: The tabs beside the one shown are counted up to this ("fler än 99").
+OTHER_TAB_COUNT_CAP = OTHER_TABS_CAP
 
 
 def _query_args() -> dict[str, str]:
@@ -73,7 +75,7 @@ def index() -> str | Response:
                        participant=(args.get("q") or None) if number is None else None, participant_key=number)
     due = args.get("due") if args.get("due") in ("overdue", "soon") else None
     page = engine().inbox.page(query, due=due, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
-                               count_cap=TAB_COUNT_CAP)
+                               count_cap=TAB_COUNT_CAP, other_tabs_cap=OTHER_TAB_COUNT_CAP)
     rows, kept = _with_kept_row(page, request.args.get("kept", ""))
     # A task of a case whose consent is withdrawn is listed without the participant's name, and
     # without a way in, to those who no longer read the case (authz.listed_case).
@@ -89,7 +91,7 @@ def index() -> str | Response:
         "inbox.html", page=page, rows=rows, kept=kept, closed_to_me=closed, tab=tab, args=linked, searched=searched,
         here=url_for("inbox.index", **linked), page_number=page_number,
         pages=None if page.capped(tab) else max(1, -(-page.total // PAGE_SIZE)),
-        cap_shown=format_decimal(page.count_cap, format="#,##0"),
+        caps_shown={key: format_decimal(page.cap(key), format="#,##0") for key in TABS},
         kinds=engine().inbox.task_kinds(team_keys), processes=_processes(known, user.staff_of, user.is_admin),
         process_names=known,
         names=accounts().display_names(r.task.assignee for r in rows),
