@@ -42,7 +42,7 @@ class Inbox:
         limit = max(1, min(limit, 200))
         offset = max(0, offset)
         with self.db.reading() as session:
-            cases = inbox_store.participant_cases(query)
+            cases = inbox_store.participant_cases(session, query)
             found = inbox_store.page(session, query, limit + 1, offset, cases)
             more = len(found) > limit
             found = found[:limit]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, load_only
 
 from engine.persistence import protected_identity
 from engine.persistence.models import CaseRow, HumanTaskRow, TaskCandidateRow
-from engine.persistence.store import key_matches, name_matches, searched_cases
+from engine.persistence.store import Cases, cases_found, key_matches, name_matches, searched_cases
 from engine.views.inbox import TaskFilter
 
 Q = TypeVar("Q", bound=Select)
@@ -36,13 +36,14 @@ def _offered(user: str, scopes: Sequence[tuple[Sequence[str], Sequence[str] | No
     ).exists()
 
 
-def participant_cases(f: TaskFilter) -> Select[Any] | None:
-    """The ids of the cases a search by participant finds (a statement), so that their tasks are read
-    by case, a seek each; None when the filter does not search by participant."""
-    return searched_cases(f.participant, f.participant_key, f.user)
+def participant_cases(session: Session, f: TaskFilter) -> Cases | None:
+    """The ids of the cases a search by participant finds, so that their tasks are read by case, a
+    seek each: looked up once for the page and its three counts (:func:`store.cases_found`). None
+    when the filter does not search by participant."""
+    return cases_found(session, searched_cases(f.participant, f.participant_key, f.user))
 
 
-def _where(query: Q, f: TaskFilter, tab: str, cases: Select[Any] | None = None) -> Q:
+def _where(query: Q, f: TaskFilter, tab: str, cases: Cases | None = None) -> Q:
     def column(c: Any) -> Any:
         # With a search by participant, the tasks of the cases found are read by case and the rest
         # is checked on those rows: ``|| ''`` keeps SQLite, which has no statistics, from walking the
@@ -92,7 +93,7 @@ def _by_participant(f: TaskFilter) -> bool:
     return bool(f.participant or f.participant_key)
 
 
-def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Select[Any] | None = None
+def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Cases | None = None
          ) -> Sequence[tuple[HumanTaskRow, CaseRow]]:
     """One page of open tasks in the inbox order, each with its case. The page's task ids first, then
     their rows: a sort (several interventions' tasks merged) carries only the keys, never the tasks'
@@ -113,7 +114,7 @@ def page(session: Session, f: TaskFilter, limit: int, offset: int, cases: Select
     return [found[i] for i in wanted if i in found]
 
 
-def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Select[Any] | None = None
+def count(session: Session, f: TaskFilter, tab: str, cap: int | None = None, cases: Cases | None = None
           ) -> int:
     """How many open tasks of the tab the filter lets through; with ``cap``, counted no further than
     that (the answer is then at most ``cap``). The case is joined in only for a search by participant

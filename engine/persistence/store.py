@@ -206,6 +206,23 @@ def searched_cases(name: str | None, key: str | None, searcher: str | None = Non
     return query
 
 
+#: A search by participant that finds at most this many cases hands their ids on as values; more (a
+#: search for "a"), as the statement, which each list and count then runs again.
+LISTED_CASES = 5_000
+
+Cases = Select[Any] | Sequence[str]
+
+
+def cases_found(session: Session, searched: Select[Any] | None) -> Cases | None:
+    """What :func:`searched_cases` finds, looked up once for a page and its counts (a name's search
+    reads the whole name index): the ids, or the statement when they are more than
+    :data:`LISTED_CASES`. None without a search."""
+    if searched is None:
+        return None
+    found = list(session.scalars(searched.limit(LISTED_CASES + 1)))
+    return searched if len(found) > LISTED_CASES else found
+
+
 def name_matches(text: str, cases: Any = CaseRow) -> Any:
     """The participant's name holds ``text``, whatever its case (Å as well as A): a LIKE over the
     narrow ``participant_name`` index, never over every case's JSON."""
@@ -232,7 +249,7 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
     """One page of the cases ``f`` lets through, in the order asked for (newest first among
     equals), and how many there are in all."""
     conditions: list[Any] = []
-    found = searched_cases(f.name, f.participant_key, f.searched_by)
+    found = cases_found(session, searched_cases(f.name, f.participant_key, f.searched_by))
 
     def column(c: Any) -> Any:
         # With a search by participant, the other conditions are checked on the cases found, not

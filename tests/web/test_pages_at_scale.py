@@ -83,6 +83,23 @@ def test_counts_capped_by_the_engine_are_exact_up_to_the_cap(people: Flask) -> N
     assert named.counts["all"] == 1 and [r.participant_name for r in named.rows] == ["Bo Berg"]
 
 
+@pytest.mark.parametrize("listed", [5_000, 1], ids=["ids", "statement"])
+def test_a_search_by_participant_finds_the_same_whether_its_cases_are_listed_or_asked_again(
+        people: Flask, monkeypatch: pytest.MonkeyPatch, listed: int) -> None:
+    lena = Person(people, "lena")
+    _register_five(lena, people)  # Anna Ask, Bo Berg, Cia Ceder, Dan Dahl, Eva Eng: four with an "a"
+    engine = engine_of(people)
+    monkeypatch.setattr(store, "LISTED_CASES", listed)  # 1: two cases found are asked for again, not listed
+
+    found = engine.inbox.page(TaskFilter(None, "lena", ("teamledare",), tab="all", participant="a"), limit=2)
+    assert found.counts["all"] == 4 and found.more
+    assert [r.participant_name for r in found.rows] == ["Anna Ask", "Cia Ceder"]
+    cases = engine.case_page(CaseFilter(name="a"), sort="name", descending=False, limit=2)
+    assert cases.total == 4 and [c.participant["name"] for c in cases.cases] == ["Anna Ask", "Cia Ceder"]
+    nobody = engine.inbox.page(TaskFilter(None, "lena", ("teamledare",), tab="all", participant="zz"))
+    assert nobody.rows == () and nobody.counts == {"mine": 0, "group": 0, "all": 0}
+
+
 def test_the_task_filter_offers_every_kind_of_open_task_once_with_its_first_title(people: Flask) -> None:
     lena = Person(people, "lena")
     _register_five(lena, people)
