@@ -64,10 +64,13 @@ def _where(query: Q, f: TaskFilter, tab: str, cases: Cases | None = None) -> Q:
         query = query.where(column(HumanTaskRow.assignee).is_(None))
     elif f.assignee:
         query = query.where(column(HumanTaskRow.assignee) == f.assignee)
+    # A due date's range is also the inbox order's (the due date, or NO_DUE_DATE without one), so
+    # that the walk of the ``(…, inbox_order, …)`` index is a range, not every task of the tab.
     if f.due_before is not None:
-        query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < f.due_before)
+        query = query.where(HumanTaskRow.due_at.is_not(None), HumanTaskRow.due_at < f.due_before,
+                            HumanTaskRow.inbox_order < f.due_before)
     if f.due_from is not None:
-        query = query.where(HumanTaskRow.due_at >= f.due_from)
+        query = query.where(HumanTaskRow.due_at >= f.due_from, HumanTaskRow.inbox_order >= f.due_from)
     if cases is None and f.participant:
         query = query.where(name_matches(f.participant))
     if cases is None and f.participant_key:
