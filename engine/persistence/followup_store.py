@@ -14,6 +14,7 @@ from engine.persistence.db import Session
 from engine.persistence.models import CaseRow, FollowUpContactRow, FollowUpRow
 from engine.views.followup import FollowUpRow as FollowUpView
 
+_TABLE = cast(Table, FollowUpRow.__table__)
 #: Columns a step writes only when it knows them (None: keep what the row holds).
 KEPT = ("reply_due_on", "replied_on")
 
@@ -26,9 +27,6 @@ def write(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     columns = [c.name for c in _TABLE.columns]
     connection = session.connection()  # Core: the ORM's bulk path costs more than the statement
     connection.execute(_upsert(connection.dialect.name), [{name: row.get(name) for name in columns} for row in rows])
-
-
-_TABLE = cast(Table, FollowUpRow.__table__)
 
 
 @functools.cache
