@@ -256,15 +256,16 @@ class Accounts:
             if known is None:
                 session.add(NotificationReadRow(username=username, notification_id=notification_id, read_at=at))
 
-    def notifications_read(self, username: str) -> set[str]:
-        """The notifications the user has opened or marked read one by one."""
+    def notifications_marked(self, username: str, ids: Sequence[str]) -> tuple[datetime | None, set[str]]:
+        """When the user last marked all their notifications seen, and which of ``ids`` they have
+        opened or marked read one by one: one read, of these ids only (not of every notification the
+        user ever read)."""
         with self.db.reading() as session:
-            return set(session.scalars(select(NotificationReadRow.notification_id)
-                                       .where(NotificationReadRow.username == username)))
-
-    def notifications_seen_at(self, username: str) -> datetime | None:
-        with self.db.reading() as session:
-            return session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))
+            seen = session.scalar(select(UserRow.notifications_seen_at).where(UserRow.username == username))
+            read = set(session.scalars(select(NotificationReadRow.notification_id).where(
+                NotificationReadRow.username == username, NotificationReadRow.notification_id.in_(list(ids))))
+            ) if ids else set()
+        return seen, read
 
     def log_access(self, username: str, case_id: str, action: str, at: datetime, address: str | None = None) -> None:
         """Append to the access log: who read or changed which case's personal data, when, from where."""

@@ -119,8 +119,7 @@ def items(user: User, limit: int = 200) -> list[Item]:
 
 
 def marked(username: str, found: Sequence[Notification]) -> list[Item]:
-    seen: datetime | None = accounts().notifications_seen_at(username)
-    read = accounts().notifications_read(username)
+    seen, read = accounts().notifications_marked(username, [n.id for n in found])
     return [Item(n, n.id in read or (seen is not None and n.created_at <= seen)) for n in found]
 
 
