@@ -96,13 +96,19 @@ class Server:
     pid: int  # the server's process (for a profiler to attach to)
 
 
+def prepare(url: str, password: str) -> str:
+    """The database at ``url`` with the ten-task workflow deployed and a team leader (``USER``, with
+    ``password``) of it; that user's new API token."""
+    _samverkan(url, "user", "add", USER, "--role", "teamledare", "--team", KEY, "--password", password)
+    _samverkan(url, "deploy", str(MODEL))
+    return _samverkan(url, "token", "create", USER).strip().splitlines()[-1]
+
+
 @contextmanager
 def product(url: str) -> Iterator[Server]:
     """``samverkan serve`` against ``url`` with the ten-task workflow deployed and a user with a token."""
     password = secrets.token_urlsafe(12)
-    _samverkan(url, "user", "add", USER, "--role", "teamledare", "--team", KEY, "--password", password)
-    _samverkan(url, "deploy", str(MODEL))
-    token = _samverkan(url, "token", "create", USER).strip().splitlines()[-1]
+    token = prepare(url, password)
     port = free_port()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-m", "samverkan", "--database", url, "serve", "--port", str(port),

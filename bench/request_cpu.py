@@ -16,9 +16,7 @@ docs/benchmarks.md has figures.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,17 +27,12 @@ from typing import Any
 from flask import Flask, jsonify
 from flask.testing import FlaskClient
 
-from bench.http_api import KEY, MODEL, USER, participant
+from bench.http_api import KEY, USER, participant, prepare
+from bench.pages_at_scale import signed_in
 from bench.scratch import postgres_schema
 from bench.targets import postgres_url
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-" + "x" * 16
-
-
-def _samverkan(url: str, *args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "samverkan", "--database", url, *args], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout
 
 
 def cpu_ms(request: Callable[[], Any], n: int) -> float:
@@ -60,22 +53,11 @@ class Product:
     def __init__(self, url: str) -> None:
         from web import create_app
 
-        _samverkan(url, "user", "add", USER, "--role", "teamledare", "--team", KEY, "--password", PASSWORD)
-        _samverkan(url, "deploy", str(MODEL))
-        token = _samverkan(url, "token", "create", USER).strip().splitlines()[-1]
+        token = prepare(url, PASSWORD)
         self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 26})
         self.api = self.app.test_client()
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.page = self._signed_in()
-
-    def _signed_in(self) -> FlaskClient:
-        client = self.app.test_client()
-        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        answer = client.post("/login", data={"csrf_token": found.group(1) if found else "", "username": USER,
-                                             "password": PASSWORD, "next": "/inbox"})
-        if answer.status_code != 302:
-            raise SystemExit(f"signing in answered {answer.status_code}")
-        return client
+        self.page = signed_in(self.app, USER, PASSWORD)
 
     def ok(self, answer: Any, status: int = 200) -> Any:
         if answer.status_code != status:

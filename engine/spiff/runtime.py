@@ -339,14 +339,14 @@ def _feeds_a_join(subtree: list[Any], counted: dict[str, set[str]]) -> bool:
     """Whether a finished branch holds an input of a join that may still count it: one the branch
     did not pass itself, or one of which another task still waits in the branch's workflow."""
     held = {t.task_spec.name for t in subtree}
-    joins = {join for t in subtree for join in counted.get(t.task_spec.name, ())}
-    if not joins:
+    fed = {join for t in subtree for join in counted.get(t.task_spec.name, ())}
+    if not fed:
         return False
-    if not joins <= held:
+    if not fed <= held:
         return True
     inside = {t.id for t in subtree}
     flow = subtree[0].workflow
-    return any(t.task_spec.name in joins and t.id not in inside and not t.has_state(TaskState.FINISHED_MASK)
+    return any(t.task_spec.name in fed and t.id not in inside and not t.has_state(TaskState.FINISHED_MASK)
                for t in flow.tasks.values())
 
 
