@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.directory import Scope, interventions, role_scopes, roles_in
 from web.accounts.models import UserRow
@@ -81,12 +82,14 @@ class User:
         return any(is_staff_role(role) for role in self.all_roles)
 
 
-def held_per_intervention(row: UserRow) -> dict[str, tuple[str, ...]]:
+def held_per_intervention(row: UserRow | Any) -> dict[str, tuple[str, ...]]:
     """The row's roles held in one intervention only, by process key (without empty entries)."""
     return {key: tuple(held) for key, held in (row.intervention_roles or {}).items() if held}
 
 
-def user_view(row: UserRow) -> User:
+def user_view(row: UserRow | Any) -> User:
+    """The user of a ``users`` row: an ORM object or a plain row of its columns (as a request's
+    sign-in check reads it)."""
     scoped = held_per_intervention(row)
     return User(row.id, row.username, row.display_name, tuple(row.roles), interventions(row.teams, scoped), row.email,
                 scoped)

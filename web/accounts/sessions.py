@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from engine.clock import Clock
 from engine.persistence.db import Database
@@ -23,6 +23,11 @@ from web.accounts.models import SessionRow, UserRow
 #: A session's last use is written at most this often, so that reading pages does not mean
 #: writing to the database on every request; its idle lifetime is kept to within this.
 SEEN_PRECISION = timedelta(minutes=5)
+
+#: Asked by every signed-in page, built once; plain rows of the session's time and the user's
+#: columns, not ORM objects (docs/benchmarks.md, "CPU per request").
+_USER_OF_SESSION = (select(SessionRow.seen_at, *UserRow.__table__.c).join(UserRow, UserRow.id == SessionRow.user_id)
+                    .where(SessionRow.session_hash == bindparam("session_hash"), UserRow.active.is_(True)))
 
 
 def _hash(session_id: str) -> str:
@@ -51,14 +56,10 @@ class PageSessions:
             return None
         now = self.clock.now()
         with self.db.reading() as session:  # a page read writes nothing, unless the session is due below
-            found = session.execute(
-                select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
-                .where(SessionRow.session_hash == _hash(session_id), UserRow.active.is_(True))
-            ).first()
+            found = session.execute(_USER_OF_SESSION, {"session_hash": _hash(session_id)}).first()
             if found is None:
                 return None
-            row, user = found
-            seen_at, shown = row.seen_at, user_view(user)
+            seen_at, shown = found.seen_at, user_view(found)
         if seen_at < now - lifetime:
             self.end(session_id)
             return None

@@ -75,8 +75,12 @@ def shown(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-#: Built once: every API request asks it (building it again costs about as much as asking it).
-_USER_OF_TOKEN = (select(UserRow, TokenRow).join(TokenRow, TokenRow.user_id == UserRow.id)
+#: Built once: every API request asks it (building it again costs about as much as asking it). Plain
+#: rows of the user's columns and the token's, not ORM objects: loading two entities into a session
+#: cost about as much again as the query (docs/benchmarks.md, "CPU per request").
+_USER_OF_TOKEN = (select(*UserRow.__table__.c, TokenRow.id.label("token_id"), TokenRow.revoked,
+                         TokenRow.revoked_at, TokenRow.expires_at, TokenRow.last_used_at)
+                  .join(TokenRow, TokenRow.user_id == UserRow.id)
                   .where(TokenRow.token_hash == bindparam("token_hash")))
 
 
@@ -108,7 +112,7 @@ class ApiTokens:
             found = session.execute(_USER_OF_TOKEN, {"token_hash": token_hash(value)}).first()
             if found is None:
                 raise TokenRefused("unknown", "a valid bearer token is needed (Authorization: Bearer TOKEN)")
-            user, token = found
+            user = token = found
             if token.revoked:
                 when = f" on {shown(token.revoked_at)}" if token.revoked_at else ""
                 raise TokenRefused("revoked", f"this API token was revoked{when}; ask an administrator for a "
@@ -119,7 +123,7 @@ class ApiTokens:
             if not user.active:
                 raise TokenRefused("deactivated", f"the account {user.username} is deactivated; its API tokens "
                                                   "do not work while it is")
-            shown_user, last_used, token_id = user_view(user), token.last_used_at, token.id
+            shown_user, last_used, token_id = user_view(user), token.last_used_at, token.token_id
         if last_used is None or last_used <= now - LAST_USED_PRECISION:
             with self.db.transaction() as session:
                 session.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now))
