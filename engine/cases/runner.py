@@ -57,6 +57,9 @@ Action = Callable[[Any, CaseRow, "Step"], None]
 #: What the caller writes in the transaction of a change, given the session and the case's id: it is
 #: committed with the change or not at all (the access-log entry of the person who made it).
 Alongside = Callable[[Session, str], None]
+#: What a change's look at its case found: the case's row, and its open tasks when the look read them
+#: too (None: read them when needed).
+Found = tuple[CaseRow, Sequence[HumanTaskRow] | None]
 
 #: How often a change is stepped again when the case changed between its snapshot and its write.
 CHANGE_ATTEMPTS = 3
@@ -239,11 +242,11 @@ class CaseRunner:
                statuses: tuple[str, ...] = ("open",)) -> Case | None:
         """Apply ``action`` to the case's workflow and save everything, or nothing. Returns the case
         as saved (None when the action found nothing to do)."""
-        def find(session: Session, lock: bool) -> CaseRow:
+        def find(session: Session, lock: bool) -> Found:
             row = store.lock_case(session, case_id) if lock else store.get_case(session, case_id, with_state=False)
             if row is None:
                 raise NotFound(f"case {case_id} does not exist")
-            return row
+            return row, None
 
         return self._change(find, actor, action, statuses)
 
@@ -251,12 +254,19 @@ class CaseRunner:
                     *, alongside: Alongside | None = None) -> Case:
         """Apply ``action`` to the case of an open task; ``check`` may refuse the task (given its row and
         its case's) before anything is loaded, and again as the step is written. Returns the case as saved."""
-        def find(session: Session, lock: bool) -> CaseRow:
-            found = (store.lock_case_of_task if lock else store.case_of_task)(session, task_id)
+        def find(session: Session, lock: bool) -> Found:
+            if lock:
+                locked = store.lock_case_of_task(session, task_id)
+                if locked is None:
+                    raise Conflict(f"task {task_id} is no longer open")
+                check(*locked)
+                return locked[1], None
+            found = store.case_of_task_with_tasks(session, task_id)  # the case's tasks with it, one read
             if found is None:
                 raise Conflict(f"task {task_id} is no longer open")
-            check(found[0], found[1])
-            return found[1]
+            task, case, tasks = found
+            check(task, case)
+            return case, tasks
 
         # the action refuses what a pause forbids
         saved = self._change(find, actor, action, ("open", "paused"), alongside)
@@ -264,7 +274,7 @@ class CaseRunner:
             raise Conflict(f"task {task_id} was not changed")
         return saved
 
-    def _change(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
+    def _change(self, find: Callable[[Session, bool], Found], actor: str, action: Action,
                 statuses: tuple[str, ...], alongside: Alongside | None = None) -> Case | None:
         """Step the case from a snapshot, taking no lock, then take the lock only to check that
         nobody changed the case meanwhile and to write the step: on SQLite the database's one write
@@ -278,11 +288,11 @@ class CaseRunner:
                     raise
         raise AssertionError("unreachable")
 
-    def _change_once(self, find: Callable[[Session, bool], CaseRow], actor: str, action: Action,
+    def _change_once(self, find: Callable[[Session, bool], Found], actor: str, action: Action,
                      statuses: tuple[str, ...], alongside: Alongside | None) -> Case | None:
         plan: Planned | None = None
         with self.db.reading() as session:
-            row = find(session, False)
+            row, tasks = find(session, False)
             if row.status not in statuses:
                 raise Conflict(f"case {row.id} is {row.status}")
             workflow = self._workflow(session, row)
@@ -293,8 +303,8 @@ class CaseRunner:
                         case_queries.answered_by(SessionQueries(session, row.id)):
                     action(workflow, row, step)
                     if not step.unchanged:
-                        plan = self._plan(session, row, workflow, step, list(store.tasks_of_case(session, row.id)),
-                                          new=False)
+                        existing = list(tasks if tasks is not None else store.tasks_of_case(session, row.id))
+                        plan = self._plan(session, row, workflow, step, existing, new=False)
             except StepFailed as failed:
                 runtime.discard(workflow)
                 self._record_incident(failed.case_id, failed, actor)
@@ -302,7 +312,7 @@ class CaseRunner:
         if plan is not None:
             try:
                 with self.db.transaction() as session:
-                    if find(session, True).revision != row.revision:
+                    if find(session, True)[0].revision != row.revision:
                         raise ConcurrentModification(f"case {row.id} was changed by someone else; try again")
                     self._write(session, [plan])
                     if alongside is not None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database", "Session", "database_url"]
@@ -42,13 +44,18 @@ class Database:
         kwargs: dict[str, Any] = {"future": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        else:
-            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
+        reading: dict[str, Any] = {"reading": True}
         if self.is_sqlite:
             _configure_sqlite(self.engine, self.engine.url.database)
+        else:
+            _ping_when_idle(self.engine)
+            # A transaction that only reads gains nothing on PostgreSQL: at READ COMMITTED each
+            # statement reads its own snapshot either way. Without one, a read is spared the BEGIN
+            # and the COMMIT, two round trips (docs/benchmarks.md, "PostgreSQL's round trips").
+            reading["isolation_level"] = "AUTOCOMMIT"
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(self.engine.execution_options(reading=True), expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(**reading), expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -63,8 +70,10 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A transaction that only reads: on SQLite it begins deferred, so it reads a snapshot of the
-        last commit and never waits for a writer (WAL), however long the writer's step runs."""
+        """A unit of work that only reads. On SQLite a transaction that begins deferred, so it reads
+        a snapshot of the last commit and never waits for a writer (WAL), however long the writer's
+        step runs; on PostgreSQL no transaction (autocommit): each statement reads the last commit,
+        as it would at READ COMMITTED inside one."""
         session = self._readers()
         try:
             with session.begin():
@@ -128,6 +137,34 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
         lock: _WriteLock | None = record.info.pop("write_lock", None)
         if lock is not None:
             lock.close()
+
+
+#: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
+IDLE_BEFORE_PING = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    # A connection that sat in the pool may have been closed by the server meanwhile (a restart, an
+    # idle timeout): it is pinged before use, and replaced if the ping fails. Only after it sat idle
+    # for a while: pinging every checkout (``pool_pre_ping``) cost a round trip per transaction, a
+    # fifth of a one-statement read. A server restarted while connections are busy fails the
+    # requests then under way once (nothing half-written: their transactions end with the server),
+    # and the pool starts afresh (SQLAlchemy discards every connection of a pool that saw a
+    # disconnect).
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's own transaction, if the driver began one
+        except Exception as error:  # the driver's error for a connection the server closed
+            raise DisconnectionError(f"a pooled connection no longer answers: {error}") from error
 
 
 class _WriteLock:

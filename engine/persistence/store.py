@@ -124,6 +124,22 @@ def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow]
     return (found[0], found[1]) if found is not None else None
 
 
+_TASKS_BESIDE_TASK = (select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
+                      .where(HumanTaskRow.case_id == select(HumanTaskRow.case_id)
+                             .where(HumanTaskRow.id == bindparam("task_id")).scalar_subquery())
+                      .order_by(HumanTaskRow.created_at).options(defer(CaseRow.state)))
+
+
+def case_of_task_with_tasks(session: Session, task_id: str
+                            ) -> tuple[HumanTaskRow, CaseRow, list[HumanTaskRow]] | None:
+    """An open task, its case and all the case's open tasks (as :func:`tasks_of_case` orders them),
+    read (not locked) in one round trip: what a step on the task reads first."""
+    rows = session.execute(_TASKS_BESIDE_TASK, {"task_id": task_id}).all()
+    tasks = [row[0] for row in rows]
+    task = next((t for t in tasks if t.id == task_id), None)
+    return (task, rows[0][1], tasks) if task is not None else None
+
+
 def add_case(session: Session, row: CaseRow) -> None:
     """Insert a new case; a second open case of the same participant in the same process (the
     partial unique index) raises DuplicateCase."""
