@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from engine.persistence import db as db_module
 from engine.persistence.db import Database
@@ -93,3 +94,21 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_use(
         session.execute(text("UPDATE counter SET n = n + 1"))
     with db.reading() as session:
         assert session.execute(text("SELECT n FROM counter")).scalar_one() == 1
+
+
+def test_a_connection_the_server_closed_a_moment_ago_fails_once_and_the_next_read_reconnects(db: Database) -> None:
+    first = backend_pid(db)
+    assert POSTGRES_URL is not None
+    killer = Database(POSTGRES_URL)
+    try:
+        with killer.transaction() as session:  # the server restarted while the connection was in use
+            assert session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+    finally:
+        killer.dispose()
+
+    with pytest.raises(DBAPIError) as failed, db.transaction() as session:
+        session.execute(text("UPDATE counter SET n = n + 1"))
+    assert failed.value.connection_invalidated
+    assert backend_pid(db) != first
+    with db.reading() as session:
+        assert session.execute(text("SELECT n FROM counter")).scalar_one() == 0  # nothing half-written
