@@ -45,7 +45,7 @@ from bench.engine_per_task import postgres_database, sqlite_database
 from bench.open_cases import CaseTable, Cloner, settle
 from bench.targets import Options, Target, postgres_url
 from engine.api import WorkflowEngine, folder_files
-from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow, participant_name
+from engine.persistence.models import NO_DUE_DATE, CaseRow, HumanTaskRow, participant_name, participant_sort_keys
 from web import create_app, demo
 from web.personnummer import check_digit
 
@@ -109,6 +109,10 @@ class Caseload(Cloner):
                 values[at["participant_key"]] = number
                 if "participant_name" in at:  # the searched name, where the schema has it
                     values[at["participant_name"]] = participant_name({"name": copy_name(n)})
+                if "participant_sort_name" in at:  # what the list sorts by, where the schema has it
+                    for column, value in participant_sort_keys(json.loads(values[at["participant"]]),
+                                                               number).items():
+                        values[at[column]] = value
             back = timedelta(days=-((n * 13) % 400))
             values[at["created_at"]] = _moved(values[at["created_at"]], back)
         elif table.name == "human_tasks":

@@ -36,7 +36,7 @@ from engine.notifications.mail import SmtpMailer
 from engine.persistence import store
 from engine.persistence.db import Database, Session
 from engine.persistence.mapping import case_view, task_view
-from engine.persistence.models import CaseRow, participant_name
+from engine.persistence.models import CaseRow, participant_name, participant_sort_keys
 from engine.persistence.retention import Retention
 from engine.settings import DeliverySettings, SmtpSettings
 from engine.spiff import loading, runtime
@@ -231,8 +231,9 @@ class WorkflowEngine:
             id=new_case_id(), process_key=process_key, process_version_id=version_id,
             process_version=version_number, status="open",
             participant_key=participant_key, participant=dict(participant or {}),
-            participant_name=participant_name(dict(participant or {})), started_by=actor, data={}, state=b"",
-            serializer_version="", revision=1, created_at=now, updated_at=now,
+            participant_name=participant_name(dict(participant or {})),
+            **participant_sort_keys(dict(participant or {}), participant_key), started_by=actor, data={},
+            state=b"", serializer_version="", revision=1, created_at=now, updated_at=now,
         )
         return self.runner.create(row, initial, actor, alongside=alongside)
 

@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import text
 
+from engine.views.cases import is_protected
+
 OPEN_PARTICIPANT = "participant_key IS NOT NULL AND status IN ('open', 'paused')"
 
 
@@ -32,6 +34,16 @@ def participant_name(participant: dict[str, Any] | None) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return None
     return " ".join(name.split()).lower()[:500]
+
+
+def participant_sort_keys(participant: dict[str, Any] | None, key: str | None) -> dict[str, str | None]:
+    """What :attr:`CaseRow.participant_sort_name` and :attr:`CaseRow.participant_sort_key` hold for a
+    participant: the name (as :func:`participant_name` writes it) and the key as a list sorted by
+    them orders the case, both empty for a protected identity (``participant.skyddad``), which sorts
+    where an unknown name would stand, not where the person's stands."""
+    if is_protected(participant):
+        return {"participant_sort_name": "", "participant_sort_key": ""}
+    return {"participant_sort_name": participant_name(participant), "participant_sort_key": key}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,6 +106,11 @@ class CaseRow(Base):
     # between words; kept beside the JSON so that a search or a sort reads a narrow index, not every
     # case's row. Erased with the participant.
     participant_name: Mapped[str | None] = mapped_column(String(500), nullable=True)  # indexed below
+    # What the case list sorts by (:func:`participant_sort_keys`): the name and the key, or empty for a
+    # protected identity. Kept as columns so that a sorted list walks an index and stops at its page,
+    # where an expression over the participant's JSON had every case of the list sorted.
+    participant_sort_name: Mapped[str | None] = mapped_column(String(500), nullable=True)  # indexed below
+    participant_sort_key: Mapped[str | None] = mapped_column(String(200), nullable=True)  # indexed below
     started_by: Mapped[str] = mapped_column(String(200), index=True, default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The workflow's state: SpiffWorkflow's JSON without the spec, zlib-compressed (engine/spiff/state.py);
@@ -118,12 +135,14 @@ class CaseRow(Base):
 # one referrer, each walked in order and stopped at the page's end.
 Index("ix_cases_created", CaseRow.created_at, CaseRow.id)
 Index("ix_cases_status_created", CaseRow.status, CaseRow.created_at, CaseRow.id)
-# A search by the participant's name or number reads one of these alone (the case id is in it), and
-# the list sorted by name or number walks them, one intervention's staff the second pair.
+# A search by the participant's name or number reads one of these alone (the case id is in it).
 Index("ix_cases_participant_name", CaseRow.participant_name, CaseRow.id)
 Index("ix_cases_participant_key", CaseRow.participant_key, CaseRow.id)
-Index("ix_cases_process_participant_name", CaseRow.process_key, CaseRow.participant_name)
-Index("ix_cases_process_participant_key", CaseRow.process_key, CaseRow.participant_key)
+# The list sorted by name or number walks these, stopping at its page: everyone's, one intervention's.
+Index("ix_cases_sort_name", CaseRow.participant_sort_name)
+Index("ix_cases_sort_key", CaseRow.participant_sort_key)
+Index("ix_cases_process_sort_name", CaseRow.process_key, CaseRow.participant_sort_name)
+Index("ix_cases_process_sort_key", CaseRow.process_key, CaseRow.participant_sort_key)
 Index("ix_cases_process_created", CaseRow.process_key, CaseRow.created_at, CaseRow.id)
 Index("ix_cases_started_by_created", CaseRow.started_by, CaseRow.created_at, CaseRow.id)
 

@@ -1,7 +1,8 @@
 """Protected identity (skyddade personuppgifter) in the queries: a case whose participant is
 protected (``participant.skyddad`` true, :data:`engine.views.PROTECTED`) is found by the
-participant's name or number only by the users it names (``participant.behoriga``), and a list
-sorted by name or number puts it where an unknown name would stand, not where the person's stands.
+participant's name or number only by the users it names (``participant.behoriga``). A list sorted by
+name or number puts it where an unknown name would stand, not where the person's stands: the sort
+columns hold nothing for it (:func:`engine.persistence.models.participant_sort_keys`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import case, false, func, or_
+from sqlalchemy import false, func, or_
 
 from engine.persistence.models import CaseRow
 from engine.views.cases import NAMED, PROTECTED
@@ -27,8 +28,3 @@ def findable_by(searcher: str, cases: Any = CaseRow) -> Any:
     token = json.dumps(searcher)
     pattern = "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(_protected(cases).is_(False), cases.participant[NAMED].as_string().like(pattern, escape="\\"))
-
-
-def sortable(column: Any) -> Any:
-    """``column`` (the name or the personnummer) as a list sorts by it: empty for a protected participant."""
-    return case((_protected().is_(True), ""), else_=column)

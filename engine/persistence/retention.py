@@ -76,7 +76,8 @@ def erase(session: Session, case_ids: Sequence[str], now: datetime) -> None:
     for first in range(0, len(case_ids), CHUNK):
         ids = list(case_ids[first:first + CHUNK])
         session.execute(update(CaseRow).where(CaseRow.id.in_(ids)).values(
-            participant={}, participant_key=None, participant_name=None, data={}, state=b"", incident=None,
+            participant={}, participant_key=None, participant_name=None, participant_sort_name=None,
+            participant_sort_key=None, data={}, state=b"", incident=None,
             waiting_messages=[], waiting_timers=[], next_due_at=None, updated_at=now))
         session.execute(update(CaseEventRow).where(CaseEventRow.case_id.in_(ids)).values(details={}))
         tasks = select(HumanTaskRow.id).where(HumanTaskRow.case_id.in_(ids))

@@ -24,6 +24,7 @@ from engine.persistence.models import (
     TaskCandidateRow,
     TimerRow,
     participant_name,
+    participant_sort_keys,
 )
 from engine.views.cases import CaseFilter
 
@@ -282,7 +283,6 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
         conditions.append(column(CaseRow.started_by) == f.started_by)
     if f.status:
         conditions.append(column(CaseRow.status) == f.status)
-    name = CaseRow.participant_name
     if found is not None:
         conditions.append(CaseRow.id.in_(found))
     else:
@@ -292,9 +292,8 @@ def search_cases(session: Session, f: CaseFilter, sort: str, descending: bool, l
             conditions.append(key_matches(f.participant_key))
     if (f.name or f.participant_key) and f.searched_by is not None:
         conditions.append(protected_identity.findable_by(f.searched_by))
-    by = {"name": protected_identity.sortable(name),
-          "participant_key": protected_identity.sortable(CaseRow.participant_key), "process": CaseRow.process_key,
-          "status": CaseRow.status, "started": CaseRow.created_at}[sort]
+    by = {"name": CaseRow.participant_sort_name, "participant_key": CaseRow.participant_sort_key,
+          "process": CaseRow.process_key, "status": CaseRow.status, "started": CaseRow.created_at}[sort]
     if sort == "started":  # the (created_at, id) indexes, walked either way
         order = [CaseRow.created_at.desc(), CaseRow.id.desc()] if descending else [CaseRow.created_at, CaseRow.id]
     else:
@@ -556,7 +555,8 @@ def upcoming_timers(session: Session, limit: int) -> Sequence[TimerRow]:
 def set_participant(session: Session, row: CaseRow, participant: dict[str, Any], at: datetime) -> None:
     """Give a locked case its participant as changed (a new revision: a step worked out meanwhile
     from the old one is worked out again)."""
-    save_case_state(session, row, row.revision, {"participant": participant, "updated_at": at})
+    save_case_state(session, row, row.revision, {"participant": participant, "updated_at": at,
+                                                  **participant_sort_keys(participant, row.participant_key)})
 
 
 def scrub_case_messages_to_people(session: Session, case_id: str, name: str, placeholder: str) -> int:

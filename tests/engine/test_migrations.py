@@ -85,3 +85,29 @@ def test_the_searched_name_is_filled_in_for_the_cases_there_are(database_url: st
         names = dict(connection.execute(sa.text("SELECT id, participant_name FROM cases")).all())
     assert names == {"a": "åsa öberg", "b": None}
     db.dispose()
+
+
+def test_the_list_s_sort_keys_are_filled_in_for_the_cases_there_are(database_url: str) -> None:
+    db = Database(database_url)
+    upgrade(db.engine, "0006")
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO process_versions (id, key, version, name, content_hash, sources, deployed_at, deployed_by) "
+            "VALUES (1, 'p', 1, 'P', 'x', '[]', :at, 'x')"), {"at": at})
+        for case_id, participant, key in (
+                ("named", '{"name": "Åsa  Öberg"}', "199001012384"),
+                ("protected", '{"name": "Bo Ek", "skyddad": true, "behoriga": ["tove"]}', "198501019876"),
+                ("nobody", "{}", None)):
+            connection.execute(sa.text(
+                "INSERT INTO cases (id, process_key, process_version_id, process_version, status, participant, "
+                "participant_key, participant_name, started_by, data, state, serializer_version, revision, "
+                "waiting_messages, waiting_timers, created_at, updated_at) VALUES (:id, 'p', 1, 1, 'open', "
+                ":participant, :key, NULL, 'x', '{}', '', '', 1, '[]', '[]', :at, :at)"),
+                {"id": case_id, "participant": participant, "key": key, "at": at})
+    db.migrate()
+    with db.engine.connect() as connection:
+        keys = {r[0]: (r[1], r[2]) for r in connection.execute(
+            sa.text("SELECT id, participant_sort_name, participant_sort_key FROM cases"))}
+    assert keys == {"named": ("åsa öberg", "199001012384"), "protected": ("", ""), "nobody": (None, None)}
+    db.dispose()

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import event, text
 from sqlalchemy import inspect as orm_inspect
-from sqlalchemy import text
 
 from engine.persistence import inbox_store, store
 from engine.views import CaseFilter, TaskFilter
@@ -130,6 +130,38 @@ def test_the_case_list_pages_newest_first_without_skipping_or_repeating(people: 
     lena.get("/cases?per_page=20&sort=name&order=asc")
     shown = re.findall(r"(" + "|".join(NAMES) + ")", lena.text())
     assert shown == NAMES
+
+
+def test_the_list_sorted_by_name_or_number_walks_an_index_to_its_page(people: Flask) -> None:
+    """The sort is a column of its own (empty for a protected identity), so the database walks an
+    index in order and stops at the page, for everyone and for one intervention's staff; an
+    expression over the participant's JSON had it sort every case of the list first."""
+    lena = Person(people, "lena")
+    _register_five(lena, people)
+    engine = engine_of(people)
+    if not engine.db.is_sqlite:
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    process = engine.case_page(CaseFilter()).cases[0].process_key
+    sent: list[tuple[str, object]] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, parameters: object, *_rest: object) -> None:
+        if "ORDER BY cases.participant_sort" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(engine.db.engine, "before_cursor_execute", listen)
+    try:
+        for sort in ("name", "participant_key"):
+            for keys in (None, (process,)):
+                for descending in (False, True):
+                    engine.case_page(CaseFilter(process_keys=keys), sort=sort, descending=descending, limit=2)
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", listen)
+    assert len(sent) == 8
+    with engine.db.engine.connect() as connection:
+        for statement, parameters in sent:
+            plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+            assert any("ix_cases_sort_" in step or "ix_cases_process_sort_" in step for step in plan), plan
+            assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # its right part only, among equal names
 
 
 def test_lists_never_read_the_cases_stored_states(people: Flask) -> None:

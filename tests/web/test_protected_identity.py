@@ -185,10 +185,17 @@ def test_the_engine_finds_him_by_number_for_the_register_extract_and_for_those_n
     assert shipped.case_page(CaseFilter(name="Gunnar", searched_by="rebeck")).cases == ()  # a whole name only
     assert [c.id for c in shipped.case_page(CaseFilter(name="Gunnar", searched_by="rebecka")).cases] == [gunnar]
     # Sorted by name, he stands where an unknown name would, not where "Gunnar" would.
-    shipped.start_case("samverkansteamet", participant={"name": "Ärla Öst"}, actor="rebecka",
-                       data=SAMVERKANSTEAMET)
+    anna = shipped.start_case("samverkansteamet", participant={"name": "Anna Ask"}, actor="rebecka",
+                              data=SAMVERKANSTEAMET).id
     by_name = [c.id for c in shipped.case_page(CaseFilter(), sort="name", descending=False).cases]
-    assert by_name[0] == gunnar
+    assert by_name[:2] == [gunnar, anna]
+    # With the protection lifted he sorts by his name again, and under it once more when it is back.
+    shipped.protect_identity(gunnar, False, (), "Skyddet upphävt", "tove")
+    by_name = [c.id for c in shipped.case_page(CaseFilter(), sort="name", descending=False).cases]
+    assert by_name[:2] == [anna, gunnar]
+    shipped.protect_identity(gunnar, True, ("arvid",), "Skyddet återinfört", "tove")
+    by_name = [c.id for c in shipped.case_page(CaseFilter(), sort="name", descending=False).cases]
+    assert by_name[:2] == [gunnar, anna]
 
 
 def test_the_log_reviewer_cannot_find_him_by_name_and_the_log_names_him_by_the_placeholder(

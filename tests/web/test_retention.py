@@ -109,6 +109,9 @@ def test_the_dry_run_lists_exactly_what_the_purge_removes_and_nothing_else_is_to
     assert plan.access_log_rows == 1 and plan.log_before == datetime(2023, 3, 1, 7, 0, tzinfo=UTC)
     assert retention.purges() == []  # the dry run changes nothing, and is not a purge
 
+    from engine.persistence.models import CaseRow, DeliveryRow
+    purged = CaseRow.id.in_([cases["Anna"], cases["Bengt"]])
+    assert _count(engine, CaseRow, CaseRow.participant_sort_name.is_not(None), purged) == 2
     done = retention.purge("admin")
     assert done.case_ids == {"referral_reply": list(plan.case_ids)}
     assert (done.cases, done.access_log_rows, done.actor) == (2, 1, "admin")
@@ -124,9 +127,10 @@ def test_the_dry_run_lists_exactly_what_the_purge_removes_and_nothing_else_is_to
         assert app.extensions["samverkan.teamwork"].notes(cases[name]) == []
         assert _everything_about(app, cases[name])["notifications"] == []
     assert _count(engine, NotificationReadRow, NotificationReadRow.notification_id.in_(anna_notifications)) == 0
-    from engine.persistence.models import CaseRow, DeliveryRow
     assert _count(engine, DeliveryRow, DeliveryRow.case_id.in_([cases["Anna"], cases["Bengt"]])) == 0
     assert _count(engine, CaseRow, CaseRow.state == b"") == 2
+    assert _count(engine, CaseRow, CaseRow.participant_sort_name.is_(None), CaseRow.participant_sort_key.is_(None),
+                  purged) == 2  # nor sorted by them
     assert {name: _everything_about(app, cases[name]) for name in ("Dag", "Cecilia")} == kept
     assert _figures(engine) == figures
     # The access log keeps its rows about purged cases until its own five years are over.
