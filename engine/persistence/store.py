@@ -125,9 +125,10 @@ def case_of_task(session: Session, task_id: str) -> tuple[HumanTaskRow, CaseRow]
     return (found[0], found[1]) if found is not None else None
 
 
+_THE_TASK = aliased(HumanTaskRow)
 _TASKS_BESIDE_TASK = (select(HumanTaskRow, CaseRow).join(CaseRow, CaseRow.id == HumanTaskRow.case_id)
-                      .where(HumanTaskRow.case_id == select(HumanTaskRow.case_id)
-                             .where(HumanTaskRow.id == bindparam("task_id")).scalar_subquery())
+                      .where(HumanTaskRow.case_id == select(_THE_TASK.case_id)
+                             .where(_THE_TASK.id == bindparam("task_id")).scalar_subquery())
                       .order_by(HumanTaskRow.created_at).options(defer(CaseRow.state)))
 
 

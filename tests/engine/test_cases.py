@@ -254,3 +254,23 @@ def test_a_version_stored_with_its_whole_bundle_is_not_deployed_again(journey) -
     engine.deploy(bundle, "system")
     assert {p.key: p.version for p in engine.processes()} == {
         "samverkansteamet": 1, "gemensamma_taget": 1, "gemensamma_taget_urval": 1}
+
+
+def test_a_step_on_a_task_reads_the_task_its_case_and_the_case_s_other_open_tasks_at_once(journey) -> None:  # type: ignore[no-untyped-def]
+    from engine.persistence import store
+
+    journey.deploy("mi_parallel_join.bpmn")
+    case = journey.start("mi_parallel_join", {"myndigheter": ["AF", "FK"]})
+    other = journey.start("mi_parallel_join", {"myndigheter": ["SN"]})
+    open_tasks = journey.case(case).open_tasks
+    assert len(open_tasks) == 3
+    with journey.db.reading() as session:
+        for task in open_tasks:
+            found = store.case_of_task_with_tasks(session, task.id)
+            assert found is not None
+            row, case_row, tasks = found
+            assert row.id == task.id and case_row.id == case.id
+            assert [t.id for t in tasks] == [t.id for t in store.tasks_of_case(session, case.id)]
+        assert store.case_of_task_with_tasks(session, "no-such-task") is None
+        assert {t.case_id for t in store.case_of_task_with_tasks(session, journey.case(other).open_tasks[0].id)[2]} \
+            == {other.id}
