@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, load_only
 
 from engine.persistence import protected_identity
 from engine.persistence.models import CaseRow, HumanTaskRow, TaskCandidateRow
-from engine.persistence.store import Cases, cases_found, key_matches, name_matches, searched_cases
+from engine.persistence.store import Cases, among, cases_found, key_matches, name_matches, searched_cases
 from engine.views.inbox import TaskFilter
 
 Q = TypeVar("Q", bound=Select)
@@ -51,7 +51,7 @@ def _where(query: Q, f: TaskFilter, tab: str, cases: Cases | None = None) -> Q:
         return c if cases is None else c.concat("")
 
     if cases is not None:
-        query = query.where(HumanTaskRow.case_id.in_(cases))
+        query = query.where(among(HumanTaskRow.case_id, cases))
     if f.process_keys is not None:
         query = query.where(column(HumanTaskRow.process_key).in_(list(f.process_keys)))
     if tab == "mine":
