@@ -65,14 +65,16 @@ def test_a_database_from_before_compressed_states_upgrades_and_its_cases_go_on(d
     journey.db.dispose()
 
 
+INSERT_VERSION = ("INSERT INTO process_versions (id, key, version, name, content_hash, sources, deployed_at, "
+                  "deployed_by) VALUES (1, 'p', 1, 'P', 'x', '[]', :at, 'x')")
+
+
 def test_the_searched_name_is_filled_in_for_the_cases_there_are(database_url: str) -> None:
     db = Database(database_url)
     upgrade(db.engine, "0005")
     at = datetime(2026, 1, 5, tzinfo=UTC)
     with db.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO process_versions (id, key, version, name, content_hash, sources, deployed_at, deployed_by) "
-            "VALUES (1, 'p', 1, 'P', 'x', '[]', :at, 'x')"), {"at": at})
+        connection.execute(sa.text(INSERT_VERSION), {"at": at})
         for case_id, participant in (("a", '{"name": "Åsa  Öberg", "personnummer": "19900101-2384"}'),
                                      ("b", "{}")):
             connection.execute(sa.text(
@@ -92,9 +94,7 @@ def test_the_list_s_sort_keys_are_filled_in_for_the_cases_there_are(database_url
     upgrade(db.engine, "0006")
     at = datetime(2026, 1, 5, tzinfo=UTC)
     with db.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO process_versions (id, key, version, name, content_hash, sources, deployed_at, deployed_by) "
-            "VALUES (1, 'p', 1, 'P', 'x', '[]', :at, 'x')"), {"at": at})
+        connection.execute(sa.text(INSERT_VERSION), {"at": at})
         for case_id, participant, key in (
                 ("named", '{"name": "Åsa  Öberg"}', "199001012384"),
                 ("protected", '{"name": "Bo Ek", "skyddad": true, "behoriga": ["tove"]}', "198501019876"),
