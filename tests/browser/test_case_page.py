@@ -183,6 +183,7 @@ def test_the_new_pages_are_clean_for_axe(audit_context: BrowserContext, live_ser
     audit.check(f"{lang} case page")
     screenshot(page, f"case_page_{lang}")
     page.locator("section[aria-labelledby=history-title] a[href*='/tasks/']").last.click()
+    page.wait_for_url(re.compile(r"/tasks/"))  # the finished task's page, loaded, before axe is put into it
     audit.check(f"{lang} finished task")
     screenshot(page, f"case_page_finished_task_{lang}")
     assert not audit.blocking(), audit.blocking()
