@@ -103,15 +103,14 @@ class Caseload(Cloner):
         at = {c: i for i, c in enumerate(table.columns)}
         if table.name == "cases":
             if '"name"' in str(values[at["participant"]] or ""):  # a participant journey (not a meeting)
-                old = json.loads(values[at["participant"]])
                 number = copy_personnummer(n)
-                values[at["participant"]] = json.dumps({**old, "name": copy_name(n), "personnummer": number})
+                participant = {**json.loads(values[at["participant"]]), "name": copy_name(n), "personnummer": number}
+                values[at["participant"]] = json.dumps(participant)
                 values[at["participant_key"]] = number
                 if "participant_name" in at:  # the searched name, where the schema has it
-                    values[at["participant_name"]] = participant_name({"name": copy_name(n)})
+                    values[at["participant_name"]] = participant_name(participant)
                 if "participant_sort_name" in at:  # what the list sorts by, where the schema has it
-                    for column, value in participant_sort_keys(json.loads(values[at["participant"]]),
-                                                               number).items():
+                    for column, value in participant_sort_keys(participant, number).items():
                         values[at[column]] = value
             back = timedelta(days=-((n * 13) % 400))
             values[at["created_at"]] = _moved(values[at["created_at"]], back)

@@ -9,14 +9,15 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
 from sqlalchemy import inspect as orm_inspect
+from sqlalchemy import text
 
 from engine.persistence import inbox_store, store
 from engine.views import CaseFilter, TaskFilter
 from tests.web.browser import Person
 from tests.web.conftest import Api, engine_of, personnummer
 from tests.web.test_pages import register
+from tests.web.test_reads_write_nothing import recorded
 from web.ui import inbox as inbox_page
 
 NAMES = ["Anna Ask", "Bo Berg", "Cia Ceder", "Dan Dahl", "Eva Eng"]
@@ -142,20 +143,12 @@ def test_the_list_sorted_by_name_or_number_walks_an_index_to_its_page(people: Fl
     if not engine.db.is_sqlite:
         pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
     process = engine.case_page(CaseFilter()).cases[0].process_key
-    sent: list[tuple[str, object]] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, parameters: object, *_rest: object) -> None:
-        if "ORDER BY cases.participant_sort" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(engine.db.engine, "before_cursor_execute", listen)
-    try:
+    with recorded(people) as statements:
         for sort in ("name", "participant_key"):
             for keys in (None, (process,)):
                 for descending in (False, True):
                     engine.case_page(CaseFilter(process_keys=keys), sort=sort, descending=descending, limit=2)
-    finally:
-        event.remove(engine.db.engine, "before_cursor_execute", listen)
+    sent = [(s, p) for s, p in statements.executed if "ORDER BY cases.participant_sort" in s]
     assert len(sent) == 8
     with engine.db.engine.connect() as connection:
         for statement, parameters in sent:
@@ -172,17 +165,9 @@ def test_the_group_tab_walks_the_unclaimed_tasks_alone(people: Flask) -> None:
     lena = Person(people, "lena")
     _register_five(lena, people)
     engine = engine_of(people)
-    sent: list[tuple[str, object]] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, parameters: object, *_rest: object) -> None:
-        if "assignee IS NULL AND (EXISTS" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(engine.db.engine, "before_cursor_execute", listen)
-    try:
+    with recorded(people) as statements:
         lena.get("/inbox?tab=group")
-    finally:
-        event.remove(engine.db.engine, "before_cursor_execute", listen)
+    sent = [(s, p) for s, p in statements.executed if "assignee IS NULL AND (EXISTS" in s]
     assert len(sent) >= 2  # the page and its count
     with engine.db.engine.connect() as connection:
         for statement, parameters in sent:

@@ -27,6 +27,8 @@ class Statements:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        #: Each statement as the driver got it, with its parameters (for ``EXPLAIN``).
+        self.executed: list[tuple[str, Any]] = []
 
     @property
     def writes(self) -> list[str]:
@@ -53,8 +55,9 @@ def recorded(app: Flask) -> Iterator[Statements]:
     engine = app.extensions["samverkan.engine"].db.engine
     found = Statements()
 
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         found.sent.append(" ".join(statement.split()))
+        found.executed.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", listen)  # on SQLite, BEGIN and BEGIN IMMEDIATE too
     try:
